@@ -1,0 +1,18 @@
+//go:build !unix
+
+package fileutil
+
+import (
+	"io/fs"
+	"os"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// Windows files carry ACLs, not a uid/gid pair; the temp file inherits the directory's.
+func ownerOf(fs.FileInfo) (uid, gid int) { return -1, -1 }
+
+func chownIfNeeded(*os.File, stores.FileMeta) error { return nil }
+
+// CheckWritable on Windows leaves the verdict to the write itself, which is atomic.
+func CheckWritable(string) error { return nil }

@@ -1,0 +1,95 @@
+// Package stores holds what every kind of store and service shares: the interfaces the
+// executor drives and the small value types that cross them. Each kind lives in its own
+// package below this one (stores/xmlattrs, stores/plist, stores/registry, stores/service).
+package stores
+
+import (
+	"context"
+	"errors"
+)
+
+// Value is one named setting as a store holds it.
+//
+// Text is the value in plain text (an XML attribute unescaped, a plist string, registry
+// data rendered as regedit shows it). Type is empty for stores that only hold strings;
+// typed stores use their own type names ("integer", "REG_DWORD", ...) so a diff can tell
+// "1" the string from 1 the integer.
+type Value struct {
+	Type string `json:"type,omitempty"`
+	Text string `json:"text"`
+}
+
+// Equal reports whether two values are the same setting.
+func (v Value) Equal(o Value) bool { return v.Type == o.Type && v.Text == o.Text }
+
+// State is what a store holds right now.
+type State struct {
+	// Exists is false when the file, key or domain is not there at all.
+	Exists bool
+	// Values holds every value present, under the name the store spells it with.
+	Values map[string]Value
+}
+
+// Edit is one change to a store. Name is spelled as the store spells it (for a value
+// that exists) or as the plan spells it (for a new one).
+type Edit struct {
+	Name   string
+	Remove bool
+	Value  Value // the new value when Remove is false
+}
+
+// Snapshot is a store's whole content in its own native format, enough to put it back
+// byte for byte: a copy of an XML or plist file, or a .reg export of a registry key.
+type Snapshot struct {
+	// Ext is the file extension a user would expect for Data: "xml", "plist", "reg".
+	Ext  string
+	Data []byte
+	// Meta is filled for file stores; registry snapshots leave it zero.
+	Meta FileMeta
+}
+
+// FileMeta is what must survive a rewrite of a file besides its bytes.
+type FileMeta struct {
+	Path string `json:"path,omitempty"`
+	UID  int    `json:"uid"`
+	GID  int    `json:"gid"`
+	Mode uint32 `json:"mode"` // permission bits (and setuid/setgid/sticky), as os.FileMode
+}
+
+// Store is anything that holds named values: attributes of one XML element, top-level
+// keys of a plist, values of a registry key.
+//
+// Every method leaves the store as it was when it fails.
+type Store interface {
+	// Target names the store for humans and manifests: a file path or a registry key.
+	Target() string
+	// Read returns the current values. A store that does not exist reads as
+	// State{Exists: false} with no error.
+	Read(ctx context.Context) (State, error)
+	// CheckWritable tells, before any service is stopped, whether this process can write
+	// the store, and if not, who can.
+	CheckWritable(ctx context.Context) error
+	// Write applies the edits atomically and touches nothing else.
+	Write(ctx context.Context, edits []Edit) error
+	// Snapshot returns the whole store in its native format, for a backup.
+	Snapshot(ctx context.Context) (Snapshot, error)
+	// Restore puts a snapshot back atomically, owner and mode included.
+	Restore(ctx context.Context, s Snapshot) error
+}
+
+// Service is something with a running/stopped state that guards stores: it must be
+// stopped while they change, because it rewrites them on shutdown.
+type Service interface {
+	// Describe names the service and how it is managed: "s6 /run/service/svc-plex".
+	Describe() string
+	// Running reports the current state; it must not block for long.
+	Running(ctx context.Context) (bool, error)
+	// Stop asks the service to stop. It may return before the service is down; the
+	// executor polls Running until it is.
+	Stop(ctx context.Context) error
+	// Start asks the service to start; the executor polls Running until it is up.
+	Start(ctx context.Context) error
+}
+
+// ErrMalformed marks a store whose content cannot be parsed; the store is left alone.
+var ErrMalformed = errors.New("malformed")
