@@ -1,0 +1,247 @@
+package xmlattrs
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// document is an XML file parsed just enough to edit one element's attributes and
+// write back every other byte as it was.
+type document struct {
+	codec  codec
+	text   []byte // the file as UTF-8, without its byte-order mark
+	tag    *startTag
+	values map[string]string // unescaped attribute values by name as written
+}
+
+// codec carries the file's bytes to UTF-8 text and back without loss: UTF-8 files are
+// edited in place, UTF-16 and Latin-1 ones through a lossless transcoding.
+type codec struct {
+	name    string
+	bom     []byte
+	maxRune rune // the largest rune the encoding can hold without a character reference
+	encode  func(text []byte) []byte
+}
+
+var encodingDecl = regexp.MustCompile(`^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+
+func identity(b []byte) []byte { return b }
+
+// decode finds the file's encoding (byte-order mark first, then the XML declaration)
+// and returns its text as UTF-8.
+func decode(raw []byte) (codec, []byte, error) {
+	switch {
+	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
+		return codec{name: "UTF-8", bom: raw[:3], maxRune: utf8.MaxRune, encode: identity}, raw[3:], nil
+	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
+		return decodeUTF16(raw, false)
+	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
+		return decodeUTF16(raw, true)
+	case len(raw) >= 2 && (raw[0] == 0 || raw[1] == 0):
+		return codec{}, nil, fmt.Errorf("%w: looks like UTF-16 without a byte-order mark; plexform cannot tell its byte order", stores.ErrMalformed)
+	}
+	enc := "utf-8"
+	if m := encodingDecl.FindSubmatch(raw); m != nil {
+		enc = strings.ToLower(string(m[1]))
+	}
+	switch enc {
+	case "utf-8", "utf8":
+		return codec{name: "UTF-8", maxRune: utf8.MaxRune, encode: identity}, raw, nil
+	case "us-ascii", "ascii":
+		return codec{name: "US-ASCII", maxRune: 0x7F, encode: identity}, raw, nil
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "l1":
+		return codec{name: "ISO-8859-1", maxRune: 0xFF, encode: encodeLatin1}, decodeLatin1(raw), nil
+	}
+	return codec{}, nil, fmt.Errorf("the file declares encoding %q, which plexform does not edit (it edits UTF-8, UTF-16, US-ASCII and ISO-8859-1); convert the file to UTF-8 first", enc)
+}
+
+func decodeLatin1(raw []byte) []byte {
+	out := make([]byte, 0, len(raw)+len(raw)/8)
+	for _, c := range raw {
+		out = utf8.AppendRune(out, rune(c))
+	}
+	return out
+}
+
+// encodeLatin1 never meets a rune above 0xFF: escapeAttr turned those into references.
+func encodeLatin1(text []byte) []byte {
+	out := make([]byte, 0, len(text))
+	for _, r := range string(text) {
+		out = append(out, byte(r))
+	}
+	return out
+}
+
+func decodeUTF16(raw []byte, bigEndian bool) (codec, []byte, error) {
+	body := raw[2:]
+	if len(body)%2 != 0 {
+		return codec{}, nil, fmt.Errorf("%w: UTF-16 file with an odd number of bytes", stores.ErrMalformed)
+	}
+	units := make([]uint16, len(body)/2)
+	for i := range units {
+		if bigEndian {
+			units[i] = uint16(body[2*i])<<8 | uint16(body[2*i+1])
+		} else {
+			units[i] = uint16(body[2*i]) | uint16(body[2*i+1])<<8
+		}
+	}
+	runes := utf16.Decode(units)
+	text := []byte(string(runes))
+	// A lone surrogate would not survive the trip back; refuse rather than alter bytes.
+	if !bytes.Equal(encodeUTF16(text, bigEndian), body) {
+		return codec{}, nil, fmt.Errorf("%w: invalid UTF-16", stores.ErrMalformed)
+	}
+	name := "UTF-16LE"
+	if bigEndian {
+		name = "UTF-16BE"
+	}
+	return codec{name: name, bom: raw[:2], maxRune: utf8.MaxRune, encode: func(t []byte) []byte { return encodeUTF16(t, bigEndian) }}, text, nil
+}
+
+func encodeUTF16(text []byte, bigEndian bool) []byte {
+	units := utf16.Encode([]rune(string(text)))
+	out := make([]byte, 2*len(units))
+	for i, u := range units {
+		if bigEndian {
+			out[2*i], out[2*i+1] = byte(u>>8), byte(u)
+		} else {
+			out[2*i], out[2*i+1] = byte(u), byte(u>>8)
+		}
+	}
+	return out
+}
+
+// parseDocument checks that raw is well-formed XML and finds the element selected by
+// elementPath (an etree path such as "/Preferences"; empty means the root element).
+func parseDocument(raw []byte, elementPath string) (*document, error) {
+	c, text, err := decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings = etree.ReadSettings{
+		// The text is UTF-8 by now whatever the declaration says.
+		CharsetReader: func(_ string, r io.Reader) (io.Reader, error) { return r, nil },
+	}
+	if err := doc.ReadFromBytes(text); err != nil {
+		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+	}
+	root := doc.Root()
+	if root == nil {
+		return nil, fmt.Errorf("%w: no root element", stores.ErrMalformed)
+	}
+	el := root
+	if elementPath != "" {
+		path, err := etree.CompilePath(elementPath)
+		if err != nil {
+			return nil, fmt.Errorf("element path %q: %v", elementPath, err)
+		}
+		found := doc.FindElementsPath(path)
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("no element matches %q (the root element is <%s>)", elementPath, root.FullTag())
+		case 1:
+			el = found[0]
+		default:
+			return nil, fmt.Errorf("%d elements match %q; make the path select one, e.g. %s[1]", len(found), elementPath, elementPath)
+		}
+	}
+	tag, err := findStartTag(text, childPath(el))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+	}
+	values := make(map[string]string, len(el.Attr))
+	for _, a := range el.Attr {
+		values[a.FullKey()] = a.Value
+	}
+	if len(values) != len(tag.attrs) {
+		return nil, fmt.Errorf("%w: <%s> has a repeated attribute", stores.ErrMalformed, el.FullTag())
+	}
+	for _, a := range tag.attrs {
+		if _, ok := values[a.name]; !ok {
+			return nil, fmt.Errorf("%w: attribute %s of <%s> could not be located", stores.ErrMalformed, a.name, el.FullTag())
+		}
+	}
+	return &document{codec: c, text: text, tag: tag, values: values}, nil
+}
+
+// childPath lists el's index among its parent's child elements, from the root down.
+func childPath(el *etree.Element) []int {
+	var path []int
+	for e := el; e.Parent() != nil; e = e.Parent() {
+		index := 0
+		for _, sib := range e.Parent().ChildElements() {
+			if sib == e {
+				break
+			}
+			index++
+		}
+		path = append([]int{index}, path...)
+	}
+	return path
+}
+
+// edited returns the file's bytes with the edits applied to the element and nothing else changed.
+func (d *document) edited(edits []stores.Edit) ([]byte, error) {
+	removed := map[string]bool{}
+	replaced := map[string]string{}
+	var added []rawAttr
+	ws, quote := " ", byte('"')
+	if n := len(d.tag.attrs); n > 0 {
+		ws, quote = d.tag.attrs[n-1].ws, d.tag.attrs[n-1].quote
+	}
+	for _, e := range edits {
+		_, exists := d.values[e.Name]
+		switch {
+		case e.Remove:
+			if exists {
+				removed[e.Name] = true
+			}
+		default:
+			if err := checkXMLChars(e.Value.Text); err != nil {
+				return nil, fmt.Errorf("value of %s: %w", e.Name, err)
+			}
+			escaped := escapeAttr(e.Value.Text, quote, d.codec.maxRune)
+			if exists {
+				replaced[e.Name] = escaped
+				continue
+			}
+			if !validName(e.Name) {
+				return nil, fmt.Errorf("%q is not a valid XML attribute name", e.Name)
+			}
+			added = append(added, rawAttr{ws: ws, name: e.Name, body: e.Name + "=" + string(quote) + escaped + string(quote), quote: quote})
+		}
+	}
+	rendered := d.tag.render(d.text, removed, replaced, added)
+	var out bytes.Buffer
+	out.Grow(len(d.text) + len(rendered))
+	out.Write(d.text[:d.tag.start])
+	out.WriteString(rendered)
+	out.Write(d.text[d.tag.end:])
+	return append(append([]byte{}, d.codec.bom...), d.codec.encode(out.Bytes())...), nil
+}
+
+var errBadChar = errors.New("contains a character that XML 1.0 cannot hold (a control character)")
+
+func checkXMLChars(s string) error {
+	for _, r := range s {
+		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+			return errBadChar
+		}
+	}
+	return nil
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z_:][A-Za-z0-9._:-]*$`)
+
+func validName(s string) bool { return nameRE.MatchString(s) }

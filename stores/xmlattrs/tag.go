@@ -1,0 +1,243 @@
+package xmlattrs
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// startTag is one element's start tag as it stands in the file, cut into the pieces an
+// edit needs so that everything it does not change is copied byte for byte:
+//
+//	<Preferences␣A="1"␣␣B='2'␣/>
+//	|name       |ws|body |ws|body|tail
+type startTag struct {
+	start, end int // data[start:end] is the whole tag, from '<' through '>'
+	nameEnd    int // offset just past the element name
+	attrs      []rawAttr
+	tail       string // whitespace and "/>" or ">" after the last attribute
+}
+
+type rawAttr struct {
+	ws    string // the whitespace before the attribute
+	name  string
+	body  string // name="value" exactly as written
+	quote byte
+}
+
+// findStartTag walks data (UTF-8, well-formed: the caller has parsed it already) to the
+// start tag of the element reached by childPath, where childPath[i] is the index among
+// element siblings at depth i (childPath[0] is always 0: the root).
+func findStartTag(data []byte, childPath []int) (*startTag, error) {
+	depth := 0
+	// seen[d] counts element children met so far at depth d under the current parent.
+	seen := make([]int, len(childPath)+1)
+	i := 0
+	for {
+		lt := bytes.IndexByte(data[i:], '<')
+		if lt < 0 {
+			return nil, fmt.Errorf("element not found")
+		}
+		i += lt
+		rest := data[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipPast(data, i, "?>")
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipPast(data, i, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = skipPast(data, i, "]]>")
+		case bytes.HasPrefix(rest, []byte("<!")):
+			i = skipDoctype(data, i)
+		case bytes.HasPrefix(rest, []byte("</")):
+			depth--
+			i = skipPast(data, i, ">")
+		default:
+			tag, err := lexStartTag(data, i)
+			if err != nil {
+				return nil, err
+			}
+			if depth < len(childPath) {
+				index := seen[depth]
+				seen[depth]++
+				if index == childPath[depth] {
+					if depth == len(childPath)-1 {
+						return tag, nil
+					}
+					// Descend: count this element's children from zero.
+					seen[depth+1] = 0
+				} else if index > childPath[depth] {
+					return nil, fmt.Errorf("element not found")
+				}
+			}
+			selfClosing := strings.HasSuffix(tag.tail, "/>")
+			if !selfClosing {
+				depth++
+			}
+			i = tag.end
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("element not found")
+		}
+	}
+}
+
+func skipPast(data []byte, from int, end string) int {
+	k := bytes.Index(data[from:], []byte(end))
+	if k < 0 {
+		return -1
+	}
+	return from + k + len(end)
+}
+
+// skipDoctype skips <!DOCTYPE ...>, including an internal subset in [...] whose
+// declarations contain '>' of their own.
+func skipDoctype(data []byte, from int) int {
+	inSubset := false
+	var quote byte
+	for i := from + 2; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			inSubset = true
+		case c == ']':
+			inSubset = false
+		case c == '>' && !inSubset:
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// lexStartTag cuts the start tag beginning at data[at] == '<' into its pieces.
+func lexStartTag(data []byte, at int) (*startTag, error) {
+	i := at + 1
+	for i < len(data) && !isSpace(data[i]) && data[i] != '/' && data[i] != '>' {
+		i++
+	}
+	tag := &startTag{start: at, nameEnd: i}
+	for {
+		wsStart := i
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			return nil, fmt.Errorf("unterminated start tag at byte %d", at)
+		}
+		if data[i] == '>' || data[i] == '/' {
+			end := bytes.IndexByte(data[i:], '>')
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated start tag at byte %d", at)
+			}
+			tag.tail = string(data[wsStart : i+end+1])
+			tag.end = i + end + 1
+			return tag, nil
+		}
+		nameStart := i
+		for i < len(data) && !isSpace(data[i]) && data[i] != '=' {
+			i++
+		}
+		name := string(data[nameStart:i])
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) || data[i] != '=' {
+			return nil, fmt.Errorf("attribute %s without a value at byte %d", name, nameStart)
+		}
+		i++
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) || (data[i] != '"' && data[i] != '\'') {
+			return nil, fmt.Errorf("attribute %s without a quoted value at byte %d", name, nameStart)
+		}
+		quote := data[i]
+		closeAt := bytes.IndexByte(data[i+1:], quote)
+		if closeAt < 0 {
+			return nil, fmt.Errorf("unterminated value of attribute %s at byte %d", name, nameStart)
+		}
+		i += closeAt + 2
+		tag.attrs = append(tag.attrs, rawAttr{
+			ws:    string(data[wsStart:nameStart]),
+			name:  name,
+			body:  string(data[nameStart:i]),
+			quote: quote,
+		})
+	}
+}
+
+// render rebuilds the tag with the edits applied. Untouched attributes keep their bytes;
+// a removed attribute takes its leading whitespace with it, except that the first
+// surviving attribute inherits the first original one's, so "<P\n  A=.. B=..>" minus A
+// still starts its attributes on a new line.
+func (t *startTag) render(data []byte, removed map[string]bool, replaced map[string]string, added []rawAttr) string {
+	var b strings.Builder
+	b.Write(data[t.start:t.nameEnd])
+	firstWS := ""
+	if len(t.attrs) > 0 {
+		firstWS = t.attrs[0].ws
+	}
+	wrote := 0
+	for _, a := range t.attrs {
+		if removed[a.name] {
+			continue
+		}
+		ws := a.ws
+		if wrote == 0 {
+			ws = firstWS
+		}
+		b.WriteString(ws)
+		if v, ok := replaced[a.name]; ok {
+			b.WriteString(a.name)
+			b.WriteByte('=')
+			b.WriteByte(a.quote)
+			b.WriteString(v)
+			b.WriteByte(a.quote)
+		} else {
+			b.WriteString(a.body)
+		}
+		wrote++
+	}
+	for _, a := range added {
+		b.WriteString(a.ws)
+		b.WriteString(a.body)
+	}
+	b.WriteString(t.tail)
+	return b.String()
+}
+
+// escapeAttr escapes a value for an attribute quoted with quote. Runes above maxRune
+// (0x7F for an ASCII document, 0xFF for Latin-1) become character references so the
+// file stays valid in its declared encoding; whitespace other than a space becomes a
+// reference too, because a parser would otherwise fold it into a space.
+func escapeAttr(v string, quote byte, maxRune rune) string {
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '"' && quote == '"':
+			b.WriteString("&quot;")
+		case r == '\'' && quote == '\'':
+			b.WriteString("&apos;")
+		case r == '\t' || r == '\n' || r == '\r' || r > maxRune || r == utf8.RuneError:
+			fmt.Fprintf(&b, "&#x%X;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
