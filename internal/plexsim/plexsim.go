@@ -1,0 +1,362 @@
+// Package plexsim is a stand-in for Plex Media Server that behaves like it where plexform
+// cares: it reads Preferences.xml once at start and refuses a malformed one, serves
+// /identity and /myplex/claim on loopback, writes PMS-style log lines, and on SIGTERM
+// writes its in-memory settings back over Preferences.xml (so an edit made to the file
+// while it runs is lost, exactly the trap plexform exists to avoid).
+//
+// Claim tokens: "claim-" followed by 20 characters of [A-Za-z0-9_-] are accepted; such a
+// token whose 20 characters begin with "expired" (claim-expired0123456789abc) is answered
+// 401 as an expired token; anything else is 400. A stored PlexOnlineToken beginning with
+// "stale" stands for a token plex.tv no longer honours: the simulator logs a MyPlex 401
+// error for it at start, as PMS does.
+package plexsim
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// Version is what /identity and the log report, shaped like a real PMS version.
+const Version = "1.41.0.8992-8463ad060"
+
+// DefaultListen is PMS's own port, on loopback only.
+const DefaultListen = "127.0.0.1:32400"
+
+// Options configures one simulated server.
+type Options struct {
+	// PrefsPath is Preferences.xml. It may be missing: PMS then starts with new settings.
+	PrefsPath string
+	// Listen is a loopback host:port; port 0 picks a free one. Empty means DefaultListen.
+	Listen string
+	// AddrFile, when set, receives the address actually listened on once the server
+	// accepts connections, and is removed again on a clean stop.
+	AddrFile string
+	// LogPath defaults to "<dir of PrefsPath>/Logs/Plex Media Server.log".
+	LogPath string
+	// RefuseIfAttr makes the server refuse to start when Preferences.xml has this
+	// attribute, so tests can build "a server that will not start after the change".
+	RefuseIfAttr string
+}
+
+// Settings names PMS uses for the sign-in.
+const (
+	attrToken    = "PlexOnlineToken"
+	attrUsername = "PlexOnlineUsername"
+	attrMail     = "PlexOnlineMail"
+	attrMachine  = "MachineIdentifier"
+	attrProcMach = "ProcessedMachineIdentifier"
+)
+
+// Server is a running simulator.
+type Server struct {
+	opts     Options
+	log      *logger
+	listener net.Listener
+	http     *http.Server
+	served   chan error
+	stopOnce sync.Once
+	stopErr  error
+
+	mu       sync.Mutex
+	settings settings
+	meta     stores.FileMeta
+}
+
+// Start reads the settings, starts listening and returns at once. Stop ends it.
+func Start(opts Options) (*Server, error) {
+	if opts.PrefsPath == "" {
+		return nil, errors.New("plexsim: no Preferences.xml path given (-prefs)")
+	}
+	if opts.Listen == "" {
+		opts.Listen = DefaultListen
+	}
+	if opts.LogPath == "" {
+		opts.LogPath = filepath.Join(filepath.Dir(opts.PrefsPath), "Logs", "Plex Media Server.log")
+	}
+	log, err := openLog(opts.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: log, served: make(chan error, 1)}
+	if err := s.start(); err != nil {
+		log.printf("ERROR", "Plex Media Server v%s - failed to start: %v", Version, err)
+		log.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) start() error {
+	s.log.printf("INFO", "Plex Media Server v%s - plexsim simulator - build: linux-x86_64", Version)
+	if err := s.loadSettings(); err != nil {
+		return err
+	}
+	if name := s.opts.RefuseIfAttr; name != "" && s.settings.has(name) {
+		return fmt.Errorf("refusing to start: %s has the attribute %s", s.opts.PrefsPath, name)
+	}
+	if err := checkLoopback(s.opts.Listen); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Listen, err)
+	}
+	s.listener = ln
+	mux := http.NewServeMux()
+	mux.HandleFunc("/identity", s.identity)
+	mux.HandleFunc("/myplex/claim", s.claim)
+	s.http = &http.Server{Handler: s.logRequests(mux), ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.served <- s.http.Serve(ln) }()
+
+	if s.opts.AddrFile != "" {
+		if err := fileutil.WritePrivate(s.opts.AddrFile, []byte(s.Addr()+"\n")); err != nil {
+			s.http.Close()
+			return err
+		}
+	}
+	s.log.printf("INFO", "Listening on %s", s.Addr())
+	if token := s.settings.get(attrToken); strings.HasPrefix(token, "stale") {
+		s.log.printf("ERROR", "MyPlex: Error 401 (Unauthorized) refreshing the account of %s; the stored token was rejected", s.settings.get(attrUsername))
+	}
+	return nil
+}
+
+func (s *Server) loadSettings() error {
+	path := s.opts.PrefsPath
+	meta, exists, err := fileutil.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !exists {
+		// PMS creates the file with new identifiers; a fresh file belongs to whoever runs it.
+		s.meta = stores.FileMeta{Path: path, UID: -1, GID: -1, Mode: 0o644}
+		s.settings.set(attrMachine, randomString(40, "0123456789abcdef"))
+		s.settings.set(attrProcMach, randomString(40, "0123456789abcdef"))
+		s.log.printf("INFO", "Preferences: %s does not exist; starting with new settings", path)
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	st, err := parsePrefs(data)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	s.meta = meta
+	s.settings = st
+	return nil
+}
+
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("listen address %q is not on loopback; the simulator serves 127.0.0.1 or [::1] only", addr)
+}
+
+// Addr is the address the server listens on, with the real port when 0 was asked for.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Stop does what PMS does on SIGTERM: stop serving, write the in-memory settings back
+// over Preferences.xml, and log the shutdown. Calls after the first return its result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
+}
+
+func (s *Server) stop() error {
+	s.log.printf("INFO", "Received signal to shut down; stopping the server")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	if err := s.http.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("stop serving: %w", err))
+	}
+	s.mu.Lock()
+	data := s.settings.render()
+	s.mu.Unlock()
+	if err := fileutil.WriteAtomic(s.opts.PrefsPath, data, s.meta); err != nil {
+		s.log.printf("ERROR", "Preferences: could not save: %v", err)
+		errs = append(errs, err)
+	}
+	if s.opts.AddrFile != "" {
+		if err := os.Remove(s.opts.AddrFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	s.log.printf("INFO", "Plex Media Server v%s - shut down", Version)
+	s.log.close()
+	return errors.Join(errs...)
+}
+
+// Run serves until ctx ends, then stops as on SIGTERM.
+func Run(ctx context.Context, opts Options) error {
+	s, err := Start(opts)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-s.served:
+		// Serve only returns early on a listener failure; still save like PMS would.
+		return errors.Join(fmt.Errorf("serve: %w", err), s.Stop())
+	}
+	return s.Stop()
+}
+
+// Main is the simulator's command line. It runs until SIGTERM or SIGINT and returns the
+// process exit code: 0 after a clean stop, 1 when it refused to start or could not
+// save, 2 on bad flags.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("plexsim", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var o Options
+	fl.StringVar(&o.PrefsPath, "prefs", "", "Preferences.xml to read at start and write on shutdown (required)")
+	fl.StringVar(&o.Listen, "listen", DefaultListen, "loopback address to serve on; port 0 picks a free port")
+	fl.StringVar(&o.AddrFile, "addr-file", "", "file to write the listening address to once serving")
+	fl.StringVar(&o.LogPath, "log", "", `log file (default "<dir of prefs>/Logs/Plex Media Server.log")`)
+	fl.StringVar(&o.RefuseIfAttr, "refuse-if-attr", "", "refuse to start when Preferences.xml has this attribute")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if o.PrefsPath == "" || fl.NArg() > 0 {
+		fmt.Fprintln(stderr, "plexsim: usage: plexsim -prefs PATH [-listen ADDR] [-addr-file PATH] [-log PATH] [-refuse-if-attr NAME]")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := Run(ctx, o); err != nil {
+		fmt.Fprintf(stderr, "plexsim: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+var claimToken = regexp.MustCompile(`^claim-[A-Za-z0-9_-]{20}$`)
+
+func (s *Server) identity(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	claimed := "0"
+	if s.settings.get(attrToken) != "" {
+		claimed = "1"
+	}
+	machine := s.settings.get(attrProcMach)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MediaContainer size=\"0\" claimed=\"%s\" machineIdentifier=\"%s\" version=\"%s\">\n</MediaContainer>\n",
+		claimed, attrEscaper.Replace(machine), Version)
+}
+
+func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	token := r.URL.Query().Get("token")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.settings.get(attrToken) != "":
+		s.log.printf("WARN", "MyPlex: claim refused: the server is already claimed")
+		http.Error(w, "server is already claimed", http.StatusBadRequest)
+	case !claimToken.MatchString(token):
+		s.log.printf("WARN", "MyPlex: claim refused: the claim token is not valid")
+		http.Error(w, "invalid claim token", http.StatusBadRequest)
+	case strings.HasPrefix(token, "claim-expired"):
+		s.log.printf("ERROR", "MyPlex: Error 401 (Unauthorized) exchanging the claim token; it has expired")
+		http.Error(w, "claim token expired", http.StatusUnauthorized)
+	default:
+		user := "plexsim-user"
+		s.settings.set(attrToken, randomString(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+		s.settings.set(attrUsername, user)
+		s.settings.set(attrMail, user+"@example.com")
+		s.log.printf("INFO", "MyPlex: claimed the server for %s", user)
+		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+		fmt.Fprint(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MediaContainer size=\"0\">\n</MediaContainer>\n")
+	}
+}
+
+// logRequests logs the path only: a query string may carry a claim token.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.printf("DEBUG", "Request: [%s] %s %s", r.RemoteAddr, r.Method, r.URL.Path)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// logger writes lines shaped like PMS's own:
+// "Nov 27, 2026 12:00:00.123 [140234] INFO - message".
+type logger struct {
+	mu  sync.Mutex
+	f   *os.File
+	pid int
+}
+
+func openLog(path string) (*logger, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create log dir: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	return &logger{f: f, pid: os.Getpid()}, nil
+}
+
+func (l *logger) printf(level, format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return
+	}
+	line := fmt.Sprintf("%s [%d] %s - %s\n", time.Now().Format("Jan 02, 2006 15:04:05.000"), l.pid, level, fmt.Sprintf(format, args...))
+	_, _ = l.f.WriteString(line) // a log that cannot be written must not stop the server
+}
+
+func (l *logger) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f != nil {
+		l.f.Close()
+		l.f = nil
+	}
+}
