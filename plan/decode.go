@@ -1,0 +1,525 @@
+package plan
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"gopkg.in/yaml.v3"
+)
+
+// Error is a problem with the plan file at a place in it.
+type Error struct {
+	File string
+	Pos  Pos
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Pos.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Pos.Line, e.Pos.Column, e.Msg)
+}
+
+// Load reads and decodes the plan file at path.
+func Load(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return Decode(path, data)
+}
+
+// Decode decodes a plan file strictly: every unknown field, wrong type, unknown kind,
+// duplicate name, missing field or dangling reference is reported with its place, all
+// of them at once.
+func Decode(file string, data []byte) (*Plan, error) {
+	d := &decoder{file: file}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: file, Pos: yamlErrorPos(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: file, Msg: "the plan file is empty; it needs at least `version: 1` and `resources:`"}
+	}
+	p := &Plan{File: file, Backups: Backups{Keep: DefaultKeep}}
+	d.plan(root.Content[0], p)
+	if d.errs == nil {
+		d.validate(p)
+	}
+	if d.errs != nil {
+		d.errs.ErrorFormat = listErrors
+		return nil, d.errs
+	}
+	return p, nil
+}
+
+func listErrors(errs []error) string {
+	if len(errs) == 1 {
+		return errs[0].Error()
+	}
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = e.Error()
+	}
+	return fmt.Sprintf("%d problems in the plan file:\n  %s", len(errs), strings.Join(lines, "\n  "))
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func yamlErrorPos(err error) Pos {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Pos{Line: n, Column: 1}
+	}
+	return Pos{}
+}
+
+type decoder struct {
+	file string
+	errs *multierror.Error
+}
+
+func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	p := Pos{}
+	if n != nil {
+		p = pos(n)
+	}
+	d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// fields walks a mapping node, calling each for every key in order, and reports
+// duplicate keys (YAML allows them silently; a plan must not).
+func (d *decoder) fields(n *yaml.Node, what string, each func(key string, k, v *yaml.Node)) bool {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s must be a mapping (key: value lines), not %s", what, describe(n))
+		return false
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			d.errorf(k, "%s: %q is given twice", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		each(k.Value, k, v)
+	}
+	return true
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	if n.Tag == "!!null" {
+		return "empty"
+	}
+	return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
+}
+
+func (d *decoder) str(n *yaml.Node, what string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, "%s must be a string, not %s", what, describe(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (d *decoder) integer(n *yaml.Node, what string) int {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+		d.errorf(n, "%s must be a whole number, not %s", what, describe(n))
+		return 0
+	}
+	v, err := strconv.Atoi(n.Value)
+	if err != nil {
+		d.errorf(n, "%s: %v", what, err)
+	}
+	return v
+}
+
+func (d *decoder) strList(n *yaml.Node, what string) []string {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "%s must be a list such as [A, B], not %s", what, describe(n))
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		out = append(out, d.str(item, what+" item"))
+	}
+	return out
+}
+
+func (d *decoder) duration(n *yaml.Node, what string) time.Duration {
+	s := d.str(n, what)
+	if s == "" {
+		return 0
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		d.errorf(n, "%s must be a positive duration such as 30s or 2m, not %q", what, s)
+	}
+	return v
+}
+
+func (d *decoder) plan(n *yaml.Node, p *Plan) {
+	var sawVersion, sawResources bool
+	d.fields(n, "the plan", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "version":
+			sawVersion = true
+			if p.Version = d.integer(v, "version"); p.Version != 1 && d.errs == nil {
+				d.errorf(v, "version %d is not supported; this plexform reads version 1", p.Version)
+			}
+		case "description":
+			p.Description = d.str(v, "description")
+		case "backups":
+			d.fields(v, "backups", func(key string, k, v *yaml.Node) {
+				switch key {
+				case "dir":
+					p.Backups.Dir = d.str(v, "backups.dir")
+				case "keep":
+					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 {
+						d.errorf(v, "backups.keep must be at least 1")
+					}
+				default:
+					d.errorf(k, "unknown field %q in backups (allowed: dir, keep)", key)
+				}
+			})
+		case "resources":
+			sawResources = true
+			if v.Kind != yaml.SequenceNode {
+				d.errorf(v, "resources must be a list of resources (lines starting with `- name:`), not %s", describe(v))
+				return
+			}
+			for _, item := range v.Content {
+				if r := d.resource(item); r != nil {
+					p.Resources = append(p.Resources, r)
+				}
+			}
+		case "verify":
+			if v.Kind != yaml.SequenceNode {
+				d.errorf(v, "verify must be a list of checks, not %s", describe(v))
+				return
+			}
+			for _, item := range v.Content {
+				if c := d.verify(item); c != nil {
+					p.Verify = append(p.Verify, c)
+				}
+			}
+		default:
+			d.errorf(k, "unknown field %q at the top of the plan (allowed: version, description, backups, resources, verify)", key)
+		}
+	})
+	if !sawVersion {
+		d.errorf(n, "the plan has no `version:`; add `version: 1` at the top")
+	}
+	if !sawResources {
+		d.errorf(n, "the plan has no `resources:` list")
+	}
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+func (d *decoder) resource(n *yaml.Node) *Resource {
+	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "a resource must be a mapping with name: and kind:, not %s", describe(n))
+		return nil
+	}
+	// The kind decides which fields are allowed, so find it first.
+	var spec kindSpec
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == "kind" {
+			r.Kind = d.str(n.Content[i+1], "kind")
+			var ok bool
+			if spec, ok = kinds[r.Kind]; !ok && r.Kind != "" {
+				d.errorf(n.Content[i+1], "unknown kind %q (known kinds: %s)", r.Kind, strings.Join(sortedKeys(kinds), ", "))
+				return nil
+			}
+		}
+	}
+	if r.Kind == "" {
+		d.errorf(n, "this resource has no kind: (known kinds: %s)", strings.Join(sortedKeys(kinds), ", "))
+		return nil
+	}
+	d.fields(n, "resource", func(key string, k, v *yaml.Node) {
+		if !spec.allows(key) {
+			d.errorf(k, "unknown field %q for kind %s (allowed: %s)", key, r.Kind, spec.allowed())
+			return
+		}
+		r.fieldPos[key] = pos(k)
+		what := key
+		if r.Name != "" {
+			what = r.Name + "." + key
+		}
+		switch key {
+		case "name":
+			if r.Name = d.str(v, "name"); r.Name != "" && !nameRE.MatchString(r.Name) {
+				d.errorf(v, "resource name %q may use only a-z, 0-9, _ and -", r.Name)
+			}
+		case "kind":
+		case "when":
+			d.fields(v, what, func(key string, k, v *yaml.Node) {
+				if key != "os" {
+					d.errorf(k, "unknown field %q in when (allowed: os)", key)
+					return
+				}
+				r.When.OS = d.strList(v, what+".os")
+				for i, os := range r.When.OS {
+					if !slices.Contains(KnownOS, os) {
+						d.errorf(v.Content[i], "unknown os %q (known: %s)", os, strings.Join(KnownOS, ", "))
+					}
+				}
+			})
+		case "path":
+			r.Path = d.str(v, what)
+		case "element":
+			r.Element = d.str(v, what)
+		case "domain":
+			r.Domain = d.str(v, what)
+		case "key":
+			r.Key = d.str(v, what)
+		case "user":
+			r.User = d.str(v, what)
+		case "absent":
+			r.Absent = d.strList(v, what)
+		case "sensitive":
+			r.Sensitive = d.strList(v, what)
+		case "service":
+			r.Service = d.str(v, what)
+		case "set":
+			d.fields(v, what, func(name string, k, v *yaml.Node) {
+				r.Set = append(r.Set, &Setting{Name: name, Pos: pos(k), Source: d.source(v, what+"."+name)})
+			})
+		case "manager":
+			if r.Manager = d.str(v, what); r.Manager != "" {
+				if _, ok := managers[r.Manager]; !ok {
+					d.errorf(v, "unknown manager %q (known: %s)", r.Manager, strings.Join(sortedKeys(managers), ", "))
+				}
+			}
+		case "unit":
+			r.Unit = d.str(v, what)
+		case "dir":
+			r.Dir = d.str(v, what)
+		case "app":
+			r.App = d.str(v, what)
+		case "start":
+			r.Start = d.argv(v, what)
+		case "stop":
+			r.Stop = d.argv(v, what)
+		case "status":
+			r.Status = d.argv(v, what)
+		case "state":
+			if r.State = d.str(v, what); r.State != "running" && r.State != "stopped" {
+				d.errorf(v, "%s must be running or stopped, not %q", what, r.State)
+			}
+		case "timeout":
+			r.Timeout = d.duration(v, what)
+		}
+	})
+	if r.Name == "" {
+		d.errorf(n, "this %s resource has no name:", r.Kind)
+	}
+	for _, f := range spec.required {
+		if _, ok := r.fieldPos[f]; !ok {
+			d.errorf(n, "resource %q (%s) needs %s:", r.Name, r.Kind, f)
+		}
+	}
+	if len(spec.oneOf) > 0 {
+		given := 0
+		for _, f := range spec.oneOf {
+			if _, ok := r.fieldPos[f]; ok {
+				given++
+			}
+		}
+		if given != 1 {
+			d.errorf(n, "resource %q (%s) needs exactly one of %s:", r.Name, r.Kind, strings.Join(spec.oneOf, ": or "))
+		}
+	}
+	if r.Kind == KindService {
+		if r.State == "" {
+			r.State = "running"
+		}
+		for _, f := range managers[r.Manager] {
+			if _, ok := r.fieldPos[f]; !ok {
+				d.errorf(n, "service %q with manager %s needs %s:", r.Name, r.Manager, f)
+			}
+		}
+	}
+	return r
+}
+
+func (d *decoder) argv(n *yaml.Node, what string) []string {
+	argv := d.strList(n, what)
+	if n.Kind == yaml.SequenceNode && len(argv) == 0 {
+		d.errorf(n, "%s must name a command: a list such as [systemctl, start, plexmediaserver]", what)
+	}
+	return argv
+}
+
+// source decodes one `set` value: a plain scalar, or a mapping with exactly one of
+// value/env/file and an optional type.
+func (d *decoder) source(n *yaml.Node, what string) Source {
+	if n.Kind == yaml.ScalarNode {
+		if n.Tag == "!!null" {
+			d.errorf(n, "%s has no value; to remove it, list it under absent: instead", what)
+		}
+		return Source{Literal: n.Value, HasLiteral: true}
+	}
+	var s Source
+	given := 0
+	d.fields(n, what, func(key string, k, v *yaml.Node) {
+		switch key {
+		case "value":
+			given++
+			if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+				d.errorf(v, "%s.value must be a single value, not %s", what, describe(v))
+			}
+			s.Literal, s.HasLiteral = v.Value, true
+		case "env":
+			given++
+			s.Env = d.str(v, what+".env")
+		case "file":
+			given++
+			s.File = d.str(v, what+".file")
+		case "type":
+			s.Type = d.str(v, what+".type")
+		default:
+			d.errorf(k, "unknown field %q in %s (allowed: value, env, file, type)", key, what)
+		}
+	})
+	if n.Kind == yaml.MappingNode && given != 1 {
+		d.errorf(n, "%s needs exactly one of value:, env: or file:", what)
+	}
+	return s
+}
+
+func (d *decoder) verify(n *yaml.Node) *Verify {
+	c := &Verify{Pos: pos(n)}
+	d.fields(n, "a verify check", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "http":
+			h := &HTTPCheck{Status: 200, Timeout: 60 * time.Second}
+			d.fields(v, "verify http", func(key string, k, v *yaml.Node) {
+				switch key {
+				case "url":
+					h.URL = d.str(v, "http.url")
+					if h.URL != "" && !strings.HasPrefix(h.URL, "http://") && !strings.HasPrefix(h.URL, "https://") {
+						d.errorf(v, "http.url must start with http:// or https://")
+					}
+				case "status":
+					h.Status = d.integer(v, "http.status")
+				case "contains":
+					h.Contains = d.str(v, "http.contains")
+				case "timeout":
+					h.Timeout = d.duration(v, "http.timeout")
+				default:
+					d.errorf(k, "unknown field %q in http (allowed: url, status, contains, timeout)", key)
+				}
+			})
+			if h.URL == "" {
+				d.errorf(v, "verify http needs url:")
+			}
+			c.HTTP = h
+		case "log":
+			l := &LogCheck{}
+			d.fields(v, "verify log", func(key string, k, v *yaml.Node) {
+				switch key {
+				case "path":
+					l.Path = d.str(v, "log.path")
+				case "must_not_match":
+					for i, s := range d.strList(v, "log.must_not_match") {
+						re, err := regexp.Compile(s)
+						if err != nil {
+							d.errorf(v.Content[i], "log.must_not_match: %q is not a regular expression: %v", s, err)
+							continue
+						}
+						l.MustNotMatch = append(l.MustNotMatch, re)
+					}
+				default:
+					d.errorf(k, "unknown field %q in log (allowed: path, must_not_match)", key)
+				}
+			})
+			if l.Path == "" || len(l.MustNotMatch) == 0 {
+				d.errorf(v, "verify log needs path: and must_not_match: [patterns]")
+			}
+			c.Log = l
+		default:
+			d.errorf(k, "unknown check %q (known: http, log)", key)
+		}
+	})
+	if c.HTTP == nil && c.Log == nil {
+		return nil
+	}
+	return c
+}
+
+// validate checks what spans resources: unique names, references, overlaps.
+func (d *decoder) validate(p *Plan) {
+	byName := map[string]*Resource{}
+	for _, r := range p.Resources {
+		if prev, ok := byName[r.Name]; ok {
+			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
+				Msg: fmt.Sprintf("resource name %q is already used at line %d; names must be unique", r.Name, prev.Pos.Line)})
+			continue
+		}
+		byName[r.Name] = r
+	}
+	for _, r := range p.Resources {
+		if !r.IsStore() {
+			continue
+		}
+		if len(r.Absent) == 0 && len(r.Set) == 0 {
+			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
+				Msg: fmt.Sprintf("resource %q states nothing: give it absent: or set:", r.Name)})
+		}
+		for _, s := range r.Set {
+			for _, a := range r.Absent {
+				if strings.EqualFold(a, s.Name) {
+					d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: s.Pos,
+						Msg: fmt.Sprintf("%s is both under absent: and set: in resource %q; keep one", s.Name, r.Name)})
+				}
+			}
+		}
+		if r.Service == "" {
+			continue
+		}
+		svc, ok := byName[r.Service]
+		switch {
+		case !ok:
+			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos["service"],
+				Msg: fmt.Sprintf("resource %q names service %q, but there is no resource of that name; services: %s", r.Name, r.Service, strings.Join(serviceNames(p), ", "))})
+		case svc.Kind != KindService:
+			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos["service"],
+				Msg: fmt.Sprintf("resource %q names %q as its service, but that is a %s, not a service", r.Name, r.Service, svc.Kind)})
+		}
+	}
+}
+
+func serviceNames(p *Plan) []string {
+	names := []string{}
+	for _, r := range p.Resources {
+		if r.Kind == KindService {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) == 0 {
+		return []string{"(none; add a resource with kind: service)"}
+	}
+	return names
+}
+

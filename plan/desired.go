@@ -1,0 +1,66 @@
+package plan
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// Desired is one value a resource wants: gone, or set to Value.
+type Desired struct {
+	Name      string
+	Absent    bool
+	Value     stores.Value
+	Sensitive bool
+}
+
+// Desire resolves a resource's absent: and set: lists, reading environment variables and
+// files now, so that a missing one is an error before anything is stopped or written.
+// File paths are host paths (inside root when one is given).
+func (p *Plan) Desire(r *Resource, root string, getenv func(string) (string, bool)) ([]Desired, error) {
+	var errs *multierror.Error
+	out := make([]Desired, 0, len(r.Absent)+len(r.Set))
+	for _, name := range r.Absent {
+		out = append(out, Desired{Name: name, Absent: true, Sensitive: r.IsSensitive(name)})
+	}
+	for _, s := range r.Set {
+		text, err := p.resolve(s, root, getenv)
+		if err != nil {
+			errs = multierror.Append(errs, &Error{File: p.File, Pos: s.Pos, Msg: fmt.Sprintf("%s.set.%s: %v", r.Name, s.Name, err)})
+			continue
+		}
+		out = append(out, Desired{Name: s.Name, Value: stores.Value{Type: s.Source.Type, Text: text}, Sensitive: r.IsSensitive(s.Name)})
+	}
+	if errs != nil {
+		errs.ErrorFormat = listErrors
+		return nil, errs
+	}
+	return out, nil
+}
+
+func (p *Plan) resolve(s *Setting, root string, getenv func(string) (string, bool)) (string, error) {
+	src := s.Source
+	switch {
+	case src.HasLiteral:
+		return src.Literal, nil
+	case src.Env != "":
+		v, ok := getenv(src.Env)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set; export it before running plexform", src.Env)
+		}
+		return v, nil
+	default:
+		path := p.HostPath(root, src.File)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("read value from file: %w", err)
+		}
+		// Secret files (Docker, swarm, editors) end in a newline that is not part of the value.
+		text := strings.TrimSuffix(string(data), "\n")
+		return strings.TrimSuffix(text, "\r"), nil
+	}
+}

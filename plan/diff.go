@@ -1,0 +1,166 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// Action is what apply will do to one value. Its strings are those of the JSON output.
+type Action string
+
+const (
+	NoOp   Action = "no-op"
+	Add    Action = "add"
+	Change Action = "change"
+	Remove Action = "remove"
+)
+
+// Symbol is the one-character mark of the human output.
+func (a Action) Symbol() string {
+	switch a {
+	case Add:
+		return "+"
+	case Change:
+		return "~"
+	case Remove:
+		return "-"
+	}
+	return " "
+}
+
+// ValueChange is the diff of one value the plan names.
+type ValueChange struct {
+	// Name is spelled as the plan spells it; StoreName as the store does (attribute
+	// casing differs between PMS versions, so matching ignores case).
+	Name      string
+	StoreName string
+	Action    Action
+	Before    *stores.Value // nil: absent
+	After     *stores.Value // nil: absent
+	Sensitive bool
+}
+
+// ResourceChange is the diff of one store.
+type ResourceChange struct {
+	Address string // the resource name
+	Kind    string
+	Target  string // the file or key, as the store names it
+	Exists  bool
+	Values  []ValueChange
+}
+
+// HasChanges reports whether apply would write this store.
+func (rc *ResourceChange) HasChanges() bool {
+	for _, v := range rc.Values {
+		if v.Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Edits turns the changes into the store's edits, in plan order.
+func (rc *ResourceChange) Edits() []stores.Edit {
+	var edits []stores.Edit
+	for _, v := range rc.Values {
+		switch v.Action {
+		case Remove:
+			edits = append(edits, stores.Edit{Name: v.StoreName, Remove: true})
+		case Add, Change:
+			edits = append(edits, stores.Edit{Name: v.StoreName, Value: *v.After})
+		}
+	}
+	return edits
+}
+
+// Changes is the whole diff: one entry per store resource selected for this host.
+type Changes struct {
+	Resources []*ResourceChange
+}
+
+// Summary counts values to add, change and remove.
+func (c *Changes) Summary() (add, change, remove int) {
+	for _, rc := range c.Resources {
+		for _, v := range rc.Values {
+			switch v.Action {
+			case Add:
+				add++
+			case Change:
+				change++
+			case Remove:
+				remove++
+			}
+		}
+	}
+	return
+}
+
+// HasChanges reports whether apply would write anything.
+func (c *Changes) HasChanges() bool {
+	for _, rc := range c.Resources {
+		if rc.HasChanges() {
+			return true
+		}
+	}
+	return false
+}
+
+// Diff compares what a store holds with what the resource wants. It is the one place
+// that decides an action, used by plan and again by apply after services are stopped,
+// so the two can never disagree.
+func Diff(r *Resource, target string, want []Desired, st stores.State) (*ResourceChange, error) {
+	rc := &ResourceChange{Address: r.Name, Kind: r.Kind, Target: target, Exists: st.Exists}
+	for _, d := range want {
+		matches := lookup(st.Values, d.Name)
+		if d.Absent {
+			// Every spelling goes: a stale token under another casing still signs PMS in.
+			for _, m := range matches {
+				before := st.Values[m]
+				rc.Values = append(rc.Values, ValueChange{Name: d.Name, StoreName: m, Action: Remove, Before: &before, Sensitive: d.Sensitive})
+			}
+			if len(matches) == 0 {
+				rc.Values = append(rc.Values, ValueChange{Name: d.Name, StoreName: d.Name, Action: NoOp, Sensitive: d.Sensitive})
+			}
+			continue
+		}
+		after := d.Value
+		vc := ValueChange{Name: d.Name, StoreName: d.Name, Action: Add, After: &after, Sensitive: d.Sensitive}
+		switch {
+		case len(matches) > 1 && matches[0] != d.Name:
+			return nil, fmt.Errorf("%s: %s holds %s under several spellings (%s); name the one to set exactly", r.Name, target, d.Name, strings.Join(matches, ", "))
+		case len(matches) > 0:
+			before := st.Values[matches[0]]
+			vc.StoreName, vc.Before, vc.Action = matches[0], &before, Change
+			if before.Equal(after) {
+				vc.Action = NoOp
+			}
+		case !st.Exists:
+			return nil, fmt.Errorf("%s: %s does not exist, so set: cannot add %s; plexform changes an existing store and does not create one", r.Name, target, d.Name)
+		}
+		rc.Values = append(rc.Values, vc)
+	}
+	return rc, nil
+}
+
+// lookup returns the names in values equal to name ignoring case, the exact spelling
+// first and the others sorted.
+func lookup(values map[string]stores.Value, name string) []string {
+	var exact bool
+	var others []string
+	for k := range values {
+		switch {
+		case k == name:
+			exact = true
+		case strings.EqualFold(k, name):
+			others = append(others, k)
+		}
+	}
+	sort.Strings(others)
+	if exact {
+		return append([]string{name}, others...)
+	}
+	return others
+}

@@ -1,0 +1,67 @@
+package plan
+
+import (
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Kinds of resource the plan format knows.
+const (
+	KindXMLAttributes  = "xml_attributes"
+	KindPlistKeys      = "plist_keys"
+	KindRegistryValues = "registry_values"
+	KindService        = "service"
+)
+
+// kindSpec is what one kind accepts: its fields, those it requires, and those of which
+// exactly one must be given.
+type kindSpec struct {
+	fields   []string
+	required []string
+	oneOf    []string
+}
+
+var storeFields = []string{"absent", "set", "sensitive", "service"}
+
+var kinds = map[string]kindSpec{
+	KindXMLAttributes:  {fields: append([]string{"path", "element"}, storeFields...), required: []string{"path"}},
+	KindPlistKeys:      {fields: append([]string{"path", "domain"}, storeFields...), oneOf: []string{"path", "domain"}},
+	KindRegistryValues: {fields: append([]string{"key", "user"}, storeFields...), required: []string{"key"}},
+	KindService:        {fields: []string{"manager", "unit", "dir", "app", "start", "stop", "status", "state", "timeout"}, required: []string{"manager"}},
+}
+
+// commonFields are allowed on every kind.
+var commonFields = []string{"name", "kind", "when"}
+
+// Managers the service kind accepts, and the field each one needs.
+var managers = map[string][]string{
+	"systemd":         {"unit"},
+	"snap":            {"unit"},
+	"s6":              {"dir"},
+	"exec":            {"start", "stop", "status"},
+	"launchd":         {"unit"},
+	"app":             nil, // app defaults to "Plex Media Server"
+	"windows-app":     nil,
+	"windows-service": {"unit"},
+}
+
+// KnownOS are the `when: {os: [...]}` values, spelled as Go's GOOS.
+var KnownOS = []string{"linux", "darwin", "windows", "freebsd"}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (k kindSpec) allows(field string) bool {
+	return slices.Contains(commonFields, field) || slices.Contains(k.fields, field)
+}
+
+func (k kindSpec) allowed() string {
+	return strings.Join(append(append([]string{}, commonFields...), k.fields...), ", ")
+}

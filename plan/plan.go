@@ -1,0 +1,185 @@
+// Package plan is the plan file (format version 1), its validation, and the diff
+// between what a plan wants and what the host's stores hold.
+package plan
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Plan is a decoded, validated plan file.
+type Plan struct {
+	// File is the plan file's path as given; errors and saved plans name it.
+	File        string
+	Version     int
+	Description string
+	Backups     Backups
+	// Resources holds every resource of the file, also those whose `when` does not
+	// select this host; Selected filters them.
+	Resources []*Resource
+	Verify    []*Verify
+}
+
+// Backups says where backups go and how many are kept per store.
+type Backups struct {
+	Dir  string // empty: the default state dir
+	Keep int    // newest N per store; default DefaultKeep
+}
+
+// DefaultKeep is how many backups of each store are kept when the plan does not say.
+const DefaultKeep = 10
+
+// Pos is a place in the plan file.
+type Pos struct{ Line, Column int }
+
+// Resource is one entry of `resources:`. Which fields are allowed depends on Kind
+// (see kinds.go); the others stay zero.
+type Resource struct {
+	Name string
+	Kind string
+	Pos  Pos
+	When When
+
+	// Store fields.
+	Path      string // xml_attributes, plist_keys
+	Element   string // xml_attributes
+	Domain    string // plist_keys on macOS
+	Key       string // registry_values
+	User      string // registry_values: another user's hive
+	Absent    []string
+	Set       []*Setting
+	Sensitive []string
+	Service   string // the service resource guarding this store
+
+	// Service fields.
+	Manager string
+	Unit    string
+	Dir     string
+	App     string
+	Start   []string
+	Stop    []string
+	Status  []string
+	State   string // running or stopped
+	Timeout time.Duration
+
+	// fieldPos remembers where each field stood, for errors found after decoding.
+	fieldPos map[string]Pos
+}
+
+// Setting is one entry of `set:`.
+type Setting struct {
+	Name   string
+	Source Source
+	Pos    Pos
+}
+
+// Source is where a `set` value comes from: exactly one of a literal, an environment
+// variable or a file. Type is the store's type name, empty for its default string type.
+type Source struct {
+	Literal    string
+	HasLiteral bool
+	Env        string
+	File       string
+	Type       string
+}
+
+// When selects resources for a host.
+type When struct {
+	OS []string
+}
+
+// Verify is one check run after apply; a failure rolls the apply back.
+type Verify struct {
+	Pos  Pos
+	HTTP *HTTPCheck
+	Log  *LogCheck
+}
+
+// HTTPCheck expects a URL to answer with a status (and optionally a text) within a timeout.
+type HTTPCheck struct {
+	URL      string
+	Status   int
+	Contains string
+	Timeout  time.Duration
+}
+
+// LogCheck expects no new line of a log file to match any of the patterns.
+type LogCheck struct {
+	Path         string
+	MustNotMatch []*regexp.Regexp
+}
+
+// IsStore reports whether the resource holds values (as opposed to a service).
+func (r *Resource) IsStore() bool { return r.Kind != KindService }
+
+// SelectedFor reports whether the resource applies to an OS (runtime.GOOS spelling).
+func (r *Resource) SelectedFor(goos string) bool {
+	return len(r.When.OS) == 0 || slices.Contains(r.When.OS, goos)
+}
+
+// IsSensitive reports whether a value's content must never be shown: names listed in
+// `sensitive`, and names ending in Token, Password or Secret (any case).
+func (r *Resource) IsSensitive(name string) bool {
+	for _, s := range r.Sensitive {
+		if strings.EqualFold(s, name) {
+			return true
+		}
+	}
+	return IsSensitiveName(name)
+}
+
+// IsSensitiveName is the default rule for names a plan does not list.
+func IsSensitiveName(name string) bool {
+	lower := strings.ToLower(name)
+	for _, suffix := range []string{"token", "password", "secret"} {
+		if strings.HasSuffix(lower, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// Selected returns the resources that apply to goos, in file order.
+func (p *Plan) Selected(goos string) []*Resource {
+	var out []*Resource
+	for _, r := range p.Resources {
+		if r.SelectedFor(goos) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Resource returns the resource with the given name, or nil.
+func (p *Plan) Resource(name string) *Resource {
+	for _, r := range p.Resources {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// HostPath resolves a path of the plan on the host: inside root when one is given (for
+// mounted disks, container volumes and tests). Relative paths are relative to the plan
+// file's directory, so a checked-in plan means the same wherever it is run from.
+func (p *Plan) HostPath(root, path string) string {
+	if path == "" {
+		return ""
+	}
+	if !filepath.IsAbs(path) {
+		return filepath.Join(filepath.Dir(p.File), path)
+	}
+	return RootedPath(root, path)
+}
+
+// RootedPath puts an absolute host path inside root (when root is set).
+func RootedPath(root, path string) string {
+	if root == "" {
+		return path
+	}
+	return filepath.Join(root, path)
+}
