@@ -1,0 +1,137 @@
+// Package plist is the plist_keys store: top-level keys of a property list, either a
+// file edited directly (File, any OS) or a macOS defaults domain edited through the
+// defaults command (Domain), which is what Plex on macOS needs because cfprefsd caches
+// the domain and writes its cached copy back over a file changed behind its back.
+package plist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// File is a plist file (binary, XML, OpenStep or GNUstep) edited in place. A rewrite
+// keeps the file's format, owner, group and mode, and the exact type and value of every
+// key it does not change. Binary and text plists are re-encoded whole (key order inside
+// dictionaries may change; values do not); XML plists are edited as text, so untouched
+// keys keep their bytes.
+type File struct {
+	path string
+}
+
+var _ stores.Store = (*File)(nil)
+
+// NewFile returns the store for the plist at path.
+func NewFile(path string) *File { return &File{path: path} }
+
+// Target is the file's path.
+func (f *File) Target() string { return f.path }
+
+// load reads and parses the file; doc is nil when the file does not exist.
+func (f *File) load() (doc *document, meta stores.FileMeta, err error) {
+	meta, exists, err := fileutil.Stat(f.path)
+	if err != nil || !exists {
+		return nil, meta, err
+	}
+	data, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, meta, nil
+	}
+	if err != nil {
+		return nil, meta, err
+	}
+	doc, err = decode(data)
+	if err != nil {
+		return nil, meta, fmt.Errorf("%w; fix or restore the file (plutil -lint checks it on macOS)", err)
+	}
+	return doc, meta, nil
+}
+
+// Read returns the file's top-level keys.
+func (f *File) Read(ctx context.Context) (stores.State, error) {
+	doc, _, err := f.load()
+	if err != nil {
+		return stores.State{}, fmt.Errorf("read %s: %w", f.path, err)
+	}
+	if doc == nil {
+		return stores.State{}, nil
+	}
+	return doc.state(), nil
+}
+
+// CheckWritable tells whether this process can replace the file keeping its owner.
+func (f *File) CheckWritable(ctx context.Context) error {
+	return fileutil.CheckWritable(f.path)
+}
+
+// Write applies the edits and rewrites the file atomically, or leaves it alone when the
+// edits change nothing (so a second apply does not even touch the mtime).
+func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
+	doc, meta, err := f.load()
+	if err != nil {
+		return fmt.Errorf("write %s: %w", f.path, err)
+	}
+	if doc == nil {
+		for _, e := range edits {
+			if !e.Remove {
+				return fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
+					"property lists; start the application once so it creates its preferences", f.path)
+			}
+		}
+		return nil
+	}
+	root, changed, err := doc.apply(edits)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", f.path, err)
+	}
+	if !changed {
+		return nil
+	}
+	out, err := doc.encode(root, edits)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", f.path, err)
+	}
+	return fileutil.WriteAtomic(f.path, out, meta)
+}
+
+// Snapshot returns the file's exact bytes.
+func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
+	meta, exists, err := fileutil.Stat(f.path)
+	if err != nil {
+		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
+	}
+	if !exists {
+		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, fs.ErrNotExist)
+	}
+	data, err := os.ReadFile(f.path)
+	if err != nil {
+		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
+	}
+	return stores.Snapshot{Ext: "plist", Data: data, Meta: meta}, nil
+}
+
+// Restore puts a snapshot's bytes back with the owner, group and mode it recorded. A
+// snapshot without metadata (made by hand) takes the current file's, or 0600 and the
+// caller's ownership when there is no file.
+func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
+	meta := s.Meta
+	if meta == (stores.FileMeta{}) || meta == (stores.FileMeta{Path: meta.Path}) {
+		cur, exists, err := fileutil.Stat(f.path)
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", f.path, err)
+		}
+		meta = cur
+		if !exists {
+			meta = stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}
+		}
+	}
+	if err := fileutil.WriteAtomic(f.path, s.Data, meta); err != nil {
+		return fmt.Errorf("restore %s: %w", f.path, err)
+	}
+	return nil
+}
