@@ -1,0 +1,102 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Runner runs one command and returns its standard output. A command that ran and
+// exited non-zero returns its stdout too (systemctl is-active prints the state either
+// way) with a *CommandError.
+type Runner interface {
+	Run(ctx context.Context, argv []string) (stdout []byte, err error)
+}
+
+// CommandError is a command that could not run or exited non-zero.
+type CommandError struct {
+	Argv []string
+	// ExitCode is the exit status, or -1 when the command did not run to an exit
+	// (not found, killed by a signal or by the context).
+	ExitCode int
+	// Stderr is the command's error output, trimmed and cut to its last 2 KiB.
+	Stderr string
+	Err    error
+}
+
+func (e *CommandError) Error() string {
+	msg := fmt.Sprintf("command %s: %v", quoteArgv(e.Argv), e.Err)
+	if e.Stderr != "" {
+		msg += ": " + e.Stderr
+	}
+	return msg
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// exitedWith tells whether err is a command that ran and exited with a non-zero code.
+func exitedWith(err error) (code int, ok bool) {
+	var ce *CommandError
+	if errors.As(err, &ce) && ce.ExitCode > 0 {
+		return ce.ExitCode, true
+	}
+	return 0, false
+}
+
+func quoteArgv(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, a := range argv {
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$") {
+			a = strconv.Quote(a)
+		}
+		parts[i] = a
+	}
+	return strings.Join(parts, " ")
+}
+
+// OSRunner runs commands for real.
+type OSRunner struct{}
+
+// leakedPipeGrace is how long Run waits, after the command exits, for output pipes held
+// open by a daemon it left running (an exec start command that backgrounds the server).
+const leakedPipeGrace = 500 * time.Millisecond
+
+const maxStderr = 2048
+
+// Run runs argv with no standard input.
+func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("no command given")
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = leakedPipeGrace
+	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
+		// It exited 0 and left a daemon holding the pipes: that is a successful start.
+		err = nil
+	}
+	if err == nil {
+		return stdout.Bytes(), nil
+	}
+	code := -1
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("%w (%v)", ctx.Err(), err)
+		code = -1
+	}
+	msg := strings.TrimSpace(stderr.String())
+	if len(msg) > maxStderr {
+		msg = "..." + msg[len(msg)-maxStderr:]
+	}
+	return stdout.Bytes(), &CommandError{Argv: argv, ExitCode: code, Stderr: msg, Err: err}
+}

@@ -1,0 +1,94 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// S6 is a service directory supervised by s6-supervise (the supervisor in Plex's
+// Docker images). Stop and Start send s6-svc -d / -u without -wD / -wU, so they return
+// at once and the caller polls Running with its own timeout and progress output.
+type S6 struct {
+	Dir string
+	run Runner
+}
+
+// NewS6 returns the service for the s6 service directory dir.
+func NewS6(dir string, r Runner) *S6 { return &S6{Dir: dir, run: r} }
+
+func (s *S6) Describe() string { return "s6 " + s.Dir }
+
+func (s *S6) Stop(ctx context.Context) error {
+	_, err := s.run.Run(ctx, []string{"s6-svc", "-d", s.Dir})
+	return wrap(s, "stop", err)
+}
+
+func (s *S6) Start(ctx context.Context) error {
+	_, err := s.run.Run(ctx, []string{"s6-svc", "-u", s.Dir})
+	return wrap(s, "start", err)
+}
+
+// Running reads s6-svstat. "up" with no "want down" is running; "down" with no "want
+// up" is stopped. "up ..., want down" is a process that got SIGTERM and has not exited
+// (PMS is still saving), and "down ..., want up" is the supervisor about to (re)start
+// it, so both are transitional. A process that keeps crashing flips between a moment
+// of "up" and "down, want up"; only a check of the server itself (verify) tells that
+// apart from a healthy start.
+func (s *S6) Running(ctx context.Context) (bool, error) {
+	out, err := s.run.Run(ctx, []string{"s6-svstat", s.Dir})
+	if err != nil {
+		return false, wrap(s, "read the state of", err)
+	}
+	st, err := parseS6Status(string(out))
+	if err != nil {
+		return false, fmt.Errorf("read the state of %s: %w", s.Describe(), err)
+	}
+	switch {
+	case st.up && !st.wantDown:
+		return true, nil
+	case !st.up && !st.wantUp:
+		return false, nil
+	}
+	return false, &TransitionError{Service: s.Describe(), State: st.line}
+}
+
+type s6Status struct {
+	up, wantUp, wantDown bool
+	line                 string
+}
+
+// parseS6Status reads s6-svstat's human output, such as
+//
+//	up (pid 123) 5 seconds
+//	up (pid 123 pgid 123) 5 seconds, normally down, want down
+//	down (exitcode 0) 2 seconds, normally up, want up, ready 2 seconds
+//
+// Only the first word and the "want" flags decide anything; other flags, present or
+// added by later s6 versions, are ignored.
+func parseS6Status(out string) (s6Status, error) {
+	line := strings.TrimSpace(firstLine([]byte(out)))
+	st := s6Status{line: line}
+	word, rest, _ := strings.Cut(line, " ")
+	switch word {
+	case "up":
+		st.up = true
+	case "down":
+	default:
+		return s6Status{}, fmt.Errorf("%w: s6-svstat printed %q, which starts with neither up nor down", stores.ErrMalformed, line)
+	}
+	// The "(pid ...)" or "(exitcode ...)" part may not contain ", ", so after it the
+	// flags are the comma-separated parts.
+	flags := strings.Split(rest, ",")
+	for _, f := range flags[1:] {
+		switch strings.TrimSpace(f) {
+		case "want up":
+			st.wantUp = true
+		case "want down":
+			st.wantDown = true
+		}
+	}
+	return st, nil
+}
