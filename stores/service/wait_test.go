@@ -21,7 +21,7 @@ type answer struct {
 	err     error
 }
 
-func (s *scriptedService) Describe() string             { return "test service" }
+func (s *scriptedService) Describe() string            { return "test service" }
 func (s *scriptedService) Stop(context.Context) error  { return nil }
 func (s *scriptedService) Start(context.Context) error { return nil }
 func (s *scriptedService) Running(context.Context) (bool, error) {
