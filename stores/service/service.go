@@ -11,6 +11,7 @@
 package service
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -91,3 +92,16 @@ func (e *TransitionError) Error() string { return fmt.Sprintf("%s is %s", e.Serv
 
 // Is makes errors.Is(err, ErrTransitioning) true.
 func (e *TransitionError) Is(target error) bool { return target == ErrTransitioning }
+
+func firstLine(b []byte) string {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return string(line)
+}
+
+// wrap names the service and what was being done to it.
+func wrap(s stores.Service, doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s %s: %w", doing, s.Describe(), err)
+}

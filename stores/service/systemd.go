@@ -41,8 +41,7 @@ func (s *Systemd) Start(ctx context.Context) error {
 func (s *Systemd) Running(ctx context.Context) (bool, error) {
 	out, err := s.run.Run(ctx, []string{"systemctl", "is-active", s.Unit})
 	state := strings.TrimSpace(firstLine(out))
-	code, exited := exitedWith(err)
-	if err != nil && (!exited || state == "") {
+	if _, exited := exitedWith(err); err != nil && (!exited || state == "") {
 		return false, wrap(s, "read the state of", err)
 	}
 	switch state {
@@ -51,7 +50,7 @@ func (s *Systemd) Running(ctx context.Context) (bool, error) {
 	case "inactive", "failed", "dead":
 		return false, nil
 	}
-	if code == 0 && state != "" && err == nil {
+	if err == nil && state != "" {
 		// A state newer than this code; systemctl itself calls it running.
 		return true, nil
 	}
@@ -217,17 +216,4 @@ func hexVal(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
-}
-
-func firstLine(b []byte) string {
-	line, _, _ := bytes.Cut(b, []byte("\n"))
-	return string(line)
-}
-
-// wrap names the service and what was being done to it.
-func wrap(s stores.Service, doing string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s %s: %w", doing, s.Describe(), err)
 }
