@@ -281,7 +281,7 @@ func FuzzParse(f *testing.F) {
 
 func TestParseKeyPath(t *testing.T) {
 	for in, want := range map[string]string{
-		`HKCU\Software\Plex, Inc.\Plex Media Server`:              `HKEY_CURRENT_USER\Software\Plex, Inc.\Plex Media Server`,
+		`HKCU\Software\Plex, Inc.\Plex Media Server`:               `HKEY_CURRENT_USER\Software\Plex, Inc.\Plex Media Server`,
 		`HKEY_CURRENT_USER\Software\Plex, Inc.\Plex Media Server\`: `HKEY_CURRENT_USER\Software\Plex, Inc.\Plex Media Server`,
 		`hkcu:\Software\X`: `HKEY_CURRENT_USER\Software\X`,
 		`Microsoft.PowerShell.Core\Registry::HKEY_USERS\S-1-5-21-1\Software`: `HKEY_USERS\S-1-5-21-1\Software`,
