@@ -522,4 +522,3 @@ func serviceNames(p *Plan) []string {
 	}
 	return names
 }
-

@@ -76,9 +76,11 @@ func (rc *ResourceChange) Edits() []stores.Edit {
 	return edits
 }
 
-// Changes is the whole diff: one entry per store resource selected for this host.
+// Changes is the whole diff: one entry per store resource selected for this host, and
+// what happens to each service.
 type Changes struct {
 	Resources []*ResourceChange
+	Services  []*ServiceChange
 }
 
 // Summary counts values to add, change and remove.
@@ -98,10 +100,15 @@ func (c *Changes) Summary() (add, change, remove int) {
 	return
 }
 
-// HasChanges reports whether apply would write anything.
+// HasChanges reports whether apply would write anything or move any service.
 func (c *Changes) HasChanges() bool {
 	for _, rc := range c.Resources {
 		if rc.HasChanges() {
+			return true
+		}
+	}
+	for _, sc := range c.Services {
+		if sc.Action != Leave {
 			return true
 		}
 	}
@@ -163,4 +170,46 @@ func lookup(values map[string]stores.Value, name string) []string {
 		return append([]string{name}, others...)
 	}
 	return others
+}
+
+// ServiceAction is what apply will do to a service.
+type ServiceAction string
+
+const (
+	// Restart is a stop for the writes and a start after them.
+	Restart ServiceAction = "restart"
+	Start   ServiceAction = "start"
+	Stop    ServiceAction = "stop"
+	Leave   ServiceAction = "no-op"
+)
+
+// ServiceChange is what apply will do to one service and why.
+type ServiceChange struct {
+	Address  string
+	Describe string
+	Running  bool
+	Want     string // running or stopped
+	Action   ServiceAction
+	// Guards lists the stores with changes that this service must be down for.
+	Guards []string
+	// StateError says why the state could not be read; Running is then assumed, so the
+	// plan shows the restart an apply would need. Apply refuses such a service.
+	StateError string
+}
+
+// DiffService decides a service's action: a running service that guards a store with
+// changes is stopped for the writes, then every service goes to its desired state. A
+// service whose stores do not change and which is already as desired is left alone.
+func DiffService(address, describe string, running bool, want string, guards []string) *ServiceChange {
+	sc := &ServiceChange{Address: address, Describe: describe, Running: running, Want: want, Guards: guards, Action: Leave}
+	wantRunning := want != "stopped"
+	switch {
+	case running && len(guards) > 0 && wantRunning:
+		sc.Action = Restart
+	case running && !wantRunning:
+		sc.Action = Stop
+	case !running && wantRunning:
+		sc.Action = Start
+	}
+	return sc
 }

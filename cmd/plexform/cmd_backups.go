@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/render"
+)
+
+// runBackups lists the backups kept for the plan's backups dir.
+func runBackups(env *cliEnv, args []string) int {
+	fs := newFlags(env, "backups", "[-f FILE] [-root DIR] [-dir BACKUPSDIR] [-json]")
+	file := fs.String("f", defaultPlanFile, "plan file whose backups.dir to list")
+	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
+	dir := fs.String("dir", "", "list this backups directory instead of the plan's")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, ok := parse(fs, args); !ok {
+		return exitError
+	}
+	b, err := backupsDir(*file, *rootFlag, *dir)
+	if err != nil {
+		return fail(env, err)
+	}
+	list, err := b.List()
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		if list == nil {
+			list = []*executor.Manifest{}
+		}
+		if err := render.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list}); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	if len(list) == 0 {
+		fmt.Fprintf(env.stdout, "No backups in %s.\n", b.Dir)
+		return exitOK
+	}
+	fmt.Fprintf(env.stdout, "Backups in %s:\n\n", b.Dir)
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRESOURCE\tPATH\tTIME\tSIZE")
+	for _, m := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, m.Resource, m.Target, m.Time.Local().Format("2006-01-02 15:04:05"), m.Size)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// backupsDir finds the backups directory: -dir, else the plan file's, else the default.
+// A missing plan file is fine here; a broken one is not.
+func backupsDir(file, rootFlag, dir string) (*executor.Backups, error) {
+	root, err := checkRoot(rootFlag)
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		return &executor.Backups{Dir: dir}, nil
+	}
+	if _, err := os.Stat(file); err != nil && file == defaultPlanFile {
+		return backupsFor(nil, root), nil
+	}
+	p, err := plan.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	return backupsFor(p, root), nil
+}

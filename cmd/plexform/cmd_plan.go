@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/render"
+)
+
+// runPlan shows what apply would change; it changes nothing on the host.
+func runPlan(env *cliEnv, args []string) int {
+	fs := newFlags(env, "plan", "[-f FILE] [-out PLANFILE] [-json] [-detailed-exitcode] [-root DIR]")
+	file := fs.String("f", defaultPlanFile, "plan file")
+	out := fs.String("out", "", "save the plan to `PLANFILE` for a later `apply PLANFILE`")
+	asJSON := fs.Bool("json", false, "print one JSON document instead of the human view")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
+	if _, ok := parse(fs, args); !ok {
+		return exitError
+	}
+	root, err := checkRoot(*rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	h, data, err := loadHost(env, *file, root)
+	if err != nil {
+		return fail(env, err)
+	}
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		return fail(env, err)
+	}
+	if *asJSON {
+		if err := render.WriteJSON(env.stdout, render.PlanJSON(ch, version)); err != nil {
+			return fail(env, err)
+		}
+	} else {
+		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	}
+	if *out != "" {
+		saved, err := plan.NewSaved(h.Plan, data, root, runtime.GOOS, version, ch)
+		if err == nil {
+			err = saved.Write(*out)
+		}
+		if err != nil {
+			return fail(env, fmt.Errorf("save plan: %w", err))
+		}
+		if !*asJSON {
+			fmt.Fprintf(env.stdout, "\nSaved the plan to %s. To apply exactly this plan: plexform apply %s\n", *out, *out)
+		}
+	}
+	if *detailed && ch.HasChanges() {
+		return exitChanges
+	}
+	return exitOK
+}

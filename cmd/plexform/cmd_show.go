@@ -1,0 +1,48 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/render"
+)
+
+// runShow prints a saved plan as `plan` printed it.
+func runShow(env *cliEnv, args []string) int {
+	fs := newFlags(env, "show", "[-json] PLANFILE")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	positional, ok := parse(fs, args)
+	if !ok {
+		return exitError
+	}
+	if len(positional) != 1 {
+		fs.Usage()
+		return exitError
+	}
+	data, err := os.ReadFile(positional[0])
+	if err != nil {
+		return fail(env, fmt.Errorf("read saved plan: %w", err))
+	}
+	saved, err := plan.ParseSaved(positional[0], data)
+	if err != nil {
+		return fail(env, err)
+	}
+	ch := saved.Changes()
+	if *asJSON {
+		if err := render.WriteJSON(env.stdout, render.PlanJSON(ch, saved.Version)); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(env.stdout, "Saved plan made %s from %s for %s.\n\n", saved.CreatedAt.Format("2006-01-02 15:04:05 MST"), saved.PlanFile, hostName(saved))
+	render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	return exitOK
+}
+
+func hostName(s *plan.Saved) string {
+	if s.Root != "" {
+		return "the host tree " + s.Root
+	}
+	return "this host (" + s.OS + ")"
+}

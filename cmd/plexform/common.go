@@ -1,0 +1,144 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/render"
+)
+
+const defaultPlanFile = "plexform.yaml"
+
+// newFlags makes a command's flag set; errors and -h go to stderr and end in exit 1.
+func newFlags(env *cliEnv, name, usageLine string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: plexform %s %s\n\nFlags:\n", name, usageLine)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags, allowing them after positional arguments too ("show FILE -json").
+func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, true
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func fail(env *cliEnv, err error) int {
+	fmt.Fprintf(env.stderr, "Error: %s\n", err)
+	return exitError
+}
+
+// loadHost decodes the plan file and binds it to this host.
+func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
+			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE", defaultPlanFile)
+		}
+		return nil, nil, fmt.Errorf("read plan file: %w", err)
+	}
+	if plan.LooksSaved(data) {
+		return nil, nil, fmt.Errorf("%s is a saved plan; give it as `plexform apply %s` or `plexform show %s`, not with -f", file, file, file)
+	}
+	p, err := plan.Decode(file, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(p, host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return h, data, nil
+}
+
+// backupsFor is the backups directory for a plan: its backups.dir, or the default state
+// dir, inside root when one is given.
+func backupsFor(p *plan.Plan, root string) *executor.Backups {
+	dir := ""
+	if p != nil {
+		dir = p.Backups.Dir
+	}
+	if dir == "" {
+		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir())}
+	}
+	return &executor.Backups{Dir: p.HostPath(root, dir)}
+}
+
+// defaultBackupsDir follows each OS's habit for program state.
+func defaultBackupsDir() string {
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "plexform", "backups")
+		}
+	case "darwin":
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, "Library", "Application Support", "plexform", "backups")
+		}
+	}
+	if os.Geteuid() == 0 {
+		return "/var/lib/plexform/backups"
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "plexform", "backups")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "plexform", "backups")
+	}
+	return filepath.Join(os.TempDir(), "plexform-backups")
+}
+
+func isTerminal(r any) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// styleFor colours output only on a terminal and never with NO_COLOR.
+func styleFor(env *cliEnv, w io.Writer) render.Style {
+	if _, noColor := env.getenv("NO_COLOR"); noColor {
+		return render.Style{}
+	}
+	return render.Style{Color: isTerminal(w)}
+}
+
+// rootFlag resolves -root to an absolute directory that exists.
+func checkRoot(root string) (string, error) {
+	if root == "" {
+		return "", nil
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil || !fi.IsDir() {
+		return "", fmt.Errorf("-root %s is not a directory", root)
+	}
+	return abs, nil
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

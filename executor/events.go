@@ -1,0 +1,40 @@
+package executor
+
+import "time"
+
+// Event types, as the JSON event lines spell them.
+const (
+	EventStopping = "stopping"
+	EventStopped  = "stopped"
+	EventStarting = "starting"
+	EventStarted  = "started"
+	EventBackedUp = "backed_up"
+	EventWritten  = "written"
+	EventVerified = "verified"
+	EventRollback = "rollback"
+	EventRestored = "restored"
+	EventWarning  = "warning"
+)
+
+// Event is one step of an apply, for progress output. It never holds a value.
+type Event struct {
+	Time      time.Time `json:"time"`
+	Type      string    `json:"type"`
+	Resource  string    `json:"resource,omitempty"`
+	Message   string    `json:"message"`
+	ElapsedMs int64     `json:"elapsed_ms,omitempty"`
+	Backup    string    `json:"backup,omitempty"`
+}
+
+// Observer is told what an apply does while it does it.
+type Observer interface {
+	Event(Event)
+	// Waiting is called while a service is being stopped or started (verb "Stopping"
+	// or "Starting"), so a terminal can show a live line.
+	Waiting(resource, verb string, elapsed time.Duration)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Event(Event)                           {}
+func (nopObserver) Waiting(string, string, time.Duration) {}

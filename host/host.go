@@ -1,0 +1,214 @@
+// Package host binds a plan to the machine it runs on: each selected resource gets the
+// store or service that acts for it, and its desired values, read and resolved before
+// anything is stopped or written.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/service"
+	"github.com/plexform/plexform/stores/xmlattrs"
+)
+
+// Options say how to bind a plan.
+type Options struct {
+	// Root, when set, holds every absolute host path of the plan (-root).
+	Root string
+	// GOOS selects resources by their when: clause; runtime.GOOS normally.
+	GOOS string
+	// Getenv reads environment variables for {env: VAR} values; os.LookupEnv normally.
+	Getenv func(string) (string, bool)
+}
+
+// Host is a plan bound to this machine.
+type Host struct {
+	Plan     *plan.Plan
+	Options  Options
+	Stores   []*Store
+	Services []*Service
+}
+
+// Store is one store resource with what it wants.
+type Store struct {
+	Resource *plan.Resource
+	Store    stores.Store
+	Want     []plan.Desired
+	Service  *Service // nil when no service guards it
+}
+
+// Service is one service resource.
+type Service struct {
+	Resource *plan.Resource
+	Service  stores.Service
+}
+
+// DefaultTimeout bounds a service's stop or start when the plan gives no timeout.
+const DefaultTimeout = 60 * time.Second
+
+// Timeout is the service's stop/start bound.
+func (s *Service) Timeout() time.Duration {
+	if s.Resource.Timeout > 0 {
+		return s.Resource.Timeout
+	}
+	return DefaultTimeout
+}
+
+// WantRunning reports the service's desired state.
+func (s *Service) WantRunning() bool { return s.Resource.State != "stopped" }
+
+// Open binds the plan's resources that apply to opts.GOOS. Every problem is reported,
+// not just the first: a missing variable, a kind this OS cannot run, a bad key.
+func Open(p *plan.Plan, opts Options) (*Host, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.LookupEnv
+	}
+	h := &Host{Plan: p, Options: opts}
+	var errs *multierror.Error
+	byName := map[string]*Service{}
+	for _, r := range p.Selected(opts.GOOS) {
+		if r.IsStore() {
+			continue
+		}
+		svc, err := openService(p, r, opts)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			continue
+		}
+		s := &Service{Resource: r, Service: svc}
+		byName[r.Name] = s
+		h.Services = append(h.Services, s)
+	}
+	for _, r := range p.Selected(opts.GOOS) {
+		if !r.IsStore() {
+			continue
+		}
+		st, err := openStore(p, r, opts)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			continue
+		}
+		want, err := p.Desire(r, opts.Root, opts.Getenv)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		s := &Store{Resource: r, Store: st, Want: want}
+		if r.Service != "" {
+			if s.Service = byName[r.Service]; s.Service == nil {
+				errs = multierror.Append(errs, fmt.Errorf("%s: its service %q does not apply to %s (check its when:)", r.Name, r.Service, opts.GOOS))
+				continue
+			}
+		}
+		h.Stores = append(h.Stores, s)
+	}
+	return h, errs.ErrorOrNil()
+}
+
+func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, error) {
+	switch r.Kind {
+	case plan.KindXMLAttributes:
+		return xmlattrs.New(p.HostPath(opts.Root, r.Path), r.Element), nil
+	}
+	return nil, fmt.Errorf("kind %s is not supported on %s by this build of plexform", r.Kind, opts.GOOS)
+}
+
+func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, error) {
+	return service.New(service.Config{
+		Manager: r.Manager,
+		Unit:    r.Unit,
+		Dir:     p.HostPath(opts.Root, r.Dir),
+		Start:   r.Start,
+		Stop:    r.Stop,
+		Status:  r.Status,
+	})
+}
+
+// Diff reads every store and service and compares them with what the plan wants.
+func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
+	var errs *multierror.Error
+	ch := &plan.Changes{}
+	guards := map[*Service][]string{}
+	for _, s := range h.Stores {
+		rc, err := s.Diff(ctx)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		ch.Resources = append(ch.Resources, rc)
+		if s.Service != nil && rc.HasChanges() {
+			guards[s.Service] = append(guards[s.Service], s.Resource.Name)
+		}
+	}
+	for _, svc := range h.Services {
+		running, err := svc.Running(ctx)
+		if err != nil {
+			running = true
+		}
+		sc := plan.DiffService(svc.Resource.Name, svc.Service.Describe(), running, svc.Resource.State, guards[svc])
+		if err != nil {
+			sc.StateError = err.Error()
+		}
+		ch.Services = append(ch.Services, sc)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return ch, nil
+}
+
+// Running reads a service's state. A service between states counts as running: it
+// may still rewrite its settings, so it must be (and will be) stopped before a write.
+func (s *Service) Running(ctx context.Context) (bool, error) {
+	running, err := s.Service.Running(ctx)
+	if errors.Is(err, service.ErrTransitioning) {
+		return true, nil
+	}
+	return running, err
+}
+
+// ServiceByName returns the bound service of a resource, or nil.
+func (h *Host) ServiceByName(name string) *Service {
+	for _, s := range h.Services {
+		if s.Resource.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// Diff reads one store and compares it with what its resource wants.
+func (s *Store) Diff(ctx context.Context) (*plan.ResourceChange, error) {
+	st, err := s.Store.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Resource.Name, err)
+	}
+	return plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
+}
+
+// Store returns the bound store of a resource, or nil.
+func (h *Host) Store(name string) *Store {
+	for _, s := range h.Stores {
+		if s.Resource.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// StoreAt opens the store a backup manifest names (its kind and target), for restore.
+// Restore puts back whole snapshots, so the element or other selectors do not matter.
+func StoreAt(kind, target string) (stores.Store, error) {
+	switch kind {
+	case plan.KindXMLAttributes:
+		return xmlattrs.New(target, ""), nil
+	}
+	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup on this OS", kind)
+}

@@ -1,0 +1,163 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/plan"
+)
+
+// HumanObserver prints apply progress for people. On a terminal a wait is one live line
+// ("Stopping plex (s6 /run/service/plex)… 4s") rewritten in place.
+type HumanObserver struct {
+	W        io.Writer
+	Terminal bool
+	mu       sync.Mutex
+	live     bool
+	lastTick time.Duration
+}
+
+func (o *HumanObserver) Event(e executor.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.live {
+		fmt.Fprint(o.W, "\r\x1b[K")
+		o.live = false
+	}
+	if e.Type == executor.EventStopping || e.Type == executor.EventStarting {
+		if o.Terminal {
+			fmt.Fprintf(o.W, "%s…", e.Message)
+			o.live, o.lastTick = true, 0
+			return
+		}
+	}
+	fmt.Fprintln(o.W, e.Message)
+}
+
+func (o *HumanObserver) Waiting(resource, verb string, elapsed time.Duration) {
+	if !o.Terminal {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	// One refresh a second is enough for a human and keeps the line from flickering.
+	if s := elapsed.Truncate(time.Second); o.live && s > o.lastTick {
+		o.lastTick = s
+		fmt.Fprintf(o.W, "\r\x1b[K%s %s… %s", verb, resource, s)
+	}
+}
+
+// JSONObserver prints each event as one JSON line.
+type JSONObserver struct {
+	W  io.Writer
+	mu sync.Mutex
+}
+
+func (o *JSONObserver) Event(e executor.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	data, _ := json.Marshal(e)
+	fmt.Fprintf(o.W, "%s\n", data)
+}
+
+func (o *JSONObserver) Waiting(string, string, time.Duration) {}
+
+// ApplyHuman prints the end of a successful apply and what to do next.
+func ApplyHuman(w io.Writer, res *executor.Result, backupsDir string, st Style) {
+	if !res.Changes.HasChanges() {
+		fmt.Fprintln(w, NoChanges)
+		return
+	}
+	if res.Rechecked {
+		fmt.Fprintln(w, "Note: the settings changed while the server stopped (it writes them on shutdown); the re-read values were applied.")
+	}
+	add, change, remove := res.Changes.Summary()
+	fmt.Fprintf(w, "\n%s %d added, %d changed, %d removed.\n", st.paint("1;32", "Apply complete!"), add, change, remove)
+	if res.Downtime > 0 {
+		fmt.Fprintf(w, "Downtime caused by plexform (stopped to start issued): %s\n", res.Downtime.Round(time.Millisecond))
+	}
+	for _, m := range res.Backups {
+		fmt.Fprintf(w, "Backup %s of %s is in %s\n", m.ID, m.Target, backupsDir)
+	}
+	if removedSignIn(res.Changes) {
+		fmt.Fprint(w, nextSteps(res))
+	}
+}
+
+func removedSignIn(ch *plan.Changes) bool {
+	for _, rc := range ch.Resources {
+		for _, v := range rc.Values {
+			if v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func nextSteps(res *executor.Result) string {
+	id := "ID"
+	if len(res.Backups) > 0 {
+		id = res.Backups[0].ID
+	}
+	return fmt.Sprintf(`
+Next: sign the server in again.
+  1. From this machine, open http://127.0.0.1:32400/web and sign in; the server can
+     only be claimed from the same machine or network. From elsewhere, tunnel first:
+       ssh -L 32400:127.0.0.1:32400 HOST   then open http://127.0.0.1:32400/web
+  2. If it still says "You do not have permission to access this server", clear the
+     browser's cookies and site data for that address and sign in again.
+  3. To undo this reset: plexform restore %s
+`, id)
+}
+
+// ApplyJSON is the final line of `apply -json`.
+type ApplyJSON struct {
+	Type       string   `json:"type"`
+	Changes    JSON     `json:"changes"`
+	DowntimeMs int64    `json:"downtime_ms"`
+	Backups    []string `json:"backups"`
+	Rechecked  bool     `json:"rechecked"`
+}
+
+// FailureJSON is the final line of a failed `apply -json`.
+type FailureJSON struct {
+	Type       string   `json:"type"`
+	Error      string   `json:"error"`
+	RolledBack bool     `json:"rolled_back"`
+	Left       []string `json:"left"`
+	Backups    []string `json:"backups"`
+}
+
+// ApplyFailureHuman says what went wrong, what was undone and what is left.
+func ApplyFailureHuman(w io.Writer, f *executor.Failure, backupsDir string) {
+	fmt.Fprintf(w, "Error: %s\n", f.Err)
+	switch {
+	case !f.Changed:
+	case f.RolledBack:
+		fmt.Fprintln(w, "The apply was rolled back: the host is as it was before.")
+	default:
+		fmt.Fprintln(w, "The rollback is INCOMPLETE. What is left:")
+		for _, l := range f.Left {
+			fmt.Fprintf(w, "  - %s\n", l)
+		}
+		fmt.Fprintf(w, "Backups are in %s (see `plexform backups`; put one back with `plexform restore ID`).\n", backupsDir)
+	}
+}
+
+// BackupIDs lists manifests' ids.
+func BackupIDs(ms []*executor.Manifest) []string {
+	ids := []string{}
+	for _, m := range ms {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}

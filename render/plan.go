@@ -1,0 +1,225 @@
+// Package render turns diffs and apply results into what people and programs read: a
+// human view in Terraform's manner and a JSON view. Sensitive values are carried in the
+// diff but never reach either.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+)
+
+// SensitiveText is what a sensitive value prints as.
+const SensitiveText = "(sensitive value)"
+
+// Style colours the human view; the zero Style prints plain text.
+type Style struct{ Color bool }
+
+func (s Style) paint(code, text string) string {
+	if !s.Color {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func (s Style) symbol(a plan.Action) string {
+	switch a {
+	case plan.Add:
+		return s.paint("32", "+")
+	case plan.Change:
+		return s.paint("33", "~")
+	case plan.Remove:
+		return s.paint("31", "-")
+	}
+	return " "
+}
+
+// NoChanges is the line printed when the host matches the plan.
+const NoChanges = "No changes. The host matches the plan."
+
+// PlanHuman prints a diff the way `plexform plan` shows it.
+func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
+	for _, sc := range ch.Services {
+		if sc.StateError != "" {
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  The plan assumes it runs; apply will refuse until its state can be read.\n\n",
+				st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError)
+		}
+	}
+	if !ch.HasChanges() {
+		fmt.Fprintln(w, NoChanges)
+		return
+	}
+	fmt.Fprintln(w, "plexform will perform the following actions:")
+	for _, rc := range ch.Resources {
+		if !rc.HasChanges() {
+			continue
+		}
+		fmt.Fprintf(w, "\n  # %s (%s) will be updated in place\n", rc.Address, rc.Kind)
+		fmt.Fprintf(w, "  %s %s\n", st.symbol(plan.Change), rc.Target)
+		width := 0
+		for _, v := range rc.Values {
+			if v.Action != plan.NoOp {
+				width = max(width, len(v.StoreName))
+			}
+		}
+		for _, v := range rc.Values {
+			if v.Action == plan.NoOp {
+				continue
+			}
+			fmt.Fprintf(w, "      %s %-*s = %s\n", st.symbol(v.Action), width, v.StoreName, valueChange(v))
+		}
+	}
+	for _, sc := range ch.Services {
+		if line := serviceLine(sc); line != "" {
+			fmt.Fprintf(w, "\n  # %s (%s) %s\n", sc.Address, sc.Describe, line)
+		}
+	}
+	add, change, remove := ch.Summary()
+	fmt.Fprintf(w, "\n%s %d to add, %d to change, %d to remove.\n", st.paint("1", "Plan:"), add, change, remove)
+}
+
+func serviceLine(sc *plan.ServiceChange) string {
+	switch sc.Action {
+	case plan.Restart:
+		return fmt.Sprintf("will be stopped while %s changes, then started again", strings.Join(sc.Guards, ", "))
+	case plan.Stop:
+		return "will be stopped (its desired state is stopped)"
+	case plan.Start:
+		return "will be started (it is stopped; its desired state is running)"
+	}
+	return ""
+}
+
+func valueChange(v plan.ValueChange) string {
+	switch v.Action {
+	case plan.Remove:
+		return shown(v.Before, v.Sensitive)
+	case plan.Add:
+		return shown(v.After, v.Sensitive)
+	}
+	return shown(v.Before, v.Sensitive) + " -> " + shown(v.After, v.Sensitive)
+}
+
+func shown(v *stores.Value, sensitive bool) string {
+	switch {
+	case sensitive:
+		return SensitiveText
+	case v == nil:
+		return "(absent)"
+	case v.Type != "":
+		return strconv.Quote(v.Text) + " (" + v.Type + ")"
+	}
+	return strconv.Quote(v.Text)
+}
+
+// JSON is the document `plan -json` and `show -json` print.
+type JSON struct {
+	FormatVersion   string         `json:"format_version"`
+	Version         string         `json:"plexform_version"`
+	Changes         bool           `json:"changes"`
+	Summary         Summary        `json:"summary"`
+	ResourceChanges []ResourceJSON `json:"resource_changes"`
+	ServiceChanges  []ServiceJSON  `json:"service_changes"`
+}
+
+// Summary counts value changes.
+type Summary struct {
+	Add    int `json:"add"`
+	Change int `json:"change"`
+	Remove int `json:"remove"`
+}
+
+// ResourceJSON is one store's diff. Before and After map value names to their text;
+// sensitive values are left out of both and named in Sensitive instead.
+type ResourceJSON struct {
+	Address   string            `json:"address"`
+	Kind      string            `json:"kind"`
+	Target    string            `json:"target"`
+	Actions   []string          `json:"actions"`
+	Before    map[string]string `json:"before"`
+	After     map[string]string `json:"after"`
+	Sensitive []string          `json:"sensitive"`
+	Values    []ValueJSON       `json:"values"`
+}
+
+// ValueJSON is one value's diff.
+type ValueJSON struct {
+	Name      string  `json:"name"`
+	StoreName string  `json:"store_name"`
+	Action    string  `json:"action"`
+	Type      string  `json:"type,omitempty"`
+	Before    *string `json:"before"`
+	After     *string `json:"after"`
+	Sensitive bool    `json:"sensitive"`
+}
+
+// ServiceJSON is one service's planned action.
+type ServiceJSON struct {
+	Address string   `json:"address"`
+	Service string   `json:"service"`
+	Running bool     `json:"running"`
+	Want    string   `json:"want"`
+	Action  string   `json:"action"`
+	Guards  []string `json:"guards"`
+	// StateError is set when the state could not be read (then Running is assumed).
+	StateError string `json:"state_error,omitempty"`
+}
+
+// PlanJSON builds the JSON view of a diff.
+func PlanJSON(ch *plan.Changes, version string) JSON {
+	add, change, remove := ch.Summary()
+	doc := JSON{FormatVersion: "1.0", Version: version, Changes: ch.HasChanges(),
+		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}}
+	for _, rc := range ch.Resources {
+		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Target: rc.Target, Actions: []string{"no-op"},
+			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}}
+		if rc.HasChanges() {
+			r.Actions = []string{"update"}
+		}
+		for _, v := range rc.Values {
+			vj := ValueJSON{Name: v.Name, StoreName: v.StoreName, Action: string(v.Action), Sensitive: v.Sensitive}
+			if v.After != nil {
+				vj.Type = v.After.Type
+			} else if v.Before != nil {
+				vj.Type = v.Before.Type
+			}
+			if v.Sensitive {
+				r.Sensitive = append(r.Sensitive, v.StoreName)
+			} else {
+				if v.Before != nil {
+					vj.Before = &v.Before.Text
+					r.Before[v.StoreName] = v.Before.Text
+				}
+				if v.After != nil {
+					vj.After = &v.After.Text
+					r.After[v.StoreName] = v.After.Text
+				}
+			}
+			r.Values = append(r.Values, vj)
+		}
+		sort.Strings(r.Sensitive)
+		doc.ResourceChanges = append(doc.ResourceChanges, r)
+	}
+	for _, sc := range ch.Services {
+		guards := sc.Guards
+		if guards == nil {
+			guards = []string{}
+		}
+		doc.ServiceChanges = append(doc.ServiceChanges, ServiceJSON{Address: sc.Address, Service: sc.Describe,
+			Running: sc.Running, Want: sc.Want, Action: string(sc.Action), Guards: guards, StateError: sc.StateError})
+	}
+	return doc
+}
+
+// WriteJSON prints one JSON document.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
