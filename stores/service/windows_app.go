@@ -1,0 +1,75 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+)
+
+// PlexImage is the process name of Plex Media Server on Windows.
+const PlexImage = "Plex Media Server.exe"
+
+// plexSettingsKey is where Plex's installer records InstallFolder (below HKCU).
+const plexSettingsKey = `Software\Plex, Inc.\Plex Media Server`
+
+// errNotWindows is what the Windows managers answer elsewhere.
+var errNotWindows = errors.New("the windows-app and windows-service managers work only on Windows")
+
+// WindowsApp is Plex Media Server as the per-user tray app it normally is on Windows.
+// Stop asks it to quit (taskkill without /f, which closes its window so it saves its
+// settings); ForceStop kills it, for the executor to call once the stop timed out.
+// Start runs the exe from the InstallFolder registry value as the calling user.
+type WindowsApp struct {
+	// Image is the process name to look for and stop.
+	Image string
+	run   Runner
+	// Hooks to the OS, replaced in tests.
+	running func(image string) (bool, error)
+	launch  func(exe string) error
+	folder  func() (string, error)
+}
+
+// NewWindowsApp returns the manager for the Plex tray app; r runs taskkill (nil: the
+// real one).
+func NewWindowsApp(r Runner) *WindowsApp {
+	if r == nil {
+		r = OSRunner{}
+	}
+	return &WindowsApp{Image: PlexImage, run: r, running: processRunning, launch: launchUnelevated, folder: installFolder}
+}
+
+func (w *WindowsApp) Describe() string { return "windows-app " + w.Image }
+
+func (w *WindowsApp) Running(context.Context) (bool, error) {
+	up, err := w.running(w.Image)
+	return up, wrap(w, "read the state of", err)
+}
+
+func (w *WindowsApp) Stop(ctx context.Context) error { return w.kill(ctx, false) }
+
+// ForceStop ends the process without letting it save; only for after Stop timed out.
+func (w *WindowsApp) ForceStop(ctx context.Context) error { return w.kill(ctx, true) }
+
+func (w *WindowsApp) kill(ctx context.Context, force bool) error {
+	argv := []string{"taskkill", "/im", w.Image}
+	if force {
+		argv = append(argv, "/f")
+	}
+	_, err := w.run.Run(ctx, argv)
+	if err != nil {
+		// taskkill also fails when the process is already gone; that is a stop done.
+		if up, rerr := w.running(w.Image); rerr == nil && !up {
+			return nil
+		}
+	}
+	return wrap(w, "stop", err)
+}
+
+func (w *WindowsApp) Start(context.Context) error {
+	dir, err := w.folder()
+	if err != nil {
+		return wrap(w, "start", fmt.Errorf("find the install folder (value InstallFolder under HKCU\\%s): %w", plexSettingsKey, err))
+	}
+	return wrap(w, "start", w.launch(filepath.Join(dir, w.Image)))
+}
