@@ -50,9 +50,7 @@ func Decode(file string, data []byte) (*Plan, error) {
 	}
 	p := &Plan{File: file, Backups: Backups{Keep: DefaultKeep}}
 	d.plan(root.Content[0], p)
-	if d.errs == nil {
-		d.validate(p)
-	}
+	d.validate(p, d.errs == nil)
 	if d.errs != nil {
 		d.errs.ErrorFormat = listErrors
 		return nil, d.errs
@@ -469,7 +467,9 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 }
 
 // validate checks what spans resources: unique names, references, overlaps.
-func (d *decoder) validate(p *Plan) {
+// checkContent is false when decoding already failed: a resource whose fields were
+// misspelt would otherwise also be told it "states nothing".
+func (d *decoder) validate(p *Plan, checkContent bool) {
 	byName := map[string]*Resource{}
 	for _, r := range p.Resources {
 		if prev, ok := byName[r.Name]; ok {
@@ -483,7 +483,7 @@ func (d *decoder) validate(p *Plan) {
 		if !r.IsStore() {
 			continue
 		}
-		if len(r.Absent) == 0 && len(r.Set) == 0 {
+		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 {
 			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
 				Msg: fmt.Sprintf("resource %q states nothing: give it absent: or set:", r.Name)})
 		}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"plexform": func() {
+			os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
+		},
+	})
+}
+
+// TestScripts runs the CLI's behaviours, one per testdata/script/*.txtar.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("CI", os.Getenv("CI"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"chown":   cmdChown,
+			"owner":   cmdOwner,
+			"mode":    cmdMode,
+			"mtime":   cmdMtime,
+			"xmllint": cmdXmllint,
+			"nfiles":  cmdNfiles,
+			"asuser":  cmdAsUser,
+		},
+	})
+}
+
+// chown UID:GID FILE gives a fixture another owner (needs root; skips otherwise).
+func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: chown UID:GID FILE")
+	}
+	uid, gid := parseOwner(ts, args[0])
+	ts.Check(os.Chown(ts.MkAbs(args[1]), uid, gid))
+}
+
+func parseOwner(ts *testscript.TestScript, s string) (int, int) {
+	u, g, ok := strings.Cut(s, ":")
+	uid, err1 := strconv.Atoi(u)
+	gid, err2 := strconv.Atoi(g)
+	if !ok || err1 != nil || err2 != nil {
+		ts.Fatalf("bad owner %q, want UID:GID", s)
+	}
+	return uid, gid
+}
+
+// owner UID:GID FILE asserts a file's owner.
+func cmdOwner(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: owner UID:GID FILE")
+	}
+	uid, gid := parseOwner(ts, args[0])
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	st := fi.Sys().(*syscall.Stat_t)
+	if (int(st.Uid) == uid && int(st.Gid) == gid) == neg {
+		ts.Fatalf("%s is owned by %d:%d (want %s%s)", args[1], st.Uid, st.Gid, map[bool]string{true: "not "}[neg], args[0])
+	}
+}
+
+// mode 0640 FILE asserts permission bits.
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode PERM FILE")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	if (uint64(fi.Mode().Perm()) == want) == neg {
+		ts.Fatalf("%s has mode %04o (want %s%s)", args[1], fi.Mode().Perm(), map[bool]string{true: "not "}[neg], args[0])
+	}
+}
+
+// mtime save FILE remembers a file's modification time; mtime same FILE asserts it is unchanged.
+func cmdMtime(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mtime save|same FILE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	key := "MTIME_" + strings.NewReplacer("/", "_", ".", "_", " ", "_", "-", "_").Replace(args[1])
+	stamp := strconv.FormatInt(fi.ModTime().UnixNano(), 10)
+	switch args[0] {
+	case "save":
+		ts.Setenv(key, stamp)
+	case "same":
+		if (ts.Getenv(key) == stamp) == neg {
+			ts.Fatalf("%s modification time: saved %s, now %s", args[1], ts.Getenv(key), stamp)
+		}
+	default:
+		ts.Fatalf("usage: mtime save|same FILE")
+	}
+}
+
+// xmllint FILE checks well-formedness with libxml2, an independent parser.
+func cmdXmllint(ts *testscript.TestScript, neg bool, args []string) {
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		ts.Fatalf("xmllint missing (Debian libxml2-utils); guard the script with [exec:xmllint]")
+	}
+	out, err := exec.Command("xmllint", "--noout", ts.MkAbs(args[0])).CombinedOutput()
+	if (err == nil) == neg {
+		ts.Fatalf("xmllint %s: %v\n%s", args[0], err, out)
+	}
+}
+
+// nfiles N DIR GLOB asserts how many files in DIR match GLOB.
+func cmdNfiles(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: nfiles N DIR GLOB")
+	}
+	matches, err := filepath.Glob(filepath.Join(ts.MkAbs(args[1]), args[2]))
+	ts.Check(err)
+	if (strconv.Itoa(len(matches)) == args[0]) == neg {
+		ts.Fatalf("%d files match %s in %s, want %s", len(matches), args[2], args[1], args[0])
+	}
+}
+
+// asuser UID plexform ARGS... runs plexform as another user, to see what a user who
+// is neither root nor the file's owner is told. Output goes to stdout/stderr as exec's.
+func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
+	uid, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	// The test binary stands in for plexform; copy it where that user may run it.
+	self, err := os.Executable()
+	ts.Check(err)
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("plexform-asuser-%d", time.Now().UnixNano()))
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Defer(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "plexform")
+	data, err := os.ReadFile(self)
+	ts.Check(err)
+	ts.Check(os.WriteFile(bin, data, 0o755))
+	// testscript's work dirs are 0700; the other user must be able to reach $WORK.
+	for d := ts.Getenv("WORK"); strings.HasPrefix(d, os.TempDir()+"/"); d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil {
+			ts.Check(os.Chmod(d, fi.Mode().Perm()|0o011))
+		}
+	}
+	cmd := exec.Command(bin, args[2:]...)
+	cmd.Dir = ts.Getenv("WORK")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	ts.Logf("asuser: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	if (err == nil) == neg {
+		ts.Fatalf("asuser %v: unexpected result %v", args, err)
+	}
+	// Let later `stdout`/`stderr` assertions see this run's output.
+	ts.Check(os.WriteFile(ts.MkAbs("asuser.stdout"), []byte(stdout.String()), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs("asuser.stderr"), []byte(stderr.String()), 0o644))
+}
