@@ -134,12 +134,12 @@ func (w *winKey) set(name string, r raw) error {
 	if err != nil {
 		return err
 	}
-	var pdata *byte
-	if len(r.data) > 0 {
-		pdata = &r.data[0]
-	}
+	// Windows (and Wine) look one character past a string's data, and if they find a NUL
+	// there they store it too, "fixing" a missing terminator. A non-NUL guard after the
+	// data keeps the bytes exactly as given.
+	buf := append(append(make([]byte, 0, len(r.data)+2), r.data...), 0xFF, 0xFF)
 	rc, _, _ := procRegSetValueExW.Call(uintptr(k), uintptr(unsafe.Pointer(pname)), 0,
-		uintptr(r.typ), uintptr(unsafe.Pointer(pdata)), uintptr(len(r.data)))
+		uintptr(r.typ), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(r.data)))
 	if rc != 0 {
 		return windows.Errno(rc)
 	}
