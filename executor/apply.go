@@ -4,6 +4,7 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -272,10 +273,12 @@ func (r *run) write(ctx context.Context, ch *plan.Changes) error {
 			continue
 		}
 		s := r.h.Store(rc.Address)
-		r.written = append(r.written, s)
+		// A failed Write leaves its store as it was (the Store contract), so only a
+		// store whose write went through needs putting back.
 		if err := s.Store.Write(ctx, rc.Edits()); err != nil {
 			return fmt.Errorf("%s: %w", rc.Address, err)
 		}
+		r.written = append(r.written, s)
 		after, err := s.Diff(ctx)
 		if err != nil {
 			return err
@@ -346,6 +349,11 @@ func (r *run) rollback(ctx context.Context, cause error) error {
 		s := r.written[i]
 		snap, ok := r.snaps[s]
 		if !ok {
+			continue
+		}
+		// Rewriting bytes that are already there could only fail (a full disk), never help.
+		if now, err := s.Store.Snapshot(ctx); err == nil && bytes.Equal(now.Data, snap.Data) && now.Meta == snap.Meta {
+			r.obs.Event(Event{Type: EventRestored, Resource: s.Resource.Name, Message: fmt.Sprintf("%s is unchanged; nothing to restore", s.Store.Target())})
 			continue
 		}
 		if err := s.Store.Restore(ctx, snap); err != nil {

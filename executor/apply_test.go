@@ -1,0 +1,207 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/plan"
+)
+
+const prefsXML = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+	`<Preferences MachineIdentifier="m" PlexOnlineToken="tok-SECRET-123456" PlexOnlineMail="jane@example.com" FriendlyName="den"/>` + "\n"
+
+func bind(t *testing.T, planText string) *host.Host {
+	t.Helper()
+	p, err := plan.Decode("test.yaml", []byte(planText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := host.Open(p, host.Options{GOOS: "linux"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// mountTinyTmpfs gives a 64 KiB file system that is full but for a few bytes, so the
+// next write there fails with ENOSPC for real.
+func mountTinyTmpfs(t *testing.T) string {
+	t.Helper()
+	skipOrFail := t.Skip
+	if os.Getenv("CI") == "true" {
+		skipOrFail = t.Fatal
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail("mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+		skipOrFail("cannot mount a tmpfs here: " + strings.TrimSpace(string(out)))
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	return dir
+}
+
+func fill(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := bytes.Repeat([]byte("x"), 512)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the tmpfs: %v", err)
+			}
+			return
+		}
+	}
+}
+
+func TestApplyRollsBackWrittenStoresWhenALaterWriteFails(t *testing.T) {
+	full := mountTinyTmpfs(t)
+	ok := t.TempDir()
+	okPath := filepath.Join(ok, "Preferences.xml")
+	fullPath := filepath.Join(full, "Preferences.xml")
+	for _, p := range []string{okPath, fullPath} {
+		if err := os.WriteFile(p, []byte(prefsXML), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill(t, full)
+	h := bind(t, `version: 1
+resources:
+  - {name: first, kind: xml_attributes, path: `+okPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
+  - {name: second, kind: xml_attributes, path: `+fullPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
+`)
+	backups := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure {
+		t.Fatalf("Apply error = %v, want a *Failure", err)
+	}
+	if !f.RolledBack || !f.Changed || len(f.Left) != 0 {
+		t.Errorf("failure = %+v, want rolled back completely", f)
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("the error does not carry ENOSPC: %v", err)
+	}
+	if !strings.Contains(err.Error(), "second:") {
+		t.Errorf("the error does not name the store that failed: %v", err)
+	}
+	for _, p := range []string{okPath, fullPath} {
+		got, _ := os.ReadFile(p)
+		if string(got) != prefsXML {
+			t.Errorf("%s after the rollback:\n%s", p, got)
+		}
+	}
+	entries, _ := os.ReadDir(full)
+	if len(entries) != 2 {
+		t.Errorf("temp files left on the full file system: %v", entries)
+	}
+	list, _ := backups.List()
+	if len(list) != 2 {
+		t.Errorf("%d backups, want one per store", len(list))
+	}
+}
+
+func TestApplyReportsEveryRollbackErrorAndWhatIsLeft(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.xml"), filepath.Join(dir, "b.xml")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(prefsXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: a, kind: xml_attributes, path: `+a+`, absent: [PlexOnlineToken]}
+  - {name: b, kind: xml_attributes, path: `+b+`, absent: [PlexOnlineToken]}
+`)
+	// b fails its write; a's restore fails too, so the rollback is incomplete.
+	h.Stores[1].Store = failingWrite{h.Stores[1].Store}
+	h.Stores[0].Store = failingRestore{h.Stores[0].Store}
+	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure || f.RolledBack {
+		t.Fatalf("err = %v, want an incomplete rollback", err)
+	}
+	text := err.Error()
+	for _, want := range []string{"b: write refused", "rollback a: restore refused"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("error %q lacks %q", text, want)
+		}
+	}
+	if len(f.Left) != 1 || !strings.Contains(f.Left[0], "a ("+a+") is NOT restored; its backup is "+backups.Dir) {
+		t.Errorf("left = %q", f.Left)
+	}
+	if strings.Contains(text, "tok-SECRET") || strings.Contains(strings.Join(f.Left, ""), "tok-SECRET") {
+		t.Error("a token leaked into the error")
+	}
+}
+
+func TestSecondApplyWaitsForTheLock(t *testing.T) {
+	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	unlock, err := b.Lock(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// flock locks belong to open files, so a second open in this process contends too.
+	if _, err := b.Lock(0); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another plexform apply (pid") {
+		t.Errorf("second lock: %v", err)
+	}
+	unlock()
+	unlock2, err := b.Lock(0)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+	if fi, err := os.Stat(b.Dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("backups dir mode: %v %v", fi.Mode(), err)
+	}
+}
+
+func TestPruneKeepsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.xml")
+	if err := os.WriteFile(path, []byte(prefsXML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, "version: 1\nresources:\n  - {name: p, kind: xml_attributes, path: "+path+", set: {FriendlyName: x}}\n")
+	b := &Backups{Dir: filepath.Join(dir, "backups")}
+	snap, err := h.Stores[0].Store.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 4; i++ {
+		if _, err := b.Save("p", "xml_attributes", path, "", "test", snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Prune("p", path, 2); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := b.List()
+	if len(list) != 2 || !strings.HasSuffix(list[1].ID, "-4") || !strings.HasSuffix(list[0].ID, "-3") {
+		var ids []string
+		for _, m := range list {
+			ids = append(ids, m.ID)
+		}
+		t.Errorf("kept %v, want the two newest", ids)
+	}
+	files, _ := filepath.Glob(filepath.Join(b.Dir, "*.xml"))
+	if len(files) != 2 {
+		t.Errorf("%d backup copies left, want 2", len(files))
+	}
+}
