@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -414,5 +416,61 @@ func TestOpenStepRefusesTypedSet(t *testing.T) {
 	err := NewFile(path).Write(context.Background(), []stores.Edit{{Name: "Port", Value: stores.Value{Type: TypeInteger, Text: "1"}}})
 	if err == nil || !strings.Contains(err.Error(), "OpenStep") {
 		t.Errorf("error = %v; want one explaining OpenStep holds only strings", err)
+	}
+}
+
+func TestOtherWritersAndLayouts(t *testing.T) {
+	xmlFixture, err := os.ReadFile("testdata/prefs.xml.plist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oneLine := regexp.MustCompile(`>\s+<`).ReplaceAll(xmlFixture, []byte("><"))
+	for name, create := range map[string]func(t *testing.T, path string){
+		"libplist binary": func(t *testing.T, path string) {
+			pu := needTool(t, "plistutil")
+			if out, err := exec.Command(pu, "-i", "testdata/prefs.xml.plist", "-o", path, "-f", "bin").CombinedOutput(); err != nil {
+				t.Fatalf("plistutil: %v %s", err, out)
+			}
+		},
+		"libplist xml": func(t *testing.T, path string) {
+			pu := needTool(t, "plistutil")
+			if out, err := exec.Command(pu, "-i", "testdata/prefs.binary.plist", "-o", path, "-f", "xml").CombinedOutput(); err != nil {
+				t.Fatalf("plistutil: %v %s", err, out)
+			}
+		},
+		"xml crlf": func(t *testing.T, path string) {
+			writeFile(t, path, bytes.ReplaceAll(xmlFixture, []byte("\n"), []byte("\r\n")))
+		},
+		"xml one line": func(t *testing.T, path string) { writeFile(t, path, oneLine) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "p.plist")
+			create(t, path)
+			orig, _ := os.ReadFile(path)
+			want := expectedAfterReset(readWithPython(t, path))
+			if err := NewFile(path).Write(context.Background(), resetEdits()); err != nil {
+				t.Fatal(err)
+			}
+			if d := diff(want, readWithPython(t, path)); d != "" {
+				t.Errorf("plistlib reads (-want +got):\n%s", d)
+			}
+			got, _ := os.ReadFile(path)
+			if bytes.HasPrefix(orig, []byte("bplist00")) != bytes.HasPrefix(got, []byte("bplist00")) {
+				t.Errorf("format changed")
+			}
+			if bytes.Contains(orig, []byte("\r\n")) && bytes.Count(got, []byte("\n")) != bytes.Count(got, []byte("\r\n")) {
+				t.Errorf("CRLF file got bare LF line ends")
+			}
+			if name == "xml one line" && bytes.Count(got, []byte("\n")) != bytes.Count(orig, []byte("\n")) {
+				t.Errorf("one-line XML gained or lost line breaks")
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
