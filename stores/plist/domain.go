@@ -170,9 +170,20 @@ func (d *Domain) putBack(ctx context.Context, doc *document) error {
 	return d.importPlist(ctx, doc.raw)
 }
 
+// emptyDomain is what defaults export prints for a domain without keys.
+const emptyDomain = `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict/>
+</plist>
+`
+
 // Snapshot is the domain's export, an XML plist that defaults import and plutil accept.
 func (d *Domain) Snapshot(ctx context.Context) (stores.Snapshot, error) {
 	out, err := d.run.Run(ctx, "defaults", "export", d.domain, "-")
+	if err != nil && strings.Contains(err.Error(), "does not exist") {
+		out, err = []byte(emptyDomain), nil // restoring it empties the domain again
+	}
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", d.Target(), err)
 	}

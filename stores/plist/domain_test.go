@@ -193,3 +193,15 @@ func TestDomainCheckWritableRefusesRoot(t *testing.T) {
 		t.Errorf("as a user: %v", err)
 	}
 }
+
+func TestDomainSnapshotOfMissingDomainIsEmpty(t *testing.T) {
+	run := &fakeDefaults{exportErr: errors.New("Domain com.plexapp.plexmediaserver does not exist")}
+	snap, err := NewDomain(domainName, run).Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := decode(snap.Data)
+	if err != nil || len(doc.root) != 0 || snap.Ext != "plist" {
+		t.Errorf("snapshot of a missing domain: %q, %v; want an empty plist", snap.Data, err)
+	}
+}

@@ -137,6 +137,9 @@ func editXML(raw []byte, have, want map[string]any, edits []stores.Edit) ([]byte
 	last := entries[len(entries)-1]
 	lead := string(raw[last.lead:last.keyStart])
 	between := string(raw[last.keyEnd:last.valueStart])
+	if !isSpace([]byte(between)) {
+		between = "" // a comment between key and value is not a layout to copy
+	}
 	var added strings.Builder
 	for _, ed := range edits {
 		v, ok := want[ed.Name]
