@@ -163,7 +163,7 @@ func serviceStateErrors(ch *plan.Changes) error {
 			errs = multierror.Append(errs, fmt.Errorf("%s: cannot read its state, so plexform cannot stop it safely before the write: %s", sc.Address, sc.StateError))
 		}
 	}
-	return errs.ErrorOrNil()
+	return plan.Gather(errs)
 }
 
 // sameValueActions reports whether two diffs plan the same value actions.
@@ -197,7 +197,7 @@ func (r *run) checkWritable(ctx context.Context, ch *plan.Changes) error {
 			errs = multierror.Append(errs, fmt.Errorf("%s: %w", rc.Address, err))
 		}
 	}
-	return errs.ErrorOrNil()
+	return plan.Gather(errs)
 }
 
 func (r *run) stopServices(ctx context.Context, ch *plan.Changes) error {
@@ -233,13 +233,26 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	start := time.Now()
-	if err := service.WaitFor(ctx, svc.Service, up, svc.Timeout(), func(elapsed time.Duration) {
-		r.obs.Waiting(name, verb, elapsed)
-	}); err != nil {
+	tick := func(elapsed time.Duration) { r.obs.Waiting(name, verb, elapsed) }
+	err := service.WaitFor(ctx, svc.Service, up, svc.Timeout(), tick)
+	// A graceful stop that timed out gets one forced stop, where the manager has one
+	// (the macOS and Windows apps), as a careful human would do next.
+	if forcer, ok := svc.Service.(forceStopper); ok && !up && errors.Is(err, service.ErrTimeout) {
+		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("%s did not stop within %s; forcing it", name, svc.Timeout())})
+		if err = forcer.ForceStop(ctx); err == nil {
+			err = service.WaitFor(ctx, svc.Service, false, svc.Timeout(), tick)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	r.obs.Event(Event{Type: done, Resource: name, Message: fmt.Sprintf("%s %s after %s", name, done, roundMs(time.Since(start))), ElapsedMs: time.Since(start).Milliseconds()})
 	return nil
+}
+
+// forceStopper is a service that can be stopped by force after a graceful stop failed.
+type forceStopper interface {
+	ForceStop(ctx context.Context) error
 }
 
 func roundMs(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
@@ -387,7 +400,7 @@ func (r *run) rollback(ctx context.Context, cause error) error {
 	if errs != nil {
 		all = multierror.Append(all, errs.Errors...)
 	}
-	all.ErrorFormat = bulletList
+	all.ErrorFormat = plan.Problems
 	return &Failure{Err: all, RolledBack: len(left) == 0, Left: left, Backups: r.backups, Changed: true}
 }
 
@@ -421,17 +434,6 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-func bulletList(errs []error) string {
-	if len(errs) == 1 {
-		return errs[0].Error()
-	}
-	lines := make([]string, len(errs))
-	for i, e := range errs {
-		lines[i] = "- " + strings.ReplaceAll(e.Error(), "\n", "\n  ")
-	}
-	return strings.Join(lines, "\n")
 }
 
 // IsFailure unwraps a *Failure.

@@ -8,12 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/plist"
+	"github.com/plexform/plexform/stores/registry"
 	"github.com/plexform/plexform/stores/service"
 	"github.com/plexform/plexform/stores/xmlattrs"
 )
@@ -96,6 +100,9 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			continue
 		}
 		want, err := p.Desire(r, opts.Root, opts.Getenv)
+		if err == nil {
+			err = canonicalize(r, want)
+		}
 		if err != nil {
 			errs = multierror.Append(errs, err)
 			continue
@@ -109,15 +116,25 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		}
 		h.Stores = append(h.Stores, s)
 	}
-	return h, errs.ErrorOrNil()
+	return h, plan.Gather(errs)
 }
 
 func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, error) {
 	switch r.Kind {
 	case plan.KindXMLAttributes:
 		return xmlattrs.New(p.HostPath(opts.Root, r.Path), r.Element), nil
+	case plan.KindPlistKeys:
+		if r.Domain == "" {
+			return plist.NewFile(p.HostPath(opts.Root, r.Path)), nil
+		}
+		if !plist.DomainSupported() || opts.Root != "" {
+			return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", opts.GOOS, r.Domain)
+		}
+		return systemDomain(r.Domain)
+	case plan.KindRegistryValues:
+		return registry.New(r.Key, r.User)
 	}
-	return nil, fmt.Errorf("kind %s is not supported on %s by this build of plexform", r.Kind, opts.GOOS)
+	return nil, fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
 }
 
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, error) {
@@ -128,6 +145,7 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 		Start:   r.Start,
 		Stop:    r.Stop,
 		Status:  r.Status,
+		App:     r.App,
 	})
 }
 
@@ -158,8 +176,8 @@ func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
 		}
 		ch.Services = append(ch.Services, sc)
 	}
-	if errs != nil {
-		return nil, errs
+	if err := plan.Gather(errs); err != nil {
+		return nil, err
 	}
 	return ch, nil
 }
@@ -203,12 +221,46 @@ func (h *Host) Store(name string) *Store {
 	return nil
 }
 
+// canonicalize spells typed set: values as their store reads them back ("0x2A" as "42",
+// "yes" as "true"), so an applied plan does not keep showing a change.
+func canonicalize(r *plan.Resource, want []plan.Desired) error {
+	var canonical func(stores.Value) (stores.Value, error)
+	switch r.Kind {
+	case plan.KindPlistKeys:
+		canonical = plist.Canonical
+	case plan.KindRegistryValues:
+		canonical = registry.Canonical
+	default:
+		return nil
+	}
+	for i := range want {
+		if want[i].Absent {
+			continue
+		}
+		v, err := canonical(want[i].Value)
+		if err != nil {
+			return fmt.Errorf("%s.set.%s: %w", r.Name, want[i].Name, err)
+		}
+		want[i].Value = v
+	}
+	return nil
+}
+
 // StoreAt opens the store a backup manifest names (its kind and target), for restore.
 // Restore puts back whole snapshots, so the element or other selectors do not matter.
 func StoreAt(kind, target string) (stores.Store, error) {
 	switch kind {
 	case plan.KindXMLAttributes:
 		return xmlattrs.New(target, ""), nil
+	case plan.KindPlistKeys:
+		if filepath.IsAbs(target) {
+			return plist.NewFile(target), nil
+		}
+		if domain, ok := strings.CutPrefix(target, "defaults domain "); ok && plist.DomainSupported() {
+			return systemDomain(domain)
+		}
+	case plan.KindRegistryValues:
+		return registry.New(target, "")
 	}
-	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup on this OS", kind)
+	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
 }

@@ -69,6 +69,28 @@ func listErrors(errs []error) string {
 	return fmt.Sprintf("%d problems in the plan file:\n  %s", len(errs), strings.Join(lines, "\n  "))
 }
 
+// Problems formats several errors found at once (go-multierror's ErrorFormat): one as
+// itself, more as a counted list. Every layer that gathers errors uses it.
+func Problems(errs []error) string {
+	if len(errs) == 1 {
+		return errs[0].Error()
+	}
+	lines := make([]string, len(errs))
+	for i, e := range errs {
+		lines[i] = "- " + strings.ReplaceAll(e.Error(), "\n", "\n  ")
+	}
+	return fmt.Sprintf("%d problems:\n  %s", len(errs), strings.Join(lines, "\n  "))
+}
+
+// Gather returns the errors gathered in errs formatted by Problems, or nil.
+func Gather(errs *multierror.Error) error {
+	if errs == nil || len(errs.Errors) == 0 {
+		return nil
+	}
+	errs.ErrorFormat = Problems
+	return errs
+}
+
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 func yamlErrorPos(err error) Pos {

@@ -139,7 +139,7 @@ type FailureJSON struct {
 
 // ApplyFailureHuman says what went wrong, what was undone and what is left.
 func ApplyFailureHuman(w io.Writer, f *executor.Failure, backupsDir string) {
-	fmt.Fprintf(w, "Error: %s\n", ErrorText(f.Err))
+	fmt.Fprintf(w, "Error: %s\n", f.Err)
 	switch {
 	case !f.Changed:
 	case f.RolledBack:

@@ -48,7 +48,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
 }
 
 func fail(env *cliEnv, err error) int {
-	fmt.Fprintf(env.stderr, "Error: %s\n", render.ErrorText(err))
+	fmt.Fprintf(env.stderr, "Error: %s\n", err)
 	return exitError
 }
 

@@ -14,6 +14,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/plexform/plexform/stores"
@@ -30,15 +33,15 @@ type Config struct {
 	// Start, Stop and Status are argv lists for the exec manager; Status exits 0 when
 	// the service runs and non-zero when it does not.
 	Start, Stop, Status []string
+	// App is the macOS application name for the app manager ("Plex Media Server").
+	App string
 	// Runner runs the manager's commands; nil means the real ones (OSRunner).
 	Runner Runner
 }
 
 // Managers lists the manager names New accepts, for plan validation and error messages.
 func Managers() []string {
-	// Darwin and Windows managers (launchd, macapp, windows-app, windows-service) are
-	// added here and in New's switch when their constructors are wired in.
-	return []string{"systemd", "snap", "s6", "exec"}
+	return []string{"systemd", "snap", "s6", "exec", "launchd", "app", "windows-app", "windows-service"}
 }
 
 // New returns the service that cfg describes.
@@ -71,8 +74,25 @@ func New(cfg Config) (stores.Service, error) {
 		return NewS6(cfg.Dir, r), nil
 	case "exec":
 		return NewExec(cfg.Start, cfg.Stop, cfg.Status, r)
-	// Darwin and Windows managers go here: NewLaunchd, NewMacApp, NewWindowsApp,
-	// NewWindowsService, each in its own platform file.
+	case "launchd":
+		if err := need("a job label (unit)", cfg.Unit); err != nil {
+			return nil, err
+		}
+		domain, plist := launchdDefaults(cfg.Unit)
+		return NewLaunchd(cfg.Unit, domain, plist, r), nil
+	case "app":
+		app := cfg.App
+		if app == "" {
+			app = "Plex Media Server"
+		}
+		return NewMacApp(app, r), nil
+	case "windows-app":
+		return NewWindowsApp(r), nil
+	case "windows-service":
+		if err := need("a service name (unit)", cfg.Unit); err != nil {
+			return nil, err
+		}
+		return NewWindowsService(cfg.Unit), nil
 	default:
 		return nil, fmt.Errorf("unknown service manager %q; use one of: %s", cfg.Manager, strings.Join(Managers(), ", "))
 	}
@@ -104,4 +124,14 @@ func wrap(s stores.Service, doing string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s %s: %w", doing, s.Describe(), err)
+}
+
+// launchdDefaults picks where a launchd job lives: root manages a system daemon, a user
+// their own login session's agent, each from the usual plist folder.
+func launchdDefaults(label string) (domainTarget, plistPath string) {
+	if os.Geteuid() == 0 {
+		return "system", filepath.Join("/Library/LaunchDaemons", label+".plist")
+	}
+	home, _ := os.UserHomeDir()
+	return "gui/" + strconv.Itoa(os.Geteuid()), filepath.Join(home, "Library", "LaunchAgents", label+".plist")
 }

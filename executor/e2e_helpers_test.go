@@ -1,0 +1,347 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// The made-up sign-in of the simulated host. Tests compare files against it but never
+// print it.
+const (
+	simToken = "tok-e2e-secret-5Jq9"
+	// signedIn is written by hand, not by the server: a space before "/>" and no final
+	// newline, so the server's own rewrite on shutdown is visibly different from it.
+	signedIn = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+		`<Preferences MachineIdentifier="mi-e2e" ProcessedMachineIdentifier="pmi-e2e" FriendlyName="den" PlexOnlineHome="1"` +
+		` PlexOnlineMail="alice@example.com" PlexOnlineToken="` + simToken + `" PlexOnlineUsername="alice" AcceptedEULA="1" />`
+)
+
+var signInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
+
+// waitLimit bounds every wait, only so that a broken test ends; never a speed assertion.
+const waitLimit = time.Minute
+
+// requireTool skips a test whose tool is missing here, but fails it in CI, where a
+// missing tool means a missing install step.
+func requireTool(tb testing.TB, name string) {
+	tb.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("%s is not installed (Debian package s6); CI must install it", name)
+		}
+		tb.Skipf("%s is not installed (Debian package s6)", name)
+	}
+}
+
+// simHost is a throw-away Plex host: a Preferences.xml and the simulator serving it on
+// a fixed loopback port (a plan's verify URL must name the port before the server runs).
+type simHost struct {
+	dir, prefs, addrFile, backups string
+	listen                        string
+	bin                           string
+}
+
+func newSimHost(tb testing.TB) *simHost {
+	tb.Helper()
+	dir := tb.TempDir()
+	h := &simHost{
+		dir:      dir,
+		prefs:    filepath.Join(dir, "Plex Media Server", "Preferences.xml"),
+		addrFile: filepath.Join(dir, "addr"),
+		backups:  filepath.Join(dir, "backups"),
+		listen:   freeLoopbackAddr(tb),
+		bin:      plexsimtest.Build(tb),
+	}
+	if err := os.MkdirAll(filepath.Dir(h.prefs), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	h.writePrefs(tb, signedIn)
+	return h
+}
+
+func freeLoopbackAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func (h *simHost) simArgs(refuseIfAttr string) []string {
+	argv := []string{h.bin, "-prefs", h.prefs, "-listen", h.listen, "-addr-file", h.addrFile}
+	if refuseIfAttr != "" {
+		argv = append(argv, "-refuse-if-attr", refuseIfAttr)
+	}
+	return argv
+}
+
+func (h *simHost) writePrefs(tb testing.TB, content string) {
+	tb.Helper()
+	if err := os.WriteFile(h.prefs, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (h *simHost) readPrefs(tb testing.TB) string {
+	tb.Helper()
+	data, err := os.ReadFile(h.prefs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
+}
+
+// supervisedSim is a simHost whose server s6-supervise runs.
+type supervisedSim struct {
+	*simHost
+	svcDir string
+	s6     *service.S6
+}
+
+// superviseSim runs the simulator under s6-supervise (as Plex's Docker images run PMS)
+// and takes it all down when the test ends. refuseIfAttr, when set, is passed to the
+// simulator, which then will not start while Preferences.xml has that attribute.
+func superviseSim(tb testing.TB, refuseIfAttr string) *supervisedSim {
+	tb.Helper()
+	for _, tool := range []string{"s6-supervise", "s6-svc", "s6-svstat"} {
+		requireTool(tb, tool)
+	}
+	h := newSimHost(tb)
+	s := &supervisedSim{simHost: h, svcDir: filepath.Join(h.dir, "svc-plex")}
+	if err := os.Mkdir(s.svcDir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	run := "#!/bin/sh\nexec " + shellQuote(h.simArgs(refuseIfAttr)) + " 2>&1\n"
+	if err := os.WriteFile(filepath.Join(s.svcDir, "run"), []byte(run), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	// nosetsid keeps the server in the supervisor's process group, so cleanup can reach
+	// both with one signal whatever state the test left them in.
+	if err := os.WriteFile(filepath.Join(s.svcDir, "nosetsid"), nil, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	sup := exec.Command("s6-supervise", s.svcDir)
+	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := sup.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	s.s6 = service.NewS6(s.svcDir, service.OSRunner{})
+	tb.Cleanup(func() { s.tearDown(tb, sup) })
+	// The supervisor starts the server by itself; it is up once it wrote its address.
+	plexsimtest.WaitAddr(tb, h.addrFile)
+	return s
+}
+
+// tearDown takes the server down through s6, so its supervisor reaps it (PID 1 here may
+// not), then ends the supervisor; SIGKILL of the whole group only if that fails.
+func (s *supervisedSim) tearDown(tb testing.TB, sup *exec.Cmd) {
+	ctx := context.Background()
+	if s.s6.Stop(ctx) == nil {
+		_ = service.WaitFor(ctx, s.s6, false, waitLimit, nil)
+	}
+	_ = sup.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- sup.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		tb.Errorf("s6-supervise ignored SIGTERM; killing its process group")
+		_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	if err := syscall.Kill(-sup.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
+		tb.Errorf("processes left in the supervisor's group: %v", err)
+		_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// pid is the supervised server's pid, 0 when it is down.
+func (s *supervisedSim) pid(tb testing.TB) int {
+	tb.Helper()
+	out, err := exec.Command("s6-svstat", "-p", s.svcDir).Output()
+	if err != nil {
+		tb.Fatalf("s6-svstat -p: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		tb.Fatalf("s6-svstat -p printed %q", out)
+	}
+	if pid < 0 {
+		return 0
+	}
+	return pid
+}
+
+// stop and start drive the server through s6 directly, as a person would.
+func (s *supervisedSim) stop(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.s6.Stop(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := service.WaitFor(ctx, s.s6, false, waitLimit, nil); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func (s *supervisedSim) start(tb testing.TB) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := s.s6.Start(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := service.WaitFor(ctx, s.s6, true, waitLimit, nil); err != nil {
+		tb.Fatal(err)
+	}
+	plexsimtest.WaitAddr(tb, s.addrFile)
+}
+
+func (s *supervisedSim) running(tb testing.TB) bool {
+	tb.Helper()
+	up, err := s.s6.Running(context.Background())
+	if err != nil {
+		tb.Fatalf("s6 state: %v", err)
+	}
+	return up
+}
+
+// planOpts shape the test plan beyond the reset every plan makes.
+type planOpts struct {
+	// set is one extra attribute the plan writes, such as the one that makes the
+	// simulator refuse to start.
+	set string
+	// verifyTimeout bounds the http verify; a server that never answers fails it then.
+	verifyTimeout time.Duration
+}
+
+// planYAML is the reset plan: the four sign-in values absent from Preferences.xml,
+// which the service guards, and /identity answering after the start.
+func (h *simHost) planYAML(serviceYAML string, o planOpts) string {
+	set := ""
+	if o.set != "" {
+		set = fmt.Sprintf("    set: {%s: \"1\"}\n", o.set)
+	}
+	if o.verifyTimeout == 0 {
+		o.verifyTimeout = waitLimit
+	}
+	return fmt.Sprintf(`version: 1
+backups:
+  dir: %q
+resources:
+  - name: prefs
+    kind: xml_attributes
+    path: %q
+    absent: [%s]
+%s    service: plex
+  - name: plex
+    kind: service
+%s    state: running
+    timeout: 30s
+verify:
+  - http: {url: "http://%s/identity", status: 200, timeout: %s}
+`, h.backups, h.prefs, strings.Join(signInNames, ", "), set, serviceYAML, h.listen, o.verifyTimeout)
+}
+
+func (s *supervisedSim) planYAML(o planOpts) string {
+	return s.simHost.planYAML(fmt.Sprintf("    manager: s6\n    dir: %q\n", s.svcDir), o)
+}
+
+// writePlan puts a plan file in the host's directory, for the CLI.
+func (h *simHost) writePlan(tb testing.TB, yaml string) string {
+	tb.Helper()
+	path := filepath.Join(h.dir, "plexform.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// apply binds the plan to this host and applies it, as `plexform apply` does.
+func (h *simHost) apply(tb testing.TB, yaml string, obs executor.Observer) (*executor.Result, error) {
+	tb.Helper()
+	file := filepath.Join(h.dir, "plexform.yaml")
+	p, err := plan.Decode(file, []byte(yaml))
+	if err != nil {
+		tb.Fatalf("decode the test plan: %v", err)
+	}
+	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
+	if err != nil {
+		tb.Fatalf("bind the test plan: %v", err)
+	}
+	return executor.Apply(context.Background(), bound, executor.Options{
+		Backups: &executor.Backups{Dir: h.backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
+	})
+}
+
+// recorder keeps an apply's events, and runs a hook on each, for tests that look at the
+// host at a given step.
+type recorder struct {
+	mu     sync.Mutex
+	events []executor.Event
+	on     func(executor.Event)
+}
+
+func (r *recorder) Event(e executor.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+	if r.on != nil {
+		r.on(e)
+	}
+}
+
+func (r *recorder) Waiting(string, string, time.Duration) {}
+
+func (r *recorder) types() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		out[i] = e.Type
+	}
+	return out
+}
+
+// withoutSignIn removes the four sign-in attributes from a Preferences.xml text as a
+// careful hand edit would: each ` Name="value"` and nothing else.
+func withoutSignIn(tb testing.TB, prefs string) string {
+	tb.Helper()
+	for _, name := range signInNames {
+		start := strings.Index(prefs, " "+name+`="`)
+		if start < 0 {
+			tb.Fatalf("%s is not in the file", name)
+		}
+		valueStart := start + len(" "+name+`="`)
+		end := strings.IndexByte(prefs[valueStart:], '"')
+		prefs = prefs[:start] + prefs[valueStart+end+1:]
+	}
+	return prefs
+}
+
+func shellQuote(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
