@@ -40,6 +40,11 @@ func permBits(m fs.FileMode) fs.FileMode {
 // file gets meta's owner, group and mode. The temp file lives in the same directory so
 // the rename cannot cross file systems.
 func WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
+	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
+	// new file replaces its target, not the link.
+	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
+		path = resolved
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
