@@ -1,3 +1,5 @@
+//go:build unix
+
 package executor_test
 
 // End-to-end tests: the Plex Media Server simulator supervised by a real s6-supervise

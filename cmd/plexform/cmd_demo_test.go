@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -46,9 +48,6 @@ func runDemoBinary(t *testing.T, bin string, args ...string) (string, string) {
 }
 
 func TestDemo(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the demo needs Unix signals")
-	}
 	bin := buildPlexform(t)
 	out, dir := runDemoBinary(t, bin)
 
@@ -72,9 +71,6 @@ func TestDemo(t *testing.T) {
 }
 
 func TestDemoKeep(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the demo needs Unix signals")
-	}
 	bin := buildPlexform(t)
 	out, dir := runDemoBinary(t, bin, "-keep")
 	t.Cleanup(func() { os.RemoveAll(dir) })
