@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,6 +71,9 @@ type run struct {
 	snaps    map[*host.Store]stores.Snapshot
 	backups  []*Manifest
 	logMarks []logMark
+	// startIssued is when the first start was asked for: the end of the downtime
+	// plexform itself caused.
+	startIssued time.Time
 }
 
 // Apply makes the host match the plan.
@@ -112,10 +116,11 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 		return nil, r.rollback(ctx, err)
 	}
 	stoppedAt := time.Now()
-	now, err := h.Diff(ctx)
+	now, err := h.DiffStores(ctx)
 	if err != nil {
 		return nil, r.rollback(ctx, err)
 	}
+	now.Services = first.Services
 	if opts.Saved != nil {
 		if err := staleError(opts.Saved, now); err != nil {
 			return nil, r.rollback(ctx, err)
@@ -127,7 +132,6 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	if err := r.write(ctx, now); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	startIssued := time.Now()
 	if err := r.startServices(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
@@ -135,8 +139,8 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 		return nil, r.rollback(ctx, err)
 	}
 	res := &Result{Changes: now, Backups: r.backups, Rechecked: !sameValueActions(first, now)}
-	if len(r.stopped) > 0 && r.anyStarted() {
-		res.Downtime = startIssued.Sub(stoppedAt)
+	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
+		res.Downtime = r.startIssued.Sub(stoppedAt)
 	}
 	for _, s := range r.written {
 		if err := opts.Backups.Prune(s.Resource.Name, s.Store.Target(), opts.Keep); err != nil {
@@ -228,6 +232,8 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	if !up {
 		// Recorded before the stop is issued: a stop that fails half way still needs a start.
 		r.stopped = append(r.stopped, svc)
+	} else if r.startIssued.IsZero() {
+		r.startIssued = time.Now()
 	}
 	if err := act(ctx); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -304,33 +310,27 @@ func (r *run) write(ctx context.Context, ch *plan.Changes) error {
 	return nil
 }
 
-// startServices brings every service to its desired state.
+// startServices brings every service to its desired state. The services this apply
+// stopped are known to be down, so their start is issued without asking first.
 func (r *run) startServices(ctx context.Context) error {
 	for _, svc := range r.h.Services {
 		if !svc.WantRunning() {
 			continue
 		}
-		running, err := svc.Running(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", svc.Resource.Name, err)
-		}
-		if running {
-			continue
+		if !slices.Contains(r.stopped, svc) {
+			running, err := svc.Running(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", svc.Resource.Name, err)
+			}
+			if running {
+				continue
+			}
 		}
 		if err := r.setState(ctx, svc, true); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (r *run) anyStarted() bool {
-	for _, svc := range r.stopped {
-		if svc.WantRunning() {
-			return true
-		}
-	}
-	return false
 }
 
 // rollbackTimeout bounds the whole rollback, which runs even when the apply's own

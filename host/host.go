@@ -151,6 +151,16 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 
 // Diff reads every store and service and compares them with what the plan wants.
 func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
+	return h.diff(ctx, true)
+}
+
+// DiffStores reads the stores again but not the services: after the stop, while Plex is
+// down, a status call per service would only add to the downtime.
+func (h *Host) DiffStores(ctx context.Context) (*plan.Changes, error) {
+	return h.diff(ctx, false)
+}
+
+func (h *Host) diff(ctx context.Context, withServices bool) (*plan.Changes, error) {
 	var errs *multierror.Error
 	ch := &plan.Changes{}
 	guards := map[*Service][]string{}
@@ -166,6 +176,9 @@ func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
 		}
 	}
 	for _, svc := range h.Services {
+		if !withServices {
+			break
+		}
 		running, err := svc.Running(ctx)
 		if err != nil {
 			running = true
