@@ -1,0 +1,125 @@
+package claim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// maxBody bounds what is read from a peer: the answers wanted here are a few hundred
+// bytes, and a server that streams more is not one worth waiting for.
+const maxBody = 1 << 20
+
+// defaultClient has no overall timeout: each request gets its own through its context,
+// sized for what the peer does (a claim waits on plex.tv, /identity does not).
+var defaultClient = &http.Client{}
+
+// request is one HTTP exchange with a peer. what names it in errors ("claim the server
+// at http://127.0.0.1:32400") and must not contain a secret; secrets are scrubbed from
+// any transport error text.
+type request struct {
+	client  *http.Client
+	method  string
+	url     *url.URL
+	header  http.Header
+	timeout time.Duration
+	what    string
+	secrets []string
+}
+
+type answer struct {
+	status int
+	body   []byte
+}
+
+func (r request) send(ctx context.Context) (answer, error) {
+	reqCtx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, r.method, r.url.String(), nil)
+	if err != nil {
+		// Only a bad method or URL gets here, and url.Error would print the URL and so
+		// the token: say which part is wrong without it.
+		return answer{}, fmt.Errorf("%s: cannot build the request; check the URL", r.what)
+	}
+	for name, values := range r.header {
+		req.Header[name] = values
+	}
+	resp, err := noRedirects(r.client).Do(req)
+	if err != nil {
+		return answer{}, r.transportError(ctx, reqCtx, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return answer{}, r.transportError(ctx, reqCtx, err)
+	}
+	if len(body) > maxBody {
+		return answer{}, fmt.Errorf("%s: the answer (HTTP %d) is larger than 1 MiB: %w", r.what, resp.StatusCode, stores.ErrMalformed)
+	}
+	return answer{status: resp.StatusCode, body: body}, nil
+}
+
+// transportError tells the caller's own cancellation apart from a peer that does not
+// answer, and never wraps the transport's error itself: *url.Error prints the whole URL,
+// query string and token included.
+func (r request) transportError(ctx, reqCtx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %w", r.what, ctx.Err())
+	}
+	if reqCtx.Err() != nil {
+		return fmt.Errorf("%s: %w within %s", r.what, ErrUnreachable, r.timeout)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	return fmt.Errorf("%s: %w: %s", r.what, ErrUnreachable, redact(err.Error(), r.secrets...))
+}
+
+// noRedirects returns a copy of c that hands back a redirect instead of following it:
+// a token in the query string must reach the host it was meant for and no other.
+func noRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = defaultClient
+	}
+	copied := *c
+	copied.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &copied
+}
+
+// parseBase checks a configured base URL and drops a trailing slash so paths can be
+// appended; raw is not secret, so it is quoted in the error.
+func parseBase(raw, what string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%s URL %q: want http://HOST[:PORT] or https://HOST[:PORT]", what, raw)
+	}
+	u.Path = trimSlash(u.Path)
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+func trimSlash(p string) string {
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// endpoint is base with path appended and, when token is not empty, ?token=TOKEN:
+// exactly what PMS and plex.tv read (claim tokens need no escaping, and any other
+// character is escaped rather than sent raw).
+func endpoint(base *url.URL, path, token string) *url.URL {
+	u := *base
+	u.Path += path
+	if token != "" {
+		u.RawQuery = url.Values{"token": {token}}.Encode()
+	}
+	return &u
+}
