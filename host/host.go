@@ -78,7 +78,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 	var errs *multierror.Error
 	byName := map[string]*Service{}
 	for _, r := range p.Selected(opts.GOOS) {
-		if r.IsStore() {
+		if !r.IsService() {
 			continue
 		}
 		svc, err := openService(p, r, opts)

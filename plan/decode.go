@@ -349,6 +349,21 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			}
 		case "timeout":
 			r.Timeout = d.duration(v, what)
+		case "token":
+			r.Token = d.source(v, what)
+			if r.Token.HasLiteral {
+				d.errorf(v, "%s must come from {env: VAR} or {file: PATH}: a claim token is a secret and expires in minutes, so it never belongs in a plan file", what)
+			}
+		case "url":
+			r.URL = d.url(v, what)
+		case "exchange_url":
+			r.ExchangeURL = d.url(v, what)
+		case "method":
+			if r.Method = d.str(v, what); r.Method != "local" && r.Method != "exchange" {
+				d.errorf(v, "%s must be local (claim through the server) or exchange (through plex.tv, then write the token), not %q", what, r.Method)
+			}
+		case "preferences":
+			r.Preferences = d.str(v, what)
 		}
 	})
 	if r.Name == "" {
@@ -370,10 +385,24 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			d.errorf(n, "resource %q (%s) needs exactly one of %s:", r.Name, r.Kind, strings.Join(spec.oneOf, ": or "))
 		}
 	}
-	if r.Kind == KindService {
-		if r.State == "" {
-			r.State = "running"
+	if r.Kind == KindPlexClaim {
+		if r.URL == "" {
+			r.URL = DefaultServerURL
 		}
+		if r.ExchangeURL == "" {
+			r.ExchangeURL = DefaultExchangeURL
+		}
+		if r.Method == "" {
+			r.Method = "local"
+		}
+		if r.Method == "exchange" && r.Preferences == "" {
+			d.errorf(n, "plex_claim %q with method: exchange needs preferences: (the store resource to write PlexOnlineToken into)", r.Name)
+		}
+	}
+	if r.IsService() && r.State == "" {
+		r.State = "running"
+	}
+	if r.Kind == KindService {
 		for _, f := range managers[r.Manager] {
 			if _, ok := r.fieldPos[f]; !ok {
 				d.errorf(n, "service %q with manager %s needs %s:", r.Name, r.Manager, f)
@@ -381,6 +410,14 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		}
 	}
 	return r
+}
+
+func (d *decoder) url(n *yaml.Node, what string) string {
+	u := d.str(n, what)
+	if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		d.errorf(n, "%s must start with http:// or https://", what)
+	}
+	return strings.TrimSuffix(u, "/")
 }
 
 func (d *decoder) argv(n *yaml.Node, what string) []string {
@@ -502,6 +539,13 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		byName[r.Name] = r
 	}
 	for _, r := range p.Resources {
+		if r.Kind == KindPlexClaim {
+			d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+			if r.Preferences != "" {
+				d.checkRef(p, r, "preferences", r.Preferences, byName, (*Resource).IsStore, "a store")
+			}
+			continue
+		}
 		if !r.IsStore() {
 			continue
 		}
@@ -517,30 +561,37 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 				}
 			}
 		}
-		if r.Service == "" {
-			continue
+		if r.Service != "" {
+			d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
 		}
-		svc, ok := byName[r.Service]
-		switch {
-		case !ok:
-			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos["service"],
-				Msg: fmt.Sprintf("resource %q names service %q, but there is no resource of that name; services: %s", r.Name, r.Service, strings.Join(serviceNames(p), ", "))})
-		case svc.Kind != KindService:
-			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos["service"],
-				Msg: fmt.Sprintf("resource %q names %q as its service, but that is a %s, not a service", r.Name, r.Service, svc.Kind)})
-		}
+	}
+}
+
+// checkRef reports a field that names no resource, or one of the wrong sort.
+func (d *decoder) checkRef(p *Plan, r *Resource, field, target string, byName map[string]*Resource, ok func(*Resource) bool, sort string) {
+	ref, found := byName[target]
+	switch {
+	case !found && field == "service":
+		d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos[field],
+			Msg: fmt.Sprintf("resource %q names service %q, but there is no resource of that name; services: %s", r.Name, target, strings.Join(serviceNames(p), ", "))})
+	case !found:
+		d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos[field],
+			Msg: fmt.Sprintf("resource %q names %s %q, but there is no resource of that name", r.Name, field, target)})
+	case !ok(ref):
+		d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos[field],
+			Msg: fmt.Sprintf("resource %q names %q as its %s, but that is a %s, not %s", r.Name, target, field, ref.Kind, sort)})
 	}
 }
 
 func serviceNames(p *Plan) []string {
 	names := []string{}
 	for _, r := range p.Resources {
-		if r.Kind == KindService {
+		if r.IsService() {
 			names = append(names, r.Name)
 		}
 	}
 	if len(names) == 0 {
-		return []string{"(none; add a resource with kind: service)"}
+		return []string{"(none; add a resource with kind: service or plex_service)"}
 	}
 	return names
 }

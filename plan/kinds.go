@@ -12,6 +12,10 @@ const (
 	KindPlistKeys      = "plist_keys"
 	KindRegistryValues = "registry_values"
 	KindService        = "service"
+	// Kinds that find Plex on the host and act as the kinds above.
+	KindPlexPreferences = "plex_preferences"
+	KindPlexService     = "plex_service"
+	KindPlexClaim       = "plex_claim"
 )
 
 // kindSpec is what one kind accepts: its fields, those it requires, and those of which
@@ -29,6 +33,10 @@ var kinds = map[string]kindSpec{
 	KindPlistKeys:      {fields: append([]string{"path", "domain"}, storeFields...), oneOf: []string{"path", "domain"}},
 	KindRegistryValues: {fields: append([]string{"key", "user"}, storeFields...), required: []string{"key"}},
 	KindService:        {fields: []string{"manager", "unit", "dir", "app", "start", "stop", "status", "state", "timeout"}, required: []string{"manager"}},
+	// path: is optional: it overrides what discovery would find.
+	KindPlexPreferences: {fields: append([]string{"path"}, storeFields...)},
+	KindPlexService:     {fields: []string{"state", "timeout"}},
+	KindPlexClaim:       {fields: []string{"token", "url", "service", "method", "exchange_url", "preferences", "timeout"}, required: []string{"token", "service"}},
 }
 
 // commonFields are allowed on every kind.

@@ -65,9 +65,22 @@ type Resource struct {
 	State   string // running or stopped
 	Timeout time.Duration
 
+	// plex_claim fields.
+	Token       Source // the claim token: {env: VAR} or {file: PATH}, never a literal
+	URL         string // the server, default DefaultServerURL
+	Method      string // local (POST /myplex/claim) or exchange (plex.tv, then write the token)
+	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
+	Preferences string // exchange: the store resource to write PlexOnlineToken into
+
 	// fieldPos remembers where each field stood, for errors found after decoding.
 	fieldPos map[string]Pos
 }
+
+// Defaults of plex_claim.
+const (
+	DefaultServerURL   = "http://127.0.0.1:32400"
+	DefaultExchangeURL = "https://plex.tv"
+)
 
 // Setting is one entry of `set:`.
 type Setting struct {
@@ -112,8 +125,13 @@ type LogCheck struct {
 	MustNotMatch []*regexp.Regexp
 }
 
-// IsStore reports whether the resource holds values (as opposed to a service).
-func (r *Resource) IsStore() bool { return r.Kind != KindService }
+// IsStore reports whether the resource holds values.
+func (r *Resource) IsStore() bool {
+	return r.Kind == KindXMLAttributes || r.Kind == KindPlistKeys || r.Kind == KindRegistryValues || r.Kind == KindPlexPreferences
+}
+
+// IsService reports whether the resource is a service that guards stores.
+func (r *Resource) IsService() bool { return r.Kind == KindService || r.Kind == KindPlexService }
 
 // SelectedFor reports whether the resource applies to an OS (runtime.GOOS spelling).
 func (r *Resource) SelectedFor(goos string) bool {

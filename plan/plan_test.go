@@ -69,7 +69,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 		},
 		"unknown kind": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attribute\n",
-			"bad.yaml:4:11: unknown kind \"xml_attribute\" (known kinds: plist_keys, registry_values, service, xml_attributes)",
+			"bad.yaml:4:11: unknown kind \"xml_attribute\" (known kinds: plex_claim, plex_preferences, plex_service, plist_keys, registry_values, service, xml_attributes)",
 		},
 		"duplicate name": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A]}\n  - {name: a, kind: xml_attributes, path: /y, absent: [A]}\n",
@@ -81,7 +81,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 		},
 		"dangling service": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], service: plx}\n",
-			"bad.yaml:3:60: resource \"a\" names service \"plx\", but there is no resource of that name; services: (none; add a resource with kind: service)",
+			"bad.yaml:3:60: resource \"a\" names service \"plx\", but there is no resource of that name; services: (none; add a resource with kind: service or plex_service)",
 		},
 		"service needs its manager's field": {
 			"version: 1\nresources:\n  - {name: s, kind: service, manager: s6}\n",
@@ -99,6 +99,18 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], when: {os: [macos]}}\n",
 			"unknown os \"macos\" (known: linux, darwin, windows, freebsd)",
 		},
+		"literal claim token": {
+			"version: 1\nresources:\n  - {name: s, kind: plex_service}\n  - {name: c, kind: plex_claim, service: s, token: claim-abcdefghijklmnopqrst}\n",
+			"bad.yaml:4:52: c.token must come from {env: VAR} or {file: PATH}",
+		},
+		"exchange needs preferences": {
+			"version: 1\nresources:\n  - {name: s, kind: plex_service}\n  - {name: c, kind: plex_claim, service: s, method: exchange, token: {env: PLEX_CLAIM}}\n",
+			"plex_claim \"c\" with method: exchange needs preferences:",
+		},
+		"claim service must be a service": {
+			"version: 1\nresources:\n  - {name: p, kind: plex_preferences, absent: [PlexOnlineToken]}\n  - {name: c, kind: plex_claim, service: p, token: {env: PLEX_CLAIM}}\n",
+			"resource \"c\" names \"p\" as its service, but that is a plex_preferences, not a service",
+		},
 		"set and absent overlap": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], set: {a: 1}}\n",
 			"a is both under absent: and set:",
@@ -114,6 +126,25 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 				t.Errorf("error:\n  %v\nwant it to contain:\n  %s", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestDecodePlexKinds(t *testing.T) {
+	p, err := Decode("x.yaml", []byte(`version: 1
+resources:
+  - {name: prefs, kind: plex_preferences, absent: [PlexOnlineToken], service: plex}
+  - {name: plex, kind: plex_service, timeout: 90s}
+  - {name: claim, kind: plex_claim, service: plex, token: {file: /run/secrets/plex_claim}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Resource("claim")
+	if c.URL != DefaultServerURL || c.Method != "local" || c.ExchangeURL != DefaultExchangeURL || c.Token.File != "/run/secrets/plex_claim" {
+		t.Errorf("claim defaults: %+v", c)
+	}
+	if !p.Resource("plex").IsService() || p.Resource("plex").State != "running" || !p.Resource("prefs").IsStore() || c.IsStore() || c.IsService() {
+		t.Error("kind classes wrong")
 	}
 }
 
