@@ -1,0 +1,299 @@
+package discover
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// unitName is the systemd unit Plex's Debian, RPM and Arch packages install.
+const unitName = "plexmediaserver.service"
+
+// unitDirs are systemd's unit search paths, highest priority first: a unit file in /etc
+// hides the package's copy in /lib of the same name.
+var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
+
+// directive is one Key=Value line of a unit file's [Service] section.
+type directive struct {
+	Key, Value string
+	Line       int
+}
+
+// parseUnit reads the [Service] section of a unit file or drop-in. It follows systemd's
+// syntax where it matters for the keys discovery reads: comments (# and ;), sections,
+// backslash line continuation; it never fails, because a unit systemd would reject
+// still tells a human where to look.
+func parseUnit(data []byte) []directive {
+	var out []directive
+	section := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	lineNo, startLine := 0, 0
+	var pending strings.Builder
+	for sc.Scan() {
+		lineNo++
+		line := strings.TrimRight(sc.Text(), "\r")
+		if pending.Len() == 0 {
+			trimmed := strings.TrimSpace(line)
+			if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
+				continue
+			}
+			startLine = lineNo
+		} else if t := strings.TrimSpace(line); t != "" && (t[0] == '#' || t[0] == ';') {
+			continue // systemd skips comment lines inside a continuation
+		}
+		if strings.HasSuffix(line, `\`) && !strings.HasSuffix(line, `\\`) {
+			pending.WriteString(strings.TrimSuffix(line, `\`))
+			pending.WriteByte(' ')
+			continue
+		}
+		pending.WriteString(line)
+		full := strings.TrimSpace(pending.String())
+		pending.Reset()
+		if strings.HasPrefix(full, "[") && strings.HasSuffix(full, "]") {
+			section = full[1 : len(full)-1]
+			continue
+		}
+		if section != "Service" {
+			continue
+		}
+		key, value, ok := strings.Cut(full, "=")
+		if !ok {
+			continue
+		}
+		out = append(out, directive{Key: strings.TrimSpace(key), Value: strings.TrimSpace(value), Line: startLine})
+	}
+	return out
+}
+
+// splitWords splits an Environment= value into its assignments the way systemd does:
+// words separated by blanks, double or single quotes group, and C escapes (\x20, \t,
+// \\, \") are decoded. An unterminated quote ends at the end of the line.
+func splitWords(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			r, n := unescape(s[i+1:])
+			cur.WriteString(r)
+			i += n
+			inWord = true
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteByte(c)
+		case c == '"' || c == '\'':
+			quote = c
+			inWord = true
+		case c == ' ' || c == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// unescape decodes the C escape at the start of s (after the backslash) and returns
+// the text and how many bytes of s it used.
+func unescape(s string) (string, int) {
+	switch s[0] {
+	case 'n':
+		return "\n", 1
+	case 't':
+		return "\t", 1
+	case 's':
+		return " ", 1
+	case 'x':
+		if len(s) >= 3 {
+			if b, err := strconv.ParseUint(s[1:3], 16, 8); err == nil {
+				return string([]byte{byte(b)}), 3
+			}
+		}
+	}
+	return s[:1], 1
+}
+
+// parseEnvFile reads an EnvironmentFile: KEY=VALUE lines, # and ; comments, values
+// optionally quoted.
+func parseEnvFile(data []byte) map[string]string {
+	env := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(strings.TrimRight(line, "\r"))
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		words := splitWords(strings.TrimSpace(value))
+		env[strings.TrimSpace(key)] = strings.Join(words, " ")
+	}
+	return env
+}
+
+// unitSetting is a value from the unit and its drop-ins, with the file that set it last.
+type unitSetting struct {
+	Value string
+	From  string // host path of the file (under root)
+	Via   string // "" when set in From itself, else the EnvironmentFile it came through
+}
+
+// unit is what discovery learns from plexmediaserver.service and its drop-ins.
+type unit struct {
+	File     string // the unit file in effect, under root
+	DropIns  []string
+	Env      map[string]unitSetting
+	User     unitSetting
+	Group    unitSetting
+	Problems []Looked // EnvironmentFiles that could not be read, and such
+}
+
+// findUnit reads plexmediaserver.service as systemd would pick it, with its drop-ins in
+// systemd's order (by file name; a drop-in in a higher-priority dir hides the same name
+// in a lower one). It returns nil when there is no unit file.
+func findUnit(root string, looked *[]Looked) *unit {
+	u := &unit{Env: map[string]unitSetting{}}
+	for _, dir := range unitDirs {
+		p := rooted(root, filepath.Join(dir, unitName))
+		if isFile(p) {
+			u.File = p
+			*looked = append(*looked, Looked{p, "found the systemd unit"})
+			break
+		}
+		*looked = append(*looked, Looked{p, "not found"})
+	}
+	if u.File == "" {
+		return nil
+	}
+	dropIns := map[string]string{}
+	for i := len(unitDirs) - 1; i >= 0; i-- {
+		matches, _ := filepath.Glob(rooted(root, filepath.Join(unitDirs[i], unitName+".d", "*.conf")))
+		for _, m := range matches {
+			dropIns[filepath.Base(m)] = m
+		}
+	}
+	names := make([]string, 0, len(dropIns))
+	for n := range dropIns {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		u.DropIns = append(u.DropIns, dropIns[n])
+	}
+	for _, f := range append([]string{u.File}, u.DropIns...) {
+		data, err := readConfig(f)
+		if err != nil {
+			u.Problems = append(u.Problems, Looked{f, "unreadable: " + err.Error()})
+			continue
+		}
+		u.apply(root, f, parseUnit(data))
+	}
+	return u
+}
+
+// apply folds one file's directives into u: a later assignment wins, and an empty
+// Environment= forgets every earlier one, as in systemd.
+func (u *unit) apply(root, file string, ds []directive) {
+	for _, d := range ds {
+		switch d.Key {
+		case "Environment":
+			if d.Value == "" {
+				u.Env = map[string]unitSetting{}
+				continue
+			}
+			for _, w := range splitWords(d.Value) {
+				if k, v, ok := strings.Cut(w, "="); ok && k != "" {
+					u.Env[k] = unitSetting{Value: v, From: file}
+				}
+			}
+		case "EnvironmentFile":
+			if d.Value == "" {
+				continue
+			}
+			name := strings.TrimPrefix(d.Value, "-")
+			optional := name != d.Value
+			p := rooted(root, name)
+			data, err := readConfig(p)
+			if err != nil {
+				if !optional {
+					u.Problems = append(u.Problems, Looked{p, fmt.Sprintf("EnvironmentFile= of %s (line %d) unreadable: %v", file, d.Line, err)})
+				}
+				continue
+			}
+			for k, v := range parseEnvFile(data) {
+				u.Env[k] = unitSetting{Value: v, From: file, Via: p}
+			}
+		case "User":
+			u.User = unitSetting{Value: d.Value, From: file}
+		case "Group":
+			u.Group = unitSetting{Value: d.Value, From: file}
+		}
+	}
+}
+
+// describe says where a unit setting came from, for How lines.
+func (u *unit) describe(s unitSetting) string {
+	kind := "unit"
+	if s.From != u.File {
+		kind = "unit's drop-in"
+	}
+	if s.Via != "" {
+		return fmt.Sprintf("the systemd %s %s (through its EnvironmentFile %s)", kind, s.From, s.Via)
+	}
+	return fmt.Sprintf("the systemd %s %s", kind, s.From)
+}
+
+// rooted puts an absolute host path inside root. Unlike plan.RootedPath it cleans the
+// path first, so a unit's "EnvironmentFile=/../../etc/shadow" stays inside root.
+func rooted(root, p string) string {
+	if root == "" {
+		return p
+	}
+	return filepath.Join(root, filepath.Clean("/"+p))
+}
+
+// maxConfigSize bounds what is read of a configuration file: the ones discovery reads
+// are a few kilobytes, and a unit may point EnvironmentFile= at anything.
+const maxConfigSize = 1 << 20
+
+// readConfig reads a small regular file; devices, FIFOs and huge files are refused.
+func readConfig(p string) ([]byte, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxConfigSize {
+		return nil, fmt.Errorf("not a regular file of at most %d bytes", maxConfigSize)
+	}
+	return os.ReadFile(p)
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
