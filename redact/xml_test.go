@@ -37,10 +37,10 @@ func withoutAttrs(text string, names []string) string {
 func TestRedactPreferencesXMLVariants(t *testing.T) {
 	crlf := strings.ReplaceAll(strings.ReplaceAll(prefsXML, "\n", "\r\n"), `" `, "\"\r\n    ")
 	cases := map[string][]byte{
-		"as PMS writes it":          []byte(prefsXML),
+		"as PMS writes it":           []byte(prefsXML),
 		"CRLF, one attribute a line": []byte(crlf),
-		"UTF-8 byte-order mark":     append([]byte("\xEF\xBB\xBF"), prefsXML...),
-		"single quotes, no newline": []byte(strings.TrimSuffix(strings.ReplaceAll(prefsXML, `"`, `'`), "\n")),
+		"UTF-8 byte-order mark":      append([]byte("\xEF\xBB\xBF"), prefsXML...),
+		"single quotes, no newline":  []byte(strings.TrimSuffix(strings.ReplaceAll(prefsXML, `"`, `'`), "\n")),
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
