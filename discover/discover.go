@@ -85,12 +85,6 @@ var knownLocations = []location{
 	{"unRAID appdata (hotio layout)", "/mnt/user/appdata/*", true},
 }
 
-// candidate is one AppSupport with a Preferences.xml.
-type candidate struct {
-	appSupport string
-	label      string
-}
-
 // FindSettings finds the store holding Plex's settings, in this order: o.Path; the
 // environment's PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR (when that directory exists);
 // the systemd unit's Environment= and EnvironmentFile= (unit file and drop-ins); on
