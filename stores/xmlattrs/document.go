@@ -2,6 +2,7 @@ package xmlattrs
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -30,19 +31,19 @@ type codec struct {
 	name    string
 	bom     []byte
 	maxRune rune // the largest rune the encoding can hold without a character reference
-	encode  func(text []byte) []byte
+	// encode turns edited text back into the file's encoding; nil when the text is the
+	// file's bytes already (UTF-8, US-ASCII).
+	encode func(text []byte) []byte
 }
 
 var encodingDecl = regexp.MustCompile(`^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
-
-func identity(b []byte) []byte { return b }
 
 // decode finds the file's encoding (byte-order mark first, then the XML declaration)
 // and returns its text as UTF-8.
 func decode(raw []byte) (codec, []byte, error) {
 	switch {
 	case bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}):
-		return codec{name: "UTF-8", bom: raw[:3], maxRune: utf8.MaxRune, encode: identity}, raw[3:], nil
+		return codec{name: "UTF-8", bom: raw[:3], maxRune: utf8.MaxRune}, raw[3:], nil
 	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
 		return decodeUTF16(raw, false)
 	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
@@ -56,9 +57,9 @@ func decode(raw []byte) (codec, []byte, error) {
 	}
 	switch enc {
 	case "utf-8", "utf8":
-		return codec{name: "UTF-8", maxRune: utf8.MaxRune, encode: identity}, raw, nil
+		return codec{name: "UTF-8", maxRune: utf8.MaxRune}, raw, nil
 	case "us-ascii", "ascii":
-		return codec{name: "US-ASCII", maxRune: 0x7F, encode: identity}, raw, nil
+		return codec{name: "US-ASCII", maxRune: 0x7F}, raw, nil
 	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "l1":
 		return codec{name: "ISO-8859-1", maxRune: 0xFF, encode: encodeLatin1}, decodeLatin1(raw), nil
 	}
@@ -128,6 +129,9 @@ func parseDocument(raw []byte, elementPath string) (*document, error) {
 	if err != nil {
 		return nil, err
 	}
+	if elementPath == "" {
+		return parseRoot(c, text)
+	}
 	doc := etree.NewDocument()
 	doc.ReadSettings = etree.ReadSettings{
 		// The text is UTF-8 by now whatever the declaration says.
@@ -156,20 +160,90 @@ func parseDocument(raw []byte, elementPath string) (*document, error) {
 			return nil, fmt.Errorf("%d elements match %q; make the path select one, e.g. %s[1]", len(found), elementPath, elementPath)
 		}
 	}
-	tag, err := findStartTag(text, childPath(el))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
-	}
 	values := make(map[string]string, len(el.Attr))
 	for _, a := range el.Attr {
 		values[a.FullKey()] = a.Value
 	}
+	return locate(c, text, childPath(el), el.FullTag(), values)
+}
+
+// parseRoot is parseDocument for the root element: a token stream checks the whole
+// file and keeps only the root's attributes, instead of a tree of a possibly large file.
+func parseRoot(c codec, text []byte) (*document, error) {
+	dec := xml.NewDecoder(bytes.NewReader(text))
+	dec.Strict = true
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	var values map[string]string
+	var root string
+	var open []xml.Name
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if values == nil {
+				if len(open) > 0 || root != "" {
+					return nil, fmt.Errorf("%w: more than one root element", stores.ErrMalformed)
+				}
+				root = fullName(t.Name)
+				values = make(map[string]string, len(t.Attr))
+				for _, a := range t.Attr {
+					values[fullName(a.Name)] = a.Value
+				}
+			} else if len(open) == 0 {
+				return nil, fmt.Errorf("%w: more than one root element", stores.ErrMalformed)
+			}
+			open = append(open, t.Name)
+		case xml.EndElement:
+			// RawToken leaves tag matching to its caller.
+			if len(open) == 0 || open[len(open)-1] != t.Name {
+				return nil, fmt.Errorf("%w: XML syntax error on line %d: unexpected end element </%s>", stores.ErrMalformed, lineAt(text, dec.InputOffset()), fullName(t.Name))
+			}
+			open = open[:len(open)-1]
+		case xml.CharData:
+			if len(open) == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return nil, fmt.Errorf("%w: text outside the root element", stores.ErrMalformed)
+			}
+		}
+	}
+	if root == "" {
+		return nil, fmt.Errorf("%w: no root element", stores.ErrMalformed)
+	}
+	if len(open) > 0 {
+		return nil, fmt.Errorf("%w: XML syntax error: <%s> is never closed", stores.ErrMalformed, fullName(open[len(open)-1]))
+	}
+	return locate(c, text, []int{0}, root, values)
+}
+
+func fullName(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
+
+func lineAt(text []byte, offset int64) int {
+	return bytes.Count(text[:min(int(offset), len(text))], []byte("\n")) + 1
+}
+
+// locate finds the element's start tag in the text and checks that the attributes the
+// parser saw are exactly the ones written there.
+func locate(c codec, text []byte, path []int, name string, values map[string]string) (*document, error) {
+	tag, err := findStartTag(text, path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+	}
 	if len(values) != len(tag.attrs) {
-		return nil, fmt.Errorf("%w: <%s> has a repeated attribute", stores.ErrMalformed, el.FullTag())
+		return nil, fmt.Errorf("%w: <%s> has a repeated attribute", stores.ErrMalformed, name)
 	}
 	for _, a := range tag.attrs {
 		if _, ok := values[a.name]; !ok {
-			return nil, fmt.Errorf("%w: attribute %s of <%s> could not be located", stores.ErrMalformed, a.name, el.FullTag())
+			return nil, fmt.Errorf("%w: attribute %s of <%s> could not be located", stores.ErrMalformed, a.name, name)
 		}
 	}
 	return &document{codec: c, text: text, tag: tag, values: values}, nil
@@ -198,7 +272,7 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 	var added []rawAttr
 	ws, quote := " ", byte('"')
 	if n := len(d.tag.attrs); n > 0 {
-		ws, quote = d.tag.attrs[n-1].ws, d.tag.attrs[n-1].quote
+		ws, quote = string(d.tag.attrs[n-1].ws(d.text)), d.tag.attrs[n-1].quote
 	}
 	for _, e := range edits {
 		_, exists := d.values[e.Name]
@@ -219,16 +293,22 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 			if !validName(e.Name) {
 				return nil, fmt.Errorf("%q is not a valid XML attribute name", e.Name)
 			}
-			added = append(added, rawAttr{ws: ws, name: e.Name, body: e.Name + "=" + string(quote) + escaped + string(quote), quote: quote})
+			added = append(added, rawAttr{name: e.Name, quote: quote, addedWS: ws, addedBody: e.Name + "=" + string(quote) + escaped + string(quote)})
 		}
 	}
 	rendered := d.tag.render(d.text, removed, replaced, added)
-	var out bytes.Buffer
-	out.Grow(len(d.text) + len(rendered))
-	out.Write(d.text[:d.tag.start])
-	out.WriteString(rendered)
-	out.Write(d.text[d.tag.end:])
-	return append(append([]byte{}, d.codec.bom...), d.codec.encode(out.Bytes())...), nil
+	size := len(d.text) + len(rendered) - (d.tag.end - d.tag.start)
+	text := make([]byte, 0, len(d.codec.bom)+size)
+	if d.codec.encode == nil {
+		text = append(text, d.codec.bom...)
+	}
+	text = append(text, d.text[:d.tag.start]...)
+	text = append(text, rendered...)
+	text = append(text, d.text[d.tag.end:]...)
+	if d.codec.encode == nil {
+		return text, nil
+	}
+	return append(append([]byte{}, d.codec.bom...), d.codec.encode(text)...), nil
 }
 
 var errBadChar = errors.New("contains a character that XML 1.0 cannot hold (a control character)")

@@ -19,11 +19,21 @@ type startTag struct {
 	tail       string // whitespace and "/>" or ">" after the last attribute
 }
 
+// rawAttr is one attribute as written: offsets into the file's text rather than copies,
+// because a 5 MB Preferences.xml is mostly attribute values.
 type rawAttr struct {
-	ws    string // the whitespace before the attribute
-	name  string
-	body  string // name="value" exactly as written
-	quote byte
+	wsStart, start, end int // data[wsStart:start] is the whitespace before, data[start:end] is name="value"
+	name                string
+	quote               byte
+	// added attributes have no place in the file: their text is here instead.
+	addedWS, addedBody string
+}
+
+func (a rawAttr) ws(data []byte) []byte {
+	if a.addedBody != "" {
+		return []byte(a.addedWS)
+	}
+	return data[a.wsStart:a.start]
 }
 
 // findStartTag walks data (UTF-8, well-formed: the caller has parsed it already) to the
@@ -166,12 +176,7 @@ func lexStartTag(data []byte, at int) (*startTag, error) {
 			return nil, fmt.Errorf("unterminated value of attribute %s at byte %d", name, nameStart)
 		}
 		i += closeAt + 2
-		tag.attrs = append(tag.attrs, rawAttr{
-			ws:    string(data[wsStart:nameStart]),
-			name:  name,
-			body:  string(data[nameStart:i]),
-			quote: quote,
-		})
+		tag.attrs = append(tag.attrs, rawAttr{wsStart: wsStart, start: nameStart, end: i, name: name, quote: quote})
 	}
 }
 
@@ -181,21 +186,22 @@ func lexStartTag(data []byte, at int) (*startTag, error) {
 // still starts its attributes on a new line.
 func (t *startTag) render(data []byte, removed map[string]bool, replaced map[string]string, added []rawAttr) string {
 	var b strings.Builder
+	b.Grow(t.end - t.start + 64)
 	b.Write(data[t.start:t.nameEnd])
-	firstWS := ""
+	var firstWS []byte
 	if len(t.attrs) > 0 {
-		firstWS = t.attrs[0].ws
+		firstWS = t.attrs[0].ws(data)
 	}
 	wrote := 0
 	for _, a := range t.attrs {
 		if removed[a.name] {
 			continue
 		}
-		ws := a.ws
+		ws := a.ws(data)
 		if wrote == 0 {
 			ws = firstWS
 		}
-		b.WriteString(ws)
+		b.Write(ws)
 		if v, ok := replaced[a.name]; ok {
 			b.WriteString(a.name)
 			b.WriteByte('=')
@@ -203,13 +209,13 @@ func (t *startTag) render(data []byte, removed map[string]bool, replaced map[str
 			b.WriteString(v)
 			b.WriteByte(a.quote)
 		} else {
-			b.WriteString(a.body)
+			b.Write(data[a.start:a.end])
 		}
 		wrote++
 	}
 	for _, a := range added {
-		b.WriteString(a.ws)
-		b.WriteString(a.body)
+		b.WriteString(a.addedWS)
+		b.WriteString(a.addedBody)
 	}
 	b.WriteString(t.tail)
 	return b.String()

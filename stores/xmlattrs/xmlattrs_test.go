@@ -4,6 +4,7 @@ package xmlattrs
 
 import (
 	"bytes"
+	"maps"
 	"context"
 	"errors"
 	"os"
@@ -296,8 +297,17 @@ func FuzzEdit(f *testing.F) {
 	f.Add([]byte("<a b='1'><c/></a>"), "b", "&<>\"'")
 	f.Fuzz(func(t *testing.T, in []byte, name, value string) {
 		doc, err := parseDocument(in, "")
+		// The streaming root parser may be stricter than etree (which accepts text or a
+		// second element after the root, as XML does not), never more lenient.
+		viaTree, treeErr := parseDocument(in, "/*")
+		if err == nil && treeErr != nil {
+			t.Fatalf("stream accepts what etree rejects, %q: %v", in, treeErr)
+		}
 		if err != nil {
 			return
+		}
+		if !maps.Equal(doc.values, viaTree.values) || doc.tag.start != viaTree.tag.start {
+			t.Fatalf("stream and tree read different roots of %q", in)
 		}
 		before := doc.values
 		// Removing nothing must give back the input byte for byte.
