@@ -30,7 +30,10 @@ type Options struct {
 }
 
 // Looked is one place looked at and what was there.
-type Looked struct{ Where, What string }
+type Looked struct {
+	Where string `json:"where"`
+	What  string `json:"what"`
+}
 
 // Settings is the store that holds Plex's settings.
 type Settings struct {
