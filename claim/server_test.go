@@ -359,12 +359,14 @@ func TestWaitClaimedSeesAClaimMadeLater(t *testing.T) {
 func TestWaitReachableWaitsForAServerThatStartsLater(t *testing.T) {
 	addr := deadAddress(t)
 	prefs := filepath.Join(t.TempDir(), "Preferences.xml")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // ends the wait if the test is skipped
 	done := make(chan struct{})
 	var id Identity
 	var err error
 	go func() {
 		defer close(done)
-		id, err = (&Server{URL: "http://" + addr}).WaitReachable(context.Background(), waitLong)
+		id, err = (&Server{URL: "http://" + addr}).WaitReachable(ctx, waitLong)
 	}()
 	sim, startErr := plexsim.Start(plexsim.Options{PrefsPath: prefs, Listen: addr})
 	if startErr != nil {
