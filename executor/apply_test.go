@@ -184,16 +184,19 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var saved []string
 	for i := 0; i < 4; i++ {
-		if _, err := b.Save("p", "xml_attributes", path, "", "test", snap); err != nil {
+		m, err := b.Save("p", "xml_attributes", path, "", "test", snap)
+		if err != nil {
 			t.Fatal(err)
 		}
+		saved = append(saved, m.ID)
 	}
 	if err := b.Prune("p", path, 2); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := b.List()
-	if len(list) != 2 || !strings.HasSuffix(list[1].ID, "-4") || !strings.HasSuffix(list[0].ID, "-3") {
+	if len(list) != 2 || list[0].ID != saved[2] || list[1].ID != saved[3] {
 		var ids []string
 		for _, m := range list {
 			ids = append(ids, m.ID)
