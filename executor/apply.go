@@ -116,13 +116,22 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 		return nil, r.rollback(ctx, err)
 	}
 	stoppedAt := time.Now()
-	now, err := h.DiffStores(ctx)
+	now, err := h.DiffStores(ctx, first)
 	if err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	now.Services = first.Services
 	if opts.Saved != nil {
 		if err := staleError(opts.Saved, now); err != nil {
+			return nil, r.rollback(ctx, err)
+		}
+	}
+	// A token from the claim exchange is fetched now, while the server is down, and
+	// written like any other value.
+	if resolved, err := h.ResolveDeferred(ctx, now); err != nil {
+		return nil, r.rollback(ctx, err)
+	} else if resolved {
+		r.obs.Event(Event{Type: EventExchanged, Message: "Exchanged the claim token at plex.tv for the server's token"})
+		if now, err = h.DiffStores(ctx, first); err != nil {
 			return nil, r.rollback(ctx, err)
 		}
 	}
@@ -133,6 +142,9 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 		return nil, r.rollback(ctx, err)
 	}
 	if err := r.startServices(ctx); err != nil {
+		return nil, r.rollback(ctx, err)
+	}
+	if err := r.claim(ctx, now); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
 	if err := r.verify(ctx); err != nil {
@@ -253,6 +265,25 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	r.obs.Event(Event{Type: done, Resource: name, Message: fmt.Sprintf("%s %s after %s", name, done, roundMs(time.Since(start))), ElapsedMs: time.Since(start).Milliseconds()})
+	return nil
+}
+
+// claim signs the server in where the plan wants it claimed and it is not.
+func (r *run) claim(ctx context.Context, ch *plan.Changes) error {
+	for _, c := range r.h.Claims {
+		needed := false
+		for _, cc := range ch.Claims {
+			needed = needed || (cc.Address == c.Resource.Name && cc.Claim)
+		}
+		if !needed {
+			continue
+		}
+		r.obs.Event(Event{Type: EventClaiming, Resource: c.Resource.Name, Message: fmt.Sprintf("Claiming %s", c.Server.URL)})
+		if err := c.Claimed(ctx); err != nil {
+			return fmt.Errorf("%s: %w", c.Resource.Name, err)
+		}
+		r.obs.Event(Event{Type: EventClaimed, Resource: c.Resource.Name, Message: fmt.Sprintf("%s says claimed=\"1\"", c.Server.URL)})
+	}
 	return nil
 }
 

@@ -4,16 +4,19 @@ import "time"
 
 // Event types, as the JSON event lines spell them.
 const (
-	EventStopping = "stopping"
-	EventStopped  = "stopped"
-	EventStarting = "starting"
-	EventStarted  = "started"
-	EventBackedUp = "backed_up"
-	EventWritten  = "written"
-	EventVerified = "verified"
-	EventRollback = "rollback"
-	EventRestored = "restored"
-	EventWarning  = "warning"
+	EventStopping  = "stopping"
+	EventStopped   = "stopped"
+	EventStarting  = "starting"
+	EventStarted   = "started"
+	EventBackedUp  = "backed_up"
+	EventWritten   = "written"
+	EventVerified  = "verified"
+	EventRollback  = "rollback"
+	EventRestored  = "restored"
+	EventWarning   = "warning"
+	EventExchanged = "exchanged"
+	EventClaiming  = "claiming"
+	EventClaimed   = "claimed"
 )
 
 // Event is one step of an apply, for progress output. It never holds a value.

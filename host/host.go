@@ -8,18 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/plist"
-	"github.com/plexform/plexform/stores/registry"
 	"github.com/plexform/plexform/stores/service"
-	"github.com/plexform/plexform/stores/xmlattrs"
 )
 
 // Options say how to bind a plan.
@@ -38,20 +33,26 @@ type Host struct {
 	Options  Options
 	Stores   []*Store
 	Services []*Service
+	Claims   []*Claim
 }
 
 // Store is one store resource with what it wants.
 type Store struct {
 	Resource *plan.Resource
 	Store    stores.Store
-	Want     []plan.Desired
-	Service  *Service // nil when no service guards it
+	// Kind is the store's own kind: the resource's, or what plex_preferences found.
+	Kind    string
+	Found   string // how plex_preferences found it
+	Want    []plan.Desired
+	Service *Service // nil when no service guards it
 }
 
 // Service is one service resource.
 type Service struct {
 	Resource *plan.Resource
 	Service  stores.Service
+	Found    string   // how plex_service found it
+	guards   []string // the stores it guards
 }
 
 // DefaultTimeout bounds a service's stop or start when the plan gives no timeout.
@@ -81,12 +82,12 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		if !r.IsService() {
 			continue
 		}
-		svc, err := openService(p, r, opts)
+		svc, found, err := openService(p, r, opts)
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
 			continue
 		}
-		s := &Service{Resource: r, Service: svc}
+		s := &Service{Resource: r, Service: svc, Found: found}
 		byName[r.Name] = s
 		h.Services = append(h.Services, s)
 	}
@@ -94,73 +95,63 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		if !r.IsStore() {
 			continue
 		}
-		st, err := openStore(p, r, opts)
+		st, kind, found, err := openStore(p, r, opts)
 		if err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
 			continue
 		}
 		want, err := p.Desire(r, opts.Root, opts.Getenv)
 		if err == nil {
-			err = canonicalize(r, want)
+			err = canonicalize(r.Name, kind, want)
 		}
 		if err != nil {
 			errs = multierror.Append(errs, err)
 			continue
 		}
-		s := &Store{Resource: r, Store: st, Want: want}
+		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want}
 		if r.Service != "" {
 			if s.Service = byName[r.Service]; s.Service == nil {
 				errs = multierror.Append(errs, fmt.Errorf("%s: its service %q does not apply to %s (check its when:)", r.Name, r.Service, opts.GOOS))
 				continue
 			}
+			s.Service.guards = append(s.Service.guards, r.Name)
 		}
 		h.Stores = append(h.Stores, s)
+	}
+	for _, r := range p.Selected(opts.GOOS) {
+		if r.Kind != plan.KindPlexClaim {
+			continue
+		}
+		c, err := h.openClaim(r, byName)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			continue
+		}
+		h.Claims = append(h.Claims, c)
 	}
 	return h, plan.Gather(errs)
 }
 
-func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, error) {
-	switch r.Kind {
-	case plan.KindXMLAttributes:
-		return xmlattrs.New(p.HostPath(opts.Root, r.Path), r.Element), nil
-	case plan.KindPlistKeys:
-		if r.Domain == "" {
-			return plist.NewFile(p.HostPath(opts.Root, r.Path)), nil
-		}
-		if !plist.DomainSupported() || opts.Root != "" {
-			return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", opts.GOOS, r.Domain)
-		}
-		return systemDomain(r.Domain)
-	case plan.KindRegistryValues:
-		return registry.New(r.Key, r.User)
-	}
-	return nil, fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
-}
-
-func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, error) {
-	return service.New(service.Config{
-		Manager: r.Manager,
-		Unit:    r.Unit,
-		Dir:     p.HostPath(opts.Root, r.Dir),
-		Start:   r.Start,
-		Stop:    r.Stop,
-		Status:  r.Status,
-		App:     r.App,
-	})
-}
-
 // Diff reads every store and service and compares them with what the plan wants.
 func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
-	return h.diff(ctx, true)
+	return h.diff(ctx, nil)
 }
 
-// DiffStores reads the stores again but not the services: after the stop, while Plex is
-// down, a status call per service would only add to the downtime.
-func (h *Host) DiffStores(ctx context.Context) (*plan.Changes, error) {
-	return h.diff(ctx, false)
+// DiffStores reads the stores again but not the services or claims, whose decisions
+// are taken from earlier: after the stop, while Plex is down, a status call per service
+// would only add to the downtime.
+func (h *Host) DiffStores(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
+	ch, err := h.diff(ctx, earlier)
+	if err != nil {
+		return nil, err
+	}
+	ch.Services = earlier.Services
+	return ch, nil
 }
 
-func (h *Host) diff(ctx context.Context, withServices bool) (*plan.Changes, error) {
+// diff reads the stores; with earlier == nil it also reads services and claims.
+func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
+	withServices := earlier == nil
 	var errs *multierror.Error
 	ch := &plan.Changes{}
 	guards := map[*Service][]string{}
@@ -192,6 +183,14 @@ func (h *Host) diff(ctx context.Context, withServices bool) (*plan.Changes, erro
 	if err := plan.Gather(errs); err != nil {
 		return nil, err
 	}
+	if earlier != nil {
+		ch.Claims = earlier.Claims
+	} else {
+		for _, c := range h.Claims {
+			ch.Claims = append(ch.Claims, c.diff(ctx, ch))
+		}
+	}
+	h.settleDeferred(ch)
 	return ch, nil
 }
 
@@ -221,7 +220,12 @@ func (s *Store) Diff(ctx context.Context) (*plan.ResourceChange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Resource.Name, err)
 	}
-	return plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
+	rc, err := plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
+	if err != nil {
+		return nil, err
+	}
+	rc.Kind, rc.Found = s.Kind, s.Found
+	return rc, nil
 }
 
 // Store returns the bound store of a resource, or nil.
@@ -232,48 +236,4 @@ func (h *Host) Store(name string) *Store {
 		}
 	}
 	return nil
-}
-
-// canonicalize spells typed set: values as their store reads them back ("0x2A" as "42",
-// "yes" as "true"), so an applied plan does not keep showing a change.
-func canonicalize(r *plan.Resource, want []plan.Desired) error {
-	var canonical func(stores.Value) (stores.Value, error)
-	switch r.Kind {
-	case plan.KindPlistKeys:
-		canonical = plist.Canonical
-	case plan.KindRegistryValues:
-		canonical = registry.Canonical
-	default:
-		return nil
-	}
-	for i := range want {
-		if want[i].Absent {
-			continue
-		}
-		v, err := canonical(want[i].Value)
-		if err != nil {
-			return fmt.Errorf("%s.set.%s: %w", r.Name, want[i].Name, err)
-		}
-		want[i].Value = v
-	}
-	return nil
-}
-
-// StoreAt opens the store a backup manifest names (its kind and target), for restore.
-// Restore puts back whole snapshots, so the element or other selectors do not matter.
-func StoreAt(kind, target string) (stores.Store, error) {
-	switch kind {
-	case plan.KindXMLAttributes:
-		return xmlattrs.New(target, ""), nil
-	case plan.KindPlistKeys:
-		if filepath.IsAbs(target) {
-			return plist.NewFile(target), nil
-		}
-		if domain, ok := strings.CutPrefix(target, "defaults domain "); ok && plist.DomainSupported() {
-			return systemDomain(domain)
-		}
-	case plan.KindRegistryValues:
-		return registry.New(target, "")
-	}
-	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
 }

@@ -16,6 +16,9 @@ type Desired struct {
 	Absent    bool
 	Value     stores.Value
 	Sensitive bool
+	// Deferred values are known only during apply (a token from the claim exchange):
+	// the diff plans to set them, and apply fills Value in after the stop.
+	Deferred bool
 }
 
 // Desire resolves a resource's absent: and set: lists, reading environment variables and
@@ -43,7 +46,12 @@ func (p *Plan) Desire(r *Resource, root string, getenv func(string) (string, boo
 }
 
 func (p *Plan) resolve(s *Setting, root string, getenv func(string) (string, bool)) (string, error) {
-	src := s.Source
+	return p.Resolve(s.Source, root, getenv)
+}
+
+// Resolve reads a value from its source: a literal, an environment variable or a file
+// (a host path, inside root when one is given).
+func (p *Plan) Resolve(src Source, root string, getenv func(string) (string, bool)) (string, error) {
 	switch {
 	case src.HasLiteral:
 		return src.Literal, nil

@@ -41,15 +41,21 @@ type ValueChange struct {
 	Before    *stores.Value // nil: absent
 	After     *stores.Value // nil: absent
 	Sensitive bool
+	// Deferred: After is known only during apply (the claim exchange's token).
+	Deferred bool
 }
 
 // ResourceChange is the diff of one store.
 type ResourceChange struct {
 	Address string // the resource name
-	Kind    string
-	Target  string // the file or key, as the store names it
-	Exists  bool
-	Values  []ValueChange
+	// Kind is the store's own kind (a plex_preferences resource acts as one of them),
+	// so a backup manifest names what can restore it.
+	Kind string
+	// Found says how a plex_* resource found its store; empty otherwise.
+	Found  string
+	Target string // the file or key, as the store names it
+	Exists bool
+	Values []ValueChange
 }
 
 // HasChanges reports whether apply would write this store.
@@ -81,6 +87,7 @@ func (rc *ResourceChange) Edits() []stores.Edit {
 type Changes struct {
 	Resources []*ResourceChange
 	Services  []*ServiceChange
+	Claims    []*ClaimChange
 }
 
 // Summary counts values to add, change and remove.
@@ -112,6 +119,11 @@ func (c *Changes) HasChanges() bool {
 			return true
 		}
 	}
+	for _, cc := range c.Claims {
+		if cc.Claim {
+			return true
+		}
+	}
 	return false
 }
 
@@ -134,7 +146,16 @@ func Diff(r *Resource, target string, want []Desired, st stores.State) (*Resourc
 			continue
 		}
 		after := d.Value
-		vc := ValueChange{Name: d.Name, StoreName: d.Name, Action: Add, After: &after, Sensitive: d.Sensitive}
+		vc := ValueChange{Name: d.Name, StoreName: d.Name, Action: Add, After: &after, Sensitive: d.Sensitive, Deferred: d.Deferred}
+		if d.Deferred {
+			// Its value is not known yet, so it can never be "already as desired".
+			if len(matches) > 0 {
+				before := st.Values[matches[0]]
+				vc.StoreName, vc.Before, vc.Action = matches[0], &before, Change
+			}
+			rc.Values = append(rc.Values, vc)
+			continue
+		}
 		switch {
 		case len(matches) > 1 && matches[0] != d.Name:
 			return nil, fmt.Errorf("%s: %s holds %s under several spellings (%s); name the one to set exactly", r.Name, target, d.Name, strings.Join(matches, ", "))
@@ -182,6 +203,15 @@ const (
 	Stop    ServiceAction = "stop"
 	Leave   ServiceAction = "no-op"
 )
+
+// ClaimChange is what apply will do to claim the server.
+type ClaimChange struct {
+	Address string
+	URL     string
+	Method  string
+	Claim   bool   // false: already claimed, nothing to do
+	Reason  string // why, in a few words
+}
 
 // ServiceChange is what apply will do to one service and why.
 type ServiceChange struct {

@@ -87,9 +87,21 @@ func ApplyHuman(w io.Writer, res *executor.Result, backupsDir string, st Style) 
 	for _, m := range res.Backups {
 		fmt.Fprintf(w, "Backup %s of %s is in %s\n", m.ID, m.Target, backupsDir)
 	}
-	if removedSignIn(res.Changes) {
+	switch {
+	case claimed(res.Changes):
+		fmt.Fprintln(w, "The server is claimed again: it says claimed=\"1\". Sign in at http://127.0.0.1:32400/web with the account the claim token came from.")
+	case removedSignIn(res.Changes):
 		fmt.Fprint(w, nextSteps(res))
 	}
+}
+
+func claimed(ch *plan.Changes) bool {
+	for _, cc := range ch.Claims {
+		if cc.Claim {
+			return true
+		}
+	}
+	return false
 }
 
 func removedSignIn(ch *plan.Changes) bool {

@@ -61,6 +61,9 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			continue
 		}
 		fmt.Fprintf(w, "\n  # %s (%s) will be updated in place\n", rc.Address, rc.Kind)
+		if rc.Found != "" {
+			fmt.Fprintf(w, "  # found: %s\n", rc.Found)
+		}
 		fmt.Fprintf(w, "  %s %s\n", st.symbol(plan.Change), rc.Target)
 		width := 0
 		for _, v := range rc.Values {
@@ -80,6 +83,11 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			fmt.Fprintf(w, "\n  # %s (%s) %s\n", sc.Address, sc.Describe, line)
 		}
 	}
+	for _, cc := range ch.Claims {
+		if cc.Claim {
+			fmt.Fprintf(w, "\n  # %s (plex_claim, %s) will claim %s after the start: %s\n", cc.Address, cc.Method, cc.URL, cc.Reason)
+		}
+	}
 	add, change, remove := ch.Summary()
 	fmt.Fprintf(w, "\n%s %d to add, %d to change, %d to remove.\n", st.paint("1", "Plan:"), add, change, remove)
 }
@@ -97,6 +105,9 @@ func serviceLine(sc *plan.ServiceChange) string {
 }
 
 func valueChange(v plan.ValueChange) string {
+	if v.Deferred {
+		return SensitiveText + " (from the claim exchange, during apply)"
+	}
 	switch v.Action {
 	case plan.Remove:
 		return shown(v.Before, v.Sensitive)
@@ -126,6 +137,16 @@ type JSON struct {
 	Summary         Summary        `json:"summary"`
 	ResourceChanges []ResourceJSON `json:"resource_changes"`
 	ServiceChanges  []ServiceJSON  `json:"service_changes"`
+	ClaimChanges    []ClaimJSON    `json:"claim_changes"`
+}
+
+// ClaimJSON is one plex_claim's planned action. It never holds the claim token.
+type ClaimJSON struct {
+	Address string `json:"address"`
+	URL     string `json:"url"`
+	Method  string `json:"method"`
+	Claim   bool   `json:"claim"`
+	Reason  string `json:"reason"`
 }
 
 // Summary counts value changes.
@@ -140,6 +161,7 @@ type Summary struct {
 type ResourceJSON struct {
 	Address   string            `json:"address"`
 	Kind      string            `json:"kind"`
+	Found     string            `json:"found,omitempty"`
 	Target    string            `json:"target"`
 	Actions   []string          `json:"actions"`
 	Before    map[string]string `json:"before"`
@@ -157,6 +179,7 @@ type ValueJSON struct {
 	Before    *string `json:"before"`
 	After     *string `json:"after"`
 	Sensitive bool    `json:"sensitive"`
+	Deferred  bool    `json:"deferred,omitempty"`
 }
 
 // ServiceJSON is one service's planned action.
@@ -175,15 +198,18 @@ type ServiceJSON struct {
 func PlanJSON(ch *plan.Changes, version string) JSON {
 	add, change, remove := ch.Summary()
 	doc := JSON{FormatVersion: "1.0", Version: version, Changes: ch.HasChanges(),
-		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}}
+		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}, ClaimChanges: []ClaimJSON{}}
+	for _, cc := range ch.Claims {
+		doc.ClaimChanges = append(doc.ClaimChanges, ClaimJSON{Address: cc.Address, URL: cc.URL, Method: cc.Method, Claim: cc.Claim, Reason: cc.Reason})
+	}
 	for _, rc := range ch.Resources {
-		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Target: rc.Target, Actions: []string{"no-op"},
+		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Actions: []string{"no-op"},
 			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}}
 		if rc.HasChanges() {
 			r.Actions = []string{"update"}
 		}
 		for _, v := range rc.Values {
-			vj := ValueJSON{Name: v.Name, StoreName: v.StoreName, Action: string(v.Action), Sensitive: v.Sensitive}
+			vj := ValueJSON{Name: v.Name, StoreName: v.StoreName, Action: string(v.Action), Sensitive: v.Sensitive, Deferred: v.Deferred}
 			if v.After != nil {
 				vj.Type = v.After.Type
 			} else if v.Before != nil {

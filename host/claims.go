@@ -1,0 +1,201 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/plexform/plexform/claim"
+	"github.com/plexform/plexform/plan"
+)
+
+// Claim is one plex_claim resource: the server it claims, and the claim token, which is
+// never printed, saved or put in an error.
+type Claim struct {
+	Resource *plan.Resource
+	Server   *claim.Server
+	Token    string
+	Service  *Service
+	// Exchange and Prefs are set for method exchange: the token from plex.tv is written
+	// as PlexOnlineToken into Prefs while the server is stopped.
+	Exchange *claim.Exchange
+	Prefs    *Store
+}
+
+// DefaultClaimTimeout bounds the wait for a server to say claimed="1".
+const DefaultClaimTimeout = 60 * time.Second
+
+// Timeout bounds the claim's waits.
+func (c *Claim) Timeout() time.Duration {
+	if c.Resource.Timeout > 0 {
+		return c.Resource.Timeout
+	}
+	return DefaultClaimTimeout
+}
+
+const tokenName = "PlexOnlineToken"
+
+func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim, error) {
+	token, err := h.Plan.Resolve(r.Token, h.Options.Root, h.Options.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("claim token: %w", err)
+	}
+	if !claim.ValidShape(token) {
+		return nil, fmt.Errorf("the claim token from %s is not a claim token (claim- and 20 letters, digits, - or _); get one at plex.tv/claim", sourceName(r.Token))
+	}
+	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL}, Token: strings.TrimSpace(token), Service: services[r.Service]}
+	if c.Service == nil {
+		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
+	}
+	if r.Method != "exchange" {
+		return c, nil
+	}
+	if c.Prefs = h.Store(r.Preferences); c.Prefs == nil {
+		return nil, fmt.Errorf("its preferences %q do not apply to %s (check its when:)", r.Preferences, h.Options.GOOS)
+	}
+	c.Exchange = &claim.Exchange{BaseURL: r.ExchangeURL}
+	// The token from the exchange is the desired PlexOnlineToken, whatever else the plan
+	// says of it (a reset-and-claim plan lists it under absent:).
+	want := c.Prefs.Want[:0:0]
+	for _, d := range c.Prefs.Want {
+		if !strings.EqualFold(d.Name, tokenName) {
+			want = append(want, d)
+		}
+	}
+	c.Prefs.Want = append(want, plan.Desired{Name: tokenName, Sensitive: true, Deferred: true})
+	return c, nil
+}
+
+func sourceName(s plan.Source) string {
+	if s.Env != "" {
+		return "$" + s.Env
+	}
+	return s.File
+}
+
+// identityTimeout keeps plan quick when the server is down.
+const identityTimeout = 3 * time.Second
+
+// diff decides whether the claim is needed: when the server is not claimed now, or when
+// this apply removes sign-in values it holds (the reset unclaims it).
+func (c *Claim) diff(ctx context.Context, ch *plan.Changes) *plan.ClaimChange {
+	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: c.Server.URL, Method: c.Resource.Method, Claim: true}
+	if c.resets(ch) {
+		cc.Reason = "this apply removes its sign-in"
+		return cc
+	}
+	ctx, cancel := context.WithTimeout(ctx, identityTimeout)
+	defer cancel()
+	id, err := c.Server.Identity(ctx)
+	switch {
+	case err != nil:
+		cc.Reason = "the server does not answer /identity now"
+	case !id.Claimed:
+		cc.Reason = "the server is not claimed"
+	default:
+		cc.Claim, cc.Reason = false, "the server is claimed"
+	}
+	return cc
+}
+
+// resets reports whether the diff removes PlexOnline* values from a store this claim's
+// service guards (or that it writes the token into).
+func (c *Claim) resets(ch *plan.Changes) bool {
+	for _, rc := range ch.Resources {
+		guarded := c.Prefs != nil && rc.Address == c.Prefs.Resource.Name
+		for _, s := range c.Service.guards {
+			guarded = guarded || rc.Address == s
+		}
+		if !guarded {
+			continue
+		}
+		for _, v := range rc.Values {
+			if v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// settleDeferred drops the exchange's token write when no claim is needed, so an
+// applied plan shows no change.
+func (h *Host) settleDeferred(ch *plan.Changes) {
+	for _, c := range h.Claims {
+		if c.Prefs == nil || claimNeeded(ch, c.Resource.Name) {
+			continue
+		}
+		for _, rc := range ch.Resources {
+			if rc.Address != c.Prefs.Resource.Name {
+				continue
+			}
+			kept := rc.Values[:0]
+			for _, v := range rc.Values {
+				if !v.Deferred {
+					kept = append(kept, v)
+				}
+			}
+			rc.Values = kept
+		}
+	}
+}
+
+func claimNeeded(ch *plan.Changes, address string) bool {
+	for _, cc := range ch.Claims {
+		if cc.Address == address {
+			return cc.Claim
+		}
+	}
+	return false
+}
+
+// ResolveDeferred exchanges the claim token at plex.tv for the server's own token and
+// makes it the desired PlexOnlineToken. It runs after the stop (the token is written
+// while the server is down) and only for claims this apply needs.
+func (h *Host) ResolveDeferred(ctx context.Context, ch *plan.Changes) (resolved bool, err error) {
+	for _, c := range h.Claims {
+		if c.Exchange == nil || !claimNeeded(ch, c.Resource.Name) {
+			continue
+		}
+		st, err := c.Prefs.Store.Read(ctx)
+		if err != nil {
+			return resolved, fmt.Errorf("%s: %w", c.Resource.Name, err)
+		}
+		id, ok := st.Values["ProcessedMachineIdentifier"]
+		if !ok || id.Text == "" {
+			return resolved, fmt.Errorf("%s: %s has no ProcessedMachineIdentifier, which the claim exchange needs; start Plex once so it makes one", c.Resource.Name, c.Prefs.Store.Target())
+		}
+		ex := *c.Exchange
+		ex.ClientIdentifier = id.Text
+		token, err := ex.Token(ctx, c.Token)
+		if err != nil {
+			return resolved, fmt.Errorf("%s: %w", c.Resource.Name, err)
+		}
+		resolved = true
+		for i := range c.Prefs.Want {
+			if c.Prefs.Want[i].Deferred {
+				c.Prefs.Want[i].Value.Text = token
+				c.Prefs.Want[i].Deferred = false
+			}
+		}
+	}
+	return resolved, nil
+}
+
+// Claimed runs a local claim after the server started: nothing when it already says
+// claimed, else POST /myplex/claim and wait for claimed="1". An exchange claim only
+// waits: the server signs itself in with the token written before the start.
+func (c *Claim) Claimed(ctx context.Context) error {
+	id, err := c.Server.WaitReachable(ctx, c.Timeout())
+	if err != nil {
+		return err
+	}
+	if !id.Claimed && c.Exchange == nil {
+		if err := c.Server.Claim(ctx, c.Token); err != nil && !errors.Is(err, claim.ErrAlreadyClaimed) {
+			return err
+		}
+	}
+	return c.Server.WaitClaimed(ctx, c.Timeout())
+}

@@ -1,0 +1,127 @@
+package host
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/plexform/plexform/discover"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/plist"
+	"github.com/plexform/plexform/stores/registry"
+	"github.com/plexform/plexform/stores/service"
+	"github.com/plexform/plexform/stores/xmlattrs"
+)
+
+// storeSpec says which store to open: a resource's own fields, or what discovery found.
+type storeSpec struct {
+	kind, path, element, domain, key, user string
+}
+
+// openStore returns the store acting for r, its own kind, and (for plex_preferences)
+// how it was found.
+func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, error) {
+	spec := storeSpec{kind: r.Kind, path: p.HostPath(opts.Root, r.Path), element: r.Element, domain: r.Domain, key: r.Key, user: r.User}
+	found := ""
+	if r.Kind == plan.KindPlexPreferences {
+		s, looked, err := discover.FindSettings(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv, Path: r.Path})
+		if err != nil {
+			return nil, "", "", withLooked(err, looked)
+		}
+		spec, found = storeSpec{kind: s.Kind, path: s.Path, domain: s.Domain, key: s.Key, user: s.User}, s.How
+	}
+	st, err := spec.open(opts)
+	return st, spec.kind, found, err
+}
+
+func (spec storeSpec) open(opts Options) (stores.Store, error) {
+	switch spec.kind {
+	case plan.KindXMLAttributes:
+		return xmlattrs.New(spec.path, spec.element), nil
+	case plan.KindPlistKeys:
+		if spec.domain == "" {
+			return plist.NewFile(spec.path), nil
+		}
+		if !plist.DomainSupported() || opts.Root != "" {
+			return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", opts.GOOS, spec.domain)
+		}
+		return systemDomain(spec.domain)
+	case plan.KindRegistryValues:
+		return registry.New(spec.key, spec.user)
+	}
+	return nil, fmt.Errorf("kind %s is not supported by this build of plexform", spec.kind)
+}
+
+// openService returns the service acting for r and (for plex_service) how it was found.
+func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
+	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
+		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App}
+	found := ""
+	if r.Kind == plan.KindPlexService {
+		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
+		if err != nil {
+			return nil, "", withLooked(err, looked)
+		}
+		cfg, found = s.Config, s.How
+	}
+	svc, err := service.New(cfg)
+	return svc, found, err
+}
+
+// withLooked adds the places discovery looked at to its error, so a user sees why
+// nothing (or too much) was found.
+func withLooked(err error, looked []discover.Looked) error {
+	if len(looked) == 0 || strings.Contains(err.Error(), "Looked at:") {
+		return err
+	}
+	lines := make([]string, len(looked))
+	for i, l := range looked {
+		lines[i] = l.Where + ": " + l.What
+	}
+	return fmt.Errorf("%w\nLooked at:\n  %s", err, strings.Join(lines, "\n  "))
+}
+
+// canonicalize spells typed set: values as their store reads them back ("0x2A" as "42",
+// "yes" as "true"), so an applied plan does not keep showing a change.
+func canonicalize(name, kind string, want []plan.Desired) error {
+	var canonical func(stores.Value) (stores.Value, error)
+	switch kind {
+	case plan.KindPlistKeys:
+		canonical = plist.Canonical
+	case plan.KindRegistryValues:
+		canonical = registry.Canonical
+	default:
+		return nil
+	}
+	for i := range want {
+		if want[i].Absent {
+			continue
+		}
+		v, err := canonical(want[i].Value)
+		if err != nil {
+			return fmt.Errorf("%s.set.%s: %w", name, want[i].Name, err)
+		}
+		want[i].Value = v
+	}
+	return nil
+}
+
+// StoreAt opens the store a backup manifest names (its kind and target), for restore.
+// Restore puts back whole snapshots, so the element or other selectors do not matter.
+func StoreAt(kind, target string) (stores.Store, error) {
+	switch kind {
+	case plan.KindXMLAttributes:
+		return xmlattrs.New(target, ""), nil
+	case plan.KindPlistKeys:
+		if filepath.IsAbs(target) {
+			return plist.NewFile(target), nil
+		}
+		if domain, ok := strings.CutPrefix(target, "defaults domain "); ok && plist.DomainSupported() {
+			return systemDomain(domain)
+		}
+	case plan.KindRegistryValues:
+		return registry.New(target, "")
+	}
+	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
+}
