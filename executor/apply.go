@@ -150,6 +150,9 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	if err := r.verify(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
+	if err := h.RecordClaims(now); err != nil {
+		obs.Event(Event{Type: EventWarning, Message: "could not remember the spent claim token: " + err.Error()})
+	}
 	res := &Result{Changes: now, Backups: r.backups, Rechecked: !sameValueActions(first, now)}
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
 		res.Downtime = r.startIssued.Sub(stoppedAt)

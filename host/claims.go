@@ -2,13 +2,22 @@ package host
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/plexform/plexform/claim"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Claim is one plex_claim resource: the server it claims, and the claim token, which is
@@ -80,8 +89,12 @@ const identityTimeout = 3 * time.Second
 
 // diff decides whether the claim is needed: when the server is not claimed now, or when
 // this apply removes sign-in values it holds (the reset unclaims it).
-func (c *Claim) diff(ctx context.Context, ch *plan.Changes) *plan.ClaimChange {
+func (c *Claim) diff(ctx context.Context, ch *plan.Changes, used usedClaims) *plan.ClaimChange {
 	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: c.Server.URL, Method: c.Resource.Method, Claim: true}
+	if c.spent(used) {
+		cc.Claim, cc.Reason = false, "this claim token already signed the server in (a new token claims again)"
+		return cc
+	}
 	if c.resets(ch) {
 		cc.Reason = "this apply removes its sign-in"
 		return cc
@@ -104,11 +117,7 @@ func (c *Claim) diff(ctx context.Context, ch *plan.Changes) *plan.ClaimChange {
 // service guards (or that it writes the token into).
 func (c *Claim) resets(ch *plan.Changes) bool {
 	for _, rc := range ch.Resources {
-		guarded := c.Prefs != nil && rc.Address == c.Prefs.Resource.Name
-		for _, s := range c.Service.guards {
-			guarded = guarded || rc.Address == s
-		}
-		if !guarded {
+		if !c.touches(rc.Address) {
 			continue
 		}
 		for _, v := range rc.Values {
@@ -120,26 +129,39 @@ func (c *Claim) resets(ch *plan.Changes) bool {
 	return false
 }
 
-// settleDeferred drops the exchange's token write when no claim is needed, so an
-// applied plan shows no change.
-func (h *Host) settleDeferred(ch *plan.Changes) {
+// settleClaims drops what a satisfied claim would otherwise redo: the exchange's token
+// write, and, once its token has signed the server in, the reset of the sign-in values
+// that the server now holds by that very claim. An applied reset-and-claim plan thus
+// shows no change while the same token is given.
+func (h *Host) settleClaims(ch *plan.Changes, used usedClaims) {
 	for _, c := range h.Claims {
-		if c.Prefs == nil || claimNeeded(ch, c.Resource.Name) {
+		if claimNeeded(ch, c.Resource.Name) {
 			continue
 		}
+		spent := c.spent(used)
 		for _, rc := range ch.Resources {
-			if rc.Address != c.Prefs.Resource.Name {
+			if !c.touches(rc.Address) {
 				continue
 			}
 			kept := rc.Values[:0]
 			for _, v := range rc.Values {
-				if !v.Deferred {
-					kept = append(kept, v)
+				signIn := v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline")
+				if v.Deferred || (spent && signIn) {
+					continue
 				}
+				kept = append(kept, v)
 			}
 			rc.Values = kept
 		}
 	}
+}
+
+// touches reports whether a store is guarded by this claim's service or written by it.
+func (c *Claim) touches(store string) bool {
+	if c.Prefs != nil && store == c.Prefs.Resource.Name {
+		return true
+	}
+	return slices.Contains(c.Service.guards, store)
 }
 
 func claimNeeded(ch *plan.Changes, address string) bool {
@@ -198,4 +220,82 @@ func (c *Claim) Claimed(ctx context.Context) error {
 		}
 	}
 	return c.Server.WaitClaimed(ctx, c.Timeout())
+}
+
+// usedClaims is the state file that remembers claim tokens already spent. A claim token
+// is the user's intent: "sign this server in with this token". Once it has signed the
+// server in, the same plan again must change nothing; with a new token it resets and
+// claims again. Only salted digests are kept.
+const usedClaimsFile = "claims-used.json"
+
+type usedClaims struct {
+	Salt    string            `json:"salt"`
+	Digests map[string]string `json:"digests"` // claim resource name → digest of its token
+}
+
+func (h *Host) usedClaimsPath() string {
+	if h.Options.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(h.Options.StateDir, usedClaimsFile)
+}
+
+func (h *Host) loadUsedClaims() usedClaims {
+	u := usedClaims{Digests: map[string]string{}}
+	if path := h.usedClaimsPath(); path != "" {
+		if data, err := os.ReadFile(path); err == nil {
+			_ = json.Unmarshal(data, &u)
+		}
+	}
+	if u.Digests == nil {
+		u.Digests = map[string]string{}
+	}
+	return u
+}
+
+func (u usedClaims) digest(token string) string {
+	mac := hmac.New(sha256.New, []byte(u.Salt))
+	mac.Write([]byte(token))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func (c *Claim) spent(u usedClaims) bool {
+	d, ok := u.Digests[c.Resource.Name]
+	return ok && u.Salt != "" && hmac.Equal([]byte(d), []byte(u.digest(c.Token)))
+}
+
+// RecordClaims remembers the tokens of the claims this apply made, so the plan is
+// satisfied while the same token is given.
+func (h *Host) RecordClaims(ch *plan.Changes) error {
+	path := h.usedClaimsPath()
+	if path == "" {
+		return nil
+	}
+	u := h.loadUsedClaims()
+	if u.Salt == "" {
+		salt := make([]byte, 16)
+		if _, err := rand.Read(salt); err != nil {
+			return err
+		}
+		u.Salt = hex.EncodeToString(salt)
+		u.Digests = map[string]string{}
+	}
+	wrote := false
+	for _, c := range h.Claims {
+		if claimNeeded(ch, c.Resource.Name) {
+			u.Digests[c.Resource.Name] = u.digest(c.Token)
+			wrote = true
+		}
+	}
+	if !wrote {
+		return nil
+	}
+	data, err := json.MarshalIndent(u, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fileutil.MkdirPrivate(h.Options.StateDir); err != nil {
+		return err
+	}
+	return fileutil.WritePrivate(path, append(data, '\n'))
 }

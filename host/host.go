@@ -25,6 +25,9 @@ type Options struct {
 	GOOS string
 	// Getenv reads environment variables for {env: VAR} values; os.LookupEnv normally.
 	Getenv func(string) (string, bool)
+	// StateDir keeps what plexform must remember between applies (the backups dir):
+	// which claim tokens were spent. Empty: nothing is remembered.
+	StateDir string
 }
 
 // Host is a plan bound to this machine.
@@ -151,10 +154,8 @@ func (h *Host) DiffStores(ctx context.Context, earlier *plan.Changes) (*plan.Cha
 
 // diff reads the stores; with earlier == nil it also reads services and claims.
 func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
-	withServices := earlier == nil
 	var errs *multierror.Error
 	ch := &plan.Changes{}
-	guards := map[*Service][]string{}
 	for _, s := range h.Stores {
 		rc, err := s.Diff(ctx)
 		if err != nil {
@@ -162,14 +163,31 @@ func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, 
 			continue
 		}
 		ch.Resources = append(ch.Resources, rc)
-		if s.Service != nil && rc.HasChanges() {
+	}
+	if err := plan.Gather(errs); err != nil {
+		return nil, err
+	}
+	// Claims come before services: a satisfied claim takes changes out of the stores
+	// it touches, and a service restarts only for stores that still change.
+	used := h.loadUsedClaims()
+	if earlier != nil {
+		ch.Claims = earlier.Claims
+	} else {
+		for _, c := range h.Claims {
+			ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
+		}
+	}
+	h.settleClaims(ch, used)
+	if earlier != nil {
+		return ch, nil
+	}
+	guards := map[*Service][]string{}
+	for i, s := range h.Stores {
+		if s.Service != nil && ch.Resources[i].HasChanges() {
 			guards[s.Service] = append(guards[s.Service], s.Resource.Name)
 		}
 	}
 	for _, svc := range h.Services {
-		if !withServices {
-			break
-		}
 		running, err := svc.Running(ctx)
 		if err != nil {
 			running = true
@@ -180,17 +198,6 @@ func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, 
 		}
 		ch.Services = append(ch.Services, sc)
 	}
-	if err := plan.Gather(errs); err != nil {
-		return nil, err
-	}
-	if earlier != nil {
-		ch.Claims = earlier.Claims
-	} else {
-		for _, c := range h.Claims {
-			ch.Claims = append(ch.Claims, c.diff(ctx, ch))
-		}
-	}
-	h.settleDeferred(ch)
 	return ch, nil
 }
 

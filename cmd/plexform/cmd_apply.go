@@ -117,7 +117,7 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, host.Options{Root: saved.Root, GOOS: runtime.GOOS, Getenv: env.getenv})
+	h, err := host.Open(p, hostOptions(env, p, saved.Root))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", p.File, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 
 	"github.com/plexform/plexform/executor"
@@ -111,7 +110,7 @@ func guardingService(env *cliEnv, file, rootFlag, resource string) *host.Service
 		return nil
 	}
 	root, _ := checkRoot(rootFlag)
-	h, err := host.Open(p, host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv})
+	h, err := host.Open(p, hostOptions(env, p, root))
 	if err != nil {
 		return nil
 	}

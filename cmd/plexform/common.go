@@ -68,11 +68,16 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv})
+	h, err := host.Open(p, hostOptions(env, p, root))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return h, data, nil
+}
+
+// hostOptions binds a plan on this host; the backups dir doubles as plexform's state.
+func hostOptions(env *cliEnv, p *plan.Plan, root string) host.Options {
+	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, StateDir: backupsFor(p, root).Dir}
 }
 
 // backupsFor is the backups directory for a plan: its backups.dir, or the default state
