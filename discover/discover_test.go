@@ -1,213 +1,40 @@
 package discover
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/plexform/plexform/discover/discovertest"
 	"github.com/plexform/plexform/plan"
 )
 
-// prefsXML is a Preferences.xml as PMS writes it, with made-up sign-in values.
-const prefsXML = `<?xml version="1.0" encoding="utf-8"?>
-<Preferences MachineIdentifier="0f3e2d1c-aaaa-bbbb-cccc-123456789abc" ProcessedMachineIdentifier="5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b" PlexOnlineHome="1" PlexOnlineMail="fixture-mail@example.invalid" PlexOnlineToken="FixtureTok3nAbCdEf123" PlexOnlineUsername="fixture-user" FriendlyName="den"/>
-`
-
-// debianUnit is plexmediaserver.service as the Debian package ships it (abridged),
-// with the \x20 escape and the odd quoting of the vendor line.
-const debianUnit = `# The Plex Media Server unit
-[Unit]
-Description=Plex Media Server
-After=network.target network-online.target
-
-[Service]
-# In this file, set LANG and LC_ALL to en_US.UTF-8 on non-English systems to avoid mystery crashes.
-Environment=PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/var/lib/plexmediaserver/Library/Application\x20Support
-Environment=PLEX_MEDIA_SERVER_HOME=/usr/lib/plexmediaserver
-Environment=PLEX_MEDIA_SERVER_MAX_PLUGIN_PROCS=6
-Environment=PLEX_MEDIA_SERVER_INFO_VENDOR="$(grep ^NAME= /etc/os-release | awk -F= "{print \\$2}" | tr -d \\" )"
-ExecStartPre=/bin/sh -c '/usr/bin/test -d "${PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR}" || /bin/mkdir -p "${PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR}"'
-ExecStart=/bin/sh -c '\
-export PLEX_MEDIA_SERVER_INFO_VENDOR="$(grep ^NAME= /etc/os-release | awk -F= "{print \\$2}" | tr -d \\" )"; \
-exec "/usr/lib/plexmediaserver/Plex Media Server"'
-Type=simple
-User=plex
-Group=plex
-Restart=on-failure
-RestartSec=5
-StartLimitInterval=60s
-StartLimitBurst=3
-
-[Install]
-WantedBy=multi-user.target
-`
-
-const passwdFile = "root:x:0:0:root:/root:/bin/bash\nplex:x:999:998::/var/lib/plexmediaserver:/usr/sbin/nologin\nmedia:x:1001:1001::/home/media:/bin/sh\nabc:x:911:911::/config:/bin/false\nPlexMediaServer:x:1030:65536::/var/packages/PlexMediaServer/home:/sbin/nologin\n"
-const groupFile = "root:x:0:\nplex:x:998:\nmedia:x:1001:\nabc:x:911:\nusers:x:100:\nsynopkgs:x:65536:\n"
-
-// tree builds a host under a temporary directory: a value ending in "/" makes a
-// directory, anything else a file with that content.
-func tree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if strings.HasSuffix(name, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
-const (
-	debianPrefs = "/var/lib/plexmediaserver/Library/Application Support/Plex Media Server/Preferences.xml"
-	s6Run       = "#!/usr/bin/with-contenv bash\nexec s6-setuidgid %s /bin/bash -c 'LD_LIBRARY_PATH=/usr/lib/plexmediaserver /usr/lib/plexmediaserver/Plex\\ Media\\ Server'\n"
+var (
+	tree      = discovertest.Tree
+	platforms = discovertest.Platforms
+	s6RunAs   = discovertest.S6RunAs
 )
 
-func s6RunAs(user string) string { return strings.Replace(s6Run, "%s", user, 1) }
+const (
+	prefsXML    = discovertest.PrefsXML
+	debianUnit  = discovertest.DebianUnit
+	passwdFile  = discovertest.PasswdFile
+	groupFile   = discovertest.GroupFile
+	debianPrefs = discovertest.DebianPrefs
+)
 
-type want struct {
-	kind, path, domain, key, appSupport, how string // path and appSupport relative to the root
-	manager, unit, dir, user, group          string
-	start, stop, status                      []string
-	settingsErr, serviceErr                  string // substrings of the errors
-}
-
-// platforms are one host tree per row of DESIGN.md §2 and issue 6.
-var platforms = []struct {
-	name  string
-	goos  string
-	files map[string]string
-	want  want
-}{
-	{"debian", "linux", map[string]string{
-		"/lib/systemd/system/plexmediaserver.service": debianUnit,
-		debianPrefs: prefsXML, "/etc/passwd": passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: debianPrefs, appSupport: "/var/lib/plexmediaserver/Library/Application Support",
-		how: "PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR in the systemd unit ", manager: "systemd", unit: "plexmediaserver", user: "plex", group: "plex"}},
-	{"debian-dropin", "linux", map[string]string{
-		"/lib/systemd/system/plexmediaserver.service":                  debianUnit,
-		"/etc/systemd/system/plexmediaserver.service.d/override.conf":  "[Service]\nEnvironment=\"PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/srv/plex data\" OTHER=1\nUser=media\n",
-		"/lib/systemd/system/plexmediaserver.service.d/10-vendor.conf": "[Service]\nUser=nobody\n",
-		"/srv/plex data/Plex Media Server/Preferences.xml":             prefsXML,
-		debianPrefs: prefsXML, "/etc/passwd": passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: "/srv/plex data/Plex Media Server/Preferences.xml", appSupport: "/srv/plex data",
-		how: "in the systemd unit's drop-in ", manager: "systemd", unit: "plexmediaserver", user: "media", group: "plex"}}, // the unit's Group= still holds
-	{"fedora", "linux", map[string]string{
-		"/usr/lib/systemd/system/plexmediaserver.service": strings.Replace(debianUnit, "Group=plex\n", "", 1),
-		debianPrefs: prefsXML, "/etc/passwd": passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: debianPrefs, appSupport: "/var/lib/plexmediaserver/Library/Application Support",
-		how: "/usr/lib/systemd/system/plexmediaserver.service", manager: "systemd", unit: "plexmediaserver", user: "plex", group: "plex"}},
-	{"arch", "linux", map[string]string{
-		"/usr/lib/systemd/system/plexmediaserver.service": "[Unit]\nDescription=Plex Media Server\n[Service]\nType=simple\nEnvironmentFile=/etc/conf.d/plexmediaserver\nExecStart=/usr/lib/plexmediaserver/Plex\\x20Media\\x20Server\nUser=plex\nGroup=plex\n",
-		"/etc/conf.d/plexmediaserver":                     "# plex\nPLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/var/lib/plex\nPLEX_MEDIA_SERVER_HOME=/usr/lib/plexmediaserver\n",
-		"/var/lib/plex/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/var/lib/plex/Plex Media Server/Preferences.xml", appSupport: "/var/lib/plex",
-		how: "through its EnvironmentFile ", manager: "systemd", unit: "plexmediaserver", user: "plex", group: "plex"}},
-	{"arch-no-unit", "linux", map[string]string{
-		"/var/lib/plex/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/var/lib/plex/Plex Media Server/Preferences.xml", appSupport: "/var/lib/plex",
-		how: "Arch package", serviceErr: "no way to run Plex Media Server found"}},
-	{"snap", "linux", map[string]string{
-		"/snap/plexmediaserver/": "",
-		"/var/snap/plexmediaserver/common/Library/Application Support/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/var/snap/plexmediaserver/common/Library/Application Support/Plex Media Server/Preferences.xml",
-		appSupport: "/var/snap/plexmediaserver/common/Library/Application Support", how: "snap", manager: "snap", unit: "plexmediaserver", user: "root", group: "root"}},
-	{"docker-plexinc", "linux", map[string]string{
-		"/config/Library/Application Support/Plex Media Server/Preferences.xml": prefsXML,
-		"/etc/services.d/plex/run":      s6RunAs("plex"),
-		"/var/run/s6/services/plex/run": s6RunAs("plex"),
-		"/etc/passwd":                   passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: "/config/Library/Application Support/Plex Media Server/Preferences.xml",
-		appSupport: "/config/Library/Application Support", how: "plexinc or linuxserver", manager: "s6", dir: "/var/run/s6/services/plex", user: "plex", group: "plex"}},
-	{"docker-linuxserver", "linux", map[string]string{
-		"/config/Library/Application Support/Plex Media Server/Preferences.xml": prefsXML,
-		"/run/service/svc-plex/run": s6RunAs("abc"),
-		"/etc/passwd":               passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: "/config/Library/Application Support/Plex Media Server/Preferences.xml",
-		appSupport: "/config/Library/Application Support", how: "plexinc or linuxserver", manager: "s6", dir: "/run/service/svc-plex", user: "abc", group: "abc"}},
-	{"docker-hotio", "linux", map[string]string{
-		"/config/Preferences.xml":        prefsXML,
-		"/run/service/service-pms/run":   "#!/command/with-contenv bash\nexec s6-setuidgid hotio \"/app/bin/Plex Media Server\"\n",
-		"/run/service/service-other/run": "#!/bin/sh\nexec sleep infinity\n",
-	}, want{kind: plan.KindXMLAttributes, path: "/config/Preferences.xml", how: "hotio", manager: "s6", dir: "/run/service/service-pms", user: "hotio", group: "hotio"}},
-	{"docker-binhex", "linux", map[string]string{
-		"/config/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/config/Plex Media Server/Preferences.xml", appSupport: "/config", how: "binhex",
-		serviceErr: "kind: service"}},
-	{"synology-dsm7", "linux", map[string]string{
-		"/var/packages/PlexMediaServer/INFO":                                 "package=\"PlexMediaServer\"\n",
-		"/volume1/PlexMediaServer/AppData/Plex Media Server/Preferences.xml": prefsXML,
-		"/etc/passwd": passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: "/volume1/PlexMediaServer/AppData/Plex Media Server/Preferences.xml",
-		appSupport: "/volume1/PlexMediaServer/AppData", how: "DSM 7", manager: "exec", user: "PlexMediaServer", group: "synopkgs",
-		start: []string{"synopkg", "start", "PlexMediaServer"}, stop: []string{"synopkg", "stop", "PlexMediaServer"}, status: []string{"synopkg", "status", "PlexMediaServer"}}},
-	{"synology-dsm6", "linux", map[string]string{
-		"/var/packages/Plex Media Server/INFO":                                        "package=\"Plex Media Server\"\n",
-		"/volume2/Plex/Library/Application Support/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/volume2/Plex/Library/Application Support/Plex Media Server/Preferences.xml",
-		appSupport: "/volume2/Plex/Library/Application Support", how: "DSM 6", manager: "exec", user: "plex", group: "plex",
-		start: []string{"synopkg", "start", "Plex Media Server"}, stop: []string{"synopkg", "stop", "Plex Media Server"}, status: []string{"synopkg", "status", "Plex Media Server"}}},
-	{"qnap", "linux", map[string]string{
-		"/etc/config/qpkg.conf": "[PlexMediaServer]\nName = PlexMediaServer\nVersion = 1.41.0.8992\nEnable = TRUE\nInstall_path = /share/CACHEDEV1_DATA/.qpkg/PlexMediaServer\nShell = /share/CACHEDEV1_DATA/.qpkg/PlexMediaServer/plex.sh\n",
-		"/share/CACHEDEV1_DATA/.qpkg/PlexMediaServer/Library/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/share/CACHEDEV1_DATA/.qpkg/PlexMediaServer/Library/Plex Media Server/Preferences.xml",
-		appSupport: "/share/CACHEDEV1_DATA/.qpkg/PlexMediaServer/Library", how: "QNAP", serviceErr: "no way to run Plex Media Server found"}},
-	{"freebsd", "freebsd", map[string]string{
-		"/usr/local/etc/rc.d/plexmediaserver_plexpass": "#!/bin/sh\n# PROVIDE: plexmediaserver_plexpass\n",
-		"/etc/rc.conf": "hostname=\"nas\"\nplexmediaserver_plexpass_enable=\"YES\"\nplexmediaserver_plexpass_user=\"media\"\n",
-		"/usr/local/plexdata-plexpass/Plex Media Server/Preferences.xml": prefsXML,
-		"/etc/passwd": passwdFile, "/etc/group": groupFile,
-	}, want{kind: plan.KindXMLAttributes, path: "/usr/local/plexdata-plexpass/Plex Media Server/Preferences.xml", appSupport: "/usr/local/plexdata-plexpass",
-		how: "plexpass", manager: "exec", user: "media", group: "media",
-		start: []string{"service", "plexmediaserver_plexpass", "onestart"}, stop: []string{"service", "plexmediaserver_plexpass", "onestop"}, status: []string{"service", "plexmediaserver_plexpass", "onestatus"}}},
-	{"truenas-core", "freebsd", map[string]string{
-		"/mnt/tank/iocage/jails/plex/root/usr/local/etc/rc.d/plexmediaserver":                   "#!/bin/sh\n",
-		"/mnt/tank/iocage/jails/plex/root/usr/local/plexdata/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/mnt/tank/iocage/jails/plex/root/usr/local/plexdata/Plex Media Server/Preferences.xml",
-		appSupport: "/mnt/tank/iocage/jails/plex/root/usr/local/plexdata", how: "TrueNAS CORE", manager: "exec", user: "plex", group: "plex",
-		start: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestart"}, stop: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestop"},
-		status: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestatus"}}},
-	{"unraid-linuxserver", "linux", map[string]string{
-		"/mnt/user/appdata/plex/Library/Application Support/Plex Media Server/Preferences.xml": prefsXML,
-		"/mnt/user/appdata/sonarr/config.xml":                                                  "<Config/>",
-	}, want{kind: plan.KindXMLAttributes, path: "/mnt/user/appdata/plex/Library/Application Support/Plex Media Server/Preferences.xml",
-		appSupport: "/mnt/user/appdata/plex/Library/Application Support", how: "unRAID", serviceErr: "no way to run"}},
-	{"unraid-binhex", "linux", map[string]string{
-		"/mnt/user/appdata/binhex-plexpass/Plex Media Server/Preferences.xml": prefsXML,
-	}, want{kind: plan.KindXMLAttributes, path: "/mnt/user/appdata/binhex-plexpass/Plex Media Server/Preferences.xml",
-		appSupport: "/mnt/user/appdata/binhex-plexpass", how: "binhex layout", serviceErr: "no way to run"}},
-	{"macos-disk", "darwin", map[string]string{
-		"/Applications/Plex Media Server.app/Contents/Info.plist":               "<plist/>",
-		"/Users/jane doe/Library/Preferences/com.plexapp.plexmediaserver.plist": "<plist/>",
-	}, want{kind: plan.KindPlistKeys, path: "/Users/jane doe/Library/Preferences/com.plexapp.plexmediaserver.plist",
-		appSupport: "/Users/jane doe/Library/Application Support", how: "macOS settings plist of the user jane doe", manager: "app"}},
-	{"windows-disk", "linux", map[string]string{
-		"/Users/Jane/AppData/Local/Plex Media Server/Preferences.xml": "",
-		"/Program Files/Plex/Plex Media Server/Plex Media Server.exe": "MZ",
-	}, want{settingsErr: "run plexform on that Windows machine, signed in as that user", serviceErr: "only be stopped and started on that Windows machine"}},
-}
+type want = discovertest.Want
 
 func TestPlatforms(t *testing.T) {
 	for _, p := range platforms {
-		t.Run(p.name, func(t *testing.T) {
-			root := tree(t, p.files)
-			o := Options{Root: root, GOOS: p.goos, Getenv: noEnv}
+		t.Run(p.Name, func(t *testing.T) {
+			root := tree(t, p.Files)
+			o := Options{Root: root, GOOS: p.GOOS, Getenv: noEnv}
 			s, looked, err := FindSettings(o)
-			checkSettings(t, root, s, looked, err, p.want)
+			checkSettings(t, root, s, looked, err, p.Want)
 			svc, looked, err := FindService(o)
-			checkService(t, root, svc, looked, err, p.want)
+			checkService(t, root, svc, looked, err, p.Want)
 		})
 	}
 }
@@ -219,9 +46,9 @@ func checkSettings(t *testing.T, root string, s Settings, looked []Looked, err e
 	if len(looked) == 0 {
 		t.Errorf("FindSettings reported nothing looked at")
 	}
-	if w.settingsErr != "" {
-		if err == nil || !strings.Contains(err.Error(), w.settingsErr) {
-			t.Fatalf("FindSettings error = %v, want one containing %q", err, w.settingsErr)
+	if w.SettingsErr != "" {
+		if err == nil || !strings.Contains(err.Error(), w.SettingsErr) {
+			t.Fatalf("FindSettings error = %v, want one containing %q", err, w.SettingsErr)
 		}
 		return
 	}
@@ -234,11 +61,11 @@ func checkSettings(t *testing.T, root string, s Settings, looked []Looked, err e
 		}
 		return plan.RootedPath(root, p)
 	}
-	if s.Kind != w.kind || s.Path != rooted(w.path) || s.AppSupport != rooted(w.appSupport) || s.Domain != w.domain || s.Key != w.key {
-		t.Errorf("FindSettings = %+v\nwant kind %s path %s appSupport %s", s, w.kind, rooted(w.path), rooted(w.appSupport))
+	if s.Kind != w.Kind || s.Path != rooted(w.Path) || s.AppSupport != rooted(w.AppSupport) || s.Domain != w.Domain || s.Key != w.Key {
+		t.Errorf("FindSettings = %+v\nwant kind %s path %s appSupport %s", s, w.Kind, rooted(w.Path), rooted(w.AppSupport))
 	}
-	if !strings.Contains(s.How, w.how) {
-		t.Errorf("How = %q, want it to contain %q", s.How, w.how)
+	if !strings.Contains(s.How, w.How) {
+		t.Errorf("How = %q, want it to contain %q", s.How, w.How)
 	}
 }
 
@@ -247,9 +74,9 @@ func checkService(t *testing.T, root string, s Service, looked []Looked, err err
 	if len(looked) == 0 {
 		t.Errorf("FindService reported nothing looked at")
 	}
-	if w.serviceErr != "" {
-		if err == nil || !strings.Contains(err.Error(), w.serviceErr) {
-			t.Fatalf("FindService error = %v, want one containing %q", err, w.serviceErr)
+	if w.ServiceErr != "" {
+		if err == nil || !strings.Contains(err.Error(), w.ServiceErr) {
+			t.Fatalf("FindService error = %v, want one containing %q", err, w.ServiceErr)
 		}
 		return
 	}
@@ -258,13 +85,13 @@ func checkService(t *testing.T, root string, s Service, looked []Looked, err err
 	}
 	c := s.Config
 	dir := ""
-	if w.dir != "" {
-		dir = plan.RootedPath(root, w.dir)
+	if w.Dir != "" {
+		dir = plan.RootedPath(root, w.Dir)
 	}
-	if c.Manager != w.manager || c.Unit != w.unit || c.Dir != dir || s.User != w.user || s.Group != w.group ||
-		!reflect.DeepEqual(c.Start, w.start) || !reflect.DeepEqual(c.Stop, w.stop) || !reflect.DeepEqual(c.Status, w.status) {
+	if c.Manager != w.Manager || c.Unit != w.Unit || c.Dir != dir || s.User != w.User || s.Group != w.Group ||
+		!reflect.DeepEqual(c.Start, w.Start) || !reflect.DeepEqual(c.Stop, w.Stop) || !reflect.DeepEqual(c.Status, w.Status) {
 		t.Errorf("FindService = %+v (user %q group %q)\nwant manager %s unit %s dir %s user %s group %s start %v stop %v status %v",
-			c, s.User, s.Group, w.manager, w.unit, dir, w.user, w.group, w.start, w.stop, w.status)
+			c, s.User, s.Group, w.Manager, w.Unit, dir, w.User, w.Group, w.Start, w.Stop, w.Status)
 	}
 	if s.How == "" {
 		t.Errorf("FindService gave no How")
