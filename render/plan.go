@@ -84,8 +84,12 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 		}
 	}
 	for _, cc := range ch.Claims {
-		if cc.Claim {
-			fmt.Fprintf(w, "\n  # %s (plex_claim, %s) will claim %s after the start: %s\n", cc.Address, cc.Method, cc.URL, cc.Reason)
+		switch {
+		case !cc.Claim:
+		case cc.Method == "exchange":
+			fmt.Fprintf(w, "\n  # %s (plex_claim, exchange) will sign the server in with a token from the claim exchange, written while it is stopped: %s\n", cc.Address, cc.Reason)
+		default:
+			fmt.Fprintf(w, "\n  # %s (plex_claim, local) will claim %s after the start: %s\n", cc.Address, cc.URL, cc.Reason)
 		}
 	}
 	add, change, remove := ch.Summary()
