@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/plexform/plexform/internal/testtool"
 	"net"
 	"os"
 	"os/exec"
@@ -45,12 +46,7 @@ const waitLimit = time.Minute
 // missing tool means a missing install step.
 func requireTool(tb testing.TB, name string) {
 	tb.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s is not installed (Debian package s6); CI must install it", name)
-		}
-		tb.Skipf("%s is not installed (Debian package s6)", name)
-	}
+	testtool.Require(tb, name, "s6")
 }
 
 // simHost is a throw-away Plex host: a Preferences.xml and the simulator serving it on

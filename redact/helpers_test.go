@@ -2,8 +2,8 @@ package redact
 
 import (
 	"fmt"
+	"github.com/plexform/plexform/internal/testtool"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -11,12 +11,7 @@ import (
 // needTool skips without an external tool, except in CI where it must be there.
 func needTool(t *testing.T, name, pkg string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s missing in CI (Debian %s)", name, pkg)
-		}
-		t.Skipf("%s not installed (Debian %s); skipping the cross-check", name, pkg)
-	}
+	testtool.Require(t, name, pkg)
 }
 
 // assertNoSecret fails, without printing the secret, when text still holds it.

@@ -2,6 +2,7 @@ package plist
 
 import (
 	"encoding/json"
+	"github.com/plexform/plexform/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,14 +19,7 @@ const fakeToken = "fake-token-Zx9qW3rT5yU7iO1pA"
 // needTool skips when a cross-checking tool is missing, except in CI where it must be.
 func needTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI (Debian: python3, libplist-utils)", name)
-		}
-		t.Skipf("%s not installed; skipping the cross-check against it", name)
-	}
-	return p
+	return testtool.Require(t, name, "python3 or libplist-utils")
 }
 
 // fixture copies testdata/name into a fresh directory and returns the copy's path.

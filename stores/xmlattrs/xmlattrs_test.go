@@ -4,9 +4,10 @@ package xmlattrs
 
 import (
 	"bytes"
-	"maps"
 	"context"
 	"errors"
+	"github.com/plexform/plexform/internal/testtool"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,12 +233,7 @@ func TestWriteKeepsOwnerModeAndIsWellFormed(t *testing.T) {
 // xmllint checks well-formedness with an independent parser.
 func xmllint(t *testing.T, path string) {
 	t.Helper()
-	if _, err := exec.LookPath("xmllint"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint is missing (Debian package libxml2-utils); CI must install it")
-		}
-		t.Skip("xmllint not installed (apt-get install libxml2-utils); skipping the independent check")
-	}
+	testtool.Require(t, "xmllint", "libxml2-utils")
 	if out, err := exec.Command("xmllint", "--noout", path).CombinedOutput(); err != nil {
 		t.Errorf("xmllint rejects the written file: %v\n%s", err, out)
 	}
