@@ -474,10 +474,7 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 			d.fields(v, "verify http", func(key string, k, v *yaml.Node) {
 				switch key {
 				case "url":
-					h.URL = d.str(v, "http.url")
-					if h.URL != "" && !strings.HasPrefix(h.URL, "http://") && !strings.HasPrefix(h.URL, "https://") {
-						d.errorf(v, "http.url must start with http:// or https://")
-					}
+					h.URL = d.url(v, "http.url")
 				case "status":
 					h.Status = d.integer(v, "http.status")
 				case "contains":
