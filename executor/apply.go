@@ -4,11 +4,9 @@
 package executor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/service"
 )
 
 // Options say how to apply.
@@ -219,105 +216,6 @@ func (r *run) checkWritable(ctx context.Context, ch *plan.Changes) error {
 	return plan.Gather(errs)
 }
 
-func (r *run) stopServices(ctx context.Context, ch *plan.Changes) error {
-	for _, sc := range ch.Services {
-		svc := r.h.ServiceByName(sc.Address)
-		r.wasUp[svc] = sc.Running
-		if sc.Action != plan.Restart && sc.Action != plan.Stop {
-			continue
-		}
-		if err := r.setState(ctx, svc, false); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// setState moves a service and waits until it is really there, reporting progress.
-func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
-	name, verb, done := svc.Resource.Name, "Stopping", EventStopped
-	if up {
-		verb, done = "Starting", EventStarted
-	}
-	r.obs.Event(Event{Type: strings.ToLower(verb), Resource: name, Message: fmt.Sprintf("%s %s (%s)", verb, name, svc.Service.Describe())})
-	act := svc.Service.Stop
-	if up {
-		act = svc.Service.Start
-	}
-	if !up {
-		// Recorded before the stop is issued: a stop that fails half way still needs a start.
-		r.stopped = append(r.stopped, svc)
-	} else if r.startIssued.IsZero() {
-		r.startIssued = time.Now()
-	}
-	if err := act(ctx); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	start := time.Now()
-	tick := func(elapsed time.Duration) { r.obs.Waiting(name, verb, elapsed) }
-	err := service.WaitFor(ctx, svc.Service, up, svc.Timeout(), tick)
-	// A graceful stop that timed out gets one forced stop, where the manager has one
-	// (the macOS and Windows apps), as a careful human would do next.
-	if forcer, ok := svc.Service.(forceStopper); ok && !up && errors.Is(err, service.ErrTimeout) {
-		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("%s did not stop within %s; forcing it", name, svc.Timeout())})
-		if err = forcer.ForceStop(ctx); err == nil {
-			err = service.WaitFor(ctx, svc.Service, false, svc.Timeout(), tick)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	r.obs.Event(Event{Type: done, Resource: name, Message: fmt.Sprintf("%s %s after %s", name, done, roundMs(time.Since(start))), ElapsedMs: time.Since(start).Milliseconds()})
-	return nil
-}
-
-// claim signs the server in where the plan wants it claimed and it is not.
-func (r *run) claim(ctx context.Context, ch *plan.Changes) error {
-	for _, c := range r.h.Claims {
-		needed := false
-		for _, cc := range ch.Claims {
-			needed = needed || (cc.Address == c.Resource.Name && cc.Claim)
-		}
-		if !needed {
-			continue
-		}
-		r.obs.Event(Event{Type: EventClaiming, Resource: c.Resource.Name, Message: fmt.Sprintf("Claiming %s", c.Server.URL)})
-		if err := c.Claimed(ctx); err != nil {
-			return fmt.Errorf("%s: %w", c.Resource.Name, err)
-		}
-		r.obs.Event(Event{Type: EventClaimed, Resource: c.Resource.Name, Message: fmt.Sprintf("%s says claimed=\"1\"", c.Server.URL)})
-	}
-	return nil
-}
-
-// forceStopper is a service that can be stopped by force after a graceful stop failed.
-type forceStopper interface {
-	ForceStop(ctx context.Context) error
-}
-
-func roundMs(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-
-func (r *run) backUp(ctx context.Context, ch *plan.Changes) error {
-	for _, rc := range ch.Resources {
-		if !rc.HasChanges() {
-			continue
-		}
-		s := r.h.Store(rc.Address)
-		snap, err := s.Store.Snapshot(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rc.Address, err)
-		}
-		m, err := r.opts.Backups.Save(rc.Address, rc.Kind, rc.Target, r.opts.PlanFile, r.opts.Version, snap)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rc.Address, err)
-		}
-		r.snaps[s] = snap
-		r.backups = append(r.backups, m)
-		r.obs.Event(Event{Type: EventBackedUp, Resource: rc.Address, Message: fmt.Sprintf("Backed up %s to %s", rc.Target, r.opts.Backups.Path(m)), Backup: m.ID})
-	}
-	return nil
-}
-
 // write applies each store's edits, then reads it back: a store that still differs
 // from the plan after its write is a failure, not a success to report.
 func (r *run) write(ctx context.Context, ch *plan.Changes) error {
@@ -342,132 +240,6 @@ func (r *run) write(ctx context.Context, ch *plan.Changes) error {
 		r.obs.Event(Event{Type: EventWritten, Resource: rc.Address, Message: fmt.Sprintf("Wrote %s", rc.Target)})
 	}
 	return nil
-}
-
-// startServices brings every service to its desired state. The services this apply
-// stopped are known to be down, so their start is issued without asking first.
-func (r *run) startServices(ctx context.Context) error {
-	for _, svc := range r.h.Services {
-		if !svc.WantRunning() {
-			continue
-		}
-		if !slices.Contains(r.stopped, svc) {
-			running, err := svc.Running(ctx)
-			if err != nil {
-				return fmt.Errorf("%s: %w", svc.Resource.Name, err)
-			}
-			if running {
-				continue
-			}
-		}
-		if err := r.setState(ctx, svc, true); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// rollbackTimeout bounds the whole rollback, which runs even when the apply's own
-// context was cancelled (Ctrl-C must not leave Plex down with half its settings).
-const rollbackTimeout = 5 * time.Minute
-
-// rollback puts back every store written, in reverse order, and every service in the
-// state it had, then checks the server again. Every error is kept.
-func (r *run) rollback(ctx context.Context, cause error) error {
-	if len(r.stopped) == 0 && len(r.written) == 0 {
-		return &Failure{Err: cause, RolledBack: true}
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
-	defer cancel()
-	r.obs.Event(Event{Type: EventRollback, Message: "Rolling back: " + firstLine(cause.Error())})
-	var errs *multierror.Error
-	var left []string
-	// A service started after the writes must be down again while its files go back.
-	for _, s := range r.written {
-		if svc := s.Service; svc != nil {
-			if up, err := svc.Running(ctx); err == nil && up {
-				if err := r.setState(ctx, svc, false); err != nil {
-					errs = multierror.Append(errs, fmt.Errorf("rollback: %w", err))
-				}
-			}
-		}
-	}
-	for i := len(r.written) - 1; i >= 0; i-- {
-		s := r.written[i]
-		snap, ok := r.snaps[s]
-		if !ok {
-			continue
-		}
-		// Rewriting bytes that are already there could only fail (a full disk), never help.
-		if now, err := s.Store.Snapshot(ctx); err == nil && bytes.Equal(now.Data, snap.Data) && now.Meta == snap.Meta {
-			r.obs.Event(Event{Type: EventRestored, Resource: s.Resource.Name, Message: fmt.Sprintf("%s is unchanged; nothing to restore", s.Store.Target())})
-			continue
-		}
-		if err := s.Store.Restore(ctx, snap); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("rollback %s: %w", s.Resource.Name, err))
-			left = append(left, fmt.Sprintf("%s (%s) is NOT restored; its backup is %s", s.Resource.Name, s.Store.Target(), r.backupPath(s)))
-			continue
-		}
-		r.obs.Event(Event{Type: EventRestored, Resource: s.Resource.Name, Message: fmt.Sprintf("Restored %s", s.Store.Target())})
-	}
-	for _, svc := range r.h.Services {
-		up, known := r.wasUp[svc]
-		if !known {
-			continue
-		}
-		now, err := svc.Running(ctx)
-		if err == nil && now == up {
-			continue
-		}
-		if err := r.setState(ctx, svc, up); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("rollback: %w", err))
-			left = append(left, fmt.Sprintf("service %s is not %s again", svc.Resource.Name, stateWord(up)))
-		}
-	}
-	if len(left) == 0 && r.anyWasUp() {
-		if err := r.verify(ctx); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("rollback: the server still fails its checks after the restore: %w", err))
-			left = append(left, "the restored server fails its verify checks")
-		}
-	}
-	all := multierror.Append(&multierror.Error{}, cause)
-	if errs != nil {
-		all = multierror.Append(all, errs.Errors...)
-	}
-	all.ErrorFormat = plan.Problems
-	return &Failure{Err: all, RolledBack: len(left) == 0, Left: left, Backups: r.backups, Changed: true}
-}
-
-func (r *run) anyWasUp() bool {
-	for _, up := range r.wasUp {
-		if up {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *run) backupPath(s *host.Store) string {
-	for _, m := range r.backups {
-		if m.Resource == s.Resource.Name {
-			return r.opts.Backups.Path(m)
-		}
-	}
-	return "(none was made)"
-}
-
-func stateWord(up bool) string {
-	if up {
-		return "running"
-	}
-	return "stopped"
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // IsFailure unwraps a *Failure.

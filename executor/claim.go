@@ -1,0 +1,27 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/plexform/plexform/plan"
+)
+
+// claim signs the server in where the plan wants it claimed and it is not.
+func (r *run) claim(ctx context.Context, ch *plan.Changes) error {
+	for _, c := range r.h.Claims {
+		needed := false
+		for _, cc := range ch.Claims {
+			needed = needed || (cc.Address == c.Resource.Name && cc.Claim)
+		}
+		if !needed {
+			continue
+		}
+		r.obs.Event(Event{Type: EventClaiming, Resource: c.Resource.Name, Message: fmt.Sprintf("Claiming %s", c.Server.URL)})
+		if err := c.Claimed(ctx); err != nil {
+			return fmt.Errorf("%s: %w", c.Resource.Name, err)
+		}
+		r.obs.Event(Event{Type: EventClaimed, Resource: c.Resource.Name, Message: fmt.Sprintf("%s says claimed=\"1\"", c.Server.URL)})
+	}
+	return nil
+}
