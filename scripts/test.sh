@@ -20,7 +20,12 @@ echo "== go test"
 go test -count=1 ./...
 
 echo "== short fuzz runs (seed corpora are checked in under testdata/fuzz)"
-fuzz() { go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-8s}" "$1" >/dev/null; echo "   $2 ok"; }
+fuzz() {
+	if ! out=$(go test -run '^$' -fuzz "^$2\$" -fuzztime "${FUZZTIME:-8s}" "$1" 2>&1); then
+		echo "$out"; echo "   $2 FAILED"; return 1
+	fi
+	echo "   $2 ok"
+}
 fuzz ./plan FuzzDecode
 fuzz ./stores/xmlattrs FuzzEdit
 for pkg_target in $(grep -rl --include='*_test.go' '^func Fuzz' stores internal | sort -u | while read -r f; do

@@ -322,6 +322,8 @@ func checkXMLChars(s string) error {
 	return nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z_:][A-Za-z0-9._:-]*$`)
+// nameRE is a qualified name: an optional prefix and a local part, each a name without
+// a colon, as namespace-aware parsers (libxml2, Go's encoding/xml) require.
+var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$`)
 
 func validName(s string) bool { return nameRE.MatchString(s) }
