@@ -71,7 +71,8 @@ func (o *JSONObserver) Event(e executor.Event) {
 func (o *JSONObserver) Waiting(string, string, time.Duration) {}
 
 // ApplyHuman prints the end of a successful apply and what to do next.
-func ApplyHuman(w io.Writer, res *executor.Result, backupsDir string, st Style) {
+// undo is the command that restores the first backup.
+func ApplyHuman(w io.Writer, res *executor.Result, backupsDir, undo string, st Style) {
 	if !res.Changes.HasChanges() {
 		fmt.Fprintln(w, NoChanges)
 		return
@@ -91,7 +92,7 @@ func ApplyHuman(w io.Writer, res *executor.Result, backupsDir string, st Style) 
 	case claimed(res.Changes):
 		fmt.Fprintln(w, "The server is claimed again: it says claimed=\"1\". Sign in at http://127.0.0.1:32400/web with the account the claim token came from.")
 	case removedSignIn(res.Changes):
-		fmt.Fprint(w, nextSteps(res))
+		fmt.Fprint(w, nextSteps(undo))
 	}
 }
 
@@ -115,11 +116,7 @@ func removedSignIn(ch *plan.Changes) bool {
 	return false
 }
 
-func nextSteps(res *executor.Result) string {
-	id := "ID"
-	if len(res.Backups) > 0 {
-		id = res.Backups[0].ID
-	}
+func nextSteps(undo string) string {
 	return fmt.Sprintf(`
 Next: sign the server in again.
   1. From this machine, open http://127.0.0.1:32400/web and sign in; the server can
@@ -127,8 +124,8 @@ Next: sign the server in again.
        ssh -L 32400:127.0.0.1:32400 HOST   then open http://127.0.0.1:32400/web
   2. If it still says "You do not have permission to access this server", clear the
      browser's cookies and site data for that address and sign in again.
-  3. To undo this reset: plexform restore %s
-`, id)
+  3. To undo this reset: %s
+`, undo)
 }
 
 // ApplyJSON is the final line of `apply -json`.

@@ -247,6 +247,11 @@ func PlanJSON(ch *plan.Changes, version string) JSON {
 	return doc
 }
 
+// WriteJSONLine prints one JSON document on one line, for streams of JSON lines.
+func WriteJSONLine(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}
+
 // WriteJSON prints one JSON document.
 func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

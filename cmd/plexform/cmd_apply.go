@@ -60,11 +60,16 @@ func runApply(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	if !*asJSON {
-		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+		// A saved plan is applied exactly as saved: show that, not today's reading.
+		shown := ch
+		if saved != nil {
+			shown = saved.Changes()
+		}
+		render.PlanHuman(env.stdout, shown, styleFor(env, env.stdout))
 	}
 	if !ch.HasChanges() && saved == nil {
 		if *asJSON {
-			_ = render.WriteJSON(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(ch, version), Backups: []string{}})
+			_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(ch, version), Backups: []string{}})
 		}
 		return exitOK
 	}
@@ -86,11 +91,15 @@ func runApply(env *cliEnv, args []string) int {
 		return reportFailure(env, err, backups.Dir, *asJSON)
 	}
 	if *asJSON {
-		_ = render.WriteJSON(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version),
+		_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version),
 			DowntimeMs: res.Downtime.Milliseconds(), Backups: render.BackupIDs(res.Backups), Rechecked: res.Rechecked})
 		return exitOK
 	}
-	render.ApplyHuman(env.stdout, res, backups.Dir, styleFor(env, env.stdout))
+	undo := ""
+	if len(res.Backups) > 0 {
+		undo = restoreCommand(h.Plan.File, h.Options.Root, res.Backups[0].ID)
+	}
+	render.ApplyHuman(env.stdout, res, backups.Dir, undo, styleFor(env, env.stdout))
 	return exitOK
 }
 
@@ -150,7 +159,7 @@ func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
 		code = exitIncomplete
 	}
 	if asJSON {
-		_ = render.WriteJSON(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
+		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
 	render.ApplyFailureHuman(env.stderr, f, backupsDir)

@@ -17,7 +17,7 @@ func runBackups(env *cliEnv, args []string) int {
 	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
 	dir := fs.String("dir", "", "list this backups directory instead of the plan's")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, ok := parse(fs, args); !ok {
+	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
 	b, err := backupsDir(*file, *rootFlag, *dir)

@@ -395,6 +395,7 @@ func (d *doctor) describeOwner(uid, gid int) string {
 	return fmt.Sprintf("%s:%s (%d:%d)", u, g, uid, gid)
 }
 
+// shellQuote quotes a path for a command line a user will paste into a shell.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // logLines is how much of the log's end is searched.

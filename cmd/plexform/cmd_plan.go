@@ -17,8 +17,11 @@ func runPlan(env *cliEnv, args []string) int {
 	asJSON := fs.Bool("json", false, "print one JSON document instead of the human view")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	if _, ok := parse(fs, args); !ok {
+	if !parseNoArgs(env, fs, args) {
 		return exitError
+	}
+	if err := checkOut(*out); err != nil {
+		return fail(env, err)
 	}
 	root, err := checkRoot(*rootFlag)
 	if err != nil {

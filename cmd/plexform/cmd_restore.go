@@ -71,7 +71,7 @@ func runRestore(env *cliEnv, args []string) int {
 	} else {
 		fmt.Fprintln(env.stderr, "Warning: no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.")
 	}
-	code := restoreSnapshot(ctx, env, b, st, m, snap)
+	code := restoreSnapshot(ctx, env, b, st, m, snap, func(id string) string { return restoreCommand(*file, *rootFlag, id) })
 	if svc != nil && wasUp {
 		fmt.Fprintf(env.stdout, "Starting %s…\n", svc.Resource.Name)
 		if err := moveService(ctx, svc, true); err != nil {
@@ -83,7 +83,7 @@ func runRestore(env *cliEnv, args []string) int {
 }
 
 // restoreSnapshot backs up what the store holds now, then puts the snapshot back.
-func restoreSnapshot(ctx context.Context, env *cliEnv, b *executor.Backups, st stores.Store, m *executor.Manifest, snap stores.Snapshot) int {
+func restoreSnapshot(ctx context.Context, env *cliEnv, b *executor.Backups, st stores.Store, m *executor.Manifest, snap stores.Snapshot, undo func(id string) string) int {
 	preID := ""
 	if current, err := st.Snapshot(ctx); err == nil {
 		pre, err := b.Save(m.Resource, m.Kind, m.Target, "restore "+m.ID, version, current)
@@ -97,7 +97,7 @@ func restoreSnapshot(ctx context.Context, env *cliEnv, b *executor.Backups, st s
 	}
 	fmt.Fprintf(env.stdout, "Restored %s from backup %s (owner %s, mode %s).\n", m.Target, m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)
 	if preID != "" {
-		fmt.Fprintf(env.stdout, "What it held before the restore is backup %s (plexform restore %s undoes this).\n", preID, preID)
+		fmt.Fprintf(env.stdout, "What it held before the restore is backup %s (%s undoes this).\n", preID, undo(preID))
 	}
 	return exitOK
 }

@@ -11,13 +11,20 @@ import (
 func runValidate(env *cliEnv, args []string) int {
 	fs := newFlags(env, "validate", "[-f FILE]")
 	file := fs.String("f", defaultPlanFile, "plan file")
-	if _, ok := parse(fs, args); !ok {
+	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
 	p, err := plan.Load(*file)
 	if err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%d resources, %d verify checks).\n", *file, len(p.Resources), len(p.Verify))
+	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%s, %s).\n", *file, count(len(p.Resources), "resource"), count(len(p.Verify), "verify check"))
 	return exitOK
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

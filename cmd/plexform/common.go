@@ -47,6 +47,49 @@ func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
 	}
 }
 
+// parseNoArgs parses flags of a command that takes no arguments; a stray one (a plan
+// file given without -f, say) is an error rather than silently ignored.
+func parseNoArgs(env *cliEnv, fs *flag.FlagSet, args []string) bool {
+	positional, ok := parse(fs, args)
+	if ok && len(positional) > 0 {
+		fmt.Fprintf(env.stderr, "Error: plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
+		return false
+	}
+	return ok
+}
+
+// checkOut refuses to write a saved plan over anything but an older saved plan: a
+// mistyped -out must not replace the plan file or Plex's settings.
+func checkOut(path string) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("-out %s: %w", path, err)
+	}
+	if !plan.LooksSaved(data) {
+		return fmt.Errorf("-out %s: the file exists and is not a saved plan; plexform will not write over it (choose another name)", path)
+	}
+	return nil
+}
+
+// restoreCommand is the command line that puts a backup back, with the flags that find
+// the same backups dir; paths are quoted for a shell.
+func restoreCommand(planFile, root, id string) string {
+	cmd := "plexform restore"
+	if planFile != "" && planFile != defaultPlanFile {
+		cmd += " -f " + shellQuote(planFile)
+	}
+	if root != "" {
+		cmd += " -root " + shellQuote(root)
+	}
+	return cmd + " " + id
+}
+
 func fail(env *cliEnv, err error) int {
 	fmt.Fprintf(env.stderr, "Error: %s\n", err)
 	return exitError
