@@ -154,12 +154,21 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
 		res.Downtime = r.startIssued.Sub(stoppedAt)
 	}
-	for _, s := range r.written {
-		if err := opts.Backups.Prune(s.Resource.Name, s.Store.Target(), opts.Keep); err != nil {
-			obs.Event(Event{Type: EventWarning, Message: err.Error()})
+	r.prune()
+	return res, nil
+}
+
+// prune keeps the newest backups of each store this apply backed up, whether the apply
+// went through or was rolled back.
+func (r *run) prune() {
+	if r.opts.Keep < 1 {
+		return // no keep: given means keep everything, never "keep none"
+	}
+	for _, m := range r.backups {
+		if err := r.opts.Backups.Prune(m.Resource, m.Target, r.opts.Keep); err != nil {
+			r.obs.Event(Event{Type: EventWarning, Message: err.Error()})
 		}
 	}
-	return res, nil
 }
 
 func staleError(saved *plan.Saved, now *plan.Changes) error {

@@ -44,10 +44,12 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	} else if r.startIssued.IsZero() {
 		r.startIssued = time.Now()
 	}
+	// The clock starts before the command: a stop command that waits for the service
+	// (systemctl, a script) spends the time the user wants to see.
+	start := time.Now()
 	if err := act(ctx); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	start := time.Now()
 	tick := func(elapsed time.Duration) { r.obs.Waiting(name, verb, elapsed) }
 	err := service.WaitFor(ctx, svc.Service, up, svc.Timeout(), tick)
 	// A graceful stop that timed out gets one forced stop, where the manager has one
@@ -61,7 +63,8 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	r.obs.Event(Event{Type: done, Resource: name, Message: fmt.Sprintf("%s %s after %s", name, done, roundMs(time.Since(start))), ElapsedMs: time.Since(start).Milliseconds()})
+	took := time.Since(start)
+	r.obs.Event(Event{Type: done, Resource: name, Message: fmt.Sprintf("%s %s after %s", name, done, roundMs(took)), ElapsedMs: took.Milliseconds()})
 	return nil
 }
 
