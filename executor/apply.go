@@ -99,7 +99,7 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	if !first.HasChanges() {
 		return &Result{Changes: first}, nil
 	}
-	if err := serviceStateErrors(first); err != nil {
+	if err := ServiceStateErrors(first); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	if err := r.checkWritable(ctx, first); err != nil {
@@ -179,9 +179,9 @@ func staleError(saved *plan.Saved, now *plan.Changes) error {
 	return fmt.Errorf("the saved plan is stale, so nothing was changed; run `plexform plan -out` again:\n  %s", strings.Join(reasons, "\n  "))
 }
 
-// serviceStateErrors refuses an apply when a service's state is unknown: stopping
+// ServiceStateErrors refuses an apply when a service's state is unknown: stopping
 // it for the writes and starting it after would be guesses.
-func serviceStateErrors(ch *plan.Changes) error {
+func ServiceStateErrors(ch *plan.Changes) error {
 	var errs *multierror.Error
 	for _, sc := range ch.Services {
 		if sc.StateError != "" {

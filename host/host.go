@@ -80,14 +80,20 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 	}
 	h := &Host{Plan: p, Options: opts}
 	var errs *multierror.Error
+	// at puts a resource's binding error at its place in the plan file.
+	at := func(r *plan.Resource, err error) error {
+		return &plan.Error{File: p.File, Pos: r.Pos, Msg: r.Name + ": " + err.Error(), Err: err}
+	}
 	byName := map[string]*Service{}
+	failed := map[string]bool{} // services that could not be bound: their stores say nothing more
 	for _, r := range p.Selected(opts.GOOS) {
 		if !r.IsService() {
 			continue
 		}
 		svc, found, err := openService(p, r, opts)
 		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			errs = multierror.Append(errs, at(r, err))
+			failed[r.Name] = true
 			continue
 		}
 		s := &Service{Resource: r, Service: svc, Found: found}
@@ -100,7 +106,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		}
 		st, kind, found, err := openStore(p, r, opts)
 		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
 		want, err := p.Desire(r, opts.Root, opts.Getenv)
@@ -114,7 +120,9 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want}
 		if r.Service != "" {
 			if s.Service = byName[r.Service]; s.Service == nil {
-				errs = multierror.Append(errs, fmt.Errorf("%s: its service %q does not apply to %s (check its when:)", r.Name, r.Service, opts.GOOS))
+				if !failed[r.Service] {
+					errs = multierror.Append(errs, at(r, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, opts.GOOS)))
+				}
 				continue
 			}
 			s.Service.guards = append(s.Service.guards, r.Name)
@@ -125,9 +133,12 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		if r.Kind != plan.KindPlexClaim {
 			continue
 		}
+		if failed[r.Service] {
+			continue
+		}
 		c, err := h.openClaim(r, byName)
 		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %w", r.Name, err))
+			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
 		h.Claims = append(h.Claims, c)

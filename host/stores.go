@@ -1,6 +1,8 @@
 package host
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -66,8 +68,34 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 		cfg, found = s.Config, s.How
 	}
 	svc, err := service.New(cfg)
-	return svc, found, err
+	if err != nil {
+		return nil, "", err
+	}
+	if opts.Root != "" && !drivenUnderRoot(r.Kind, cfg.Manager) {
+		svc = elsewhere{svc}
+	}
+	return svc, found, nil
 }
+
+// drivenUnderRoot reports whether a service can be driven when the plan acts on a tree
+// under -root (a mounted disk, a container volume). An s6 service directory lies inside
+// the tree, and exec commands are the plan's own; everything else (a systemd unit, the
+// macOS app, a discovered synopkg...) would stop and start this machine's Plex, not the
+// one the tree belongs to.
+func drivenUnderRoot(kind, manager string) bool {
+	return manager == "s6" || (manager == "exec" && kind == plan.KindService)
+}
+
+// elsewhere is a service of the host under -root, which this machine cannot drive:
+// its state reads as an error, so plan warns and apply refuses.
+type elsewhere struct{ stores.Service }
+
+var errElsewhere = errors.New("under -root this service belongs to the host of that tree, not to this machine, so plexform neither reads nor moves it; " +
+	"to edit the files with no service stopped, drop service: from the stores; to drive it, name a service with manager: exec (your own commands) or s6 (a directory inside the root)")
+
+func (e elsewhere) Running(context.Context) (bool, error) { return false, errElsewhere }
+func (e elsewhere) Stop(context.Context) error            { return errElsewhere }
+func (e elsewhere) Start(context.Context) error           { return errElsewhere }
 
 // withLooked adds the places discovery looked at to its error, so a user sees why
 // nothing (or too much) was found.

@@ -13,12 +13,17 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Error is a problem with the plan file at a place in it.
+// Error is a problem with the plan file at a place in it; Err, when set, is the
+// underlying cause (for errors.Is).
 type Error struct {
 	File string
 	Pos  Pos
 	Msg  string
+	Err  error
 }
+
+// Unwrap gives the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	if e.Pos.Line == 0 {

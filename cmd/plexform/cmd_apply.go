@@ -73,6 +73,10 @@ func runApply(env *cliEnv, args []string) int {
 		}
 		return exitOK
 	}
+	// Refused before the lock, so a refusal leaves not even a backups dir behind.
+	if err := executor.ServiceStateErrors(ch); err != nil {
+		return fail(env, err)
+	}
 	if saved == nil && !*autoApprove {
 		if code, ok := confirm(env, *asJSON); !ok {
 			return code
@@ -128,7 +132,7 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	}
 	h, err := host.Open(p, hostOptions(env, p, saved.Root))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", p.File, err)
+		return nil, nil, err
 	}
 	return saved, h, nil
 }

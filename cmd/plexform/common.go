@@ -113,7 +113,7 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	}
 	h, err := host.Open(p, hostOptions(env, p, root))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", file, err)
+		return nil, nil, err // each problem names the file, line and resource already
 	}
 	return h, data, nil
 }
