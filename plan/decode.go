@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/beevik/etree"
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
 )
@@ -48,7 +49,12 @@ func Decode(file string, data []byte) (*Plan, error) {
 	d := &decoder{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: file, Pos: yamlErrorPos(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		at := yamlErrorPos(err)
+		msg := "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
+		if lines := strings.Split(string(data), "\n"); at.Line > 0 && at.Line <= len(lines) && strings.Contains(lines[at.Line-1], "\t") {
+			msg += "; that line holds a tab, and YAML indents with spaces only"
+		}
+		return nil, &Error{File: file, Pos: at, Msg: msg}
 	}
 	if len(root.Content) == 0 {
 		return nil, &Error{File: file, Msg: "the plan file is empty; it needs at least `version: 1` and `resources:`"}
@@ -313,7 +319,11 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		case "path":
 			r.Path = d.str(v, what)
 		case "element":
-			r.Element = d.str(v, what)
+			if r.Element = d.str(v, what); r.Element != "" {
+				if _, err := etree.CompilePath(r.Element); err != nil {
+					d.errorf(v, "%s %q is not an element path (%v); write it like /Preferences or /Root/Settings[2]", what, r.Element, err)
+				}
+			}
 		case "domain":
 			r.Domain = d.str(v, what)
 		case "key":
@@ -328,7 +338,15 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			r.Service = d.str(v, what)
 		case "set":
 			d.fields(v, what, func(name string, k, v *yaml.Node) {
-				r.Set = append(r.Set, &Setting{Name: name, Pos: pos(k), Source: d.source(v, what+"."+name)})
+				src := d.source(v, what+"."+name)
+				if allowed := setTypes[r.Kind]; !slices.Contains(allowed, src.Type) {
+					if len(allowed) == 1 {
+						d.errorf(v, "%s.%s: %s values are text and take no type:", what, name, r.Kind)
+					} else {
+						d.errorf(v, "%s.%s: type %q is not a %s type (use one of %s, or none for text)", what, name, src.Type, r.Kind, strings.Join(allowed[1:], ", "))
+					}
+				}
+				r.Set = append(r.Set, &Setting{Name: name, Pos: pos(k), Source: src})
 			})
 		case "manager":
 			if r.Manager = d.str(v, what); r.Manager != "" {

@@ -206,25 +206,25 @@ const (
 
 // ClaimChange is what apply will do to claim the server.
 type ClaimChange struct {
-	Address string
-	URL     string
-	Method  string
-	Claim   bool   // false: already claimed, nothing to do
-	Reason  string // why, in a few words
+	Address string `json:"address"`
+	URL     string `json:"url"`
+	Method  string `json:"method"`
+	Claim   bool   `json:"claim"`  // false: already claimed, nothing to do
+	Reason  string `json:"reason"` // why, in a few words
 }
 
 // ServiceChange is what apply will do to one service and why.
 type ServiceChange struct {
-	Address  string
-	Describe string
-	Running  bool
-	Want     string // running or stopped
-	Action   ServiceAction
+	Address  string        `json:"address"`
+	Describe string        `json:"service"`
+	Running  bool          `json:"running"`
+	Want     string        `json:"want"` // running or stopped
+	Action   ServiceAction `json:"action"`
 	// Guards lists the stores with changes that this service must be down for.
-	Guards []string
+	Guards []string `json:"guards,omitempty"`
 	// StateError says why the state could not be read; Running is then assumed, so the
 	// plan shows the restart an apply would need. Apply refuses such a service.
-	StateError string
+	StateError string `json:"state_error,omitempty"`
 }
 
 // DiffService decides a service's action: a running service that guards a store with

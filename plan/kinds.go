@@ -54,6 +54,15 @@ var managers = map[string][]string{
 	"windows-service": {"unit"},
 }
 
+// setTypes are the type: names each kind's set: values may carry ("" is the store's
+// text type). plex_preferences acts as one of the others, so it takes any of theirs.
+var setTypes = map[string][]string{
+	KindXMLAttributes:   {""},
+	KindPlistKeys:       {"", "integer", "real", "bool", "date", "data"},
+	KindRegistryValues:  {"", "REG_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_MULTI_SZ", "REG_BINARY"},
+	KindPlexPreferences: {"", "integer", "real", "bool", "date", "data", "REG_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_MULTI_SZ", "REG_BINARY"},
+}
+
 // KnownOS are the `when: {os: [...]}` values, spelled as Go's GOOS.
 var KnownOS = []string{"linux", "darwin", "windows", "freebsd"}
 

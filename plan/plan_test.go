@@ -111,6 +111,22 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 			"version: 1\nresources:\n  - {name: p, kind: plex_preferences, absent: [PlexOnlineToken]}\n  - {name: c, kind: plex_claim, service: p, token: {env: PLEX_CLAIM}}\n",
 			"resource \"c\" names \"p\" as its service, but that is a plex_preferences, not a service",
 		},
+		"xml values take no type": {
+			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, set: {N: {value: 3, type: integer}}}\n",
+			"bad.yaml:3:56: a.set.N: xml_attributes values are text and take no type:",
+		},
+		"unknown plist type": {
+			"version: 1\nresources:\n  - {name: a, kind: plist_keys, path: /x, set: {N: {value: 3, type: integr}}}\n",
+			`a.set.N: type "integr" is not a plist_keys type (use one of integer, real, bool, date, data, or none for text)`,
+		},
+		"bad element path": {
+			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, element: '/Preferences[@', absent: [A]}\n",
+			`a.element "/Preferences[@" is not an element path`,
+		},
+		"tab indent": {
+			"version: 1\nresources:\n\t- {name: a}\n",
+			"that line holds a tab, and YAML indents with spaces only",
+		},
 		"set and absent overlap": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], set: {a: 1}}\n",
 			"a is both under absent: and set:",

@@ -34,6 +34,9 @@ type Saved struct {
 	OS            string          `json:"os"`
 	Salt          string          `json:"salt"`
 	Resources     []SavedResource `json:"resources"`
+	// Services and Claims are what apply will do besides the writes, for show.
+	Services []*ServiceChange `json:"services,omitempty"`
+	Claims   []*ClaimChange   `json:"claims,omitempty"`
 }
 
 // SavedResource is one store's diff in a saved plan.
@@ -74,7 +77,8 @@ func NewSaved(p *Plan, planBytes []byte, root, goos, version string, ch *Changes
 	}
 	sum := sha256.Sum256(planBytes)
 	s := &Saved{Kind: SavedKind, FormatVersion: "1", Version: version, CreatedAt: time.Now().UTC(),
-		PlanFile: abs, PlanSHA256: hex.EncodeToString(sum[:]), Root: root, OS: goos, Salt: hex.EncodeToString(salt)}
+		PlanFile: abs, PlanSHA256: hex.EncodeToString(sum[:]), Root: root, OS: goos, Salt: hex.EncodeToString(salt),
+		Services: ch.Services, Claims: ch.Claims}
 	for _, rc := range ch.Resources {
 		sr := SavedResource{Address: rc.Address, Kind: rc.Kind, Target: rc.Target, Exists: rc.Exists}
 		for _, v := range rc.Values {
@@ -146,7 +150,7 @@ func ParseSaved(path string, data []byte) (*Saved, error) {
 // Changes rebuilds the diff for display. Sensitive values come back with empty text:
 // renderers never print them anyway.
 func (s *Saved) Changes() *Changes {
-	ch := &Changes{}
+	ch := &Changes{Services: s.Services, Claims: s.Claims}
 	for _, sr := range s.Resources {
 		rc := &ResourceChange{Address: sr.Address, Kind: sr.Kind, Target: sr.Target, Exists: sr.Exists}
 		for _, v := range sr.Values {
@@ -195,7 +199,7 @@ func (s *Saved) Stale(now *Changes) []string {
 			v := rc.Values[i]
 			switch {
 			case v.StoreName != sv.StoreName || v.Action != sv.Action:
-				reasons = append(reasons, fmt.Sprintf("%s.%s: was to %s, now would %s", sr.Address, sv.StoreName, sv.Action, v.Action))
+				reasons = append(reasons, fmt.Sprintf("%s.%s: the saved plan was to %s it, the host now needs %s", sr.Address, sv.StoreName, sv.Action, actionWords(v.Action)))
 			case !s.sameValue(sv.Before, v.Before):
 				reasons = append(reasons, fmt.Sprintf("%s.%s: its current value changed since the plan was saved", sr.Address, sv.StoreName))
 			case !s.sameValue(sv.After, v.After):
@@ -227,4 +231,11 @@ func (s *Saved) LoadPlanFor() (*Plan, error) {
 		return nil, fmt.Errorf("the saved plan is stale: %s changed since the plan was saved; run `plexform plan -out` again", s.PlanFile)
 	}
 	return Decode(s.PlanFile, data)
+}
+
+func actionWords(a Action) string {
+	if a == NoOp {
+		return "no change"
+	}
+	return string(a)
 }

@@ -51,6 +51,12 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 				st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError)
 		}
 	}
+	for _, rc := range ch.Resources {
+		// A mistyped path or -root must not read as "nothing to do" without a word.
+		if !rc.Exists {
+			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, rc.Target)
+		}
+	}
 	if !ch.HasChanges() {
 		fmt.Fprintln(w, NoChanges)
 		return
@@ -167,6 +173,7 @@ type ResourceJSON struct {
 	Kind      string            `json:"kind"`
 	Found     string            `json:"found,omitempty"`
 	Target    string            `json:"target"`
+	Exists    bool              `json:"exists"`
 	Actions   []string          `json:"actions"`
 	Before    map[string]string `json:"before"`
 	After     map[string]string `json:"after"`
@@ -207,7 +214,7 @@ func PlanJSON(ch *plan.Changes, version string) JSON {
 		doc.ClaimChanges = append(doc.ClaimChanges, ClaimJSON{Address: cc.Address, URL: cc.URL, Method: cc.Method, Claim: cc.Claim, Reason: cc.Reason})
 	}
 	for _, rc := range ch.Resources {
-		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Actions: []string{"no-op"},
+		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Exists: rc.Exists, Actions: []string{"no-op"},
 			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}}
 		if rc.HasChanges() {
 			r.Actions = []string{"update"}
