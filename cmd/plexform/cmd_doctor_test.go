@@ -233,6 +233,7 @@ func TestMaskLogLine(t *testing.T) {
 		"MyPlex: token=abc&x=1":                                 "MyPlex: token=(masked)&x=1",
 		"MyPlex: signed in as jane":                             "MyPlex: signed in as (masked)",
 		"401 for a@b.example":                                   "401 for (masked e-mail)",
+		"GET /users?email=bob%40gmail.com 401":                  "GET /users?email=(masked e-mail) 401",
 		"MyPlex: username=jane, 401":                            "MyPlex: username=(masked), 401",
 		"key Ab3defghij0123456789 and s3cr3tvalue":              "key (masked) and (masked)",
 		"device 5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b gone":  "device (masked) gone",

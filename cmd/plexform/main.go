@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 )
 
 // version is the plexform release; saved plans and backups record it.
@@ -61,7 +62,12 @@ func run(args []string, env *cliEnv) int {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(env, args[1:])
+			code := c.run(env, args[1:])
+			// The flag package ends -h as an error; asking for help is not one.
+			if code == exitError && slices.ContainsFunc(args[1:], isHelpFlag) {
+				return exitOK
+			}
+			return code
 		}
 	}
 	if hidden, ok := hiddenCommands[args[0]]; ok {
@@ -71,6 +77,8 @@ func run(args []string, env *cliEnv) int {
 	usage(env.stderr)
 	return exitError
 }
+
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
 // hiddenCommands are for plexform's own use (the demo re-executes itself).
 var hiddenCommands = map[string]func(env *cliEnv, args []string) int{}

@@ -50,9 +50,13 @@ func CheckWritable(path string) error {
 	}
 	dir := filepath.Dir(path)
 	if exists && meta.UID != euid {
+		who := DescribeUser(meta.UID) + " or as root (sudo)"
+		if meta.UID == 0 {
+			who = "root (sudo)"
+		}
 		return fmt.Errorf("permission denied: %s belongs to %s and plexform runs as %s; "+
-			"run it as %s or as root (sudo) so the file keeps its owner",
-			path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid), DescribeUser(meta.UID))
+			"run it as %s so the file keeps its owner",
+			path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid), who)
 	}
 	if exists && !inGroup(meta.GID) {
 		return fmt.Errorf("permission denied: %s has group %s, which %s is not in, so a rewrite "+

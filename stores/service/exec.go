@@ -32,7 +32,14 @@ func NewExec(start, stop, status []string, r Runner) (*Exec, error) {
 	return &Exec{StartArgv: start, StopArgv: stop, StatusArgv: status, run: r}, nil
 }
 
-func (e *Exec) Describe() string { return "exec (status: " + quoteArgv(e.StatusArgv) + ")" }
+// Describe names the status command, cut short: it is repeated in every progress line.
+func (e *Exec) Describe() string {
+	status := quoteArgv(e.StatusArgv)
+	if len(status) > 40 {
+		status = "…" + status[len(status)-39:]
+	}
+	return "exec (status: " + status + ")"
+}
 
 func (e *Exec) Stop(ctx context.Context) error {
 	_, err := e.run.Run(ctx, e.StopArgv)
