@@ -480,7 +480,8 @@ var (
 	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
 	emailLike = regexp.MustCompile(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	tokenLike = regexp.MustCompile(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
-	userParam = regexp.MustCompile(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&]+)`)
+	// The value may not start with "(": a placeholder put there already stays whole.
+	userParam = regexp.MustCompile(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&(][^\s,;&]*)`)
 )
 
 // mask hides every sign-in value read from the settings, and anything shaped like a
