@@ -110,11 +110,12 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			continue
 		}
 		want, err := p.Desire(r, opts.Root, opts.Getenv)
-		if err == nil {
-			err = canonicalize(r.Name, kind, want)
-		}
 		if err != nil {
-			errs = multierror.Append(errs, err)
+			errs = multierror.Append(errs, err) // placed in the file already
+			continue
+		}
+		if err := canonicalize(kind, want); err != nil {
+			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
 		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want}

@@ -112,7 +112,7 @@ func withLooked(err error, looked []discover.Looked) error {
 
 // canonicalize spells typed set: values as their store reads them back ("0x2A" as "42",
 // "yes" as "true"), so an applied plan does not keep showing a change.
-func canonicalize(name, kind string, want []plan.Desired) error {
+func canonicalize(kind string, want []plan.Desired) error {
 	var canonical func(stores.Value) (stores.Value, error)
 	switch kind {
 	case plan.KindPlistKeys:
@@ -128,7 +128,7 @@ func canonicalize(name, kind string, want []plan.Desired) error {
 		}
 		v, err := canonical(want[i].Value)
 		if err != nil {
-			return fmt.Errorf("%s.set.%s: %w", name, want[i].Name, err)
+			return fmt.Errorf("set.%s: %w", want[i].Name, err)
 		}
 		want[i].Value = v
 	}
