@@ -1,10 +1,12 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -63,10 +65,24 @@ func Decode(file string, data []byte) (*Plan, error) {
 	d.plan(root.Content[0], p)
 	d.validate(p, d.errs == nil)
 	if d.errs != nil {
+		// In file order, as an editor would walk them.
+		sort.SliceStable(d.errs.Errors, func(i, j int) bool { return errPos(d.errs.Errors[i]).before(errPos(d.errs.Errors[j])) })
 		d.errs.ErrorFormat = listErrors
 		return nil, d.errs
 	}
 	return p, nil
+}
+
+func errPos(err error) Pos {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Pos
+	}
+	return Pos{}
+}
+
+func (p Pos) before(q Pos) bool {
+	return p.Line < q.Line || (p.Line == q.Line && p.Column < q.Column)
 }
 
 func listErrors(errs []error) string {
@@ -223,7 +239,8 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 				case "dir":
 					p.Backups.Dir = d.str(v, "backups.dir")
 				case "keep":
-					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 {
+					before := d.errs.ErrorOrNil()
+					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 && d.errs.ErrorOrNil() == before {
 						d.errorf(v, "backups.keep must be at least 1")
 					}
 				default:

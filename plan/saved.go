@@ -134,9 +134,12 @@ func LooksSaved(data []byte) bool {
 
 // ParseSaved decodes a saved plan.
 func ParseSaved(path string, data []byte) (*Saved, error) {
+	if !LooksSaved(data) {
+		return nil, fmt.Errorf("%s is not a saved plan (those are JSON files made by plexform plan -out FILE); to see what a plan file would do, run plexform plan -f %s", path, path)
+	}
 	var s Saved
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s is not a saved plan: %w", path, err)
+		return nil, fmt.Errorf("%s is a damaged saved plan: %w", path, err)
 	}
 	if s.Kind != SavedKind {
 		return nil, fmt.Errorf("%s is not a saved plan (no \"kind\": %q)", path, SavedKind)

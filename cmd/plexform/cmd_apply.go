@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -40,6 +41,11 @@ func runApply(env *cliEnv, args []string) int {
 
 	var saved *plan.Saved
 	var h *host.Host
+	fileGiven := false
+	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
+	if len(positional) == 1 && fileGiven {
+		return fail(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
+	}
 	if len(positional) == 1 {
 		saved, h, err = loadSaved(env, positional[0], root, *rootFlag != "")
 	} else {

@@ -386,11 +386,8 @@ func canReadWrite(a discover.Account, uid, gid int, mode uint32) bool {
 
 func (d *doctor) describeOwner(uid, gid int) string {
 	u, g := discover.UserName(d.root, uid), discover.GroupName(d.root, gid)
-	if u == "" {
-		u = "?"
-	}
-	if g == "" {
-		g = "?"
+	if u == "" || g == "" {
+		return fmt.Sprintf("%d:%d (no names for them in this tree)", uid, gid)
 	}
 	return fmt.Sprintf("%s:%s (%d:%d)", u, g, uid, gid)
 }

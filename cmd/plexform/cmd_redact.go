@@ -36,7 +36,7 @@ func runRedact(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("redact %s: %w; nothing was written", in, err))
 	}
-	if *out == "" {
+	if *out == "" || *out == "-" {
 		if _, err := env.stdout.Write(res.Data); err != nil {
 			return fail(env, err)
 		}

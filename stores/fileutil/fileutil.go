@@ -108,7 +108,7 @@ func MkdirPrivate(dir string) error {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("chmod %s: %w", dir, err)
+		return fmt.Errorf("make %s private (mode 0700): %w", dir, errors.Unwrap(err))
 	}
 	return nil
 }
