@@ -79,7 +79,7 @@ func execSim(tb testing.TB) (*simHost, string) {
 	tb.Helper()
 	h := newSimHost(tb)
 	pidFile := filepath.Join(h.dir, "plexsim.pid")
-	start := []string{"sh", "-c", shellQuote(h.simArgs("")) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
+	start := []string{"sh", "-c", plexsimtest.ShellQuote(h.simArgs("")) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
 	stop := []string{"sh", "-c", `kill -TERM "$(cat "$0")"`, pidFile}
 	// A stopped server nobody has reaped yet (PID 1 may not) is a zombie: stopped.
 	status := []string{"sh", "-c", `pid=$(cat "$0" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status"`, pidFile}

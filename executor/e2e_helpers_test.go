@@ -4,9 +4,7 @@ package executor_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/plexform/plexform/internal/testtool"
 	"net"
 	"os"
 	"os/exec"
@@ -15,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -41,13 +38,6 @@ var signInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsern
 
 // waitLimit bounds every wait, only so that a broken test ends; never a speed assertion.
 const waitLimit = time.Minute
-
-// requireTool skips a test whose tool is missing here, but fails it in CI, where a
-// missing tool means a missing install step.
-func requireTool(tb testing.TB, name string) {
-	tb.Helper()
-	testtool.Require(tb, name, "s6")
-}
 
 // simHost is a throw-away Plex host: a Preferences.xml and the simulator serving it on
 // a fixed loopback port (a plan's verify URL must name the port before the server runs).
@@ -121,56 +111,13 @@ type supervisedSim struct {
 // simulator, which then will not start while Preferences.xml has that attribute.
 func superviseSim(tb testing.TB, refuseIfAttr string) *supervisedSim {
 	tb.Helper()
-	for _, tool := range []string{"s6-supervise", "s6-svc", "s6-svstat"} {
-		requireTool(tb, tool)
-	}
 	h := newSimHost(tb)
 	s := &supervisedSim{simHost: h, svcDir: filepath.Join(h.dir, "svc-plex")}
-	if err := os.Mkdir(s.svcDir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	run := "#!/bin/sh\nexec " + shellQuote(h.simArgs(refuseIfAttr)) + " 2>&1\n"
-	if err := os.WriteFile(filepath.Join(s.svcDir, "run"), []byte(run), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	// nosetsid keeps the server in the supervisor's process group, so cleanup can reach
-	// both with one signal whatever state the test left them in.
-	if err := os.WriteFile(filepath.Join(s.svcDir, "nosetsid"), nil, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	sup := exec.Command("s6-supervise", s.svcDir)
-	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := sup.Start(); err != nil {
-		tb.Fatal(err)
-	}
+	plexsimtest.Supervise(tb, s.svcDir, h.simArgs(refuseIfAttr))
 	s.s6 = service.NewS6(s.svcDir, service.OSRunner{})
-	tb.Cleanup(func() { s.tearDown(tb, sup) })
 	// The supervisor starts the server by itself; it is up once it wrote its address.
 	plexsimtest.WaitAddr(tb, h.addrFile)
 	return s
-}
-
-// tearDown takes the server down through s6, so its supervisor reaps it (PID 1 here may
-// not), then ends the supervisor; SIGKILL of the whole group only if that fails.
-func (s *supervisedSim) tearDown(tb testing.TB, sup *exec.Cmd) {
-	ctx := context.Background()
-	if s.s6.Stop(ctx) == nil {
-		_ = service.WaitFor(ctx, s.s6, false, waitLimit, nil)
-	}
-	_ = sup.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- sup.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(waitLimit):
-		tb.Errorf("s6-supervise ignored SIGTERM; killing its process group")
-		_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
-		<-done
-	}
-	if err := syscall.Kill(-sup.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
-		tb.Errorf("processes left in the supervisor's group: %v", err)
-		_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
-	}
 }
 
 // pid is the supervised server's pid, 0 when it is down.
@@ -334,12 +281,4 @@ func withoutSignIn(tb testing.TB, prefs string) string {
 		prefs = prefs[:start] + prefs[valueStart+end+1:]
 	}
 	return prefs
-}
-
-func shellQuote(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }

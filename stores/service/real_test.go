@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"github.com/plexform/plexform/internal/testtool"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,13 +16,6 @@ import (
 
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 )
-
-// requireTool skips a test whose tool is missing here, but fails it in CI, where a
-// missing tool means a missing install step.
-func requireTool(tb testing.TB, name string) {
-	tb.Helper()
-	testtool.Require(tb, name, "s6")
-}
 
 // simFiles are the paths one simulated server uses.
 type simFiles struct {
@@ -92,65 +84,16 @@ const waitLimit = time.Minute // only so a broken test ends; never a speed asser
 // and takes it all down when the test ends.
 func supervise(tb testing.TB) (*S6, simFiles) {
 	tb.Helper()
-	requireTool(tb, "s6-supervise")
-	requireTool(tb, "s6-svc")
-	requireTool(tb, "s6-svstat")
 	bin := plexsimtest.Build(tb)
 	dir := tb.TempDir()
 	files := newSimFiles(tb, dir)
 	svcDir := filepath.Join(dir, "svc-plex")
-	if err := os.Mkdir(svcDir, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	run := "#!/bin/sh\nexec " + shellQuote(files.args(bin)) + " 2>&1\n"
-	if err := os.WriteFile(filepath.Join(svcDir, "run"), []byte(run), 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	// nosetsid keeps the server in the supervisor's process group, so cleanup can reach
-	// both with one signal whatever state the test left them in.
-	if err := os.WriteFile(filepath.Join(svcDir, "nosetsid"), nil, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	sup := exec.Command("s6-supervise", svcDir)
-	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := sup.Start(); err != nil {
-		tb.Fatal(err)
-	}
+	plexsimtest.Supervise(tb, svcDir, files.args(bin))
 	svc := NewS6(svcDir, OSRunner{})
-	tb.Cleanup(func() {
-		ctx := context.Background()
-		// Take the server down through s6 so it is reaped by its supervisor, then end the
-		// supervisor; SIGKILL of the whole group only if that does not work.
-		if svc.Stop(ctx) == nil {
-			_ = WaitFor(ctx, svc, false, waitLimit, nil)
-		}
-		_ = sup.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- sup.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(waitLimit):
-			tb.Errorf("s6-supervise ignored SIGTERM; killing its process group")
-			_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if err := syscall.Kill(-sup.Process.Pid, 0); !errors.Is(err, syscall.ESRCH) {
-			tb.Errorf("processes left in the supervisor's group: %v", err)
-			_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
-		}
-	})
 	// The supervisor starts the service by itself; its status is readable once the
 	// server has written its address.
 	plexsimtest.WaitAddr(tb, files.addr)
 	return svc, files
-}
-
-func shellQuote(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }
 
 func TestS6WithSimulator(t *testing.T) {
@@ -181,7 +124,7 @@ func TestS6WithSimulator(t *testing.T) {
 }
 
 func TestS6UnsupervisedDirIsAnError(t *testing.T) {
-	requireTool(t, "s6-svstat")
+	testtool.Require(t, "s6-svstat", "s6")
 	svc := NewS6(t.TempDir(), OSRunner{})
 	_, err := svc.Running(context.Background())
 	if err == nil || errors.Is(err, ErrTransitioning) || !strings.Contains(err.Error(), "s6-svstat") {
@@ -199,7 +142,7 @@ func TestExecWithSimulator(t *testing.T) {
 	pidFile := filepath.Join(dir, "pid")
 	// The start command backgrounds the server like an init script would; status treats
 	// a zombie as stopped, since an orphan may wait a while to be reaped.
-	start := []string{"sh", "-c", shellQuote(files.args(bin)) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
+	start := []string{"sh", "-c", plexsimtest.ShellQuote(files.args(bin)) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
 	stop := []string{"sh", "-c", `kill -TERM "$(cat "$0")"`, pidFile}
 	status := []string{"sh", "-c", `pid=$(cat "$0" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status"`, pidFile}
 	svc, err := NewExec(start, stop, status, OSRunner{})
