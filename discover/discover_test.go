@@ -16,8 +16,9 @@ var (
 	s6RunAs   = discovertest.S6RunAs
 )
 
+var prefsXML = discovertest.PrefsXML
+
 const (
-	prefsXML    = discovertest.PrefsXML
 	debianUnit  = discovertest.DebianUnit
 	passwdFile  = discovertest.PasswdFile
 	groupFile   = discovertest.GroupFile

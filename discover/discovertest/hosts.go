@@ -4,6 +4,7 @@
 package discovertest
 
 import (
+	_ "embed"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,9 +22,9 @@ type Platform struct {
 }
 
 // PrefsXML is a Preferences.xml as PMS writes it, with made-up sign-in values.
-const PrefsXML = `<?xml version="1.0" encoding="utf-8"?>
-<Preferences MachineIdentifier="0f3e2d1c-aaaa-bbbb-cccc-123456789abc" ProcessedMachineIdentifier="5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b" PlexOnlineHome="1" PlexOnlineMail="fixture-mail@example.invalid" PlexOnlineToken="FixtureTok3nAbCdEf123" PlexOnlineUsername="fixture-user" FriendlyName="den"/>
-`
+//
+//go:embed testdata/Preferences.xml
+var PrefsXML string
 
 // DebianUnit is plexmediaserver.service as the Debian package ships it (abridged),
 // with the \x20 escape and the odd quoting of the vendor line.
