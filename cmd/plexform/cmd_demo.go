@@ -81,6 +81,11 @@ func runDemo(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("make the demo's temporary directory: %w", err))
 	}
+	// A copy inside the demo's directory keeps the plan it shows short and readable
+	// (go run builds into a long cache path) and goes away with the directory.
+	if copied, err := copyExecutable(self, filepath.Join(dir, "bin", "plexform")); err == nil {
+		self = copied
+	}
 	d := &demo{
 		env:      env,
 		self:     self,
@@ -463,4 +468,16 @@ func isZombie(pid int) bool {
 	}
 	fields := strings.Fields(string(data[i+1:]))
 	return len(fields) > 0 && slices.Contains([]string{"Z", "X"}, fields[0])
+}
+
+// copyExecutable copies the running binary to path, executable.
+func copyExecutable(from, path string) (string, error) {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, data, 0o755)
 }
