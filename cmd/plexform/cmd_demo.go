@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -95,7 +96,22 @@ func runDemo(env *cliEnv, args []string) int {
 		pidFile:  filepath.Join(dir, "run", "plexsim.pid"),
 		addrFile: filepath.Join(dir, "run", "plexsim.addr"),
 	}
+	// Ctrl-C, a closed terminal or a closed pipe (demo | head) must not leave the
+	// simulated server running and the temp dir behind.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-signals:
+			_ = d.cleanUp(*keep)
+			os.Exit(130)
+		case <-finished:
+		}
+	}()
 	code := d.run()
+	signal.Stop(signals)
+	close(finished)
 	if err := d.cleanUp(*keep); err != nil {
 		fmt.Fprintf(env.stderr, "Error: clean up the demo: %s\n", err)
 		if code == exitOK {
