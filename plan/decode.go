@@ -14,6 +14,8 @@ import (
 	"github.com/beevik/etree"
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
+
+	"github.com/plexform/plexform/stores/registry/regfile"
 )
 
 // Error is a problem with the plan file at a place in it; Err, when set, is the
@@ -344,7 +346,11 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		case "domain":
 			r.Domain = d.str(v, what)
 		case "key":
-			r.Key = d.str(v, what)
+			if r.Key = d.str(v, what); r.Key != "" {
+				if _, err := regfile.ParseKeyPath(r.Key); err != nil {
+					d.errorf(v, "%s: %v", what, err)
+				}
+			}
 		case "user":
 			r.User = d.str(v, what)
 		case "absent":
@@ -424,6 +430,11 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if given != 1 {
 			d.errorf(n, "resource %q (%s) needs exactly one of %s:", r.Name, r.Kind, strings.Join(spec.oneOf, ": or "))
 		}
+	}
+	// defaults exists only on macOS: a domain: must be kept to darwin by when:, so the
+	// plan validates anywhere (a provisioning repo's CI) and never runs where it cannot.
+	if r.Kind == KindPlistKeys && r.Domain != "" && !(len(r.When.OS) == 1 && r.When.OS[0] == "darwin") {
+		d.errorf(n, "resource %q uses domain:, which works only on macOS (through the defaults command); add when: {os: [darwin]}, or use path: with the plist file on other systems", r.Name)
 	}
 	if r.Kind == KindPlexClaim {
 		if r.URL == "" {

@@ -127,6 +127,14 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 			"version: 1\nresources:\n\t- {name: a}\n",
 			"that line holds a tab, and YAML indents with spaces only",
 		},
+		"domain without darwin": {
+			"version: 1\nresources:\n  - {name: m, kind: plist_keys, domain: com.plexapp.plexmediaserver, absent: [A]}\n",
+			"bad.yaml:3:5: resource \"m\" uses domain:, which works only on macOS (through the defaults command); add when: {os: [darwin]}, or use path:",
+		},
+		"bad registry key": {
+			"version: 1\nresources:\n  - {name: w, kind: registry_values, key: 'HKXX\\Software', absent: [A]}\n",
+			"bad.yaml:3:43: w.key: registry key",
+		},
 		"set and absent overlap": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], set: {a: 1}}\n",
 			"a is both under absent: and set:",
