@@ -41,7 +41,7 @@ type Settings struct {
 	Path   string // the file, under Root, for xml_attributes and plist_keys by path
 	Domain string // plist_keys through defaults (macOS itself, no Root)
 	Key    string // registry_values
-	User   string // registry_values: another account's hive; always "" (see FindSettings)
+	User   string // registry_values: the SID of another account's hive (a wrapping Windows service's)
 	How    string // one line: how it was found
 	// AppSupport is the directory holding "Plex Media Server" (logs, databases), under
 	// Root; "" when unknown.
@@ -95,9 +95,8 @@ var knownLocations = []location{
 // known locations of every package, image and NAS app. Zero or several candidates is an
 // error that lists what was looked at and says to name the file with path:.
 //
-// Settings.User stays "": whether a wrapping Windows service runs Plex as another
-// account can only be told on that Windows machine, and the plan names that hive with
-// registry_values' user:.
+// On Windows itself Settings.User is the SID of the account a wrapping service runs Plex
+// as, when that is not the caller (see findWindows).
 func FindSettings(o Options) (Settings, []Looked, error) {
 	var looked []Looked
 	if o.Path != "" {
@@ -140,7 +139,8 @@ func FindSettings(o Options) (Settings, []Looked, error) {
 			}
 			return s, append(looked, Looked{"defaults domain " + MacDomain, "used on macOS"}), nil
 		case "windows":
-			return windowsSettings(o), append(looked, Looked{WindowsKey, "used on Windows"}), nil
+			s, _, more, err := findWindows(o, liveWindows())
+			return s, append(looked, more...), err
 		}
 	}
 	cands, more := scanLocations(o.Root)
@@ -199,16 +199,6 @@ func settingsFile(p string) Settings {
 
 func xmlIn(appSupport string) Settings {
 	return Settings{Kind: plan.KindXMLAttributes, Path: filepath.Join(appSupport, PMSDir, PrefsFile), AppSupport: appSupport}
-}
-
-// windowsSettings is the running Windows machine's own key. AppSupport follows
-// %LOCALAPPDATA%; a LocalAppDataPath override in the registry is not read here.
-func windowsSettings(o Options) Settings {
-	s := Settings{Kind: plan.KindRegistryValues, Key: WindowsKey, How: "Windows: the registry key of the user running plexform"}
-	if d, ok := getenv(o, "LOCALAPPDATA"); ok && d != "" {
-		s.AppSupport = d
-	}
-	return s
 }
 
 // scanLocations looks at every known place under root and returns the installs found.

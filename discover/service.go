@@ -29,14 +29,15 @@ var s6Dirs = []string{"/run/service/svc-plex", "/run/s6/services/plex", "/var/ru
 
 // FindService finds how Plex is run here: a systemd unit file, the snap, an s6 service
 // directory, a Synology package (synopkg), a FreeBSD rc script (also inside TrueNAS CORE
-// jails), the macOS app, or on Windows the per-user app. It reads files only. None or
-// several is an error that lists what was looked at and says to name the service with a
-// kind: service resource.
+// jails), the macOS app, or on Windows a wrapping service, else the per-user app. It
+// reads files only (on Windows also the registry and the service configurations). None
+// or several is an error that lists what was looked at and says to name the service
+// with a kind: service resource.
 func FindService(o Options) (Service, []Looked, error) {
 	var looked []Looked
 	if o.Root == "" && o.GOOS == "windows" {
-		s := Service{Config: service.Config{Manager: "windows-app"}, How: "Windows: Plex Media Server runs as an app of the signed-in user"}
-		return s, append(looked, Looked{"Windows", "the per-user app Plex Media Server.exe"}), nil
+		_, s, more, err := findWindows(o, liveWindows())
+		return s, append(looked, more...), err
 	}
 	var found []Service
 	add := func(s []Service, l []Looked) {
