@@ -125,8 +125,8 @@ func TestFindWindows(t *testing.T) {
 			looked: "local application data of LocalSystem",
 		},
 		{
-			name: "services not listable: the caller's app, said so",
-			host: fakeWindows{caller: callerSID, servicesErr: errors.New("access denied")},
+			name:       "services not listable: the caller's app, said so",
+			host:       fakeWindows{caller: callerSID, servicesErr: errors.New("access denied")},
 			appSupport: `C:\Users\j\AppData\Local`, manager: "windows-app",
 			looked: "could not be listed (access denied)",
 		},

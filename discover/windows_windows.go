@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
@@ -14,9 +15,13 @@ import (
 )
 
 // liveWindows is the machine plexform runs on.
-func liveWindows() WindowsHost { return liveHost{} }
+func liveWindows() WindowsHost { return liveHost{plexKey: plexSubkey} }
 
-type liveHost struct{}
+// liveHost reads the live registry and service control manager.
+type liveHost struct {
+	// plexKey is Plex's key below a hive's root; tests point it at a key of their own.
+	plexKey string
+}
 
 func (liveHost) Caller() (string, error) {
 	u, err := windows.GetCurrentProcessToken().GetTokenUser()
@@ -29,10 +34,10 @@ func (liveHost) Caller() (string, error) {
 // plexSubkey is WindowsKey below its root.
 var plexSubkey = strings.TrimPrefix(WindowsKey, `HKCU\`)
 
-func (liveHost) LocalAppDataPath(sid string) (string, bool, error) {
-	root, path := registry.CURRENT_USER, plexSubkey
+func (l liveHost) LocalAppDataPath(sid string) (string, bool, error) {
+	root, path := registry.CURRENT_USER, l.plexKey
 	if sid != "" {
-		root, path = registry.USERS, sid+`\`+plexSubkey
+		root, path = registry.USERS, sid+`\`+l.plexKey
 	}
 	k, err := registry.OpenKey(root, path, registry.QUERY_VALUE)
 	if errors.Is(err, registry.ErrNotExist) {
@@ -57,10 +62,22 @@ func (liveHost) LocalAppDataPath(sid string) (string, bool, error) {
 	return v, true, nil
 }
 
+// serviceProfiles are where Windows keeps the profiles of the well-known service
+// accounts, for when ProfileList does not list them (Wine).
+var serviceProfiles = map[string]string{
+	sidLocalSystem:    `%SystemRoot%\System32\config\systemprofile`,
+	sidLocalService:   `%SystemRoot%\ServiceProfiles\LocalService`,
+	sidNetworkService: `%SystemRoot%\ServiceProfiles\NetworkService`,
+}
+
 // LocalAppData is <profile>\AppData\Local, the profile from ProfileList, which also
-// lists the service accounts (S-1-5-18 is %SystemRoot%\system32\config\systemprofile).
+// lists the service accounts.
 func (liveHost) LocalAppData(sid string) (string, error) {
 	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\`+sid, registry.QUERY_VALUE)
+	if errors.Is(err, registry.ErrNotExist) && serviceProfiles[sid] != "" {
+		profile, err := registry.ExpandString(serviceProfiles[sid])
+		return filepath.Join(profile, "AppData", "Local"), err
+	}
 	if err != nil {
 		return "", fmt.Errorf("no profile for %s in ProfileList: %w", sid, err)
 	}
@@ -109,13 +126,37 @@ func serviceConfig(scm windows.Handle, name string) (WindowsService, bool) {
 	if err != nil {
 		return WindowsService{}, false
 	}
-	s := &mgr.Service{Name: name, Handle: h}
-	defer s.Close()
-	c, err := s.Config()
+	defer windows.CloseServiceHandle(h)
+	c, err := queryConfig(h)
 	if err != nil || c.ServiceType&windows.SERVICE_WIN32 == 0 {
 		return WindowsService{}, false
 	}
-	return WindowsService{Name: name, Binary: c.BinaryPathName, StartName: c.ServiceStartName, Application: wrappedApplication(name)}, true
+	return WindowsService{
+		Name:        name,
+		Binary:      windows.UTF16PtrToString(c.BinaryPathName),
+		StartName:   windows.UTF16PtrToString(c.ServiceStartName),
+		Application: wrappedApplication(name),
+	}, true
+}
+
+// queryConfig is QueryServiceConfig alone: mgr.Service.Config also asks for the
+// description, SID type and delayed start, which older Windows and Wine refuse ("Invalid
+// level") while the part needed here is there.
+func queryConfig(h windows.Handle) (*windows.QUERY_SERVICE_CONFIG, error) {
+	var need uint32
+	buf := make([]byte, 1024)
+	for {
+		c := (*windows.QUERY_SERVICE_CONFIG)(unsafe.Pointer(&buf[0]))
+		err := windows.QueryServiceConfig(h, c, uint32(len(buf)), &need)
+		if err == windows.ERROR_INSUFFICIENT_BUFFER && int(need) > len(buf) {
+			buf = make([]byte, need)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 }
 
 func wrappedApplication(name string) string {

@@ -1,0 +1,104 @@
+//go:build windows
+
+package discover
+
+// These tests read the live registry and service control manager: under Wine in CI
+// (scripts/wine-discover-test.sh) or on a Windows machine. Values are written with
+// reg.exe, not with our code, and under a key of their own, never Plex's.
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/windows"
+)
+
+const testPlexKey = `Software\plexform-test\discover\Plex Media Server`
+
+func reg(t *testing.T, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("reg.exe", args...).CombinedOutput(); err != nil {
+		t.Fatalf("reg %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// testHost is the live machine with Plex's key replaced by a scratch key, deleted after.
+func testHost(t *testing.T) liveHost {
+	t.Helper()
+	del := func() { _ = exec.Command("reg.exe", "delete", `HKCU\Software\plexform-test\discover`, "/f").Run() }
+	del()
+	t.Cleanup(del)
+	return liveHost{plexKey: testPlexKey}
+}
+
+func TestLiveLocalAppDataPath(t *testing.T) {
+	h := testHost(t)
+	if _, ok, err := h.LocalAppDataPath(""); err != nil || ok {
+		t.Fatalf("no key yet: ok %v, err %v", ok, err)
+	}
+	reg(t, "add", `HKCU\`+testPlexKey, "/v", "FriendlyName", "/d", "den", "/f")
+	if _, ok, err := h.LocalAppDataPath(""); err != nil || ok {
+		t.Fatalf("key without the value: ok %v, err %v", ok, err)
+	}
+	reg(t, "add", `HKCU\`+testPlexKey, "/v", "LocalAppDataPath", "/t", "REG_SZ", "/d", `D:\Plex Data`, "/f")
+	if v, ok, err := h.LocalAppDataPath(""); err != nil || !ok || v != `D:\Plex Data` {
+		t.Fatalf("REG_SZ: %q, %v, %v", v, ok, err)
+	}
+	// The caller's own hive through HKU\<SID> is the same value: the path a wrapping
+	// service's account is read by.
+	caller, err := h.Caller()
+	if err != nil || !strings.HasPrefix(caller, "S-1-5-") {
+		t.Fatalf("Caller() = %q, %v", caller, err)
+	}
+	if v, ok, err := h.LocalAppDataPath(caller); err != nil || !ok || v != `D:\Plex Data` {
+		t.Errorf(`HKU\%s: %q, %v, %v`, caller, v, ok, err)
+	}
+	reg(t, "add", `HKCU\`+testPlexKey, "/v", "LocalAppDataPath", "/t", "REG_EXPAND_SZ", "/d", `%SystemDrive%\PlexData`, "/f")
+	if v, ok, err := h.LocalAppDataPath(""); err != nil || !ok || !strings.HasSuffix(v, `:\PlexData`) || strings.Contains(v, "%") {
+		t.Errorf("REG_EXPAND_SZ not expanded: %q, %v, %v", v, ok, err)
+	}
+
+	// And through the decision: the value wins over %LOCALAPPDATA%.
+	reg(t, "add", `HKCU\`+testPlexKey, "/v", "LocalAppDataPath", "/t", "REG_SZ", "/d", `D:\Plex Data`, "/f")
+	env := func(string) (string, bool) { return `C:\elsewhere`, true }
+	s, svc, _, err := findWindows(Options{GOOS: "windows", Getenv: env}, h)
+	if err != nil || s.AppSupport != `D:\Plex Data` || s.User != "" {
+		t.Errorf("findWindows: %+v, %v", s, err)
+	}
+	if err == nil && svc.Config.Manager != "windows-app" {
+		t.Errorf("no Plex service is installed here, yet: %+v", svc)
+	}
+}
+
+func TestLiveServicesAndAccounts(t *testing.T) {
+	h := testHost(t)
+	all, err := h.Services()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no services listed")
+	}
+	for _, s := range all {
+		if s.Name == "" || s.Binary == "" {
+			t.Errorf("service without a name or binary: %+v", s)
+		}
+	}
+	d, err := h.LocalAppData(sidLocalSystem)
+	if err != nil || !strings.HasSuffix(strings.ToLower(d), `\appdata\local`) {
+		t.Errorf("LocalAppData(LocalSystem) = %q, %v", d, err)
+	}
+	caller, _ := h.Caller()
+	sid, err := windows.StringToSid(caller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, domain, _, err := sid.LookupAccount("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.SID(domain + `\` + name); err != nil || got != caller {
+		t.Errorf("SID(%s\\%s) = %q, %v; want %s", domain, name, got, err, caller)
+	}
+}
