@@ -102,3 +102,38 @@ func TestLiveServicesAndAccounts(t *testing.T) {
 		t.Errorf("SID(%s\\%s) = %q, %v; want %s", domain, name, got, err, caller)
 	}
 }
+
+// underWine is true when ntdll exports wine_get_version.
+func underWine() bool {
+	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
+}
+
+// TestLivePlexService installs an NSSM-style service whose Parameters\Application is
+// Plex, so it runs only under Wine: on a Windows machine it would change the system.
+func TestLivePlexService(t *testing.T) {
+	if !underWine() {
+		t.Skip("installs a service: run only under Wine (scripts/wine-discover-test.sh)")
+	}
+	h := testHost(t)
+	const name = "plexform-test-nssm"
+	_ = exec.Command("sc.exe", "delete", name).Run()
+	if out, err := exec.Command("sc.exe", "create", name, `binPath=`, `C:\nssm\nssm.exe`).CombinedOutput(); err != nil {
+		t.Fatalf("sc create: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("sc.exe", "delete", name).Run() })
+	reg(t, "add", `HKLM\SYSTEM\CurrentControlSet\Services\`+name+`\Parameters`, "/v", "Application", "/d", plexExe, "/f")
+
+	s, svc, looked, err := findWindows(Options{GOOS: "windows"}, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svc.Config.Manager != "windows-service" || svc.Config.Unit != name || svc.User != "LocalSystem" {
+		t.Errorf("service %+v, want windows-service %s as LocalSystem", svc, name)
+	}
+	if s.User != sidLocalSystem || !strings.HasSuffix(strings.ToLower(s.AppSupport), `\config\systemprofile\appdata\local`) {
+		t.Errorf("settings %+v, want the LocalSystem hive and profile", s)
+	}
+	if l := listLooked(looked); !strings.Contains(l, "Windows service "+name) {
+		t.Errorf("looked list does not name the service:\n%s", l)
+	}
+}
