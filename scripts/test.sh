@@ -17,7 +17,12 @@ echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== go test"
-go test -count=1 ./...
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+if ! go test -count=1 ./... 2>&1 | tee "$results"; then
+	echo "packages: $(grep -c '^ok ' "$results") passed, $(grep -c '^FAIL' "$results") failed"
+	exit 1
+fi
 
 echo "== short fuzz runs (seed corpora are checked in under testdata/fuzz)"
 fuzz() {
@@ -43,3 +48,4 @@ echo "== Windows registry under Wine"
 bash scripts/wine-test.sh
 
 echo "== all tests passed"
+echo "packages: $(grep -c '^ok ' "$results") passed, 0 failed"
