@@ -12,6 +12,7 @@ package service
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -119,6 +120,13 @@ func firstLine(b []byte) string {
 }
 
 // wrap names the service and what was being done to it.
+// runVerb runs `tool verb name`, the shape of systemctl's and snap's stop and start,
+// whose tools wait for their own jobs.
+func runVerb(ctx context.Context, r Runner, s stores.Service, tool, verb, name string) error {
+	_, err := r.Run(ctx, []string{tool, verb, name})
+	return wrap(s, verb, err)
+}
+
 func wrap(s stores.Service, doing string, err error) error {
 	if err == nil {
 		return nil

@@ -23,13 +23,11 @@ func NewSnap(name string, r Runner) *Snap { return &Snap{Name: name, run: r} }
 func (s *Snap) Describe() string { return "snap " + s.Name }
 
 func (s *Snap) Stop(ctx context.Context) error {
-	_, err := s.run.Run(ctx, []string{"snap", "stop", s.Name})
-	return wrap(s, "stop", err)
+	return runVerb(ctx, s.run, s, "snap", "stop", s.Name)
 }
 
 func (s *Snap) Start(ctx context.Context) error {
-	_, err := s.run.Run(ctx, []string{"snap", "start", s.Name})
-	return wrap(s, "start", err)
+	return runVerb(ctx, s.run, s, "snap", "start", s.Name)
 }
 
 // Running reads snap services: running when every service of the snap is active,

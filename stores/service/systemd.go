@@ -23,13 +23,11 @@ func NewSystemd(unit string, r Runner) *Systemd { return &Systemd{Unit: unit, ru
 func (s *Systemd) Describe() string { return "systemd unit " + s.Unit }
 
 func (s *Systemd) Stop(ctx context.Context) error {
-	_, err := s.run.Run(ctx, []string{"systemctl", "stop", s.Unit})
-	return wrap(s, "stop", err)
+	return runVerb(ctx, s.run, s, "systemctl", "stop", s.Unit)
 }
 
 func (s *Systemd) Start(ctx context.Context) error {
-	_, err := s.run.Run(ctx, []string{"systemctl", "start", s.Unit})
-	return wrap(s, "start", err)
+	return runVerb(ctx, s.run, s, "systemctl", "start", s.Unit)
 }
 
 // Running asks systemctl is-active, which prints the unit's ActiveState and exits 0
