@@ -138,7 +138,7 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	if err := r.write(ctx, now); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if err := r.startServices(ctx); err != nil {
+	if err := r.startServices(ctx, now); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
 	if err := r.claim(ctx, now); err != nil {
@@ -184,8 +184,9 @@ func staleError(saved *plan.Saved, now *plan.Changes) error {
 func ServiceStateErrors(ch *plan.Changes) error {
 	var errs *multierror.Error
 	for _, sc := range ch.Services {
-		if sc.StateError != "" {
-			errs = multierror.Append(errs, fmt.Errorf("%s: cannot read its state, so plexform cannot stop it safely before the write: %s", sc.Address, sc.StateError))
+		// A service that needs no move (nothing it guards changes) may stay unread.
+		if sc.StateError != "" && sc.Action != plan.Leave {
+			errs = multierror.Append(errs, fmt.Errorf("%s: cannot read its state, so plexform cannot stop it safely before the write; nothing was changed: %s", sc.Address, sc.StateError))
 		}
 	}
 	return plan.Gather(errs)

@@ -15,11 +15,13 @@ import (
 
 func (r *run) stopServices(ctx context.Context, ch *plan.Changes) error {
 	for _, sc := range ch.Services {
-		svc := r.h.ServiceByName(sc.Address)
-		r.wasUp[svc] = sc.Running
 		if sc.Action != plan.Restart && sc.Action != plan.Stop {
 			continue
 		}
+		svc := r.h.ServiceByName(sc.Address)
+		// Only a service this apply moves is put back by a rollback; one it leaves alone
+		// (perhaps unreadable, under -root) is never touched.
+		r.wasUp[svc] = sc.Running
 		if err := r.setState(ctx, svc, false); err != nil {
 			return err
 		}
@@ -96,21 +98,24 @@ func (r *run) backUp(ctx context.Context, ch *plan.Changes) error {
 	return nil
 }
 
-// startServices brings every service to its desired state. The services this apply
-// stopped are known to be down, so their start is issued without asking first.
-func (r *run) startServices(ctx context.Context) error {
-	for _, svc := range r.h.Services {
-		if !svc.WantRunning() {
-			continue
-		}
-		if !slices.Contains(r.stopped, svc) {
-			running, err := svc.Running(ctx)
-			if err != nil {
+// startServices brings the services the diff planned to move to their desired state:
+// those this apply stopped (known to be down, so started without asking first) and those
+// planned to start. A service the diff leaves alone is not touched.
+func (r *run) startServices(ctx context.Context, ch *plan.Changes) error {
+	for _, sc := range ch.Services {
+		svc := r.h.ServiceByName(sc.Address)
+		stoppedHere := slices.Contains(r.stopped, svc)
+		switch {
+		case stoppedHere && svc.WantRunning():
+		case sc.Action == plan.Start:
+			if running, err := svc.Running(ctx); err != nil {
 				return fmt.Errorf("%s: %w", svc.Resource.Name, err)
-			}
-			if running {
+			} else if running {
 				continue
 			}
+			r.wasUp[svc] = false
+		default:
+			continue
 		}
 		if err := r.setState(ctx, svc, true); err != nil {
 			return err

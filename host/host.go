@@ -168,6 +168,11 @@ func (h *Host) DiffStores(ctx context.Context, earlier *plan.Changes) (*plan.Cha
 func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
 	var errs *multierror.Error
 	ch := &plan.Changes{}
+	for _, r := range h.Plan.Resources {
+		if !r.SelectedFor(h.Options.GOOS) {
+			ch.Skipped = append(ch.Skipped, r.Name)
+		}
+	}
 	for _, s := range h.Stores {
 		rc, err := s.Diff(ctx)
 		if err != nil {

@@ -55,8 +55,11 @@ func Decode(file string, data []byte) (*Plan, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		at := yamlErrorPos(err)
 		msg := "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
-		if lines := strings.Split(string(data), "\n"); at.Line > 0 && at.Line <= len(lines) && strings.Contains(lines[at.Line-1], "\t") {
-			msg += "; that line holds a tab, and YAML indents with spaces only"
+		for i, line := range strings.Split(string(data), "\n") {
+			if indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]; strings.Contains(indent, "\t") {
+				msg += fmt.Sprintf("; line %d is indented with a tab, and YAML indents with spaces only", i+1)
+				break
+			}
 		}
 		return nil, &Error{File: file, Pos: at, Msg: msg}
 	}
@@ -136,6 +139,18 @@ type decoder struct {
 }
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
+
+func (d *decoder) count() int {
+	if d.errs == nil {
+		return 0
+	}
+	return len(d.errs.Errors)
+}
+
+// onlyOn reports whether a resource's when: keeps it to one OS.
+func onlyOn(r *Resource, goos string) bool {
+	return len(r.When.OS) == 1 && r.When.OS[0] == goos
+}
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	p := Pos{}
@@ -241,8 +256,8 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 				case "dir":
 					p.Backups.Dir = d.str(v, "backups.dir")
 				case "keep":
-					before := d.errs.ErrorOrNil()
-					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 && d.errs.ErrorOrNil() == before {
+					before := d.count()
+					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 && d.count() == before {
 						d.errorf(v, "backups.keep must be at least 1")
 					}
 				default:
@@ -369,6 +384,11 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 						d.errorf(v, "%s.%s: type %q is not a %s type (use one of %s, or none for text)", what, name, src.Type, r.Kind, strings.Join(allowed[1:], ", "))
 					}
 				}
+				if src.HasLiteral && src.Type != "" {
+					if err := checkTyped(r.Kind, src); err != nil {
+						d.errorf(v, "%s.%s: %v", what, name, err)
+					}
+				}
 				r.Set = append(r.Set, &Setting{Name: name, Pos: pos(k), Source: src})
 			})
 		case "manager":
@@ -433,8 +453,11 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 	}
 	// defaults exists only on macOS: a domain: must be kept to darwin by when:, so the
 	// plan validates anywhere (a provisioning repo's CI) and never runs where it cannot.
-	if r.Kind == KindPlistKeys && r.Domain != "" && !(len(r.When.OS) == 1 && r.When.OS[0] == "darwin") {
+	if r.Kind == KindPlistKeys && r.Domain != "" && !onlyOn(r, "darwin") {
 		d.errorf(n, "resource %q uses domain:, which works only on macOS (through the defaults command); add when: {os: [darwin]}, or use path: with the plist file on other systems", r.Name)
+	}
+	if r.Kind == KindRegistryValues && !onlyOn(r, "windows") {
+		d.errorf(n, "resource %q is a registry_values store, which exists only on Windows; add when: {os: [windows]} so the plan also runs elsewhere", r.Name)
 	}
 	if r.Kind == KindPlexClaim {
 		if r.URL == "" {
@@ -588,7 +611,9 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 	}
 	for _, r := range p.Resources {
 		if r.Kind == KindPlexClaim {
-			d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+			if r.Service != "" { // a missing one is reported where the resource is
+				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+			}
 			if r.Preferences != "" {
 				d.checkRef(p, r, "preferences", r.Preferences, byName, (*Resource).IsStore, "a store")
 			}

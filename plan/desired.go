@@ -36,7 +36,10 @@ func (p *Plan) Desire(r *Resource, root string, getenv func(string) (string, boo
 			errs = multierror.Append(errs, &Error{File: p.File, Pos: s.Pos, Msg: fmt.Sprintf("%s.set.%s: %v", r.Name, s.Name, err)})
 			continue
 		}
-		out = append(out, Desired{Name: s.Name, Value: stores.Value{Type: s.Source.Type, Text: text}, Sensitive: r.IsSensitive(s.Name)})
+		// A value kept out of the plan file (in the environment or a file) is kept out of
+		// every output too: that is usually why it was kept out.
+		sensitive := r.IsSensitive(s.Name) || !s.Source.HasLiteral
+		out = append(out, Desired{Name: s.Name, Value: stores.Value{Type: s.Source.Type, Text: text}, Sensitive: sensitive})
 	}
 	if errs != nil {
 		errs.ErrorFormat = listErrors

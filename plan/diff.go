@@ -88,6 +88,8 @@ type Changes struct {
 	Resources []*ResourceChange
 	Services  []*ServiceChange
 	Claims    []*ClaimChange
+	// Skipped names the resources whose when: leaves them out on this OS.
+	Skipped []string
 }
 
 // Summary counts values to add, change and remove.

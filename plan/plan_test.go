@@ -125,15 +125,27 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 		},
 		"tab indent": {
 			"version: 1\nresources:\n\t- {name: a}\n",
-			"that line holds a tab, and YAML indents with spaces only",
+			"line 3 is indented with a tab, and YAML indents with spaces only",
 		},
 		"domain without darwin": {
 			"version: 1\nresources:\n  - {name: m, kind: plist_keys, domain: com.plexapp.plexmediaserver, absent: [A]}\n",
 			"bad.yaml:3:5: resource \"m\" uses domain:, which works only on macOS (through the defaults command); add when: {os: [darwin]}, or use path:",
 		},
 		"bad registry key": {
-			"version: 1\nresources:\n  - {name: w, kind: registry_values, key: 'HKXX\\Software', absent: [A]}\n",
+			"version: 1\nresources:\n  - {name: w, kind: registry_values, key: 'HKXX\\Software', absent: [A], when: {os: [windows]}}\n",
 			"bad.yaml:3:43: w.key: registry key",
+		},
+		"typed value that does not parse": {
+			"version: 1\nresources:\n  - {name: a, kind: plist_keys, path: /x, set: {N: {value: abc, type: integer}, B: {value: maybe, type: bool}}}\n",
+			"a.set.B:",
+		},
+		"registry without windows": {
+			"version: 1\nresources:\n  - {name: w, kind: registry_values, key: 'HKCU\\Software', absent: [A]}\n",
+			"resource \"w\" is a registry_values store, which exists only on Windows; add when: {os: [windows]}",
+		},
+		"claim without service": {
+			"version: 1\nresources:\n  - {name: c, kind: plex_claim, token: {env: X}}\n",
+			"bad.yaml:3:5: resource \"c\" (plex_claim) needs service:",
 		},
 		"set and absent overlap": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], set: {a: 1}}\n",
@@ -195,7 +207,8 @@ func TestDesireReadsEnvAndFilesAndFailsEarly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Desired{{Name: "A", Value: stores.Value{Text: "lit"}}, {Name: "B", Value: stores.Value{Text: "from-env"}}, {Name: "C", Value: stores.Value{Text: "from-file"}}}
+	// Values kept out of the plan file are kept out of every output: sensitive.
+	want := []Desired{{Name: "A", Value: stores.Value{Text: "lit"}}, {Name: "B", Value: stores.Value{Text: "from-env"}, Sensitive: true}, {Name: "C", Value: stores.Value{Text: "from-file"}, Sensitive: true}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("desired (-want +got):\n%s", diff)
 	}

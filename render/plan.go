@@ -47,9 +47,15 @@ const NoChanges = "No changes. The host matches the plan."
 func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 	for _, sc := range ch.Services {
 		if sc.StateError != "" {
-			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  The plan assumes it runs; apply will refuse until its state can be read.\n\n",
-				st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError)
+			then := "Nothing it guards changes, so apply leaves it alone."
+			if sc.Action != plan.Leave {
+				then = "The plan assumes it runs; apply will refuse until its state can be read."
+			}
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError, then)
 		}
+	}
+	if len(ch.Skipped) > 0 {
+		fmt.Fprintf(w, "Note: not for this OS (when:), so not checked: %s.\n\n", strings.Join(ch.Skipped, ", "))
 	}
 	for _, rc := range ch.Resources {
 		// A mistyped path or -root must not read as "nothing to do" without a word.
@@ -58,6 +64,10 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 		}
 	}
 	if !ch.HasChanges() {
+		if len(ch.Resources) == 0 && len(ch.Services) == 0 && len(ch.Claims) == 0 {
+			fmt.Fprintln(w, "Nothing in this plan applies to this OS, so nothing was checked.")
+			return
+		}
 		fmt.Fprintln(w, NoChanges)
 		return
 	}
@@ -95,7 +105,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 		case cc.Method == "exchange":
 			fmt.Fprintf(w, "\n  # %s (plex_claim, exchange) will sign the server in with a token from the claim exchange, written while it is stopped: %s\n", cc.Address, cc.Reason)
 		default:
-			fmt.Fprintf(w, "\n  # %s (plex_claim, local) will claim %s after the start: %s\n", cc.Address, cc.URL, cc.Reason)
+			fmt.Fprintf(w, "\n  # %s (plex_claim, local) will claim %s once the server runs: %s\n", cc.Address, cc.URL, cc.Reason)
 		}
 	}
 	add, change, remove := ch.Summary()
@@ -103,6 +113,9 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 }
 
 func serviceLine(sc *plan.ServiceChange) string {
+	if sc.StateError != "" && sc.Action != plan.Leave {
+		return fmt.Sprintf("would have to be stopped while %s changes, but its state cannot be read (see the warning): apply will refuse", strings.Join(sc.Guards, ", "))
+	}
 	switch sc.Action {
 	case plan.Restart:
 		return fmt.Sprintf("will be stopped while %s changes, then started again", strings.Join(sc.Guards, ", "))
@@ -148,6 +161,8 @@ type JSON struct {
 	ResourceChanges []ResourceJSON `json:"resource_changes"`
 	ServiceChanges  []ServiceJSON  `json:"service_changes"`
 	ClaimChanges    []ClaimJSON    `json:"claim_changes"`
+	// Skipped names the resources whose when: left them out on this OS.
+	Skipped []string `json:"skipped"`
 }
 
 // ClaimJSON is one plex_claim's planned action. It never holds the claim token.
@@ -209,7 +224,7 @@ type ServiceJSON struct {
 func PlanJSON(ch *plan.Changes, version string) JSON {
 	add, change, remove := ch.Summary()
 	doc := JSON{FormatVersion: "1.0", Version: version, Changes: ch.HasChanges(),
-		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}, ClaimChanges: []ClaimJSON{}}
+		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}, ClaimChanges: []ClaimJSON{}, Skipped: append([]string{}, ch.Skipped...)}
 	for _, cc := range ch.Claims {
 		doc.ClaimChanges = append(doc.ClaimChanges, ClaimJSON{Address: cc.Address, URL: cc.URL, Method: cc.Method, Claim: cc.Claim, Reason: cc.Reason})
 	}

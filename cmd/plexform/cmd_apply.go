@@ -20,7 +20,7 @@ import (
 
 // runApply makes the host match the plan file, or exactly a saved plan.
 func runApply(env *cliEnv, args []string) int {
-	fs := newFlags(env, "apply", "[-f FILE | PLANFILE] [-auto-approve] [-json] [-root DIR]")
+	fs := newFlags(env, "apply", "[-f FILE | PLANFILE] [-auto-approve] [-json] [-root DIR] [-lock-timeout D]")
 	file := fs.String("f", defaultPlanFile, "plan file")
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
 	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/plexform/plexform/plan"
 )
@@ -13,6 +14,9 @@ func runValidate(env *cliEnv, args []string) int {
 	file := fs.String("f", defaultPlanFile, "plan file")
 	if !parseNoArgs(env, fs, args) {
 		return exitError
+	}
+	if _, err := os.Stat(*file); err != nil && *file == defaultPlanFile {
+		return fail(env, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE", defaultPlanFile))
 	}
 	p, err := plan.Load(*file)
 	if err != nil {

@@ -40,6 +40,9 @@ func (s *S6) Start(ctx context.Context) error {
 func (s *S6) Running(ctx context.Context) (bool, error) {
 	out, err := s.run.Run(ctx, []string{"s6-svstat", s.Dir})
 	if err != nil {
+		if strings.Contains(err.Error(), "supervise not running") {
+			return false, fmt.Errorf("%w; no s6-supervise watches %s: is the container running, and is this its live service directory (under /run/service or /var/run/s6/services)?", wrap(s, "read the state of", err), s.Dir)
+		}
 		return false, wrap(s, "read the state of", err)
 	}
 	st, err := parseS6Status(string(out))
