@@ -329,6 +329,7 @@ func (d *demo) cleanUp(keep bool) error {
 		fmt.Fprintf(d.env.stdout, "\nKept the demo host in %s (the simulated server is stopped).\n", d.dir)
 		return err
 	}
+	fmt.Fprintf(d.env.stdout, "\nRemoved the demo host %s, its backups included (plexform demo -keep keeps it).\n", d.dir)
 	return errors.Join(err, os.RemoveAll(d.dir))
 }
 

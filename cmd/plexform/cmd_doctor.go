@@ -565,8 +565,9 @@ func (d *doctor) checkCauses(ctx context.Context) {
 		db = filepath.Join(dir, libraryDB)
 	}
 	dbc := check{Name: "cause: damaged database", Status: statusNotChecked,
-		Summary: "doctor reads sizes only (see database above); it never opens the database"}
-	if db != "" {
+		Summary: "no library database was found to look at"}
+	if _, err := os.Stat(db); db != "" && err == nil {
+		dbc.Summary = "doctor reads sizes only (see database above); it never opens the database"
 		dbc.Fix = integrityHint(db)
 	}
 	d.add(dbc)
