@@ -1,0 +1,88 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// Restored is a successful restore.
+type Restored struct {
+	Manifest *Manifest
+	// Before is the backup of what the store held just before the restore, so the
+	// restore itself can be undone; nil when the store did not exist.
+	Before *Manifest
+}
+
+// Restore puts backup id back into st, under the same lock as apply. When svc is given
+// it is stopped for the restore and started again, for the reason apply does it: PMS
+// rewrites its settings on exit. What the store holds first is backed up itself.
+func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string, opts Options) (*Restored, error) {
+	obs := opts.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	m, snap, err := opts.Backups.Load(id)
+	if err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	unlock, err := opts.Backups.Lock(opts.LockWait)
+	if err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	defer unlock()
+	if err := st.CheckWritable(ctx); err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	r := &run{opts: opts, obs: obs, wasUp: map[*host.Service]bool{}}
+	up := false
+	if svc != nil {
+		if up, err = svc.Running(ctx); err != nil {
+			return nil, &Failure{Err: fmt.Errorf("%s: %w", svc.Resource.Name, err), RolledBack: true}
+		}
+		if up {
+			if err := r.setState(ctx, svc, false); err != nil {
+				return nil, r.startAgain(ctx, svc, err)
+			}
+		}
+	}
+	res := &Restored{Manifest: m}
+	if current, err := st.Snapshot(ctx); err == nil {
+		if res.Before, err = opts.Backups.Save(m.Resource, m.Kind, m.Target, "restore "+m.ID, opts.Version, current); err != nil {
+			return nil, r.startAgain(ctx, svc, fmt.Errorf("back up the current state before the restore: %w", err))
+		}
+	}
+	if err := st.Restore(ctx, snap); err != nil {
+		// A failed Restore leaves the store as it was (the Store contract).
+		return nil, r.startAgain(ctx, svc, fmt.Errorf("restore %s: %w; the store is as it was", m.Target, err))
+	}
+	obs.Event(Event{Type: EventRestored, Resource: m.Resource, Backup: m.ID,
+		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", m.Target, m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)})
+	if up {
+		if err := r.setState(ctx, svc, true); err != nil {
+			return nil, &Failure{Err: err, Changed: true, Left: []string{fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
+		}
+	}
+	if res.Before != nil && opts.Keep > 0 {
+		if err := opts.Backups.Prune(m.Resource, m.Target, opts.Keep); err != nil {
+			obs.Event(Event{Type: EventWarning, Message: err.Error()})
+		}
+	}
+	return res, nil
+}
+
+// startAgain ends a restore that failed before the store changed: the service this
+// restore stopped is started again, and the failure says whether that worked.
+func (r *run) startAgain(ctx context.Context, svc *host.Service, cause error) error {
+	if svc == nil || len(r.stopped) == 0 {
+		return &Failure{Err: cause, RolledBack: true}
+	}
+	if err := r.setState(context.WithoutCancel(ctx), svc, true); err != nil {
+		return &Failure{Err: fmt.Errorf("%w; and starting %s again failed: %v", cause, svc.Resource.Name, err),
+			Changed: true, Left: []string{fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
+	}
+	return &Failure{Err: cause, RolledBack: true, Changed: true}
+}
