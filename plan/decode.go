@@ -312,7 +312,7 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			r.Kind = d.str(n.Content[i+1], "kind")
 			var ok bool
 			if spec, ok = kinds[r.Kind]; !ok && r.Kind != "" {
-				d.errorf(n.Content[i+1], "unknown kind %q (known kinds: %s)", r.Kind, strings.Join(sortedKeys(kinds), ", "))
+				d.errorf(n.Content[i+1], "unknown kind %q%s (known kinds: %s)", r.Kind, didYouMean(r.Kind, sortedKeys(kinds)), strings.Join(sortedKeys(kinds), ", "))
 				return nil
 			}
 		}
@@ -323,7 +323,7 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 	}
 	d.fields(n, "resource", func(key string, k, v *yaml.Node) {
 		if !spec.allows(key) {
-			d.errorf(k, "unknown field %q for kind %s (allowed: %s)", key, r.Kind, spec.allowed())
+			d.errorf(k, "unknown field %q for kind %s%s (allowed: %s)", key, r.Kind, didYouMean(key, append(append([]string{}, commonFields...), spec.fields...)), spec.allowed())
 			return
 		}
 		r.fieldPos[key] = pos(k)
@@ -394,7 +394,7 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		case "manager":
 			if r.Manager = d.str(v, what); r.Manager != "" {
 				if _, ok := managers[r.Manager]; !ok {
-					d.errorf(v, "unknown manager %q (known: %s)", r.Manager, strings.Join(sortedKeys(managers), ", "))
+					d.errorf(v, "unknown manager %q%s (known: %s)", r.Manager, didYouMean(r.Manager, sortedKeys(managers)), strings.Join(sortedKeys(managers), ", "))
 				}
 			}
 		case "unit":
