@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 )
 

@@ -18,9 +18,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/claim"
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/claim"
+	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 )
 

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/plexform/plexform/claim"
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/claim"
+	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 )
 

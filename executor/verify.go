@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/host"
 )
 
 // logMark is a log file's size when the apply began: lines after it are new.

@@ -13,9 +13,9 @@ import (
 	"syscall"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/render"
 )
 
 // runApply makes the host match the plan file, or exactly a saved plan.

@@ -6,8 +6,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/render"
 )
 
 // runBackups lists the backups kept for the plan's backups dir.

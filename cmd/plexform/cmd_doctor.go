@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plexform/plexform/discover"
-	"github.com/plexform/plexform/host"
-	"github.com/plexform/plexform/render"
+	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/service"

@@ -8,9 +8,9 @@ import (
 	"syscall"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/render"
 )
 
 // runRestore puts a backup back, atomically and with its owner and mode, through

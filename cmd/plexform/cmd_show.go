@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/render"
 )
 
 // runShow prints a saved plan as `plan` printed it.

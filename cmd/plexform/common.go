@@ -13,9 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/render"
 )
 
 const defaultPlanFile = "plexform.yaml"

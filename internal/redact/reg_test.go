@@ -11,7 +11,7 @@ import (
 
 func wineExport(t *testing.T) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "stores", "registry", "regfile", "testdata", "wine-export.reg"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "stores", "registry", "regfile", "testdata", "wine-export.reg"))
 	if err != nil {
 		t.Fatal(err)
 	}

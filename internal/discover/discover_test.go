@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/discover/discovertest"
+	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/plan"
 )
 

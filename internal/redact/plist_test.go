@@ -19,7 +19,7 @@ var plistNames = []string{"MachineIdentifier", "PlexOnlineMail", "PlexOnlineToke
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "stores", "plist", "testdata", name))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "stores", "plist", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plexform/plexform/claim"
+	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/fileutil"
 )

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/plexform/plexform/discover"
+	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/plist"
