@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores/registry/regfile"
 )
 
@@ -123,7 +124,7 @@ func Gather(errs *multierror.Error) error {
 	return errs
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = lazyre.New(`line (\d+)`)
 
 func yamlErrorPos(err error) Pos {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -297,7 +298,7 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
 
 func (d *decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}

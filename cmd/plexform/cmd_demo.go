@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/xmlattrs"
 )
@@ -296,7 +296,7 @@ func (d *demo) showSignIn() error {
 	return nil
 }
 
-var claimedAttr = regexp.MustCompile(`claimed="([01])"`)
+var claimedAttr = lazyre.New(`claimed="([01])"`)
 
 func (d *demo) showIdentity(meaning string) error {
 	addr, err := readAddr(d.addrFile)

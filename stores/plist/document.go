@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"time"
 
 	"howett.net/plist"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -63,7 +63,7 @@ func unmarshal(data []byte, v any) (format int, err error) {
 
 // quoted matches what parsers quote from their input: strconv and encoding/xml errors
 // repeat the offending text, which may be a token.
-var quoted = regexp.MustCompile("\"[^\"]*\"|'[^']*'|`[^`]*`")
+var quoted = lazyre.New("\"[^\"]*\"|'[^']*'|`[^`]*`")
 
 func redact(err error) string {
 	return quoted.ReplaceAllString(err.Error(), `"…"`)
