@@ -199,6 +199,10 @@ func parseRoot(c codec, text []byte) (*document, error) {
 				return nil, fmt.Errorf("%w: more than one root element", stores.ErrMalformed)
 			}
 			open = append(open, t.Name)
+			// The rest is checked byte by byte when it is simple enough (scan.go).
+			if len(open) == 1 && fastScan && scanRest(text, int(dec.InputOffset()), root) == wellFormed {
+				return locate(c, text, []int{0}, root, values)
+			}
 		case xml.EndElement:
 			// RawToken leaves tag matching to its caller.
 			if len(open) == 0 || open[len(open)-1] != t.Name {
