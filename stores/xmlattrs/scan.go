@@ -122,7 +122,6 @@ func (s *scanner) peek() byte {
 	return 0
 }
 
-
 func (s *scanner) space() {
 	for s.i < len(s.text) && isSpace(s.text[s.i]) {
 		s.i++
