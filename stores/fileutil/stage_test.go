@@ -78,4 +78,3 @@ func TestSameContentComparesBytes(t *testing.T) {
 		t.Errorf("a missing file should equal nil content: %v %v", same, err)
 	}
 }
-
