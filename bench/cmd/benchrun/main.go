@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -69,6 +68,10 @@ func main() {
 	} else {
 		c.planRounds, c.ansibleRuns, c.scaleRuns, c.bigRuns, c.downtimeRuns = 100, 5, 11, 3, 30
 		c.storeCounts, c.storeRuns, c.storeBudget = []int{1, 10, 100, 1000}, []int{11, 11, 5, 3}, 2*time.Minute
+	}
+	if err := os.MkdirAll(c.work, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "benchrun:", err)
+		os.Exit(1)
 	}
 	// Ctrl-C must still take the s6 supervisor down: the sections watch this.
 	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
@@ -681,8 +684,8 @@ func finalLine(out []byte) (applyJSON, error) {
 	return last, nil
 }
 
-// downtime applies the reset plan over the simulator under s6, once it has been signed
-// in again each time, and reads the downtime the tool reports: downtime_ms of the final
+// downtime applies the reset plan over the simulator under s6, signed in again before
+// each apply, and reads the downtime the tool reports: downtime_ms of the final
 // line, and, to the microsecond, the time from the "stopped" event to "starting".
 func downtime(c config, t *table) error {
 	for _, tool := range []string{"s6-supervise", "s6-svc"} {
@@ -769,7 +772,7 @@ verify:
 		if stopped() {
 			return nil, nil, nil, errors.New("interrupted")
 		}
-		if err := signInAgain(addrFile, prefs, prefsData); err != nil {
+		if err := signInAgain(svcDir, addrFile, prefs, prefsData); err != nil {
 			return nil, nil, nil, err
 		}
 		x, out, err := runCmd(exec.Command(c.plexform, "apply", "-json", "-auto-approve", "-f", planPath), true)
@@ -857,31 +860,44 @@ func supervise(svcDir string, argv []string) (stop func(), err error) {
 	}, nil
 }
 
-// signInAgain makes the running server signed in again, as a user would by claiming it,
-// and puts a sign-in in the file too, so the apply's first read sees work to do.
-func signInAgain(addrFile, prefs string, data []byte) error {
-	addr, err := waitAddr(addrFile)
-	if err != nil {
+// signInAgain signs the server in again the way its settings say: with the server down
+// (through s6), the file gets its sign-in back and the server starts and reads it. It is
+// restarted once more so that the file holds the server's own rendering of it: like PMS,
+// the simulator writes its settings on every shutdown, and this way that write during
+// the apply leaves the bytes as they were planned from (the common case, and the one the
+// downtime target is for) instead of sending every apply down the re-read path.
+func signInAgain(svcDir, addrFile, prefs string, data []byte) error {
+	if err := s6Down(svcDir, addrFile); err != nil {
 		return err
 	}
-	client := http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get("http://" + addr + "/identity")
-	if err != nil {
+	if err := os.WriteFile(prefs, data, 0o644); err != nil {
 		return err
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	if bytes.Contains(body, []byte(`claimed="0"`)) {
-		resp, err := client.Post("http://"+addr+"/myplex/claim?token=claim-benchBenchBench01234", "", nil)
-		if err != nil {
+	for i := 0; i < 2; i++ {
+		if i > 0 {
+			if err := s6Down(svcDir, addrFile); err != nil {
+				return err
+			}
+		}
+		if out, err := exec.Command("s6-svc", "-u", svcDir).CombinedOutput(); err != nil {
+			return fmt.Errorf("s6-svc -u: %w: %s", err, tail(string(out)))
+		}
+		if _, err := waitAddr(addrFile); err != nil {
 			return err
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("claim the simulator: %s", resp.Status)
-		}
 	}
-	return os.WriteFile(prefs, data, 0o644)
+	return nil
+}
+
+// s6Down takes the server down and waits until it is.
+func s6Down(svcDir, addrFile string) error {
+	if out, err := exec.Command("s6-svc", "-wD", "-T", "60000", "-d", svcDir).CombinedOutput(); err != nil {
+		return fmt.Errorf("s6-svc -d: %w: %s", err, tail(string(out)))
+	}
+	if err := os.Remove(addrFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 func waitAddr(path string) (string, error) {
