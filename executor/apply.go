@@ -101,6 +101,9 @@ type run struct {
 	snaps    map[*host.StoreStep]stores.Snapshot
 	backups  []*Manifest
 	logMarks []logMark
+	// committed are the staged writes renamed into place, to be made durable once the
+	// services are started again.
+	committed []stores.Staged
 	// startIssued is when the first start was asked for: the end of the downtime
 	// plexform itself caused.
 	startIssued time.Time
@@ -133,7 +136,7 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 	if !steps.Changes.HasChanges() {
 		return &Result{Changes: steps.Changes, Cleaned: cleaned}, nil
 	}
-	if err := ServiceStateErrors(steps.Changes); err != nil {
+	if err := serviceStateErrors(steps.Changes); err != nil {
 		return nil, refused(err)
 	}
 	if op.Confirm != nil {
@@ -220,6 +223,9 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error
 		return nil, r.rollback(ctx, err)
 	}
 	if err := r.startServices(ctx); err != nil {
+		return nil, r.rollback(ctx, err)
+	}
+	if err := r.durable(); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
 	r.journal.step(stepStarted)
@@ -313,10 +319,10 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 		}
 	}
 	// What runs is what was shown and confirmed: the server may rewrite its settings on
-	// shutdown (new bytes, a refreshed token: the same writes), but a write that was not
-	// shown is not made.
+	// shutdown (new bytes, a refreshed token, a value already gone: writes that were
+	// shown, or fewer), but a write that was not shown is not made.
 	for _, s := range again {
-		if !slices.Equal(shown[s], writesOf(s.Change)) {
+		if !subsetOf(writesOf(s.Change), shown[s]) {
 			return true, fmt.Errorf("%s: %s changed after the plan was shown (the server wrote other values on its way down), so the writes you confirmed are not the ones needed now; nothing was written. Run apply again to see the new plan", s.Resource.Name, s.Change.Target)
 		}
 	}
@@ -372,6 +378,16 @@ type writeOf struct {
 	name   string
 	action plan.Action
 	after  string
+}
+
+// subsetOf reports whether every write in now was among those shown.
+func subsetOf(now, shown []writeOf) bool {
+	for _, w := range now {
+		if !slices.Contains(shown, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func writesOf(rc *plan.ResourceChange) []writeOf {
@@ -451,6 +467,7 @@ func (r *run) write(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", s.Resource.Name, err)
 			}
 			delete(r.staged, s)
+			r.committed = append(r.committed, p)
 		} else {
 			if err := s.Store.Store.Write(ctx, s.Change.Edits()); err != nil {
 				// A failed Write leaves its store as it was (the Store contract).
@@ -470,6 +487,17 @@ func (r *run) write(ctx context.Context) error {
 		r.obs.Event(Event{Type: EventWritten, Resource: s.Resource.Name, Message: fmt.Sprintf("Wrote %s", s.Change.Target)})
 	}
 	return nil
+}
+
+// durable waits for the disk to hold the renames made while the server was down.
+func (r *run) durable() error {
+	var errs *multierror.Error
+	for _, p := range r.committed {
+		if err := p.Durable(); err != nil {
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return plan.Gather(errs)
 }
 
 // prune keeps the newest backups of each store this apply backed up, whether the apply
@@ -493,9 +521,9 @@ func staleError(saved *plan.Saved, now *plan.Changes) error {
 	return fmt.Errorf("the saved plan is stale, so nothing was changed; run `plexform plan -out` again:\n  %s", strings.Join(reasons, "\n  "))
 }
 
-// ServiceStateErrors refuses an apply when a service's state is unknown: stopping
+// serviceStateErrors refuses an apply when a service's state is unknown: stopping
 // it for the writes and starting it after would be guesses.
-func ServiceStateErrors(ch *plan.Changes) error {
+func serviceStateErrors(ch *plan.Changes) error {
 	var errs *multierror.Error
 	for _, sc := range ch.Services {
 		// A service that needs no move (nothing it guards changes) may stay unread.
