@@ -1,6 +1,6 @@
 // Package executor applies a plan to the host: lock, read, show, ask, then stop the
 // services that guard changed stores, re-check, write, start, verify, and on any failure
-// put everything back. The steps are in docs/apply.md.
+// put everything back. docs/apply.md walks through the steps.
 package executor
 
 import (
