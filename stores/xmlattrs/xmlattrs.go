@@ -21,11 +21,28 @@ import (
 type File struct {
 	path    string
 	element string
+	root    string // the root element's required name; empty: any
 }
+
+// Option changes how New's store reads its file.
+type Option func(*File)
+
+// RequireRoot makes the store refuse a file whose root element is not named name (as
+// written, prefix included): Read, Write and Restore then fail with an error wrapping
+// both stores.ErrMalformed and ErrWrongRoot, and the file is left alone. The Plex kinds
+// use RequireRoot("Preferences"), so a path that leads to some other XML file is never
+// edited as if it were Plex's settings.
+func RequireRoot(name string) Option { return func(f *File) { f.root = name } }
 
 // New returns the store for the element selected by element (an etree path such as
 // "/Preferences"; empty means the root) in the XML file at path.
-func New(path, element string) *File { return &File{path: path, element: element} }
+func New(path, element string, opts ...Option) *File {
+	f := &File{path: path, element: element}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
 
 // Target is the file's path.
 func (f *File) Target() string { return f.path }
@@ -51,7 +68,7 @@ func (f *File) load() (*document, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", f.path, err)
 	}
-	doc, err := parseDocument(raw, f.element)
+	doc, err := parseDocument(raw, f.element, f.root)
 	if err != nil {
 		return nil, true, fmt.Errorf("read %s: %w; the file was left alone", f.path, err)
 	}
@@ -68,6 +85,9 @@ func (f *File) Write(_ context.Context, edits []stores.Edit) error {
 		return err
 	}
 	if !exists {
+		if onlyRemovals(edits) {
+			return nil // nothing to remove from a file that is not there
+		}
 		return fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
 	}
 	doc, _, err := f.load()
@@ -79,6 +99,15 @@ func (f *File) Write(_ context.Context, edits []stores.Edit) error {
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
 	return fileutil.WriteAtomic(f.path, out, meta)
+}
+
+func onlyRemovals(edits []stores.Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
@@ -97,7 +126,13 @@ func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
 }
 
-// Restore puts the snapshot's bytes back with the owner and mode it recorded.
+// Restore puts the snapshot's bytes back with the owner and mode it recorded. With
+// RequireRoot, a snapshot whose root element is another one is refused.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
+	if f.root != "" {
+		if _, err := parseDocument(s.Data, "", f.root); err != nil {
+			return fmt.Errorf("restore %s: the backup: %w; the file was left alone", f.path, err)
+		}
+	}
 	return fileutil.WriteAtomic(f.path, s.Data, s.Meta)
 }
