@@ -32,8 +32,8 @@ func nested(depth int) []byte {
 // hostileXML are files made to crash, hang or leak through a reader; each must be refused
 // with stores.ErrMalformed, quickly, naming a position and quoting nothing.
 var hostileXML = map[string][]byte{
-	"a million levels deep": nested(1_000_000),
-	"one level too deep":    nested(parselimit.MaxDepth + 1),
+	"a million levels deep":     nested(1_000_000),
+	"one level too deep":        nested(parselimit.MaxDepth + 1),
 	"a million unclosed levels": []byte(`<Preferences>` + strings.Repeat("<a>", 1_000_000)),
 	"billion laughs": []byte(`<?xml version="1.0"?><!DOCTYPE Preferences [<!ENTITY a "` + hostileSecret + `">` +
 		`<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">` +
