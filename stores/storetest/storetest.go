@@ -160,8 +160,12 @@ func testWriteThenRead(t *testing.T, h Harness) {
 		edits = append(edits, stores.Edit{Name: "ConformanceTyped", Value: h.Set})
 		want["ConformanceTyped"] = h.Set
 	}
+	meta := snapshot(t, s).Meta
 	if err := s.Write(ctx(t), edits); err != nil {
 		t.Fatalf("Write: %v", err)
+	}
+	if got := snapshot(t, s).Meta; got.UID != meta.UID || got.GID != meta.GID || got.Mode != meta.Mode {
+		t.Errorf("Write changed owner/mode from %d:%d %04o to %d:%d %04o", meta.UID, meta.GID, meta.Mode, got.UID, got.GID, got.Mode)
 	}
 	st := read(t, s)
 	if !st.Exists {
