@@ -77,11 +77,9 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
 	if doc == nil {
-		for _, e := range edits {
-			if !e.Remove {
-				return fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
-					"property lists; start the application once so it creates its preferences", f.path)
-			}
+		if !onlyRemovals(edits) {
+			return fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
+				"property lists; start the application once so it creates its preferences", f.path)
 		}
 		return nil
 	}
@@ -134,4 +132,15 @@ func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
 		return fmt.Errorf("restore %s: %w", f.path, err)
 	}
 	return nil
+}
+
+// onlyRemovals tells whether edits only remove values: nothing to do on a store that is
+// not there.
+func onlyRemovals(edits []stores.Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
 }
