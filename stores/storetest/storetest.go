@@ -14,7 +14,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -67,6 +69,9 @@ func Run(t *testing.T, h Harness) {
 		{"InvalidWriteLeavesStore", testInvalidWriteLeavesStore},
 		{"BrokenWriteLeavesStore", testBrokenWriteLeavesStore},
 		{"MalformedIsRefused", testMalformedIsRefused},
+		{"StagerLoadIsReadAndSnapshot", testStagerLoad},
+		{"StagerStageThenCommit", testStagerCommit},
+		{"StagerDiscardLeavesStore", testStagerDiscard},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
@@ -319,5 +324,80 @@ func Bounded(t testing.TB, what string, f func()) {
 	case <-done:
 	case <-time.After(HangGuard):
 		panic(fmt.Sprintf("%s did not return within %s: it hangs", what, HangGuard))
+	}
+}
+
+// stager returns s as a stores.Stager, or skips: staging is optional.
+func stager(t *testing.T, s stores.Store) stores.Stager {
+	t.Helper()
+	st, ok := s.(stores.Stager)
+	if !ok {
+		t.Skip("this kind does not stage writes")
+	}
+	return st
+}
+
+func testStagerLoad(t *testing.T, h Harness) {
+	s := stager(t, h.New(t, withSignIn(h)))
+	st, base, err := s.Load(ctx(t))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if d := cmp.Diff(read(t, s), st); d != "" {
+		t.Errorf("Load and Read disagree (-Read +Load):\n%s", strings.ReplaceAll(d, secret, "<secret>"))
+	}
+	sameSnapshot(t, "Load's base against Snapshot", snapshot(t, s), base)
+	if same, err := s.Unchanged(ctx(t), base); err != nil || !same {
+		t.Errorf("Unchanged right after Load = %v, %v; want true", same, err)
+	}
+	missing := stager(t, h.Missing(t))
+	if st, _, err := missing.Load(ctx(t)); err != nil || st.Exists {
+		t.Errorf("Load of a missing store = %+v, %v; want Exists false", st, err)
+	}
+}
+
+func testStagerCommit(t *testing.T, h Harness) {
+	s := stager(t, h.New(t, withSignIn(h)))
+	_, base, err := s.Load(ctx(t))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}, {Name: "ConformanceAdded", Value: stores.Value{Text: "x"}}})
+	if err != nil {
+		t.Fatalf("Stage: %v", err)
+	}
+	sameSnapshot(t, "Stage (before Commit)", base, snapshot(t, s))
+	if err := staged.Commit(ctx(t)); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+	want := withSignIn(h)
+	delete(want, "PlexOnlineToken")
+	want["ConformanceAdded"] = stores.Value{Text: "x"}
+	if d := cmp.Diff(want, read(t, s).Values); d != "" {
+		t.Errorf("values after Commit (-want +got):\n%s", d)
+	}
+	if same, err := s.Unchanged(ctx(t), base); err != nil || same {
+		t.Errorf("Unchanged after a commit = %v, %v; want false", same, err)
+	}
+}
+
+func testStagerDiscard(t *testing.T, h Harness) {
+	s := stager(t, h.New(t, withSignIn(h)))
+	_, base, err := s.Load(ctx(t))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}})
+	if err != nil {
+		t.Fatalf("Stage: %v", err)
+	}
+	if err := staged.Discard(); err != nil {
+		t.Fatalf("Discard: %v", err)
+	}
+	sameSnapshot(t, "Stage, Discard", base, snapshot(t, s))
+	if tmp := staged.Temp(); tmp != "" {
+		if _, err := os.Lstat(tmp); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the staged file %s is still there after Discard (it holds the store's content)", tmp)
+		}
 	}
 }
