@@ -64,7 +64,7 @@ func TooDeep(text []byte, offset int64) error {
 // that names the position and the kind of mistake but no text of the file: the
 // decoder's own messages quote names, entities and characters from it.
 func XMLError(text []byte, offset int64, err error) error {
-	return fmt.Errorf("XML syntax error at %s: %s", At(text, offset), DescribeXML(err))
+	return fmt.Errorf("XML syntax error on %s: %s", At(text, offset), DescribeXML(err))
 }
 
 // xmlMessages maps the start of each encoding/xml message to words that quote nothing.

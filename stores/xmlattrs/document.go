@@ -226,7 +226,7 @@ func scanRoot(text []byte) (rootElement, error) {
 		case xml.EndElement:
 			// RawToken leaves tag matching to its caller.
 			if len(open) == 0 || open[len(open)-1] != t.Name {
-				return rootElement{}, fmt.Errorf("%w: XML syntax error at %s: an end tag that does not match the element it closes", stores.ErrMalformed, parselimit.At(text, at))
+				return rootElement{}, fmt.Errorf("%w: XML syntax error on %s: an end tag that does not match the element it closes", stores.ErrMalformed, parselimit.At(text, at))
 			}
 			open = open[:len(open)-1]
 		case xml.CharData:
