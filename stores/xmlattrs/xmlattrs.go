@@ -4,6 +4,11 @@
 // A plain parse-and-serialize round trip rewrites the declaration, quotes, escapes and
 // line ends; this store instead rewrites only the bytes of the attributes a plan
 // changes, so a diff of the file before and after shows exactly the plan.
+//
+// A hostile file is refused before any tree is built: elements nest at most
+// parselimit.MaxDepth (512) deep, entities declared in a DTD are never expanded (an
+// undeclared entity is a syntax error), and parse errors name a line and column, never
+// the file's text (internal/parselimit).
 package xmlattrs
 
 import (
