@@ -58,7 +58,7 @@ func (spec storeSpec) open(opts Options) (stores.Store, error) {
 // openService returns the service acting for r and (for plex_service) how it was found.
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
 	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
-		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App}
+		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
 	found := ""
 	if r.Kind == plan.KindPlexService {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
@@ -67,9 +67,22 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 		}
 		cfg, found = s.Config, s.How
 	}
+	// The service's timeout is also the grace period a container gets before its engine
+	// kills it.
+	cfg.Timeout = (&Service{Resource: r}).Timeout()
+	if cfg.Manager == "docker" && cfg.DockerHost == "" {
+		cfg.DockerHost = service.DockerHost(opts.Getenv)
+	}
 	svc, err := service.New(cfg)
 	if err != nil {
 		return nil, "", err
+	}
+	// A service that can tell at once whether it exists (a container) does so now, so
+	// a wrong name stops the plan before anything is stopped.
+	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || drivenUnderRoot(r.Kind, cfg.Manager)) {
+		if err := c.Check(context.Background()); err != nil {
+			return nil, "", err
+		}
 	}
 	if opts.Root != "" && !drivenUnderRoot(r.Kind, cfg.Manager) {
 		svc = elsewhere{svc}
@@ -79,11 +92,11 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 
 // drivenUnderRoot reports whether a service can be driven when the plan acts on a tree
 // under -root (a mounted disk, a container volume). An s6 service directory lies inside
-// the tree, and exec commands are the plan's own; everything else (a systemd unit, the
-// macOS app, a discovered synopkg...) would stop and start this machine's Plex, not the
-// one the tree belongs to.
+// the tree, and exec commands and a named container (on this machine's engine) are the
+// plan's own; everything else (a systemd unit, the macOS app, a discovered synopkg...)
+// would stop and start this machine's Plex, not the one the tree belongs to.
 func drivenUnderRoot(kind, manager string) bool {
-	return manager == "s6" || (manager == "exec" && kind == plan.KindService)
+	return manager == "s6" || ((manager == "exec" || manager == "docker") && kind == plan.KindService)
 }
 
 // elsewhere is a service of the host under -root, which this machine cannot drive:
