@@ -143,8 +143,14 @@ func FindSettings(o Options) (Settings, []Looked, error) {
 			return s, append(looked, more...), err
 		}
 	}
+	ctrs, more := dockerContainers(o)
+	looked = append(looked, more...)
+	if len(ctrs) > 1 {
+		return Settings{}, looked, containerChoice(ctrs)
+	}
 	cands, more := scanLocations(o.Root)
 	looked = append(looked, more...)
+	cands = withContainers(ctrs, cands)
 	switch len(cands) {
 	case 0:
 		return Settings{}, looked, fmt.Errorf("no Plex Media Server settings found%s\n%s\nName the file in the plan with path: (the Preferences.xml inside the \"Plex Media Server\" directory), or set %s", under(o.Root), listLooked(looked), EnvAppSupport)

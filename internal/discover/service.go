@@ -51,6 +51,14 @@ func FindService(o Options) (Service, []Looked, error) {
 	add(freebsdServices(o.Root))
 	add(macService(o.Root))
 	add(windowsService(o.Root))
+	ctrs, more := dockerContainers(o)
+	looked = append(looked, more...)
+	if len(ctrs) > 1 {
+		return Service{}, looked, containerChoice(ctrs)
+	}
+	for _, c := range ctrs {
+		found = append(found, c.service())
+	}
 	switch len(found) {
 	case 0:
 		return Service{}, looked, fmt.Errorf("no way to run Plex Media Server found%s\n%s\nName it in the plan with a kind: service resource (manager: systemd, snap, s6, exec, ...)", under(o.Root), listLooked(looked))
