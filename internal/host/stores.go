@@ -62,6 +62,12 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 	found := ""
 	if r.Kind == plan.KindPlexService {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
+		var none *discover.NoServiceError
+		if errors.As(err, &none) {
+			// The settings can still be diffed: plan shows them and says how to name
+			// the service; apply refuses, as the state cannot be read.
+			return noService{none}, "", nil
+		}
 		if err != nil {
 			return nil, "", withLooked(err, looked)
 		}
@@ -109,6 +115,17 @@ var errElsewhere = errors.New("under -root this service belongs to the host of t
 func (e elsewhere) Running(context.Context) (bool, error) { return false, errElsewhere }
 func (e elsewhere) Stop(context.Context) error            { return errElsewhere }
 func (e elsewhere) Start(context.Context) error           { return errElsewhere }
+
+// noService stands for a plex_service that found no way to run Plex: its state reads as
+// an error that says how to name the service, so plan warns and apply refuses.
+type noService struct{ err *discover.NoServiceError }
+
+func (n noService) Describe() string { return "no service manager found" }
+func (n noService) Running(context.Context) (bool, error) {
+	return false, errors.New("no way to run Plex Media Server found (plexform doctor lists where it looked). " + n.err.Hint())
+}
+func (n noService) Stop(ctx context.Context) error  { _, err := n.Running(ctx); return err }
+func (n noService) Start(ctx context.Context) error { _, err := n.Running(ctx); return err }
 
 // withLooked adds the places discovery looked at to its error, so a user sees why
 // nothing (or too much) was found.
