@@ -204,3 +204,20 @@ func TestToHost(t *testing.T) {
 		}
 	}
 }
+
+// FuzzImageRepo: any image reference an engine reports reduces to a repository
+// without a digest or a registry port, in lower case, and never panics.
+func FuzzImageRepo(f *testing.F) {
+	for _, s := range []string{"plexinc/pms-docker", "lscr.io/linuxserver/plex:latest", "host:5000/a/b:c@sha256:00", "@", ":", "/", "a:b/c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		got := imageRepo(ref)
+		if strings.Contains(got, "@") || got != strings.ToLower(got) {
+			t.Errorf("imageRepo(%q) = %q", ref, got)
+		}
+		if _, ok := layoutOf(ref); ok && !strings.Contains(strings.ToLower(ref), "plex") {
+			t.Errorf("%q taken for a Plex image", ref)
+		}
+	})
+}
