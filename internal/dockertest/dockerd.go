@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/testtool"
-	"github.com/plexform/plexform/stores/service"
 )
 
 // Label marks every container the tests create, so a shared engine can be cleaned.
@@ -125,36 +124,25 @@ func setUp() (*Env, error) {
 // usableEngine returns an engine that answers and runs no Plex container of its own
 // (whose presence would change what discovery finds): DOCKER_HOST, else the default socket.
 func usableEngine() (string, error) {
-	hosts := []string{service.DefaultDockerHost}
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		hosts = []string{h}
+	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		host = "unix:///var/run/docker.sock"
 	}
-	var why []string
-	for _, h := range hosts {
-		eng, err := service.NewEngine(h)
-		if err != nil {
-			why = append(why, err.Error())
-			continue
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		list, err := eng.List(ctx)
-		cancel()
-		if err != nil {
-			why = append(why, err.Error())
-			continue
-		}
-		for _, c := range list {
-			if strings.Contains(strings.ToLower(c.Image), "plex") && !strings.HasSuffix(c.Image, ":plexform-test") {
-				why = append(why, fmt.Sprintf("the engine at %s runs a Plex container of its own (%s)", h, c.Name()))
-				err = fmt.Errorf("busy")
-				break
-			}
-		}
-		if err == nil {
-			return h, nil
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "docker", "ps", "-a", "--format", "{{.Image}} {{.Names}}")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+host)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("no engine answers at %s (%s)", host, strings.TrimSpace(string(out)))
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		image, name, _ := strings.Cut(line, " ")
+		if strings.Contains(strings.ToLower(image), "plex") && !strings.HasSuffix(image, ":plexform-test") {
+			return "", fmt.Errorf("the engine at %s runs a Plex container of its own (%s)", host, name)
 		}
 	}
-	return "", fmt.Errorf("%s", strings.Join(why, "; "))
+	return host, nil
 }
 
 // buildImages builds a static plexform and imports a tar holding only it, once per
