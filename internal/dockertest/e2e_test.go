@@ -1,3 +1,5 @@
+//go:build linux
+
 package dockertest_test
 
 // End-to-end tests of plexform against a real Docker engine: the four Plex images
