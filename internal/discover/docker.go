@@ -284,3 +284,52 @@ func withContainers(ctrs []plexContainer, cands []Settings) []Settings {
 	}
 	return out
 }
+
+// ContainerFacts is what doctor reports of a Plex container. It holds no environment
+// value but the numeric ids: PLEX_CLAIM is only said to be there.
+type ContainerFacts struct {
+	Name, Image, NetworkMode string
+	// ConfigDir is the host directory mounted where the settings are; Prefs the host
+	// path of Preferences.xml ("" when no mount holds it).
+	ConfigDir, Prefs string
+	// UIDVar and GIDVar name the variables that set the account Plex runs as (PUID and
+	// PGID for linuxserver, hotio and binhex; PLEX_UID and PLEX_GID for plexinc), UID and
+	// GID their values; "" when not set.
+	UIDVar, GIDVar, UID, GID string
+	// Claim names a claim variable set in the container (PLEX_CLAIM; hotio's
+	// PLEX_CLAIM_TOKEN), "" when none.
+	Claim string
+}
+
+// InspectContainer reads what doctor reports of one container on the engine o names.
+func InspectContainer(o Options, name string, host string) (ContainerFacts, error) {
+	if host == "" {
+		host = service.DockerHost(o.Getenv)
+	}
+	eng, err := service.NewEngine(host)
+	if err != nil {
+		return ContainerFacts{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), discoveryTimeout)
+	defer cancel()
+	info, err := eng.Inspect(ctx, name)
+	if err != nil {
+		return ContainerFacts{}, err
+	}
+	layout, known := layoutOf(info.Image)
+	c, _ := locate(info, layout, known)
+	f := ContainerFacts{Name: info.Name, Image: info.Image, NetworkMode: info.NetworkMode, ConfigDir: c.configDir, Prefs: c.prefs}
+	for _, ids := range [][2]string{{"PUID", "PGID"}, {"PLEX_UID", "PLEX_GID"}} {
+		if u, g := envValue(info.Env, ids[0]), envValue(info.Env, ids[1]); u != "" || g != "" {
+			f.UIDVar, f.GIDVar, f.UID, f.GID = ids[0], ids[1], u, g
+			break
+		}
+	}
+	for _, v := range []string{"PLEX_CLAIM", "PLEX_CLAIM_TOKEN"} {
+		if envValue(info.Env, v) != "" {
+			f.Claim = v
+			break
+		}
+	}
+	return f, nil
+}
