@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,5 +198,60 @@ func TestDockerContainerNames(t *testing.T) {
 	}
 	if _, err := New(Config{Manager: "docker"}); err == nil || !strings.Contains(err.Error(), "needs a container") {
 		t.Errorf("New without container = %v", err)
+	}
+}
+
+// engineAt serves handler as a Docker engine on a unix socket and returns a client.
+func engineAt(t *testing.T, handler http.HandlerFunc) *Engine {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "plexform-engine-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, err := net.Listen("unix", filepath.Join(dir, "d.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(handler)
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e, err := NewEngine("unix://" + filepath.Join(dir, "d.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// An engine's error answer is passed on with its message (cut short, one line); an
+// answer that is not the JSON expected, or too large, is an error that quotes nothing.
+func TestEngineAnswers(t *testing.T) {
+	ctx := context.Background()
+	e := engineAt(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"message":"cannot stop container: plex: tried to kill\ncontainer, but did not receive an exit event"}`))
+	})
+	err := e.Stop(ctx, "plex", time.Second)
+	if err == nil || !strings.Contains(err.Error(), "500 Internal Server Error") || !strings.Contains(err.Error(), "tried to kill container") {
+		t.Errorf("Stop on a 500 = %v", err)
+	}
+
+	e = engineAt(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"Id": 12, "State": "PlexOnlineToken=abc"`))
+	})
+	if _, err := e.Inspect(ctx, "plex"); err == nil || strings.Contains(err.Error(), "PlexOnlineToken") {
+		t.Errorf("Inspect of a malformed answer = %v", err)
+	}
+
+	e = engineAt(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("["))
+		for range maxListBody / 10 {
+			_, _ = w.Write([]byte(`{"Id":"x"},`))
+		}
+		_, _ = w.Write([]byte(`{"Id":"x"}]`))
+	})
+	if _, err := e.List(ctx); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("List of an oversized answer = %v", err)
 	}
 }
