@@ -71,7 +71,8 @@ type location struct {
 	service func(match string) string
 }
 
-// knownLocations are where the packages, images and NAS apps put AppSupport (DESIGN.md §2).
+// knownLocations are where the packages, images and NAS apps put AppSupport (the README's
+// layout table lists them).
 var knownLocations = []location{
 	{"Debian/Ubuntu/Fedora package", "/var/lib/plexmediaserver/Library/Application Support", false, nil},
 	{"Arch package", "/var/lib/plex", false, nil},

@@ -1,4 +1,4 @@
-// Package discovertest holds host trees for every platform row of DESIGN.md §2: a
+// Package discovertest holds host trees for every layout row of the README's table: a
 // made-up Plex install as each packaging lays it out, and what discovery should find
 // there. The discover tests and the CLI's tests share them.
 package discovertest
@@ -115,7 +115,7 @@ type Want struct {
 	SettingsErr, ServiceErr                  string // substrings of the errors
 }
 
-// Platforms are one host Tree per row of DESIGN.md §2 and issue 6.
+// Platforms are one host Tree per layout of the README's table.
 var Platforms = []Platform{
 	{"debian", "linux", map[string]string{
 		"/lib/systemd/system/plexmediaserver.service": DebianUnit,
