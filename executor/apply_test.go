@@ -274,3 +274,33 @@ resources:
 		t.Fatalf("a no-change apply beside a running one: err = %v, want ErrLocked", err)
 	}
 }
+
+// A panic during the apply (a bug) rolls back like any failure and says where it hit.
+func TestApplyTurnsAPanicIntoARollback(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.xml"), filepath.Join(dir, "b.xml")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(prefsXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: a, kind: xml_attributes, path: `+a+`, absent: [PlexOnlineToken]}
+  - {name: b, kind: xml_attributes, path: `+b+`, absent: [PlexOnlineToken]}
+`)
+	h.Stores[1].Store = panickingWrite{h.Stores[1].Store}
+	_, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(dir, "backups")}, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure || !f.RolledBack {
+		t.Fatalf("err = %v, want a complete rollback", err)
+	}
+	if !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "a bug in a store") || !strings.Contains(err.Error(), "after step") {
+		t.Errorf("the error does not say a bug hit, and where: %v", err)
+	}
+	for _, p := range []string{a, b} {
+		if got, _ := os.ReadFile(p); string(got) != prefsXML {
+			t.Errorf("%s was not put back", p)
+		}
+	}
+}

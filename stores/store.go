@@ -116,8 +116,13 @@ type Stager interface {
 // Exactly one of the two is called.
 type Staged interface {
 	// Commit replaces the store with the staged content, then checks by comparing
-	// bytes that the store holds exactly that content.
+	// bytes that the store holds exactly that content. The replacement is atomic but
+	// may not be on disk yet: Durable makes it so.
 	Commit(ctx context.Context) error
+	// Durable waits until a committed replacement survives a power cut. It is separate
+	// so that the disk's flush falls after the service is started again, not into its
+	// downtime; until then a crash leaves the old content or the new, never a mix.
+	Durable() error
 	Discard() error
 	// Temp is the staged file's path, so a run cut short can name what it left.
 	Temp() string

@@ -52,7 +52,10 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit(ctx)
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
 }
 
 // Snapshot returns the file's exact bytes.

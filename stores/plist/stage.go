@@ -69,11 +69,13 @@ func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) 
 type staged struct{ p *fileutil.Pending }
 
 func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
+func (s staged) Durable() error               { return s.p.Durable() }
 func (s staged) Discard() error               { return s.p.Discard() }
 func (s staged) Temp() string                 { return s.p.Temp() }
 
 type nothingStaged struct{}
 
 func (nothingStaged) Commit(context.Context) error { return nil }
+func (nothingStaged) Durable() error               { return nil }
 func (nothingStaged) Discard() error               { return nil }
 func (nothingStaged) Temp() string                 { return "" }

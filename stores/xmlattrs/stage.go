@@ -56,5 +56,6 @@ func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) 
 type staged struct{ p *fileutil.Pending }
 
 func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
+func (s staged) Durable() error               { return s.p.Durable() }
 func (s staged) Discard() error               { return s.p.Discard() }
 func (s staged) Temp() string                 { return s.p.Temp() }

@@ -46,7 +46,10 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit(ctx)
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
