@@ -32,7 +32,7 @@ func TestScanTakesRealFiles(t *testing.T) {
 // rootEnd finds where the root's start tag ends, and its name, with the file's own lexer.
 func rootEnd(t *testing.T, data []byte) (int, string) {
 	t.Helper()
-	doc, err := parseDocument(data, "")
+	doc, err := parseDocument(data, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,9 +96,9 @@ func TestScanVerdicts(t *testing.T) {
 func checkAgreement(t *testing.T, doc []byte, off int) {
 	t.Helper()
 	fastScan = false
-	_, refErr := parseDocument(doc, "")
+	_, refErr := parseDocument(doc, "", "")
 	fastScan = true
-	_, err := parseDocument(doc, "")
+	_, err := parseDocument(doc, "", "")
 	if (err == nil) != (refErr == nil) {
 		t.Fatalf("%q: with the scan: %v; encoding/xml alone: %v", doc, err, refErr)
 	}
