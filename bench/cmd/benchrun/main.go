@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command benchrun times whole plexform processes, as a user meets them, and prints one
 // markdown table: `plan` against a floor program and against `ansible-playbook --check`,
 // plan at scale, apply over 1 to 1,000 stores, apply of a 50 MB file, and the downtime
