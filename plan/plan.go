@@ -126,12 +126,17 @@ type LogCheck struct {
 }
 
 // IsStore reports whether the resource holds values.
-func (r *Resource) IsStore() bool {
-	return r.Kind == KindXMLAttributes || r.Kind == KindPlistKeys || r.Kind == KindRegistryValues || r.Kind == KindPlexPreferences
-}
+func (r *Resource) IsStore() bool { return r.role() == RoleStore }
 
 // IsService reports whether the resource is a service that guards stores.
-func (r *Resource) IsService() bool { return r.Kind == KindService || r.Kind == KindPlexService }
+func (r *Resource) IsService() bool { return r.role() == RoleService }
+
+func (r *Resource) role() Role {
+	if k := KindOf(r.Kind); k != nil {
+		return k.Role
+	}
+	return 0
+}
 
 // SelectedFor reports whether the resource applies to an OS (runtime.GOOS spelling).
 func (r *Resource) SelectedFor(goos string) bool {

@@ -114,7 +114,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			errs = multierror.Append(errs, err) // placed in the file already
 			continue
 		}
-		if err := canonicalize(kind, want); err != nil {
+		if err := plan.Canonicalize(kind, want); err != nil {
 			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
