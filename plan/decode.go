@@ -71,6 +71,14 @@ func Decode(file string, data []byte) (*Plan, error) {
 		d.errs.ErrorFormat = listErrors
 		return nil, d.errs
 	}
+	for _, r := range p.Resources {
+		if r.IsStore() {
+			for _, w := range r.nearMisses(nil) {
+				w.File = file
+				p.Warnings = append(p.Warnings, w)
+			}
+		}
+	}
 	return p, nil
 }
 

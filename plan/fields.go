@@ -70,8 +70,15 @@ func init() {
 					}
 				}
 			}},
-		"user":      {doc: "another account whose registry hive holds the key", typ: typeString, decode: str(func(r *Resource, s string) { r.User = s })},
-		"absent":    {doc: "names of values to remove (any case)", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Absent = d.strList(v, what) }},
+		"user": {doc: "another account whose registry hive holds the key", typ: typeString, decode: str(func(r *Resource, s string) { r.User = s })},
+		"absent": {doc: "names of values to remove (any case)", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+			r.Absent = d.strList(v, what)
+			if v.Kind == yaml.SequenceNode {
+				for _, item := range v.Content {
+					r.absentPos = append(r.absentPos, pos(item))
+				}
+			}
+		}},
 		"sensitive": {doc: "names of values never to print", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Sensitive = d.strList(v, what) }},
 		"service":   {doc: "the service resource stopped while this changes", typ: typeName, decode: str(func(r *Resource, s string) { r.Service = s })},
 		"set":       {doc: "values to set: a literal, {env: VAR}, {file: PATH}, or {value: V, type: T} on typed stores", typ: typeSet, decode: (*decoder).set},

@@ -21,6 +21,8 @@ type Plan struct {
 	// select this host; Selected filters them.
 	Resources []*Resource
 	Verify    []*Verify
+	// Warnings are what is probably not meant, such as a typo in a sign-in name.
+	Warnings []Warning
 }
 
 // Backups says where backups go and how many are kept per store.
@@ -72,8 +74,10 @@ type Resource struct {
 	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
 	Preferences string // exchange: the store resource to write PlexOnlineToken into
 
-	// fieldPos remembers where each field stood, for errors found after decoding.
-	fieldPos map[string]Pos
+	// fieldPos remembers where each field stood, for errors found after decoding, and
+	// absentPos where each absent: name did, for warnings about it.
+	fieldPos  map[string]Pos
+	absentPos []Pos
 }
 
 // Defaults of plex_claim.

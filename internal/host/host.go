@@ -179,6 +179,9 @@ func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, 
 			errs = multierror.Append(errs, err)
 			continue
 		}
+		if earlier == nil {
+			s.warnUnwritable(ctx, rc)
+		}
 		ch.Resources = append(ch.Resources, rc)
 	}
 	if err := plan.Gather(errs); err != nil {

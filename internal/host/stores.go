@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/plexform/plexform/internal/discover"
@@ -31,8 +34,58 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 	if k == nil || k.Open == nil {
 		return nil, "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
 	}
+	if err := checkDir(t.Path); err != nil {
+		return nil, "", "", err
+	}
 	st, err := k.Open(t)
-	return st, kind, found, err
+	if err != nil {
+		return nil, "", "", err
+	}
+	return advised{st}, kind, found, nil
+}
+
+// checkDir refuses a store path whose directory does not exist: a missing file is
+// "nothing to remove", but a missing directory is a typo in path: (or -root) that would
+// otherwise plan "No changes" and pass a drift check.
+func checkDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the directory %s does not exist, so path: %s can name no file; check the path (and -root)", dir, path)
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory, so path: %s can name no file; check the path (and -root)", dir, path)
+	}
+	return nil // another error (permission) is the read's to report
+}
+
+// advised is a store whose read, refused for lack of permission, says who can read
+// it, as apply's writability check says who can write it.
+type advised struct{ stores.Store }
+
+func (a advised) Read(ctx context.Context) (stores.State, error) {
+	st, err := a.Store.Read(ctx)
+	if err != nil && errors.Is(err, fs.ErrPermission) {
+		if who := a.Store.CheckWritable(ctx); who != nil {
+			return st, fmt.Errorf("cannot read %s: %w", a.Store.Target(), who)
+		}
+		return st, fmt.Errorf("%w; run plexform as the user that owns it (the one Plex runs as) or as root (sudo)", err)
+	}
+	return st, err
+}
+
+// warnUnwritable adds a warning to a store's diff with changes when this user could
+// not write it, saying who can: plan shows it before apply would stop anything.
+func (s *Store) warnUnwritable(ctx context.Context, rc *plan.ResourceChange) {
+	if !rc.HasChanges() {
+		return
+	}
+	if err := s.Store.CheckWritable(ctx); err != nil {
+		rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: apply could not write %s as this user: %v", s.Resource.Name, rc.Target, err))
+	}
 }
 
 // openService returns the service acting for r and (for plex_service) how it was found.
