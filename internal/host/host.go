@@ -170,9 +170,7 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 			errs = multierror.Append(errs, err)
 			continue
 		}
-		if earlier == nil {
-			s.warnUnwritable(ctx, rc)
-		}
+		s.warnUnwritable(ctx, rc)
 		ch.Resources = append(ch.Resources, rc)
 		bases[s] = base
 	}
@@ -250,7 +248,7 @@ func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snaps
 		st, err = s.Store.Read(ctx)
 	}
 	if err != nil {
-		return nil, stores.Snapshot{}, fmt.Errorf("%s: %w", s.Resource.Name, err)
+		return nil, stores.Snapshot{}, fmt.Errorf("%s: %w", s.Resource.Name, whoCanRead(ctx, s.Store, err))
 	}
 	rc, err := plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
 	if err != nil {

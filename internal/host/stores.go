@@ -38,10 +38,7 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 		return nil, "", "", err
 	}
 	st, err := k.Open(t)
-	if err != nil {
-		return nil, "", "", err
-	}
-	return advised{st}, kind, found, nil
+	return st, kind, found, err
 }
 
 // checkDir refuses a store path whose directory does not exist: a missing file is
@@ -62,19 +59,16 @@ func checkDir(path string) error {
 	return nil // another error (permission) is the read's to report
 }
 
-// advised is a store whose read, refused for lack of permission, says who can read
-// it, as apply's writability check says who can write it.
-type advised struct{ stores.Store }
-
-func (a advised) Read(ctx context.Context) (stores.State, error) {
-	st, err := a.Store.Read(ctx)
-	if err != nil && errors.Is(err, fs.ErrPermission) {
-		if who := a.Store.CheckWritable(ctx); who != nil {
-			return st, fmt.Errorf("cannot read %s: %w", a.Store.Target(), who)
-		}
-		return st, fmt.Errorf("%w; run plexform as the user that owns it (the one Plex runs as) or as root (sudo)", err)
+// whoCanRead gives a read refused for lack of permission the advice apply's
+// writability check gives: who can, rather than a bare "permission denied".
+func whoCanRead(ctx context.Context, st stores.Store, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return err
 	}
-	return st, err
+	if who := st.CheckWritable(ctx); who != nil {
+		return fmt.Errorf("cannot read %s: %w", st.Target(), who)
+	}
+	return fmt.Errorf("%w; run plexform as the user that owns it (the one Plex runs as) or as root (sudo)", err)
 }
 
 // warnUnwritable adds a warning to a store's diff with changes when this user could
