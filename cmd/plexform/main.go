@@ -49,7 +49,8 @@ func main() {
 	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
 }
 
-func run(args []string, env *cliEnv) int {
+func run(args []string, env *cliEnv) (code int) {
+	defer crashed(env, &code)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(env.stdout)
 		if len(args) == 0 {
