@@ -204,6 +204,12 @@ func (d *decoder) str(n *yaml.Node, what string) string {
 		d.errorf(n, "%s must be a string, not %s", what, describe(n))
 		return ""
 	}
+	// YAML reads 123, 1.5 and true as numbers and booleans; the schema (plexform
+	// schema) types these fields as strings, so the decoder does too.
+	if n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool" {
+		d.errorf(n, "%s must be a string, not %s; put it in quotes to mean the text", what, describe(n))
+		return ""
+	}
 	return n.Value
 }
 
@@ -505,6 +511,9 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 		}
 	})
 	if c.HTTP == nil && c.Log == nil {
+		if n.Kind == yaml.MappingNode && len(n.Content) == 0 {
+			d.errorf(n, "a verify check needs http: or log:")
+		}
 		return nil
 	}
 	return c

@@ -33,6 +33,7 @@ var commands = []command{
 	{"apply", "make the host match the plan (backups, rollback on failure)", runApply},
 	{"show", "print a saved plan", runShow},
 	{"validate", "check the plan file only", runValidate},
+	{"schema", "print the JSON Schema of plan files", runSchema},
 	{"backups", "list the backups kept", runBackups},
 	{"restore", "put a backup back", runRestore},
 	{"recover", "undo an apply that was cut short (killed, a power cut)", runRecover},
