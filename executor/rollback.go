@@ -85,7 +85,8 @@ func (r *run) rollback(ctx context.Context, cause error) error {
 	}
 	// The host is as it was once stores and services are; a server that fails its checks
 	// now may have failed them before this apply too, so it is reported, not "left".
-	if len(left) == 0 && r.anyWasUp() {
+	// After an interruption the user wants plexform to end, not to wait out the checks.
+	if len(left) == 0 && r.anyWasUp() && !interrupted {
 		if err := r.verify(ctx); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("after the rollback the server still fails its checks (perhaps it did before this apply too): %w", err))
 		}
