@@ -38,6 +38,17 @@ const (
 	RoleClaim
 )
 
+// How to add to the table:
+//   - a store kind: one Kind entry below (fields, Required/OneOf, OS, Types and
+//     Canonical when typed, Open and At) and its package under stores/; a new field
+//     also needs an entry in fieldTable (fields.go) and a Resource field;
+//   - a service manager: one Manager entry in managerTable (the fields it reads and
+//     needs, UnderRoot) and its case in stores/service.New, which a test keeps in step;
+//   - a kind whose package imports plan: Register it from that package's init.
+//
+// The decoder, validate's typed-value check, the host binder (internal/host) and
+// `plexform schema` all read this table.
+
 // Kind is one entry of the table of kinds: everything the decoder, validate, the
 // schema and the host binder need to know about a kind. Adding a kind is one entry
 // here plus the package that implements it.
