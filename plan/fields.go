@@ -90,12 +90,13 @@ func init() {
 					}
 				}
 			}},
-		"unit":   {doc: "systemd unit, snap name, launchd label or Windows service name", typ: typeString, decode: str(func(r *Resource, s string) { r.Unit = s })},
-		"dir":    {doc: "the s6 service directory", typ: typeString, decode: str(func(r *Resource, s string) { r.Dir = s })},
-		"app":    {doc: "the macOS application name", typ: typeString, decode: str(func(r *Resource, s string) { r.App = s })},
-		"start":  {doc: "command that starts the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Start = d.argv(v, what) }},
-		"stop":   {doc: "command that stops the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Stop = d.argv(v, what) }},
-		"status": {doc: "command that exits 0 when the service runs", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Status = d.argv(v, what) }},
+		"unit":      {doc: "systemd unit, snap name, launchd label or Windows service name", typ: typeString, decode: str(func(r *Resource, s string) { r.Unit = s })},
+		"dir":       {doc: "the s6 service directory", typ: typeString, decode: str(func(r *Resource, s string) { r.Dir = s })},
+		"app":       {doc: "the macOS application name", typ: typeString, decode: str(func(r *Resource, s string) { r.App = s })},
+		"container": {doc: "the docker manager's container, by name or id", typ: typeString, decode: str(func(r *Resource, s string) { r.Container = s })},
+		"start":     {doc: "command that starts the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Start = d.argv(v, what) }},
+		"stop":      {doc: "command that stops the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Stop = d.argv(v, what) }},
+		"status":    {doc: "command that exits 0 when the service runs", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Status = d.argv(v, what) }},
 		"state": {doc: "the state the service is left in", typ: typeEnum, enum: func() []string { return []string{"running", "stopped"} },
 			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
 				if r.State = d.str(v, what); r.State != "running" && r.State != "stopped" {

@@ -121,8 +121,9 @@ const (
 	NotUnderRoot UnderRoot = iota
 	// InTree managers are addressed by a directory inside the tree (s6).
 	InTree
-	// OwnCommands managers run the plan's own commands (exec), but not ones discovery made up.
-	OwnCommands
+	// NamedInPlan managers drive what the plan itself names (exec's commands, a
+	// container on this machine's engine), but not what discovery found in the tree.
+	NamedInPlan
 )
 
 var storeFields = []string{"absent", "set", "sensitive", "service"}
@@ -138,11 +139,12 @@ var managerTable = []*Manager{
 	{Name: "systemd", Doc: "a systemd unit", Fields: []string{"unit"}, Needs: []string{"unit"}},
 	{Name: "snap", Doc: "the snap's services", Fields: []string{"unit"}, Needs: []string{"unit"}},
 	{Name: "s6", Doc: "an s6 service directory (Docker images)", Fields: []string{"dir"}, Needs: []string{"dir"}, UnderRoot: InTree},
-	{Name: "exec", Doc: "your own start, stop and status commands", Fields: []string{"start", "stop", "status"}, Needs: []string{"start", "stop", "status"}, UnderRoot: OwnCommands},
+	{Name: "exec", Doc: "your own start, stop and status commands", Fields: []string{"start", "stop", "status"}, Needs: []string{"start", "stop", "status"}, UnderRoot: NamedInPlan},
 	{Name: "launchd", Doc: "a launchd job", Fields: []string{"unit"}, Needs: []string{"unit"}},
 	{Name: "app", Doc: "the macOS app (app: defaults to Plex Media Server)", Fields: []string{"app"}},
 	{Name: "windows-app", Doc: "the Windows tray app"},
 	{Name: "windows-service", Doc: "a Windows service", Fields: []string{"unit"}, Needs: []string{"unit"}},
+	{Name: "docker", Doc: "a Docker container, by name or id, on this machine's engine", Fields: []string{"container"}, Needs: []string{"container"}, UnderRoot: NamedInPlan},
 }
 
 // kindTable is the table of kinds. Register adds to it.
@@ -269,15 +271,16 @@ func (k *Kind) canonicalFor(typ string) func(stores.Value) (stores.Value, error)
 
 // DrivenUnderRoot reports whether a service can be driven when the plan acts on a tree
 // under -root (a mounted disk, a container volume). An s6 service directory lies inside
-// the tree, and exec commands written in the plan are the plan's own; everything else (a
-// systemd unit, the macOS app, a discovered synopkg...) would stop and start this
-// machine's Plex, not the one the tree belongs to.
+// the tree, and exec commands and a named container (on this machine's engine) written
+// in the plan are the plan's own; everything else (a systemd unit, the macOS app, a
+// discovered synopkg...) would stop and start this machine's Plex, not the one the tree
+// belongs to.
 func DrivenUnderRoot(kind, manager string) bool {
 	m := KindOf(KindService).Manager(manager)
 	if m == nil {
 		return false
 	}
-	return m.UnderRoot == InTree || (m.UnderRoot == OwnCommands && kind == KindService)
+	return m.UnderRoot == InTree || (m.UnderRoot == NamedInPlan && kind == KindService)
 }
 
 func openPlist(t Target) (stores.Store, error) {

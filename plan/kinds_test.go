@@ -62,7 +62,7 @@ func TestManagersAreTheOnesServiceOpens(t *testing.T) {
 		t.Errorf("the table's managers %v, stores/service's %v", got, want)
 	}
 	for _, m := range k.Managers {
-		cfg := service.Config{Manager: m.Name, Unit: "plexmediaserver", Dir: t.TempDir(),
+		cfg := service.Config{Manager: m.Name, Unit: "plexmediaserver", Dir: t.TempDir(), Container: "plex",
 			Start: []string{"true"}, Stop: []string{"true"}, Status: []string{"true"}}
 		if _, err := service.New(cfg); err != nil {
 			t.Errorf("manager %s: %v", m.Name, err)
