@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-	"strings"
 	"syscall"
 
 	"github.com/plexform/plexform/executor"
@@ -144,19 +142,10 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 }
 
 // confirm asks for "yes" on a terminal; anywhere else an unattended apply must say
-// -auto-approve (or apply a saved plan), so a pipe can never approve by accident.
+// -auto-approve (or apply a saved plan).
 func confirm(env *cliEnv, asJSON bool) (int, bool) {
-	if asJSON || !isTerminal(env.stdin) {
-		fmt.Fprintln(env.stderr, "Error: apply asks for confirmation, and there is no terminal to ask on; pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE). Nothing was changed.")
-		return exitError, false
-	}
-	fmt.Fprint(env.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, _ := bufio.NewReader(env.stdin).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
-		fmt.Fprintln(env.stdout, "\nApply cancelled. Nothing was changed.")
-		return exitError, false
-	}
-	return 0, true
+	return askYes(env, !asJSON, "apply", "Do you want to perform these actions?",
+		"pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)")
 }
 
 func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
