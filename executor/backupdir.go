@@ -23,6 +23,9 @@ var ErrUntrustedDir = errors.New("untrusted directory")
 // path swapped after the checks cannot redirect a write. The platform files give
 // openTrustedDir and the primitives (open, lstat, remove, rename, names, sync, close).
 
+// errTooLarge: a file is larger than the bound its reader set.
+var errTooLarge = errors.New("larger than expected")
+
 // checkName refuses anything but a plain name inside the directory.
 func checkName(name string) error {
 	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
@@ -47,14 +50,14 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file (%s)", d.join(name), fi.Mode().Type())
 	}
 	if fi.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes, more than the %d a file of plexform's can be", d.join(name), fi.Size(), max)
+		return nil, fmt.Errorf("%s is %d bytes, more than %d: %w", d.join(name), fi.Size(), max, errTooLarge)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s grew past %d bytes while being read", d.join(name), max)
+		return nil, fmt.Errorf("%s grew past %d bytes while being read: %w", d.join(name), max, errTooLarge)
 	}
 	return data, nil
 }

@@ -256,12 +256,14 @@ func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
 	if err != nil {
 		return nil, stores.Snapshot{}, err
 	}
+	// Read at most the size the manifest recorded: a longer copy is as damaged as one
+	// with other bytes, and is not read to its end to find out.
 	data, err := d.readFile(m.File, m.Size)
-	if err != nil {
+	if err != nil && !errors.Is(err, errTooLarge) {
 		return nil, stores.Snapshot{}, fmt.Errorf("backup %s is damaged: %w", id, err)
 	}
 	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != m.SHA256 {
+	if err != nil || hex.EncodeToString(sum[:]) != m.SHA256 {
 		return nil, stores.Snapshot{}, fmt.Errorf("backup %s is damaged: %s does not match the sha256 in its manifest", id, d.join(m.File))
 	}
 	mode, _ := parseMode(m.Mode)
