@@ -322,5 +322,6 @@ func (b *Backups) Prune(resource, target string, keep int) error {
 			return fmt.Errorf("prune backup %s: %w", old.ID, err)
 		}
 	}
-	return d.sync()
+	// Not synced: a removal lost in a crash only leaves an old backup more.
+	return nil
 }
