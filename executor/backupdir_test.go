@@ -325,3 +325,49 @@ func TestLockShowsTheHolderOnlyAsANumber(t *testing.T) {
 		t.Errorf("second lock: %q", err)
 	}
 }
+
+func TestStateFilesBesideTheBackups(t *testing.T) {
+	base := t.TempDir()
+	b := &Backups{Dir: filepath.Join(base, "backups")}
+	defer b.Close()
+	if _, err := b.ReadFile("journal.json", 1<<10); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+	if err := b.WriteFile("journal.json", []byte("{}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.ReadFile("journal.json", 1<<10); err != nil || string(got) != "{}\n" {
+		t.Errorf("read back %q %v", got, err)
+	}
+	if _, err := b.ReadFile("journal.json", 2); err == nil {
+		t.Error("read past its bound")
+	}
+	target := filepath.Join(base, "elsewhere")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, filepath.Join(b.Dir, "claims-used.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ReadFile("claims-used.json", 1<<10); err == nil {
+		t.Error("read through a link")
+	}
+	// The write replaces the link itself.
+	if err := b.WriteFile("claims-used.json", []byte("[]")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(target); string(got) != "keep" {
+		t.Errorf("wrote through a link: %q", got)
+	}
+	for _, bad := range []string{"../x", ".lock", "20200101T000000Z-prefs.json", "20200101T000000Z-prefs.xml", ""} {
+		if err := b.WriteFile(bad, nil); err == nil {
+			t.Errorf("WriteFile(%q) was allowed", bad)
+		}
+	}
+	if err := b.RemoveFile("journal.json"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveFile("journal.json"); err != nil {
+		t.Errorf("removing a missing file: %v", err)
+	}
+}

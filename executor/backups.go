@@ -325,3 +325,60 @@ func (b *Backups) Prune(resource, target string, keep int) error {
 	// Not synced: a removal lost in a crash only leaves an old backup more.
 	return nil
 }
+
+// checkStateName admits a name for a state file of plexform's kept beside the backups
+// (a journal, the used claim tokens): a plain name that no backup, manifest, temp file
+// or lock could have, so Prune and Tidy never touch it.
+func checkStateName(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if strings.HasPrefix(name, ".") || isManifestName(name) || isCopyName(name) {
+		return fmt.Errorf("%q cannot name a state file: it starts with a dot or is named like a backup", name)
+	}
+	return nil
+}
+
+// WriteFile writes a state file into the backups dir: 0600, atomically (a fresh temp
+// file renamed over name), never through a link, creating the trusted dir if needed.
+func (b *Backups) WriteFile(name string, data []byte) error {
+	if err := checkStateName(name); err != nil {
+		return err
+	}
+	d, err := b.open(true)
+	if err != nil {
+		return err
+	}
+	return d.writeAtomic(name, data)
+}
+
+// ReadFile reads a state file of at most max bytes; a missing one (or a missing dir)
+// is an error that errors.Is fs.ErrNotExist. A link, a FIFO or a larger file is an error.
+func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
+	if err := checkStateName(name); err != nil {
+		return nil, err
+	}
+	d, err := b.open(false)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(b.Dir, name), fs.ErrNotExist)
+	}
+	return d.readFile(name, max)
+}
+
+// RemoveFile removes a state file; a missing one is not an error.
+func (b *Backups) RemoveFile(name string) error {
+	if err := checkStateName(name); err != nil {
+		return err
+	}
+	d, err := b.open(false)
+	if err != nil || d == nil {
+		return err
+	}
+	if err := d.remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return d.sync()
+}
