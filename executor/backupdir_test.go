@@ -15,6 +15,16 @@ import (
 	"github.com/plexform/plexform/stores"
 )
 
+func mustMkdir(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func testSnap(data string) stores.Snapshot {
 	return stores.Snapshot{Ext: "xml", Data: []byte(data), Meta: stores.FileMeta{UID: os.Getuid(), GID: os.Getgid(), Mode: 0o640}}
 }

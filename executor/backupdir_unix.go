@@ -59,20 +59,20 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 	if len(parts) == 1 && parts[0] == "" {
 		return nil, "", fmt.Errorf("backups dir %s: / cannot be the backups directory: %w", orig, ErrUntrustedDir)
 	}
-	fd, err := unix.Open("/", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Open("/", walkFlag|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, "", fmt.Errorf("backups dir %s: open /: %w", orig, err)
 	}
 	cur := "/"
 	for i, name := range parts {
 		last := i == len(parts)-1
-		nfd, err := openDirNoFollow(fd, name)
+		nfd, err := openDirNoFollow(fd, name, last)
 		if errors.Is(err, unix.ENOENT) && create {
 			if err := unix.Mkdirat(fd, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 				unix.Close(fd)
 				return nil, "", fmt.Errorf("backups dir %s: create %s: %w", orig, filepath.Join(cur, name), err)
 			}
-			nfd, err = openDirNoFollow(fd, name)
+			nfd, err = openDirNoFollow(fd, name, last)
 		}
 		if err != nil {
 			here := filepath.Join(cur, name)
@@ -125,9 +125,15 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 	return &trustedDir{path: cur, fd: fd}, "", nil
 }
 
-func openDirNoFollow(dirfd int, name string) (int, error) {
+// openDirNoFollow opens a directory on the way with walkFlag, which needs only search
+// permission (as a path lookup does), and the backups dir itself for reading.
+func openDirNoFollow(dirfd int, name string, last bool) (int, error) {
+	flag := walkFlag
+	if last {
+		flag = unix.O_RDONLY
+	}
 	for {
-		fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		fd, err := unix.Openat(dirfd, name, flag|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != unix.EINTR {
 			return fd, err
 		}

@@ -228,16 +228,6 @@ func TestAttackerSymlinkedParentUnderRootIsNotFollowed(t *testing.T) {
 	}
 }
 
-func mustMkdir(t *testing.T, path string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
