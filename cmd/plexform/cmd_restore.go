@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
@@ -69,14 +66,13 @@ func runRestore(env *cliEnv, args []string) int {
 	if dest.store.Target() != m.Target && root == "" {
 		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
 	}
+	ctx, stop := interruptible(env)
+	defer stop()
 	if !*autoApprove {
-		if code, ok := askYes(env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
+		if code, ok := askYes(ctx, env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
 			return code
 		}
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	if err != nil {
