@@ -381,3 +381,30 @@ func TestStateFilesBesideTheBackups(t *testing.T) {
 		t.Errorf("removing a missing file: %v", err)
 	}
 }
+
+func TestDiscardRemovesOneBackupAndForgetsIt(t *testing.T) {
+	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	defer b.Close()
+	first, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P A='1'/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P A='2'/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Discard(first); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.List(); len(list) != 1 || list[0].ID != second.ID {
+		t.Errorf("after Discard: %v", list)
+	}
+	for _, name := range []string{first.File, first.ID + manifestExt} {
+		if _, err := os.Lstat(filepath.Join(b.Dir, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there: %v", name, err)
+		}
+	}
+	if err := b.Discard(&Manifest{ID: "../x", File: "../x.xml"}); err == nil {
+		t.Error("Discard took a name that is not a backup's")
+	}
+}

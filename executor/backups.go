@@ -312,17 +312,45 @@ func (b *Backups) Prune(resource, target string, keep int) error {
 	}
 	defer func() { idx.byStore[k] = mine }()
 	for len(mine) > keep {
-		old := mine[0]
-		// The manifest goes first: a copy without one is ignored, never half-listed.
-		if err := d.remove(old.ID + manifestExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("prune backup %s: %w", old.ID, err)
+		if err := removeBackup(d, mine[0]); err != nil {
+			return fmt.Errorf("prune %w", err)
 		}
 		mine = mine[1:]
-		if err := d.remove(old.File); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("prune backup %s: %w", old.ID, err)
-		}
 	}
 	// Not synced: a removal lost in a crash only leaves an old backup more.
+	return nil
+}
+
+// Discard removes a backup this run made and no longer needs: the copy taken before the
+// stop, once the server rewrote the store on shutdown and a newer copy holds what the
+// rollback must put back.
+func (b *Backups) Discard(m *Manifest) error {
+	if !isBackupID(m.ID) || !isCopyName(m.File) || copyID(m.File) != m.ID {
+		return fmt.Errorf("internal error: %q is not a backup of ours", m.ID)
+	}
+	d, err := b.open(false)
+	if err != nil || d == nil {
+		return err
+	}
+	if err := removeBackup(d, m); err != nil {
+		return err
+	}
+	if b.idx != nil {
+		k := storeKey{m.Resource, m.Target}
+		b.idx.byStore[k] = slices.DeleteFunc(b.idx.byStore[k], func(o *Manifest) bool { return o.ID == m.ID })
+	}
+	return nil
+}
+
+// removeBackup removes the two names of a backup, the manifest first: a copy without
+// one is ignored, never half-listed (and Tidy removes it).
+func removeBackup(d *trustedDir, m *Manifest) error {
+	if err := d.remove(m.ID + manifestExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup %s: %w", m.ID, err)
+	}
+	if err := d.remove(m.File); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup %s: %w", m.ID, err)
+	}
 	return nil
 }
 
