@@ -9,13 +9,15 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Tidy removes what a run killed midway left behind: in the backups directory, a copy
 // whose manifest was never written (it holds the token and nothing lists it) and temp
 // files of a write that never finished; beside each store in storePaths, the temp file
-// of an atomic write that never got renamed (".NAME.plexform-<digits>", the name
-// stores/fileutil.WriteAtomic gives it). It returns one line saying what it removed,
+// of an atomic write that never got renamed (fileutil.TempPrefix(NAME) and the digits
+// os.CreateTemp adds). It returns one line saying what it removed,
 // "" when nothing was left over.
 //
 // Call it while holding Lock and LockStores for those stores: a copy without a
@@ -95,7 +97,7 @@ func removeWriteTemps(path string) (int, error) {
 	var errs *multierror.Error
 	for _, p := range places {
 		dir, base := filepath.Split(p)
-		prefix := "." + base + ".plexform-"
+		prefix := fileutil.TempPrefix(base)
 		entries, err := os.ReadDir(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
