@@ -186,13 +186,20 @@ func lockAll(_ *host.Host, b *Backups, wait time.Duration) (func(), error) {
 // before the stop: the backups of the bytes the diff was computed from, the new content
 // staged beside each store, the journal. While it is down: a byte compare, a check that
 // it stayed down, a rename per store.
-func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error) {
+func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, err error) {
 	obs := opts.Observer
 	if obs == nil {
 		obs = nopObserver{}
 	}
 	r := &run{steps: steps, opts: opts, obs: obs, wasUp: map[*host.Service]bool{},
 		staged: map[*host.StoreStep]stores.Staged{}, snaps: map[*host.StoreStep]stores.Snapshot{}}
+	// A bug must not leave Plex stopped with half its settings: a panic anywhere in the
+	// run becomes an error that rolls back like any other, naming the step it hit.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, r.rollback(ctx, fmt.Errorf("internal error (a bug in plexform, please report it) after step %q: %v", r.journal.last(), p))
+		}
+	}()
 	if err := r.checkWritable(ctx); err != nil {
 		return nil, refused(err)
 	}
@@ -243,7 +250,7 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error
 	if err := r.journal.finish(); err != nil {
 		obs.Event(Event{Type: EventWarning, Message: err.Error()})
 	}
-	res := &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
+	res = &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
 		res.Downtime = r.startIssued.Sub(stoppedAt)
 	}

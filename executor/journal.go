@@ -122,6 +122,14 @@ func (j *journal) save(step string, sync bool) error {
 
 func (j *journal) step(step string) { _ = j.save(step, false) }
 
+// last is the last step recorded, for messages.
+func (j *journal) last() string {
+	if j == nil {
+		return "before " + stepPrepared
+	}
+	return j.j.Step
+}
+
 func (j *journal) moving(svc *host.ServiceStep, wasUp bool) {
 	if j == nil {
 		return
