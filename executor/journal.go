@@ -198,7 +198,7 @@ func readJournal(b *Backups) (*Journal, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the journal (if it is larger than %d bytes, plexform did not write it; move it away and check the host by hand): %w", journalMax, err)
+		return nil, fmt.Errorf("read the journal: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
