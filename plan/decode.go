@@ -372,6 +372,13 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			r.Absent = d.strList(v, what)
 		case "sensitive":
 			r.Sensitive = d.strList(v, what)
+		case "nonsensitive":
+			r.NonSensitive = d.strList(v, what)
+			for i, name := range r.NonSensitive {
+				if IsSecretName(name) {
+					d.errorf(v.Content[i], "%s: %s names a token, password or secret, which is always hidden; only personal data (names ending in Mail, Email or Username) can be shown", what, name)
+				}
+			}
 		case "service":
 			r.Service = d.str(v, what)
 		case "set":

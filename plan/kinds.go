@@ -26,7 +26,7 @@ type kindSpec struct {
 	oneOf    []string
 }
 
-var storeFields = []string{"absent", "set", "sensitive", "service"}
+var storeFields = []string{"absent", "set", "sensitive", "nonsensitive", "service"}
 
 var kinds = map[string]kindSpec{
 	KindXMLAttributes:  {fields: append([]string{"path", "element"}, storeFields...), required: []string{"path"}},

@@ -61,7 +61,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 	cases := map[string]struct{ plan, want string }{
 		"unknown field": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attributes\n    path: /x\n    absnet: [A]\n",
-			"bad.yaml:6:5: unknown field \"absnet\" for kind xml_attributes, did you mean \"absent\"? (allowed: name, kind, when, path, element, absent, set, sensitive, service)",
+			"bad.yaml:6:5: unknown field \"absnet\" for kind xml_attributes, did you mean \"absent\"? (allowed: name, kind, when, path, element, absent, set, sensitive, nonsensitive, service)",
 		},
 		"wrong type": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attributes\n    path: /x\n    absent: PlexOnlineToken\n",
