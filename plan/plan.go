@@ -75,6 +75,9 @@ type Resource struct {
 	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
 	Preferences string // exchange: the store resource to write PlexOnlineToken into
 
+	// Signin holds what only a plex_signin states (signin.go).
+	Signin *Signin
+
 	// fieldPos remembers where each field stood, for errors found after decoding.
 	fieldPos map[string]Pos
 }

@@ -69,7 +69,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 		},
 		"unknown kind": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attribute\n",
-			"bad.yaml:4:11: unknown kind \"xml_attribute\", did you mean \"xml_attributes\"? (known kinds: plex_claim, plex_preferences, plex_service, plist_keys, registry_values, service, xml_attributes)",
+			"bad.yaml:4:11: unknown kind \"xml_attribute\", did you mean \"xml_attributes\"? (known kinds: plex_claim, plex_preferences, plex_service, plex_signin, plist_keys, registry_values, service, xml_attributes)",
 		},
 		"duplicate name": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A]}\n  - {name: a, kind: xml_attributes, path: /y, absent: [A]}\n",

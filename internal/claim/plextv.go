@@ -49,7 +49,6 @@ type PlexTV struct {
 // plexTVTimeout bounds one request to plex.tv.
 const plexTVTimeout = 30 * time.Second
 
-
 // call sends one request to plex.tv with plexform's X-Plex-* headers and, when token is
 // set, X-Plex-Token, and asks for JSON.
 func (p *PlexTV) call(ctx context.Context, method, path, token, what string) (answer, error) {

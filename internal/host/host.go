@@ -37,6 +37,7 @@ type Host struct {
 	Stores   []*Store
 	Services []*Service
 	Claims   []*Claim
+	Signins  []*Signin // plex_signin resources (signin.go)
 }
 
 // Store is one store resource with what it wants.
@@ -48,6 +49,8 @@ type Store struct {
 	Found   string // how plex_preferences found it
 	Want    []plan.Desired
 	Service *Service // nil when no service guards it
+	// signin is the plex_signin keeping this store signed in (signin.go), or nil.
+	signin *Signin
 }
 
 // Service is one service resource.
@@ -144,6 +147,9 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		}
 		h.Claims = append(h.Claims, c)
 	}
+	for _, err := range h.openSignins(byName, failed, at) {
+		errs = multierror.Append(errs, err)
+	}
 	return h, plan.Gather(errs)
 }
 
@@ -182,6 +188,10 @@ func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, 
 		ch.Resources = append(ch.Resources, rc)
 	}
 	if err := plan.Gather(errs); err != nil {
+		return nil, err
+	}
+	// A plex_signin's verdict decides whether its store's sign-in is reset.
+	if err := h.settleSignins(ctx, ch, earlier); err != nil {
 		return nil, err
 	}
 	// Claims come before services: a satisfied claim takes changes out of the stores
@@ -249,6 +259,7 @@ func (s *Store) Diff(ctx context.Context) (*plan.ResourceChange, error) {
 		return nil, err
 	}
 	rc.Kind, rc.Found = s.Kind, s.Found
+	s.keepSignIn(rc)
 	return rc, nil
 }
 
