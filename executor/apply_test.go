@@ -65,7 +65,7 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-func TestApplyRollsBackWrittenStoresWhenALaterWriteFails(t *testing.T) {
+func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
 	full := mountTinyTmpfs(t)
 	ok := t.TempDir()
 	okPath := filepath.Join(ok, "Preferences.xml")
@@ -87,8 +87,9 @@ resources:
 	if !isFailure {
 		t.Fatalf("Apply error = %v, want a *Failure", err)
 	}
-	if !f.RolledBack || !f.Changed || len(f.Left) != 0 {
-		t.Errorf("failure = %+v, want rolled back completely", f)
+	// The full disk is found while staging, before any store is written.
+	if !f.RolledBack || f.Changed || len(f.Left) != 0 {
+		t.Errorf("failure = %+v, want nothing changed", f)
 	}
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("the error does not carry ENOSPC: %v", err)
@@ -106,9 +107,8 @@ resources:
 	if len(entries) != 2 {
 		t.Errorf("temp files left on the full file system: %v", entries)
 	}
-	list, _ := backups.List()
-	if len(list) != 2 {
-		t.Errorf("%d backups, want one per store", len(list))
+	if list, _ := backups.List(); len(list) != 0 {
+		t.Errorf("%d backups of an apply that changed nothing, want none", len(list))
 	}
 }
 

@@ -21,31 +21,22 @@ const (
 // relink signs the server in again for each plex_signin that this apply found broken
 // and may re-link, once the server runs after the reset. A failure (a rejected claim
 // token, a link code nobody entered in time, Ctrl-C while waiting) rolls the apply back.
-func (r *run) relink(ctx context.Context, ch *plan.Changes) error {
-	for _, s := range r.h.Signins {
-		var sc *plan.SigninChange
-		for _, c := range ch.Signins {
-			if c.Address == s.Resource.Name {
-				sc = c
-			}
-		}
-		if sc == nil || sc.Verdict != plan.SigninBroken || sc.Relink == "" {
-			continue
-		}
-		if err := r.relinkOne(ctx, s, sc); err != nil {
+func (r *run) relink(ctx context.Context) error {
+	for _, s := range r.steps.Relinks() {
+		if err := r.relinkOne(ctx, s); err != nil {
 			return fmt.Errorf("%s: %w", s.Resource.Name, err)
 		}
 	}
 	return nil
 }
 
-func (r *run) relinkOne(ctx context.Context, s *host.Signin, sc *plan.SigninChange) error {
+func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 	name := s.Resource.Name
 	if _, err := s.Server.WaitReachable(ctx, s.Timeout()); err != nil {
 		return err
 	}
 	claimToken := s.ClaimToken
-	if sc.Relink == "link_code" {
+	if s.Resource.Signin.Relink.LinkCode {
 		pin, err := s.PlexTV.NewPin(ctx)
 		if err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
 )
 
 // Signin is one plex_signin resource bound to this host: the store whose sign-in it
@@ -142,40 +143,47 @@ func lookupFold[V any](values map[string]V, name string) []string {
 	return out
 }
 
-// settleSignins gives each plex_signin its verdict and, for a broken sign-in, diffs its
-// store again with the reset. After the stop (earlier set) the server cannot be asked:
-// the verdict the apply began with stands, and so does the reset.
-func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, earlier *plan.Changes) error {
+// settleSignins gives each plex_signin its verdict and, when that changes whether its
+// store's sign-in is reset, diffs the store again (bases follows). The verdict then
+// stands for the rest of the apply: after the stop the server cannot be asked, and a
+// re-read of the store (Steps.Recheck) keeps or drops the reset as decided here.
+func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*Store]stores.Snapshot) error {
 	for _, s := range h.Signins {
 		var sc *plan.SigninChange
-		if earlier != nil {
-			sc = signinChange(earlier, s.Resource.Name)
+		token, err := s.StoredToken(ctx)
+		if err != nil {
+			sc = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the stored token cannot be read",
+				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
+		} else {
+			sc = s.Observe(ctx, token)
 		}
-		if sc == nil {
-			token, err := s.StoredToken(ctx)
+		sc.Store = s.Store.Resource.Name
+		was := s.reset
+		s.reset = sc.Verdict == plan.SigninBroken
+		for i, st := range h.Stores {
+			if st != s.Store || was == s.reset {
+				continue
+			}
+			rc, base, err := st.observe(ctx)
 			if err != nil {
-				sc = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the stored token cannot be read",
-					Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
-			} else {
-				sc = s.Observe(ctx, token)
+				return err
 			}
-			sc.Store = s.Store.Resource.Name
-			was := s.reset
-			s.reset = sc.Verdict == plan.SigninBroken
-			for i, rc := range ch.Resources {
-				if rc.Address != s.Store.Resource.Name || was == s.reset {
-					continue
-				}
-				again, err := s.Store.Diff(ctx)
-				if err != nil {
-					return err
-				}
-				ch.Resources[i] = again
-			}
+			ch.Resources[i], bases[st] = rc, base
 		}
 		ch.Signins = append(ch.Signins, sc)
 	}
 	return nil
+}
+
+// Relinks are the plex_signin resources this apply re-links, with their verdicts.
+func (st *Steps) Relinks() []*Signin {
+	var out []*Signin
+	for _, s := range st.host.Signins {
+		if sc := signinChange(st.Changes, s.Resource.Name); sc != nil && sc.Verdict == plan.SigninBroken && sc.Relink != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func signinChange(ch *plan.Changes, address string) *plan.SigninChange {
