@@ -35,7 +35,10 @@ type signinHost struct {
 	before string // Preferences.xml as the server wrote it before the test acted
 }
 
-func newSigninHost(t *testing.T) *signinHost {
+// signinBins are the plexform and simulator binaries, built once for all cases.
+type signinBins struct{ plexform, plexsim string }
+
+func newSigninHost(t *testing.T, bins signinBins) *signinHost {
 	t.Helper()
 	tv := plextv.New()
 	alice := tv.AddAccount("alice", "alice@example.com")
@@ -46,7 +49,7 @@ func newSigninHost(t *testing.T) *signinHost {
 	}
 	t.Cleanup(func() { _ = stop() })
 
-	h := newSimHost(t)
+	h := newSimHostWith(t, bins.plexsim)
 	s := &supervisedSim{simHost: h, svcDir: filepath.Join(h.dir, "svc-plex")}
 	plexsimtest.Supervise(t, s.svcDir, append(h.simArgs(""), "-plextv", url))
 	s.s6 = service.NewS6(s.svcDir, service.OSRunner{})
@@ -55,7 +58,7 @@ func newSigninHost(t *testing.T) *signinHost {
 	// rolled-back apply can be compared byte for byte.
 	s.stop(t)
 	s.start(t)
-	return &signinHost{supervisedSim: s, tv: tv, tvURL: url, bin: buildPlexform(t), alice: alice, before: s.readPrefs(t)}
+	return &signinHost{supervisedSim: s, tv: tv, tvURL: url, bin: bins.plexform, alice: alice, before: s.readPrefs(t)}
 }
 
 // signinPlan keeps the server signed in; relink is the relink: mapping, plexTV the URL
@@ -153,9 +156,8 @@ func prefsValue(prefs, name string) string {
 	return rest[:strings.IndexByte(rest, '"')]
 }
 
-func TestS6SigninHealthyServerIsNeverTouched(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinHealthyServerIsNeverTouched(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	pid := h.pid(t)
 	for round := 1; round <= 2; round++ {
@@ -225,9 +227,8 @@ func (h *signinHost) assertRelinked(t *testing.T, file string, env []string) {
 	}
 }
 
-func TestS6SigninRevokedIsResetAndRelinkedByLinkCode(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	saved := h.revokedPlan(t, file, nil)
 	// Someone enters the code on a phone once plexform shows it and polls for it.
@@ -254,9 +255,8 @@ func TestS6SigninRevokedIsResetAndRelinkedByLinkCode(t *testing.T) {
 	h.scanFiles(t, saved)
 }
 
-func TestS6SigninRevokedIsResetAndRelinkedByClaimToken(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL)
 	// The owner signs in again in a browser elsewhere and fetches a claim token there.
 	h.tv.Revoke("alice")
@@ -284,9 +284,8 @@ func TestS6SigninRevokedIsResetAndRelinkedByClaimToken(t *testing.T) {
 	h.scanFiles(t, saved)
 }
 
-func TestS6SigninPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	h.tv.Revoke("alice") // even a revoked token is left alone when plex.tv cannot say so
 	file := h.signinPlan(t, "{link_code: true}", "http://"+freeLoopbackAddr(t))
 	pid := h.pid(t)
@@ -310,9 +309,8 @@ func TestS6SigninPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T) {
 
 // A link code nobody enters expires; the apply is rolled back and the server is as it
 // was, revoked token and all.
-func TestS6SigninLinkCodeNobodyEntersRollsBack(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinLinkCodeNobodyEntersRollsBack(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	h.tv.PinLifetime = 2 * time.Second
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	h.tv.Revoke("alice")
@@ -330,9 +328,8 @@ func TestS6SigninLinkCodeNobodyEntersRollsBack(t *testing.T) {
 }
 
 // Ctrl-C while the code waits rolls back too.
-func TestS6SigninInterruptWhileWaitingRollsBack(t *testing.T) {
-	t.Parallel()
-	h := newSigninHost(t)
+func signinInterruptWhileWaitingRollsBack(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	h.tv.Revoke("alice")
 	var stdout bytes.Buffer
@@ -354,4 +351,22 @@ func TestS6SigninInterruptWhileWaitingRollsBack(t *testing.T) {
 		t.Errorf("Preferences.xml after the rollback differs from before")
 	}
 	h.assertNoSecret(t, "interrupted apply", stdout.String())
+}
+
+// TestS6Signin runs the cases in parallel over binaries built once.
+func TestS6Signin(t *testing.T) {
+	bins := signinBins{plexform: buildPlexform(t), plexsim: plexsimtest.Build(t)}
+	for name, run := range map[string]func(*testing.T, signinBins){
+		"HealthyServerIsNeverTouched":                 signinHealthyServerIsNeverTouched,
+		"RevokedIsResetAndRelinkedByLinkCode":         signinRevokedIsResetAndRelinkedByLinkCode,
+		"RevokedIsResetAndRelinkedByClaimToken":       signinRevokedIsResetAndRelinkedByClaimToken,
+		"PlexTVUnreachableIsUnknownAndChangesNothing": signinPlexTVUnreachableIsUnknownAndChangesNothing,
+		"LinkCodeNobodyEntersRollsBack":               signinLinkCodeNobodyEntersRollsBack,
+		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run(t, bins)
+		})
+	}
 }
