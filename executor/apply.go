@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -298,6 +299,10 @@ func (r *run) stage(ctx context.Context, s *host.StoreStep) error {
 // what the diff saw, the staged writes stand. Where the server wrote on shutdown, the
 // diff is made again on the new bytes, which are backed up and staged in turn.
 func (r *run) recheck(ctx context.Context) (moved bool, err error) {
+	shown := map[*host.StoreStep][]writeOf{}
+	for _, s := range r.steps.Stores {
+		shown[s] = writesOf(s.Change)
+	}
 	again, err := r.steps.Recheck(ctx)
 	if err != nil {
 		return false, err
@@ -305,6 +310,14 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 	if r.opts.Saved != nil && len(again) > 0 {
 		if err := staleError(r.opts.Saved, r.steps.Changes); err != nil {
 			return true, err
+		}
+	}
+	// What runs is what was shown and confirmed: the server may rewrite its settings on
+	// shutdown (new bytes, a refreshed token: the same writes), but a write that was not
+	// shown is not made.
+	for _, s := range again {
+		if !slices.Equal(shown[s], writesOf(s.Change)) {
+			return true, fmt.Errorf("%s: %s changed after the plan was shown (the server wrote other values on its way down), so the writes you confirmed are not the ones needed now; nothing was written. Run apply again to see the new plan", s.Resource.Name, s.Change.Target)
 		}
 	}
 	deferred, err := r.steps.ResolveDeferred(ctx)
@@ -350,6 +363,30 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 	r.journal.step(stepBackedUp)
 	pause(stepBackedUp)
 	return len(again) > 0, nil
+}
+
+// writeOf is one write a store change makes: what the user confirms. The value before
+// it may differ by the time it runs (a token Plex refreshed), and a value fetched during
+// apply is not known when it is shown.
+type writeOf struct {
+	name   string
+	action plan.Action
+	after  string
+}
+
+func writesOf(rc *plan.ResourceChange) []writeOf {
+	var out []writeOf
+	for _, v := range rc.Values {
+		if v.Action == plan.NoOp {
+			continue
+		}
+		w := writeOf{name: strings.ToLower(v.StoreName), action: v.Action}
+		if v.After != nil && !v.Deferred {
+			w.after = v.After.Type + ":" + v.After.Text
+		}
+		out = append(out, w)
+	}
+	return out
 }
 
 func bytesEqual(a, b stores.Snapshot) bool {

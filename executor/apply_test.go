@@ -205,3 +205,72 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 		t.Errorf("%d backup copies left, want 2", len(files))
 	}
 }
+
+// On a read-only file system the write is found impossible before the service is
+// stopped: no downtime, no backup, nothing changed.
+func TestApplyOnAReadOnlyFileSystemStopsNothing(t *testing.T) {
+	ro := mountTinyTmpfs(t)
+	prefs := filepath.Join(ro, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(prefsXML), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,ro", ro).CombinedOutput(); err != nil {
+		testtool.Unavailable(t, "cannot remount the tmpfs read-only: "+strings.TrimSpace(string(out)))
+	}
+	state := t.TempDir()
+	up, stopped := filepath.Join(state, "up"), filepath.Join(state, "stopped")
+	if err := os.WriteFile(up, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
+  - name: plex
+    kind: service
+    manager: exec
+    start: [touch, `+up+`]
+    stop: [sh, -c, 'rm -f `+up+`; touch `+stopped+`']
+    status: [test, -f, `+up+`]
+`)
+	backups := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure || !f.RolledBack || f.Changed {
+		t.Fatalf("err = %v, want a refusal that changed nothing", err)
+	}
+	if !errors.Is(err, syscall.EROFS) {
+		t.Errorf("the error does not say the file system is read-only: %v", err)
+	}
+	if _, err := os.Stat(stopped); err == nil {
+		t.Error("the service was stopped although the write could never be made")
+	}
+	if got, _ := os.ReadFile(prefs); string(got) != prefsXML {
+		t.Error("the file changed")
+	}
+	if list, _ := backups.List(); len(list) != 0 {
+		t.Errorf("%d backups of an apply that changed nothing", len(list))
+	}
+}
+
+// An apply with nothing to do still takes the lock: it must not report "No changes"
+// while another apply is between its write and its rollback.
+func TestApplyWithNoChangesWaitsForTheLock(t *testing.T) {
+	dir := t.TempDir()
+	prefs := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(`<Preferences FriendlyName="den"/>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
+`)
+	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	unlock, err := backups.Lock(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := Apply(context.Background(), h, Options{Backups: backups}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a no-change apply beside a running one: err = %v, want ErrLocked", err)
+	}
+}

@@ -34,6 +34,9 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	defer unlock()
+	if err := refuseUnfinished(opts.Backups); err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
 	if err := st.CheckWritable(ctx); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}

@@ -23,9 +23,11 @@ const rollbackTimeout = 5 * time.Minute
 // and every service in the state it had, then checks the server again. Every error is
 // kept.
 func (r *run) rollback(ctx context.Context, cause error) error {
-	interrupted := errors.Is(cause, context.Canceled) || errors.Is(ctx.Err(), context.Canceled)
+	// A signal cancels the context; whatever step failed because of it says so less
+	// clearly than the signal itself (a verify "timed out" because it was cut off).
+	interrupted := errors.Is(ctx.Err(), context.Canceled)
 	if interrupted {
-		cause = fmt.Errorf("interrupted: %w", cause)
+		cause = fmt.Errorf("%v, during: %w", context.Cause(ctx), cause)
 	}
 	for s, p := range r.staged {
 		if err := p.Discard(); err != nil {
@@ -83,7 +85,8 @@ func (r *run) rollback(ctx context.Context, cause error) error {
 	}
 	// The host is as it was once stores and services are; a server that fails its checks
 	// now may have failed them before this apply too, so it is reported, not "left".
-	if len(left) == 0 && r.anyWasUp() {
+	// After an interruption the user wants plexform to end, not to wait out the checks.
+	if len(left) == 0 && r.anyWasUp() && !interrupted {
 		if err := r.verify(ctx); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("after the rollback the server still fails its checks (perhaps it did before this apply too): %w", err))
 		}
