@@ -42,18 +42,28 @@ func (s *Server) SignInState(ctx context.Context, token string) (string, error) 
 	case ans.status != http.StatusOK:
 		return "", fmt.Errorf("%s: HTTP %d; is this a Plex Media Server, and has it finished starting?", what, ans.status)
 	}
+	state, err := parseSignInState(ans.body)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return state, nil
+}
+
+// parseSignInState reads <MyPlex signInState="..."> from PMS's /myplex/account answer.
+// The answer also carries the token and the user name: nothing of it reaches an error.
+func parseSignInState(body []byte) (string, error) {
 	var doc struct {
 		XMLName     xml.Name
 		SignInState *string `xml:"signInState,attr"`
 	}
-	if err := xml.Unmarshal(ans.body, &doc); err != nil {
-		return "", fmt.Errorf("%s: %w", what, xmlError(err))
+	if err := xml.Unmarshal(body, &doc); err != nil {
+		return "", xmlError(err)
 	}
 	if doc.XMLName.Local != "MyPlex" || doc.SignInState == nil {
-		return "", fmt.Errorf("%s: the answer is not <MyPlex signInState=...>: %w", what, stores.ErrMalformed)
+		return "", fmt.Errorf("the answer is not <MyPlex signInState=...>: %w", stores.ErrMalformed)
 	}
 	if !stateShape.MatchString(*doc.SignInState) {
-		return "", fmt.Errorf("%s: signInState is not a word: %w", what, stores.ErrMalformed)
+		return "", fmt.Errorf("signInState is not a word: %w", stores.ErrMalformed)
 	}
 	return *doc.SignInState, nil
 }

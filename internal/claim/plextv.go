@@ -124,20 +124,47 @@ func (p *PlexTV) NewPin(ctx context.Context) (Pin, error) {
 	if ans.status != http.StatusOK && ans.status != http.StatusCreated {
 		return Pin{}, fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
 	}
-	var j pinJSON
-	if err := decodeJSON(ans.body, &j); err != nil {
+	pin, _, err := parsePin(ans.body, time.Now())
+	if err != nil {
 		return Pin{}, fmt.Errorf("%s: %w", what, err)
 	}
-	if j.ID <= 0 || !codeShape.MatchString(j.Code) {
-		return Pin{}, fmt.Errorf("%s: the answer has no usable id and code: %w", what, stores.ErrMalformed)
+	return pin, nil
+}
+
+// maxPinWait bounds the wait for a link code whatever expiry plex.tv states.
+const maxPinWait = time.Hour
+
+// pinLifetime is how long plex.tv keeps a short link code, for answers that do not say.
+const pinLifetime = 15 * time.Minute
+
+// parsePin reads plex.tv's PIN answer: the PIN, and its account token once the code was
+// entered ("" before). now dates a PIN whose answer gives no expiry. Nothing of the body
+// reaches an error: it may hold the token.
+func parsePin(body []byte, now time.Time) (Pin, string, error) {
+	var j pinJSON
+	if err := decodeJSON(body, &j); err != nil {
+		return Pin{}, "", err
 	}
-	pin := Pin{ID: j.ID, Code: j.Code, ExpiresAt: time.Now().Add(15 * time.Minute)}
+	if j.ID <= 0 || !codeShape.MatchString(j.Code) {
+		return Pin{}, "", fmt.Errorf("the answer has no usable id and code: %w", stores.ErrMalformed)
+	}
+	pin := Pin{ID: j.ID, Code: j.Code, ExpiresAt: now.Add(pinLifetime)}
 	if t, err := time.Parse(time.RFC3339, j.ExpiresAt); err == nil {
 		pin.ExpiresAt = t
-	} else if j.ExpiresIn > 0 {
-		pin.ExpiresAt = time.Now().Add(time.Duration(j.ExpiresIn) * time.Second)
+	} else if j.ExpiresIn > 0 && j.ExpiresIn <= int(24*time.Hour/time.Second) {
+		pin.ExpiresAt = now.Add(time.Duration(j.ExpiresIn) * time.Second)
 	}
-	return pin, nil
+	// A wait must end: no answer keeps plexform waiting longer than maxPinWait.
+	if limit := now.Add(maxPinWait); pin.ExpiresAt.After(limit) {
+		pin.ExpiresAt = limit
+	}
+	if j.AuthToken == nil || *j.AuthToken == "" {
+		return pin, "", nil
+	}
+	if err := checkToken(*j.AuthToken); err != nil {
+		return Pin{}, "", err
+	}
+	return pin, *j.AuthToken, nil
 }
 
 // PinToken looks at the PIN once (GET /api/v2/pins/{id}) and returns its account token,
@@ -155,17 +182,11 @@ func (p *PlexTV) PinToken(ctx context.Context, pin Pin) (string, error) {
 	case ans.status != http.StatusOK:
 		return "", fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
 	}
-	var j pinJSON
-	if err := decodeJSON(ans.body, &j); err != nil {
+	_, token, err := parsePin(ans.body, time.Now())
+	if err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	if j.AuthToken == nil || *j.AuthToken == "" {
-		return "", nil
-	}
-	if err := checkToken(*j.AuthToken); err != nil {
-		return "", fmt.Errorf("%s: %w", what, err)
-	}
-	return *j.AuthToken, nil
+	return token, nil
 }
 
 // WaitForPin polls the PIN until its code is entered and returns the account token.

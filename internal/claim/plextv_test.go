@@ -190,3 +190,51 @@ func TestStableClientIdentifier(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParsePin(f *testing.F) {
+	f.Add(`{"id":1,"code":"AB12","expiresIn":900,"authToken":null}`, "")
+	f.Add(`{"id":7,"code":"ZZZZ","expiresAt":"2026-01-01T00:00:00Z","authToken":"`, `secret-TOKEN-1"}`)
+	f.Add(`{"id":-1,"code":"AB12"}`, "")
+	f.Add(`{"id":1,"code":"\u001b[2J","authToken":"x y"}`, "")
+	f.Add(`{"id":1,"code":"ABCD","expiresIn":99999999999}`, "")
+	f.Add(`<html>`, `secret-TOKEN-1`)
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		body := []byte(before + after)
+		pin, token, err := parsePin(body, now)
+		if err != nil {
+			if token != "" || pin != (Pin{}) || !errors.Is(err, stores.ErrMalformed) {
+				t.Fatalf("parsePin failed with a value or without ErrMalformed: %v", err)
+			}
+			checkNoLeak(t, err, after)
+			return
+		}
+		if pin.ID <= 0 || !codeShape.MatchString(pin.Code) || pin.ExpiresAt.After(now.Add(maxPinWait)) {
+			t.Fatalf("parsePin returned an unusable PIN %+v", pin)
+		}
+		if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
+			t.Fatalf("parsePin returned an unusable token of %d bytes", len(token))
+		}
+	})
+}
+
+func FuzzParseSignInState(f *testing.F) {
+	f.Add(`<MyPlex authToken="`, `secret-TOKEN-1" username="jane" signInState="ok"/>`)
+	f.Add(`<MyPlex signInState="invalid"/>`, "")
+	f.Add(`<MyPlex signInState="`, "\x1b[2J\"/>")
+	f.Add(`<MediaContainer signInState="ok"/>`, "")
+	f.Add(`<MyPlex authToken="&`, `secret;"/>`)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		state, err := parseSignInState([]byte(before + after))
+		if err != nil {
+			if state != "" || !errors.Is(err, stores.ErrMalformed) {
+				t.Fatalf("parseSignInState failed with a value or without ErrMalformed: %v", err)
+			}
+			checkNoLeak(t, err, after)
+			return
+		}
+		if !stateShape.MatchString(state) {
+			t.Fatalf("parseSignInState returned %q, not a word", state)
+		}
+	})
+}
