@@ -79,14 +79,11 @@ func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Sign
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
 	if src := r.Signin.Relink.ClaimToken; src != nil {
-		token, err := h.Plan.Resolve(*src, h.Options.Root, h.Options.Getenv)
+		token, err := h.claimToken(*src)
 		if err != nil {
-			return nil, fmt.Errorf("relink claim token: %w", err)
+			return nil, err
 		}
-		if !claim.ValidShape(token) {
-			return nil, fmt.Errorf("the claim token from %s is not a claim token (claim- and 20 letters, digits, - or _); get one at plex.tv/claim", sourceName(*src))
-		}
-		s.ClaimToken = strings.TrimSpace(token)
+		s.ClaimToken = token
 	}
 	// The store wants the sign-in values gone, but keepSignIn drops that from every diff
 	// unless the verdict is broken. The store's own absent: holds none of them (the plan
