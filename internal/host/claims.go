@@ -77,7 +77,7 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 // claimToken reads a claim token from its source and checks its shape, so a typo fails
 // before anything runs; the token itself is never in the error.
 func (h *Host) claimToken(src plan.Source) (string, error) {
-	token, err := h.Plan.Resolve(src, h.Options.Root, h.Options.Getenv)
+	token, err := h.Plan.Resolve(src, h.Options.Root, h.secretEnv)
 	if err != nil {
 		return "", fmt.Errorf("claim token: %w", err)
 	}
