@@ -75,7 +75,15 @@ type SigninChange struct {
 }
 
 func init() {
-	kinds[KindPlexSignin] = kindSpec{fields: []string{"state", "store", "service", "url", "online", "plex_tv", "relink", "timeout"}, required: []string{"store"}}
+	Register(&Kind{Name: KindPlexSignin, Doc: "keeps the server's sign-in working: resets and re-links it when plex.tv or the server rejects it",
+		Fields:   []string{"state", "store", "service", "url", "online", "plex_tv", "relink", "timeout"},
+		Required: []string{"store"}})
+	// Its own fields; signinField decodes them (and state:, which means working here).
+	none := func(*decoder, *Resource, *yaml.Node, string) {}
+	fieldTable["store"] = &field{doc: "the store resource whose sign-in is kept working", typ: typeName, decode: none}
+	fieldTable["online"] = &field{doc: "also ask plex.tv whether it accepts the stored token", typ: typeBool, decode: none}
+	fieldTable["plex_tv"] = &field{doc: "plex.tv's base URL (default https://plex.tv)", typ: typeURL, decode: none}
+	fieldTable["relink"] = &field{doc: "how to link the server again: {claim_token: {env: VAR}} or {link_code: true}", typ: typeRelink, decode: none}
 }
 
 // signinField decodes the fields only plex_signin has; it reports false for a field
