@@ -47,7 +47,7 @@ func bindSignin(t *testing.T, prefs, server, plexTV string, online bool) *Host {
 	yaml := fmt.Sprintf(`version: 1
 resources:
   - {name: prefs, kind: xml_attributes, path: %q, set: {FriendlyName: den}}
-  - {name: plex, kind: service, manager: exec, start: [true], stop: [true], status: [true]}
+  - {name: plex, kind: service, manager: exec, start: ["true"], stop: ["true"], status: ["true"]}
   - {name: signin, kind: plex_signin, store: prefs, service: plex, url: %q, plex_tv: %q, online: %v, relink: {link_code: true}}
 `, path, server, plexTV, online)
 	p, err := plan.Decode(filepath.Join(dir, "plan.yaml"), []byte(yaml))
