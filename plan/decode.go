@@ -342,6 +342,9 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if r.Name != "" {
 			what = r.Name + "." + key
 		}
+		if r.Kind == KindPlexSignin && d.signinField(r, key, v, what) {
+			return
+		}
 		fieldTable[key].decode(d, r, v, what)
 	})
 	if r.Name == "" {
@@ -385,6 +388,9 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if r.Method == "exchange" && r.Preferences == "" {
 			d.errorf(n, "plex_claim %q with method: exchange needs preferences: (the store resource to write PlexOnlineToken into)", r.Name)
 		}
+	}
+	if r.Kind == KindPlexSignin {
+		d.finishSignin(r)
 	}
 	if r.IsService() && r.State == "" {
 		r.State = "running"
@@ -534,7 +540,15 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		}
 		byName[r.Name] = r
 	}
+	d.validateSignins(p, byName)
+	signins := keptSignedIn(p)
 	for _, r := range p.Resources {
+		if r.Kind == KindPlexSignin {
+			if r.Service != "" && signins[r.Signin.Store] == r {
+				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+			}
+			continue
+		}
 		if r.Kind == KindPlexClaim {
 			if r.Service != "" { // a missing one is reported where the resource is
 				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
@@ -547,7 +561,7 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		if !r.IsStore() {
 			continue
 		}
-		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 {
+		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 && signins[r.Name] == nil {
 			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
 				Msg: fmt.Sprintf("resource %q states nothing: give it absent: or set:", r.Name)})
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/lazyre"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -475,33 +476,9 @@ func tailLines(path string, n int) ([]string, error) {
 	return lines[max(0, len(lines)-n):], nil
 }
 
-var (
-	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*[=:]\s*["']?)[^&\s"']+`)
-	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
-	emailLike = lazyre.New(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
-	tokenLike = lazyre.New(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
-	// The value may not start with "(": a placeholder put there already stays whole.
-	userParam = lazyre.New(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&(][^\s,;&]*)`)
-)
-
 // mask hides every sign-in value read from the settings, and anything shaped like a
 // token, an e-mail address, a machine identifier or a user name, in a log line.
-func (d *doctor) mask(line string) string {
-	for _, s := range d.secrets {
-		if len(s) >= 3 {
-			line = strings.ReplaceAll(line, s, "(masked)")
-		}
-	}
-	line = tokenParam.ReplaceAllString(line, "${1}(masked)")
-	line = emailLike.ReplaceAllString(line, "(masked e-mail)")
-	line = userParam.ReplaceAllString(line, "${1}(masked)")
-	return tokenLike.ReplaceAllStringFunc(line, func(m string) string {
-		if strings.ContainsAny(m, "0123456789") {
-			return "(masked)"
-		}
-		return m
-	})
-}
+func (d *doctor) mask(line string) string { return redact.LogLine(line, d.secrets...) }
 
 // Plex's library database, relative to the "Plex Media Server" directory.
 var libraryDB = filepath.Join("Plug-in Support", "Databases", "com.plexapp.plugins.library.db")
