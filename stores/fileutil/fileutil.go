@@ -8,83 +8,31 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 
 	"github.com/plexform/plexform/stores"
 )
 
-// Stat returns the owner, group and mode of path. exists is false (and err nil) when
-// the file is not there.
-func Stat(path string) (meta stores.FileMeta, exists bool, err error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return stores.FileMeta{Path: path}, false, nil
-	}
-	if err != nil {
-		return stores.FileMeta{}, false, fmt.Errorf("stat %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return stores.FileMeta{}, false, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	uid, gid := ownerOf(fi)
-	return stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, true, nil
+// Stat returns the owner, group and mode of the regular file at path on this machine's
+// own file system (see Root). exists is false (and err nil) when the file is not there.
+func Stat(path string) (meta stores.FileMeta, exists bool, err error) { return Root{}.Stat(path) }
+
+// WriteAtomic replaces path on this machine's own file system (see Root.WriteAtomic).
+func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
+	return Root{}.WriteAtomic(path, data, meta)
+}
+
+// CheckWritable tells whether this process can replace path (see Root.CheckWritable).
+func CheckWritable(path string) error { return Root{}.CheckWritable(path) }
+
+// ReadFile reads a regular file of at most limit bytes on this machine's own file system
+// (see Root.ReadFile).
+func ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+	return Root{}.ReadFile(path, limit)
 }
 
 func permBits(m fs.FileMode) fs.FileMode {
 	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-}
-
-// WriteAtomic replaces path with data so that a reader sees either the old file or the
-// new one, never a mix, and a crash leaves no half-written file in its place. The new
-// file gets meta's owner, group and mode. The temp file lives in the same directory so
-// the rename cannot cross file systems.
-func WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
-	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
-	// new file replaces its target, not the link.
-	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
-		path = resolved
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".plexform-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = chownIfNeeded(tmp, meta); err != nil {
-		return fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
-	}
-	// Chmod after chown: chown clears setuid/setgid bits.
-	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // fileMode turns the stored permission bits back into an os.FileMode.

@@ -1,0 +1,325 @@
+//go:build unix
+
+package fileutil
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// ReadFile reads the regular file at path, refusing one larger than limit bytes, and
+// returns its bytes with the owner, group and mode of the same open file. Anything that
+// is not a regular file (a FIFO, a device, a socket, a directory) is refused before it
+// is opened, and it is opened non-blocking, so a FIFO swapped in at the last moment
+// cannot hang plexform either. A missing file is an error that errors.Is fs.ErrNotExist.
+func (r Root) ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+	f, err := r.openRegular(path)
+	if err != nil {
+		return nil, stores.FileMeta{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if fi.Size() > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, int64(len(data)), limit)
+	}
+	return data, metaOf(path, fi), nil
+}
+
+// openRegular opens path for reading after checking, without opening it, that it is a
+// regular file; the open file is checked to be that same file.
+func (r Root) openRegular(path string) (*os.File, error) {
+	loc, err := r.locate(path)
+	if err != nil {
+		return nil, err
+	}
+	defer loc.close()
+	if loc.name == "." {
+		return nil, errNotRegular(path, fs.ModeDir)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstatat(loc.dir, loc.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if m := modeOf(uint32(st.Mode)); !m.IsRegular() {
+		return nil, errNotRegular(path, m)
+	}
+	fd, err := unix.Openat(loc.dir, loc.name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	var now unix.Stat_t
+	if err := unix.Fstat(fd, &now); err != nil || now.Dev != st.Dev || now.Ino != st.Ino || !modeOf(uint32(now.Mode)).IsRegular() {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s changed while plexform opened it; nothing was read, run plexform again", path)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// Stat returns the owner, group and mode of the regular file at path. exists is false
+// (and err nil) when nothing is there.
+func (r Root) Stat(path string) (meta stores.FileMeta, exists bool, err error) {
+	loc, err := r.locate(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return stores.FileMeta{Path: path}, false, nil
+	}
+	if err != nil {
+		return stores.FileMeta{}, false, err
+	}
+	defer loc.close()
+	var st unix.Stat_t
+	if loc.name == "." {
+		return stores.FileMeta{}, false, errNotRegular(path, fs.ModeDir)
+	}
+	err = unix.Fstatat(loc.dir, loc.name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	if errors.Is(err, unix.ENOENT) {
+		return stores.FileMeta{Path: path}, false, nil
+	}
+	if err != nil {
+		return stores.FileMeta{}, false, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if m := modeOf(uint32(st.Mode)); !m.IsRegular() {
+		return stores.FileMeta{}, false, errNotRegular(path, m)
+	}
+	return stores.FileMeta{Path: path, UID: int(st.Uid), GID: int(st.Gid), Mode: uint32(permBits(modeOf(uint32(st.Mode))))}, true, nil
+}
+
+// TypeOf returns the type bits of what is at path (0 for a regular file, fs.ModeDir
+// for a directory...), following symlinks inside the root.
+func (r Root) TypeOf(path string) (fs.FileMode, error) {
+	loc, err := r.locate(path)
+	if err != nil {
+		return 0, err
+	}
+	defer loc.close()
+	var st unix.Stat_t
+	if err := unix.Fstatat(loc.dir, loc.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return 0, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return modeOf(uint32(st.Mode)).Type(), nil
+}
+
+// WriteAtomic replaces the file at path with data so that a reader sees either the old
+// file or the new one, never a mix, and a crash leaves no half-written file in its place.
+// The new file gets meta's owner, group and mode. A symlinked file (common on NAS and in
+// containers) stays a symlink: the file it points at (inside the root) is replaced, by a
+// temp file made and renamed in that file's own directory, so the rename cannot cross
+// file systems or be redirected by a symlink planted on the way.
+func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
+	loc, err := r.locate(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer loc.close()
+	if loc.name == "." {
+		return fmt.Errorf("write %w", errNotRegular(path, fs.ModeDir))
+	}
+	var suffix [6]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmpName := "." + loc.name + ".plexform-" + hex.EncodeToString(suffix[:])
+	fd, err := unix.Openat(loc.dir, tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
+	}
+	tmp := os.NewFile(uintptr(fd), filepath.Join(filepath.Dir(path), tmpName))
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			unix.Unlinkat(loc.dir, tmpName, 0)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = chownIfNeeded(tmp, meta); err != nil {
+		return fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
+	}
+	// Chmod after chown: chown clears setuid/setgid bits.
+	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
+		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", path, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = unix.Renameat(loc.dir, tmpName, loc.dir, loc.name); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// The rename is durable only once the directory entry is on disk.
+	if dfd, derr := unix.Openat(loc.dir, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); derr == nil {
+		_ = unix.Fsync(dfd)
+		unix.Close(dfd)
+	}
+	return nil
+}
+
+// CheckWritable tells whether this process can replace path the way WriteAtomic does
+// (a new file in the same directory, given the old file's owner and group, then renamed
+// over it) and, if it cannot, who can. A missing file needs only a writable directory.
+func (r Root) CheckWritable(path string) error {
+	euid := os.Geteuid()
+	if euid == 0 {
+		return nil
+	}
+	meta, exists, err := r.Stat(path)
+	if err != nil {
+		return err
+	}
+	if exists && meta.UID != euid {
+		who := DescribeUser(meta.UID) + " or as root (sudo)"
+		if meta.UID == 0 {
+			who = "root (sudo)"
+		}
+		return fmt.Errorf("permission denied: %s belongs to %s and plexform runs as %s; "+
+			"run it as %s so the file keeps its owner",
+			path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid), who)
+	}
+	if exists && !inGroup(meta.GID) {
+		return fmt.Errorf("permission denied: %s has group %s, which %s is not in, so a rewrite "+
+			"could not keep it; run plexform as root (sudo)", path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid))
+	}
+	loc, err := r.locate(path)
+	if err != nil {
+		return err
+	}
+	defer loc.close()
+	if err := unix.Faccessat(loc.dir, ".", unix.W_OK|unix.X_OK, 0); err != nil {
+		owner := "its owner"
+		var st unix.Stat_t
+		if unix.Fstat(loc.dir, &st) == nil {
+			owner = DescribeOwner(int(st.Uid), int(st.Gid))
+		}
+		return fmt.Errorf("permission denied: plexform (as %s) cannot create files in %s, "+
+			"which an atomic rewrite needs; run it as %s or as root (sudo)", DescribeUser(euid), filepath.Dir(path), owner)
+	}
+	return nil
+}
+
+// OpenDir opens the directory at path for reading, following symlinks inside the root.
+func (r Root) OpenDir(path string) (*os.File, error) {
+	loc, err := r.locate(path)
+	if err != nil {
+		return nil, err
+	}
+	defer loc.close()
+	fd, err := unix.Openat(loc.dir, loc.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// MkdirAll makes the directory at path and any missing parents (each with perm, as
+// os.MkdirAll does), inside the root, and returns it open. An existing directory is
+// left as it is.
+func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
+	d, err := r.OpenDir(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return d, err
+	}
+	if parent := filepath.Dir(path); parent != path {
+		p, err := r.MkdirAll(parent, perm)
+		if err != nil {
+			return nil, err
+		}
+		p.Close()
+	}
+	loc, err := r.locate(path)
+	if err != nil {
+		return nil, err
+	}
+	err = unix.Mkdirat(loc.dir, loc.name, uint32(perm.Perm()))
+	loc.close()
+	if err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
+	}
+	return r.OpenDir(path)
+}
+
+// ReadDirNames lists the names in the directory at path.
+func (r Root) ReadDirNames(path string) ([]string, error) {
+	d, err := r.OpenDir(path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
+// Resolve returns the host path that path leads to inside the root, every symlink
+// followed, for handing to a command that takes a path (s6-svc a service directory).
+// Everything but the last component must exist.
+func (r Root) Resolve(path string) (string, error) {
+	v, rel, err := r.resolver(path)
+	if err != nil {
+		return "", err
+	}
+	defer v.close()
+	loc, dir, err := v.walk(path, rel)
+	if err != nil {
+		return "", err
+	}
+	loc.close()
+	if loc.name == "." {
+		return dir, nil
+	}
+	return filepath.Join(dir, loc.name), nil
+}
+
+func metaOf(path string, fi fs.FileInfo) stores.FileMeta {
+	uid, gid := ownerOf(fi)
+	return stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}
+}
+
+// modeOf turns a stat mode into an fs.FileMode (type and permission bits).
+func modeOf(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		mode |= fs.ModeDir
+	case syscall.S_IFLNK:
+		mode |= fs.ModeSymlink
+	case syscall.S_IFIFO:
+		mode |= fs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		mode |= fs.ModeSocket
+	case syscall.S_IFCHR:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFBLK:
+		mode |= fs.ModeDevice
+	}
+	if m&syscall.S_ISUID != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&syscall.S_ISGID != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&syscall.S_ISVTX != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
