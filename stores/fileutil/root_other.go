@@ -5,7 +5,6 @@ package fileutil
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,41 +30,32 @@ func (r Root) local(path string) (string, error) {
 	return full, nil
 }
 
-// ReadFile reads the regular file at path, at most limit bytes, with its metadata.
-func (r Root) ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+// OpenRegular opens the regular file at path for reading, refusing anything else.
+func (r Root) OpenRegular(path string) (*os.File, error) {
 	p, err := r.local(path)
 	if err != nil {
-		return nil, stores.FileMeta{}, err
+		return nil, err
 	}
+	return openRegularPath(p, path)
+}
+
+func openRegularPath(p, path string) (*os.File, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		return nil, stores.FileMeta{}, err
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, stores.FileMeta{}, errNotRegular(path, fi.Mode())
+		return nil, errNotRegular(path, fi.Mode())
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, stores.FileMeta{}, err
+		return nil, err
 	}
-	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while plexform opened it; nothing was read, run plexform again", path)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, stores.FileMeta{}, errNotRegular(path, fi.Mode())
-	}
-	if fi.Size() > limit {
-		return nil, stores.FileMeta{}, errTooLarge(path, fi.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, stores.FileMeta{}, errTooLarge(path, int64(len(data)), limit)
-	}
-	return data, stores.FileMeta{Path: path, UID: -1, GID: -1, Mode: uint32(permBits(fi.Mode()))}, nil
+	return f, nil
 }
 
 // Stat returns the metadata of the regular file at path; exists is false when it is not there.
@@ -101,22 +91,22 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 	return fi.Mode().Type(), nil
 }
 
-// WriteAtomic replaces path with data through a temp file in the same directory.
-func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
-	p, err := r.local(path)
+// Stage writes data beside path (beside the file a symlinked path points at) and syncs it.
+func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
+	target, err := r.local(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if resolved, rerr := filepath.EvalSymlinks(p); rerr == nil {
-		p = resolved
+	if resolved, rerr := filepath.EvalSymlinks(target); rerr == nil {
+		target = resolved
 	}
-	dir, base := filepath.Split(p)
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".plexform-*")
+	tmp, err := os.CreateTemp(dir, TempPrefix(base)+"*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	tmpName := tmp.Name()
 	defer func() {
@@ -126,21 +116,32 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) (err e
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
+		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+		return nil, fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Rename(tmpName, p); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return &Pending{dir: stagingDir(dir), tmpName: filepath.Base(tmpName), name: base, path: path, data: data}, nil
+}
+
+// stagingDir is a Pending's directory.
+type stagingDir string
+
+func (d stagingDir) join(name string) string { return filepath.Join(string(d), name) }
+func (d stagingDir) close()                  {}
+func (d stagingDir) rename(from, to string) error {
+	return os.Rename(d.join(from), d.join(to))
+}
+func (d stagingDir) remove(name string) error { return os.Remove(d.join(name)) }
+func (d stagingDir) sync()                    {}
+func (d stagingDir) openRegular(name, path string) (*os.File, error) {
+	return openRegularPath(d.join(name), path)
 }
 
 // CheckWritable on Windows leaves the verdict to the write itself, which is atomic.

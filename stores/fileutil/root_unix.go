@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,37 +17,11 @@ import (
 	"github.com/plexform/plexform/stores"
 )
 
-// ReadFile reads the regular file at path, refusing one larger than limit bytes, and
-// returns its bytes with the owner, group and mode of the same open file. Anything that
-// is not a regular file (a FIFO, a device, a socket, a directory) is refused before it
-// is opened, and it is opened non-blocking, so a FIFO swapped in at the last moment
-// cannot hang plexform either. A missing file is an error that errors.Is fs.ErrNotExist.
-func (r Root) ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
-	f, err := r.openRegular(path)
-	if err != nil {
-		return nil, stores.FileMeta{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	if fi.Size() > limit {
-		return nil, stores.FileMeta{}, errTooLarge(path, fi.Size(), limit)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, stores.FileMeta{}, errTooLarge(path, int64(len(data)), limit)
-	}
-	return data, metaOf(path, fi), nil
-}
-
-// openRegular opens path for reading after checking, without opening it, that it is a
-// regular file; the open file is checked to be that same file.
-func (r Root) openRegular(path string) (*os.File, error) {
+// OpenRegular opens the regular file at path for reading. What is there is checked to be
+// a regular file before it is opened (a device is never opened), it is opened
+// non-blocking (a FIFO swapped in at the last moment cannot hang plexform), and the open
+// file is checked to be the one checked.
+func (r Root) OpenRegular(path string) (*os.File, error) {
 	loc, err := r.locate(path)
 	if err != nil {
 		return nil, err
@@ -57,14 +30,19 @@ func (r Root) openRegular(path string) (*os.File, error) {
 	if loc.name == "." {
 		return nil, errNotRegular(path, fs.ModeDir)
 	}
+	return openRegularAt(loc.dir, loc.name, path)
+}
+
+// openRegularAt opens name in dir as OpenRegular does; path names it in messages.
+func openRegularAt(dir int, name, path string) (*os.File, error) {
 	var st unix.Stat_t
-	if err := unix.Fstatat(loc.dir, loc.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+	if err := unix.Fstatat(dir, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	if m := modeOf(uint32(st.Mode)); !m.IsRegular() {
 		return nil, errNotRegular(path, m)
 	}
-	fd, err := unix.Openat(loc.dir, loc.name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dir, name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_NOFOLLOW|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -119,31 +97,34 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 	return modeOf(uint32(st.Mode)).Type(), nil
 }
 
-// WriteAtomic replaces the file at path with data so that a reader sees either the old
-// file or the new one, never a mix, and a crash leaves no half-written file in its place.
-// The new file gets meta's owner, group and mode. A symlinked file (common on NAS and in
-// containers) stays a symlink: the file it points at (inside the root) is replaced, by a
-// temp file made and renamed in that file's own directory, so the rename cannot cross
-// file systems or be redirected by a symlink planted on the way.
-func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
+// Stage writes data beside the file at path (the file a symlinked path points at, in
+// that file's own directory, inside the root) and syncs it, ready for Commit. Creating
+// the temp file is also the real test that the directory can be written: a read-only
+// file system fails here, before any service is stopped.
+func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
 	loc, err := r.locate(path)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	defer loc.close()
+	defer func() {
+		if err != nil {
+			loc.close()
+		}
+	}()
 	if loc.name == "." {
-		return fmt.Errorf("write %w", errNotRegular(path, fs.ModeDir))
+		return nil, fmt.Errorf("write %w", errNotRegular(path, fs.ModeDir))
 	}
 	var suffix [6]byte
 	if _, err := rand.Read(suffix[:]); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmpName := "." + loc.name + ".plexform-" + hex.EncodeToString(suffix[:])
+	tmpName := TempPrefix(loc.name) + hex.EncodeToString(suffix[:])
 	fd, err := unix.Openat(loc.dir, tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
+		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
 	}
-	tmp := os.NewFile(uintptr(fd), filepath.Join(filepath.Dir(path), tmpName))
+	dir := stagingDir{fd: loc.dir, path: filepath.Dir(path)}
+	tmp := os.NewFile(uintptr(fd), dir.join(tmpName))
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -151,30 +132,47 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) (err e
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = chownIfNeeded(tmp, meta); err != nil {
-		return fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
+		return nil, fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
 	}
 	// Chmod after chown: chown clears setuid/setgid bits.
 	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
+		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+		return nil, fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = unix.Renameat(loc.dir, tmpName, loc.dir, loc.name); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if real, rerr := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", loc.dir)); rerr == nil && filepath.IsAbs(real) {
+		dir.path = real // where the temp file really is, for a message about a run cut short
 	}
-	// The rename is durable only once the directory entry is on disk.
-	if dfd, derr := unix.Openat(loc.dir, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); derr == nil {
-		_ = unix.Fsync(dfd)
-		unix.Close(dfd)
+	return &Pending{dir: dir, tmpName: tmpName, name: loc.name, path: path, data: data}, nil
+}
+
+// stagingDir is a Pending's directory, held open from Stage to Commit or Discard.
+type stagingDir struct {
+	fd   int
+	path string // its host path, for messages
+}
+
+func (d stagingDir) join(name string) string { return filepath.Join(d.path, name) }
+func (d stagingDir) close()                  { unix.Close(d.fd) }
+func (d stagingDir) rename(from, to string) error {
+	return unix.Renameat(d.fd, from, d.fd, to)
+}
+func (d stagingDir) remove(name string) error { return unix.Unlinkat(d.fd, name, 0) }
+func (d stagingDir) sync() {
+	if fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+		_ = unix.Fsync(fd)
+		unix.Close(fd)
 	}
-	return nil
+}
+func (d stagingDir) openRegular(name, path string) (*os.File, error) {
+	return openRegularAt(d.fd, name, path)
 }
 
 // CheckWritable tells whether this process can replace path the way WriteAtomic does
@@ -288,11 +286,6 @@ func (r Root) Resolve(path string) (string, error) {
 		return dir, nil
 	}
 	return filepath.Join(dir, loc.name), nil
-}
-
-func metaOf(path string, fi fs.FileInfo) stores.FileMeta {
-	uid, gid := ownerOf(fi)
-	return stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}
 }
 
 // modeOf turns a stat mode into an fs.FileMode (type and permission bits).

@@ -1,0 +1,207 @@
+package fileutil
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// Pending is a file's new content, written and synced beside it under a temp name with
+// the owner, group and mode it must end with, waiting for one rename. It is how a write
+// is prepared before Plex stops, so that only the rename happens while it is down.
+//
+// The directory it lives in was resolved once, when it was staged (inside the root, see
+// Root): the rename happens there, whatever is renamed or planted on the way meanwhile.
+type Pending struct {
+	dir     stagingDir // the directory holding the target and the temp file
+	tmpName string     // the temp file's name in dir
+	name    string     // the target's name in dir
+	path    string     // the target as the caller named it, for messages
+	data    []byte
+	done    bool
+}
+
+// Stage writes data beside path on this machine's own file system (see Root.Stage).
+func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
+	return Root{}.Stage(path, data, meta)
+}
+
+// WriteAtomic replaces the file at path with data so that a reader sees either the old
+// file or the new one, never a mix, and a crash leaves no half-written file in its
+// place. The new file gets meta's owner, group and mode. A symlinked file (common on NAS
+// and in containers) stays a symlink: the file it points at inside the root is replaced,
+// by a temp file made and renamed in that file's own directory.
+func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
+	p, err := r.Stage(path, data, meta)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// TempPrefix is the name every temp file of ours beside base starts with, so a run cut
+// short can find what it left.
+func TempPrefix(base string) string { return "." + base + ".plexform-" }
+
+// Temp is the staged file's path.
+func (p *Pending) Temp() string { return p.dir.join(p.tmpName) }
+
+// Commit renames the staged file into place and makes the rename durable.
+func (p *Pending) Commit() error {
+	if p.done {
+		return errors.New("internal error: a staged write was committed twice")
+	}
+	p.done = true
+	defer p.dir.close()
+	if err := p.dir.rename(p.tmpName, p.name); err != nil {
+		p.dir.remove(p.tmpName)
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	// The rename is durable only once the directory entry is on disk.
+	p.dir.sync()
+	return nil
+}
+
+// CommitChecked commits, then checks by comparing bytes (never by parsing) that the
+// file holds exactly what was staged.
+func (p *Pending) CommitChecked() error {
+	if p.done {
+		return errors.New("internal error: a staged write was committed twice")
+	}
+	p.done = true
+	defer p.dir.close()
+	if err := p.dir.rename(p.tmpName, p.name); err != nil {
+		p.dir.remove(p.tmpName)
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	p.dir.sync()
+	f, err := p.dir.openRegular(p.name, p.path)
+	if err != nil {
+		return fmt.Errorf("check %s after the write: %w", p.path, err)
+	}
+	defer f.Close()
+	same, err := sameContent(f, p.path, p.data)
+	if err != nil {
+		return fmt.Errorf("check %s after the write: %w", p.path, err)
+	}
+	if !same {
+		return fmt.Errorf("%s does not hold what was written: something else wrote it at the same time", p.path)
+	}
+	return nil
+}
+
+// Discard removes the staged file; the target was never touched.
+func (p *Pending) Discard() error {
+	if p.done {
+		return nil
+	}
+	p.done = true
+	defer p.dir.close()
+	if err := p.dir.remove(p.tmpName); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", p.Temp(), err)
+	}
+	return nil
+}
+
+// SameContent reports whether the regular file at path on this machine's own file system
+// holds exactly want (see Root.SameContent).
+func SameContent(path string, want []byte) (bool, error) { return Root{}.SameContent(path, want) }
+
+// SameContent reports whether the regular file at path holds exactly want. It compares
+// in chunks, so checking a large file costs no second copy of it in memory. A missing
+// file holds nothing, which equals an empty want only when want is nil.
+func (r Root) SameContent(path string, want []byte) (bool, error) {
+	f, err := r.OpenRegular(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return want == nil, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return sameContent(f, path, want)
+}
+
+func sameContent(f *os.File, path string, want []byte) (bool, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if want == nil || fi.Size() != int64(len(want)) {
+		return false, nil
+	}
+	buf := make([]byte, 64<<10)
+	for off := 0; ; {
+		n, err := f.Read(buf)
+		if n > 0 {
+			if off+n > len(want) || !bytes.Equal(buf[:n], want[off:off+n]) {
+				return false, nil
+			}
+			off += n
+		}
+		if err == io.EOF {
+			return off == len(want), nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+}
+
+// ReadWithMeta reads a regular file on this machine's own file system (see
+// Root.ReadWithMeta).
+func ReadWithMeta(path string) (data []byte, meta stores.FileMeta, exists bool, err error) {
+	return Root{}.ReadWithMeta(path)
+}
+
+// ReadWithMeta reads a regular file of at most MaxFileSize bytes and the owner, group
+// and mode it had while being read, from one open file, so the bytes and the metadata
+// describe the same file. exists is false (and err nil) when there is no file.
+func (r Root) ReadWithMeta(path string) (data []byte, meta stores.FileMeta, exists bool, err error) {
+	data, meta, err = r.ReadFile(path, MaxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, stores.FileMeta{Path: path}, false, nil
+	}
+	if err != nil {
+		return nil, stores.FileMeta{}, false, err
+	}
+	return data, meta, true, nil
+}
+
+// OpenRegular opens the regular file at path on this machine's own file system (see
+// Root.OpenRegular).
+func OpenRegular(path string) (*os.File, error) { return Root{}.OpenRegular(path) }
+
+// ReadFile reads the regular file at path, refusing one larger than limit bytes, and
+// returns its bytes with the owner, group and mode of the same open file. Anything that
+// is not a regular file (a FIFO, a device, a socket, a directory) is refused before it
+// is read, and it is opened non-blocking, so a FIFO cannot hang plexform. A missing
+// file is an error that errors.Is fs.ErrNotExist.
+func (r Root) ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+	f, err := r.OpenRegular(path)
+	if err != nil {
+		return nil, stores.FileMeta{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if fi.Size() > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, fi.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, int64(len(data)), limit)
+	}
+	uid, gid := ownerOf(fi)
+	return data, stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, nil
+}
