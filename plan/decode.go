@@ -254,7 +254,7 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 			d.fields(v, "backups", func(key string, k, v *yaml.Node) {
 				switch key {
 				case "dir":
-					p.Backups.Dir = d.str(v, "backups.dir")
+					p.Backups.Dir = d.hostPath(v, "backups.dir")
 				case "keep":
 					before := d.count()
 					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 && d.count() == before {
@@ -351,7 +351,7 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 				}
 			})
 		case "path":
-			r.Path = d.str(v, what)
+			r.Path = d.hostPath(v, what)
 		case "element":
 			if r.Element = d.str(v, what); r.Element != "" {
 				if _, err := etree.CompilePath(r.Element); err != nil {
@@ -400,7 +400,7 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		case "unit":
 			r.Unit = d.str(v, what)
 		case "dir":
-			r.Dir = d.str(v, what)
+			r.Dir = d.hostPath(v, what)
 		case "app":
 			r.App = d.str(v, what)
 		case "start":
@@ -526,7 +526,7 @@ func (d *decoder) source(n *yaml.Node, what string) Source {
 			s.Env = d.str(v, what+".env")
 		case "file":
 			given++
-			s.File = d.str(v, what+".file")
+			s.File = d.hostPath(v, what+".file")
 		case "type":
 			s.Type = d.str(v, what+".type")
 		default:
@@ -568,7 +568,7 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 			d.fields(v, "verify log", func(key string, k, v *yaml.Node) {
 				switch key {
 				case "path":
-					l.Path = d.str(v, "log.path")
+					l.Path = d.hostPath(v, "log.path")
 				case "must_not_match":
 					for i, s := range d.strList(v, "log.must_not_match") {
 						re, err := regexp.Compile(s)

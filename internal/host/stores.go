@@ -10,6 +10,7 @@ import (
 	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/plist"
 	"github.com/plexform/plexform/stores/registry"
 	"github.com/plexform/plexform/stores/service"
@@ -40,10 +41,10 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 func (spec storeSpec) open(opts Options) (stores.Store, error) {
 	switch spec.kind {
 	case plan.KindXMLAttributes:
-		return xmlattrs.New(spec.path, spec.element), nil
+		return xmlattrs.NewIn(fileutil.RootAt(opts.Root), spec.path, spec.element), nil
 	case plan.KindPlistKeys:
 		if spec.domain == "" {
-			return plist.NewFile(spec.path), nil
+			return plist.NewFileIn(fileutil.RootAt(opts.Root), spec.path), nil
 		}
 		if !plist.DomainSupported() || opts.Root != "" {
 			return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", opts.GOOS, spec.domain)

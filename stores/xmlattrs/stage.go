@@ -12,7 +12,7 @@ var _ stores.Stager = (*File)(nil)
 
 // Load reads the file once: its attributes and the exact bytes they came from.
 func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
-	raw, meta, exists, err := fileutil.ReadWithMeta(f.path)
+	raw, meta, exists, err := f.root.ReadWithMeta(f.path)
 	if err != nil || !exists {
 		return stores.State{}, stores.Snapshot{}, err
 	}
@@ -40,7 +40,7 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", f.path, err)
 	}
-	p, err := fileutil.Stage(f.path, out, base.Meta)
+	p, err := f.root.Stage(f.path, out, base.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
-	return fileutil.SameContent(f.path, base.Data)
+	return f.root.SameContent(f.path, base.Data)
 }
 
 // staged adapts a fileutil.Pending to stores.Staged.

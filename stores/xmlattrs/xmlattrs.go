@@ -16,13 +16,19 @@ import (
 
 // File is the xml_attributes store for one file and element.
 type File struct {
+	root    fileutil.Root
 	path    string
 	element string
 }
 
 // New returns the store for the element selected by element (an etree path such as
-// "/Preferences"; empty means the root) in the XML file at path.
-func New(path, element string) *File { return &File{path: path, element: element} }
+// "/Preferences"; empty means the root) in the XML file at path on this machine.
+func New(path, element string) *File { return NewIn(fileutil.Root{}, path, element) }
+
+// NewIn is New for a path that resolves inside root (-root).
+func NewIn(root fileutil.Root, path, element string) *File {
+	return &File{root: root, path: path, element: element}
+}
 
 // Target is the file's path.
 func (f *File) Target() string { return f.path }
@@ -34,7 +40,7 @@ func (f *File) Read(ctx context.Context) (stores.State, error) {
 }
 
 // CheckWritable tells whether this process can rewrite the file keeping its owner.
-func (f *File) CheckWritable(context.Context) error { return fileutil.CheckWritable(f.path) }
+func (f *File) CheckWritable(context.Context) error { return f.root.CheckWritable(f.path) }
 
 // Write applies the edits to the file as it is now and replaces it atomically.
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
@@ -51,7 +57,7 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
 func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
+	data, meta, exists, err := f.root.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
@@ -63,5 +69,5 @@ func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
 
 // Restore puts the snapshot's bytes back with the owner and mode it recorded.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
-	return fileutil.WriteAtomic(f.path, s.Data, s.Meta)
+	return f.root.WriteAtomic(f.path, s.Data, s.Meta)
 }
