@@ -24,6 +24,8 @@ type resolver struct {
 	base    string // its host path, for messages
 	protect bool   // this machine's own /: refuse symlinks of other users (see Root)
 	euid    int
+	// mkdirPerm, when set, makes each missing directory on the way (MkdirAll).
+	mkdirPerm uint32
 }
 
 // located is where a path leads: the directory that holds it (an fd the caller closes)
@@ -174,6 +176,11 @@ func (v *resolver) walk(path, rel string) (located, string, error) {
 			}
 		default:
 			target, isLink, err := readlink(top(), c)
+			if errors.Is(err, unix.ENOENT) && v.mkdirPerm != 0 {
+				if err = unix.Mkdirat(top(), c, v.mkdirPerm); errors.Is(err, unix.EEXIST) {
+					err = nil // made meanwhile: open it below like any directory
+				}
+			}
 			switch {
 			case err != nil && errors.Is(err, unix.ENOENT) && len(queue) == 0:
 				name = c // the file is not there (yet)

@@ -233,29 +233,28 @@ func (r Root) OpenDir(path string) (*os.File, error) {
 
 // MkdirAll makes the directory at path and any missing parents (each with perm, as
 // os.MkdirAll does), inside the root, and returns it open. An existing directory is
-// left as it is.
+// left as it is; a symlink on the way is followed inside the root, and a missing
+// directory it points at is made there.
 func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
-	d, err := r.OpenDir(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		return d, err
-	}
-	if parent := filepath.Dir(path); parent != path {
-		p, err := r.MkdirAll(parent, perm)
-		if err != nil {
-			return nil, err
-		}
-		p.Close()
-	}
-	loc, err := r.locate(path)
+	v, rel, err := r.resolver(path)
 	if err != nil {
 		return nil, err
 	}
-	err = unix.Mkdirat(loc.dir, loc.name, uint32(perm.Perm()))
-	loc.close()
-	if err != nil && !errors.Is(err, unix.EEXIST) {
-		return nil, &fs.PathError{Op: "mkdir", Path: path, Err: err}
+	defer v.close()
+	v.mkdirPerm = uint32(perm.Perm())
+	if v.mkdirPerm == 0 {
+		v.mkdirPerm = 0o700
 	}
-	return r.OpenDir(path)
+	loc, _, err := v.walk(path, rel)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	defer loc.close()
+	fd, err := unix.Openat(loc.dir, loc.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // ReadDirNames lists the names in the directory at path.
