@@ -60,6 +60,15 @@ func (spec storeSpec) open(opts Options) (stores.Store, error) {
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
 	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
 		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App}
+	if opts.Root != "" && cfg.Dir != "" {
+		// s6's tools follow symlinks on this machine: hand them the directory the tree's
+		// own host would reach, resolved inside the root.
+		dir, err := fileutil.RootAt(opts.Root).Resolve(cfg.Dir)
+		if err != nil {
+			return nil, "", fmt.Errorf("dir: %w", err)
+		}
+		cfg.Dir = dir
+	}
 	found := ""
 	if r.Kind == plan.KindPlexService {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
