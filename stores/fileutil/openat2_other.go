@@ -15,3 +15,5 @@ var errNoOpenat2 = errors.New("openat2 is not available")
 
 // openat2Dir: only Linux has openat2; elsewhere every path is walked.
 func openat2Dir(int, string) (int, error) { return -1, errNoOpenat2 }
+
+func openat2Works() bool { return false }
