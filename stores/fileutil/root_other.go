@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -183,3 +184,44 @@ func (r Root) ReadDirNames(path string) ([]string, error) {
 
 // Resolve returns the path itself: Windows paths are not resolved further.
 func (r Root) Resolve(path string) (string, error) { return r.local(path) }
+
+// Leftovers lists the temp files of ours beside the file at path.
+func (r Root) Leftovers(path string) ([]string, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	if resolved, rerr := filepath.EvalSymlinks(p); rerr == nil {
+		p = resolved
+	}
+	entries, err := os.ReadDir(filepath.Dir(p))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), TempPrefix(filepath.Base(p))) && e.Type().IsRegular() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// RemoveLeftover removes one temp file of ours beside the file at path.
+func (r Root) RemoveLeftover(path, name string) error {
+	p, err := r.local(path)
+	if err != nil {
+		return err
+	}
+	if resolved, rerr := filepath.EvalSymlinks(p); rerr == nil {
+		p = resolved
+	}
+	name = filepath.Base(name)
+	if !strings.HasPrefix(name, TempPrefix(filepath.Base(p))) {
+		return fmt.Errorf("%s is not a temp file plexform makes beside %s; left alone", name, path)
+	}
+	if err := os.Remove(filepath.Join(filepath.Dir(p), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -314,4 +316,53 @@ func modeOf(m uint32) fs.FileMode {
 		mode |= fs.ModeSticky
 	}
 	return mode
+}
+
+// Leftovers lists the temp files of ours (TempPrefix) beside the file path leads to, in
+// the directory a Stage of path would use: what a run cut short between Stage and Commit
+// left there. Names only; RemoveLeftover removes one.
+func (r Root) Leftovers(path string) ([]string, error) {
+	loc, err := r.locate(path)
+	if err != nil {
+		return nil, err
+	}
+	defer loc.close()
+	fd, err := unix.Openat(loc.dir, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: filepath.Dir(path), Err: err}
+	}
+	d := os.NewFile(uintptr(fd), filepath.Dir(path))
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, n := range names {
+		var st unix.Stat_t
+		if strings.HasPrefix(n, TempPrefix(loc.name)) && unix.Fstatat(loc.dir, n, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && modeOf(uint32(st.Mode)).IsRegular() {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RemoveLeftover removes the temp file name (as Leftovers or Pending.Temp spell it, with
+// or without its directory) beside the file path leads to; a name that is not one of
+// ours is refused and left alone.
+func (r Root) RemoveLeftover(path, name string) error {
+	loc, err := r.locate(path)
+	if err != nil {
+		return err
+	}
+	defer loc.close()
+	name = filepath.Base(name)
+	if !strings.HasPrefix(name, TempPrefix(loc.name)) {
+		return fmt.Errorf("%s is not a temp file plexform makes beside %s; left alone", name, path)
+	}
+	if err := unix.Unlinkat(loc.dir, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+		return &fs.PathError{Op: "remove", Path: filepath.Join(filepath.Dir(path), name), Err: err}
+	}
+	return nil
 }

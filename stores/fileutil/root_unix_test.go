@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // eachResolver runs a test with the kernel's openat2 (where there is one) and with the
@@ -258,4 +260,47 @@ func TestReadFileSizeCap(t *testing.T) {
 	if err != nil || len(data) != 50<<20 {
 		t.Fatalf("a 50 MiB file: %d bytes, %v", len(data), err)
 	}
+}
+
+// A run cut short between Stage and Commit leaves a temp file beside the store's real
+// file (inside the root); Leftovers finds it there and RemoveLeftover removes only ours.
+func TestLeftoversBesideASymlinkedStoreInsideTheRoot(t *testing.T) {
+	eachResolver(t, func(t *testing.T) {
+		base := t.TempDir()
+		tree, outside := filepath.Join(base, "tree"), filepath.Join(base, "outside")
+		write(t, filepath.Join(outside, "Preferences.xml"), "OUTSIDE")
+		write(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"theirs"), "OUTSIDE-TEMP")
+		write(t, filepath.Join(tree, "data", "Preferences.xml"), "INSIDE")
+		symlink(t, "/data/Preferences.xml", filepath.Join(tree, "srv", "Preferences.xml"))
+		symlink(t, filepath.Join(outside, "Preferences.xml"), filepath.Join(tree, "srv2", "Preferences.xml"))
+		root := RootAt(tree)
+		store := root.Path("/srv/Preferences.xml")
+		p, err := root.Stage(store, []byte("NEW"), stores.FileMeta{UID: -1, GID: -1, Mode: 0o640})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Dir(p.Temp()) != filepath.Join(tree, "data") {
+			t.Errorf("Temp() = %s, want it in %s", p.Temp(), filepath.Join(tree, "data"))
+		}
+		left, err := root.Leftovers(store)
+		if err != nil || len(left) != 1 || left[0] != filepath.Base(p.Temp()) {
+			t.Fatalf("Leftovers = %v, %v; want [%s]", left, err, filepath.Base(p.Temp()))
+		}
+		if err := root.RemoveLeftover(store, "Preferences.xml"); err == nil {
+			t.Error("RemoveLeftover removed a name that is not ours")
+		}
+		if err := root.RemoveLeftover(store, p.Temp()); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := root.Leftovers(store); len(left) != 0 {
+			t.Errorf("still left: %v", left)
+		}
+		// The outside dir's temp-looking file is not the tree's business.
+		if left, err := root.Leftovers(root.Path("/srv2/Preferences.xml")); err == nil && len(left) != 0 {
+			t.Errorf("Leftovers looked outside the tree: %v", left)
+		}
+		if got := readString(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"theirs")); got != "OUTSIDE-TEMP" {
+			t.Errorf("outside temp changed: %q", got)
+		}
+	})
 }
