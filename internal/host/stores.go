@@ -41,7 +41,7 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 func (spec storeSpec) open(opts Options) (stores.Store, error) {
 	switch spec.kind {
 	case plan.KindXMLAttributes:
-		return xmlattrs.NewIn(fileutil.RootAt(opts.Root), spec.path, spec.element), nil
+		return xmlattrs.New(spec.path, spec.element, xmlattrs.In(fileutil.RootAt(opts.Root))), nil
 	case plan.KindPlistKeys:
 		if spec.domain == "" {
 			return plist.NewFileIn(fileutil.RootAt(opts.Root), spec.path), nil

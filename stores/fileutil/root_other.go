@@ -92,8 +92,8 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 	return fi.Mode().Type(), nil
 }
 
-// Stage writes data beside path (beside the file a symlinked path points at) and syncs it.
-func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
+// stage writes data beside path (beside the file a symlinked path points at).
+func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
 	target, err := r.local(path)
 	if err != nil {
 		return nil, err
@@ -122,8 +122,10 @@ func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending,
 	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
 		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("write %s: sync: %w", path, err)
+	if sync {
+		if err = tmp.Sync(); err != nil {
+			return nil, fmt.Errorf("write %s: sync: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
@@ -140,7 +142,14 @@ func (d stagingDir) rename(from, to string) error {
 	return os.Rename(d.join(from), d.join(to))
 }
 func (d stagingDir) remove(name string) error { return os.Remove(d.join(name)) }
-func (d stagingDir) sync()                    {}
+func (d stagingDir) sync() error {
+	f, err := os.Open(string(d))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
 func (d stagingDir) openRegular(name, path string) (*os.File, error) {
 	return openRegularPath(d.join(name), path)
 }

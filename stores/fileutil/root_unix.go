@@ -99,18 +99,18 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 	return modeOf(uint32(st.Mode)).Type(), nil
 }
 
-// Stage writes data beside the file at path (the file a symlinked path points at, in
-// that file's own directory, inside the root) and syncs it, ready for Commit. Creating
-// the temp file is also the real test that the directory can be written: a read-only
-// file system fails here, before any service is stopped.
-func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
+// stage writes data beside the file at path in the directory that file really is in, and
+// keeps that directory open for the rename.
+func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
 	loc, err := r.locate(path)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
+	// From here the directory belongs to dir (an *os.File, so it is closed exactly once).
+	dir := stagingDir{f: os.NewFile(uintptr(loc.dir), filepath.Dir(path)), fd: loc.dir, path: filepath.Dir(path)}
 	defer func() {
 		if err != nil {
-			loc.close()
+			dir.close()
 		}
 	}()
 	if loc.name == "." {
@@ -125,7 +125,6 @@ func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending,
 	if err != nil {
 		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
 	}
-	dir := stagingDir{fd: loc.dir, path: filepath.Dir(path)}
 	tmp := os.NewFile(uintptr(fd), dir.join(tmpName))
 	defer func() {
 		if err != nil {
@@ -143,8 +142,10 @@ func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending,
 	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
 		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("write %s: sync: %w", path, err)
+	if sync {
+		if err = tmp.Sync(); err != nil {
+			return nil, fmt.Errorf("write %s: sync: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
@@ -155,23 +156,27 @@ func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (p *Pending,
 	return &Pending{dir: dir, tmpName: tmpName, name: loc.name, path: path, data: data}, nil
 }
 
-// stagingDir is a Pending's directory, held open from Stage to Commit or Discard.
+// stagingDir is a Pending's directory, held open from Stage until the rename is durable
+// or the staged file discarded (f's finalizer closes it should a caller never get there).
 type stagingDir struct {
+	f    *os.File
 	fd   int
 	path string // its host path, for messages
 }
 
 func (d stagingDir) join(name string) string { return filepath.Join(d.path, name) }
-func (d stagingDir) close()                  { unix.Close(d.fd) }
+func (d stagingDir) close()                  { d.f.Close() }
 func (d stagingDir) rename(from, to string) error {
 	return unix.Renameat(d.fd, from, d.fd, to)
 }
 func (d stagingDir) remove(name string) error { return unix.Unlinkat(d.fd, name, 0) }
-func (d stagingDir) sync() {
-	if fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
-		_ = unix.Fsync(fd)
-		unix.Close(fd)
+func (d stagingDir) sync() error {
+	fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
 	}
+	defer unix.Close(fd)
+	return unix.Fsync(fd)
 }
 func (d stagingDir) openRegular(name, path string) (*os.File, error) {
 	return openRegularAt(d.fd, name, path)

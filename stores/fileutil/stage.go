@@ -31,6 +31,14 @@ func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
 	return Root{}.Stage(path, data, meta)
 }
 
+// Stage writes data beside the file at path (the file a symlinked path points at, in
+// that file's own directory, inside the root) and syncs it, ready for Commit. Creating
+// the temp file is also the real test that the directory can be written: a read-only
+// file system fails here, before any service is stopped.
+func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
+	return r.stage(path, data, meta, true)
+}
+
 // WriteAtomic replaces the file at path with data so that a reader sees either the old
 // file or the new one, never a mix, and a crash leaves no half-written file in its
 // place. The new file gets meta's owner, group and mode. A symlinked file (common on NAS
@@ -44,6 +52,18 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error 
 	return p.Commit()
 }
 
+// WriteUnsynced replaces path atomically like WriteAtomic but does not wait for the disk:
+// for records whose loss in a power cut costs nothing, written where a sync would cost
+// Plex's downtime (the journal's progress marks).
+func WriteUnsynced(path string, data []byte, meta stores.FileMeta) error {
+	p, err := Root{}.stage(path, data, meta, false)
+	if err != nil {
+		return err
+	}
+	defer p.dir.close()
+	return p.rename()
+}
+
 // TempPrefix is the name every temp file of ours beside base starts with, so a run cut
 // short can find what it left.
 func TempPrefix(base string) string { return "." + base + ".plexform-" }
@@ -53,33 +73,43 @@ func (p *Pending) Temp() string { return p.dir.join(p.tmpName) }
 
 // Commit renames the staged file into place and makes the rename durable.
 func (p *Pending) Commit() error {
+	if err := p.rename(); err != nil {
+		return err
+	}
+	return p.Durable()
+}
+
+// rename puts the staged file in place; the rename is atomic but not yet durable.
+func (p *Pending) rename() error {
 	if p.done {
 		return errors.New("internal error: a staged write was committed twice")
 	}
 	p.done = true
-	defer p.dir.close()
 	if err := p.dir.rename(p.tmpName, p.name); err != nil {
 		p.dir.remove(p.tmpName)
+		p.dir.close()
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
-	// The rename is durable only once the directory entry is on disk.
-	p.dir.sync()
 	return nil
 }
 
-// CommitChecked commits, then checks by comparing bytes (never by parsing) that the
-// file holds exactly what was staged.
-func (p *Pending) CommitChecked() error {
-	if p.done {
-		return errors.New("internal error: a staged write was committed twice")
-	}
-	p.done = true
+// Durable waits until the rename is on disk: the directory entry must be synced too.
+// It lets go of the directory, which was held open since Stage.
+func (p *Pending) Durable() error {
 	defer p.dir.close()
-	if err := p.dir.rename(p.tmpName, p.name); err != nil {
-		p.dir.remove(p.tmpName)
-		return fmt.Errorf("write %s: %w", p.path, err)
+	if err := p.dir.sync(); err != nil {
+		return fmt.Errorf("sync the directory of %s: %w", p.path, err)
 	}
-	p.dir.sync()
+	return nil
+}
+
+// CommitChecked renames the staged file into place, then checks by comparing bytes
+// (never by parsing) that the file holds exactly what was staged. Durable, called
+// later, makes the rename survive a power cut.
+func (p *Pending) CommitChecked() error {
+	if err := p.rename(); err != nil {
+		return err
+	}
 	f, err := p.dir.openRegular(p.name, p.path)
 	if err != nil {
 		return fmt.Errorf("check %s after the write: %w", p.path, err)

@@ -31,11 +31,9 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // nothing, and the commit then leaves the file alone.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
 	if base.Data == nil {
-		for _, e := range edits {
-			if !e.Remove {
-				return nil, fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
-					"property lists; start the application once so it creates its preferences", f.path)
-			}
+		if !onlyRemovals(edits) {
+			return nil, fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
+				"property lists; start the application once so it creates its preferences", f.path)
 		}
 		return nothingStaged{}, nil
 	}
@@ -69,11 +67,24 @@ func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) 
 type staged struct{ p *fileutil.Pending }
 
 func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
+func (s staged) Durable() error               { return s.p.Durable() }
 func (s staged) Discard() error               { return s.p.Discard() }
 func (s staged) Temp() string                 { return s.p.Temp() }
 
 type nothingStaged struct{}
 
 func (nothingStaged) Commit(context.Context) error { return nil }
+func (nothingStaged) Durable() error               { return nil }
 func (nothingStaged) Discard() error               { return nil }
 func (nothingStaged) Temp() string                 { return "" }
+
+// onlyRemovals tells whether edits only remove values: nothing to do on a store that is
+// not there.
+func onlyRemovals(edits []stores.Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
+}

@@ -12,11 +12,11 @@ var _ stores.Stager = (*File)(nil)
 
 // Load reads the file once: its attributes and the exact bytes they came from.
 func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
-	raw, meta, exists, err := f.root.ReadWithMeta(f.path)
+	raw, meta, exists, err := f.fs.ReadWithMeta(f.path)
 	if err != nil || !exists {
 		return stores.State{}, stores.Snapshot{}, err
 	}
-	doc, err := parseDocument(raw, f.element)
+	doc, err := parseDocument(raw, f.element, f.root)
 	if err != nil {
 		return stores.State{}, stores.Snapshot{}, fmt.Errorf("read %s: %w; the file was left alone", f.path, err)
 	}
@@ -30,9 +30,12 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // Stage edits base's bytes and prepares the result beside the file.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
 	if base.Data == nil {
+		if onlyRemovals(edits) {
+			return nothingStaged{}, nil // nothing to remove from a file that is not there
+		}
 		return nil, fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
 	}
-	doc, err := parseDocument(base.Data, f.element)
+	doc, err := parseDocument(base.Data, f.element, f.root)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w; the file was left alone", f.path, err)
 	}
@@ -40,7 +43,7 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", f.path, err)
 	}
-	p, err := f.root.Stage(f.path, out, base.Meta)
+	p, err := f.fs.Stage(f.path, out, base.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +52,31 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
-	return f.root.SameContent(f.path, base.Data)
+	return f.fs.SameContent(f.path, base.Data)
 }
 
 // staged adapts a fileutil.Pending to stores.Staged.
 type staged struct{ p *fileutil.Pending }
 
 func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
+func (s staged) Durable() error               { return s.p.Durable() }
 func (s staged) Discard() error               { return s.p.Discard() }
 func (s staged) Temp() string                 { return s.p.Temp() }
+
+type nothingStaged struct{}
+
+func (nothingStaged) Commit(context.Context) error { return nil }
+func (nothingStaged) Discard() error               { return nil }
+func (nothingStaged) Temp() string                 { return "" }
+func (nothingStaged) Durable() error               { return nil }
+
+// onlyRemovals tells whether edits only remove values: nothing to do on a file that is
+// not there.
+func onlyRemovals(edits []stores.Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
+}

@@ -4,6 +4,11 @@
 // A plain parse-and-serialize round trip rewrites the declaration, quotes, escapes and
 // line ends; this store instead rewrites only the bytes of the attributes a plan
 // changes, so a diff of the file before and after shows exactly the plan.
+//
+// A hostile file is refused before any tree is built: elements nest at most
+// parselimit.MaxDepth (512) deep, entities declared in a DTD are never expanded (an
+// undeclared entity is a syntax error), and parse errors name a line and column, never
+// the file's text (internal/parselimit).
 package xmlattrs
 
 import (
@@ -16,18 +21,34 @@ import (
 
 // File is the xml_attributes store for one file and element.
 type File struct {
-	root    fileutil.Root
+	fs      fileutil.Root // where path resolves: this machine, or inside -root
 	path    string
 	element string
+	root    string // the root element's required name; empty: any
 }
 
-// New returns the store for the element selected by element (an etree path such as
-// "/Preferences"; empty means the root) in the XML file at path on this machine.
-func New(path, element string) *File { return NewIn(fileutil.Root{}, path, element) }
+// Option changes how New's store reads its file.
+type Option func(*File)
 
-// NewIn is New for a path that resolves inside root (-root).
-func NewIn(root fileutil.Root, path, element string) *File {
-	return &File{root: root, path: path, element: element}
+// RequireRoot makes the store refuse a file whose root element is not named name (as
+// written, prefix included): Read, Load, Write, Stage and Restore then fail with an
+// error wrapping both stores.ErrMalformed and ErrWrongRoot, and the file is left alone.
+// The Plex kinds use RequireRoot("Preferences"), so a path that leads to some other XML
+// file is never edited as if it were Plex's settings.
+func RequireRoot(name string) Option { return func(f *File) { f.root = name } }
+
+// In makes the store's path resolve inside root (-root), symlinks included; without it
+// the path is this machine's.
+func In(root fileutil.Root) Option { return func(f *File) { f.fs = root } }
+
+// New returns the store for the element selected by element (an etree path such as
+// "/Preferences"; empty means the root) in the XML file at path.
+func New(path, element string, opts ...Option) *File {
+	f := &File{path: path, element: element}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
 // Target is the file's path.
@@ -40,7 +61,7 @@ func (f *File) Read(ctx context.Context) (stores.State, error) {
 }
 
 // CheckWritable tells whether this process can rewrite the file keeping its owner.
-func (f *File) CheckWritable(context.Context) error { return f.root.CheckWritable(f.path) }
+func (f *File) CheckWritable(context.Context) error { return f.fs.CheckWritable(f.path) }
 
 // Write applies the edits to the file as it is now and replaces it atomically.
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
@@ -52,12 +73,15 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit(ctx)
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
 func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := f.root.ReadWithMeta(f.path)
+	data, meta, exists, err := f.fs.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
@@ -67,7 +91,13 @@ func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
 }
 
-// Restore puts the snapshot's bytes back with the owner and mode it recorded.
+// Restore puts the snapshot's bytes back with the owner and mode it recorded. With
+// RequireRoot, a snapshot whose root element is another one is refused.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
-	return f.root.WriteAtomic(f.path, s.Data, s.Meta)
+	if f.root != "" {
+		if _, err := parseDocument(s.Data, "", f.root); err != nil {
+			return fmt.Errorf("restore %s: the backup: %w; the file was left alone", f.path, err)
+		}
+	}
+	return f.fs.WriteAtomic(f.path, s.Data, s.Meta)
 }
