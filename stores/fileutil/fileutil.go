@@ -1,5 +1,7 @@
-// Package fileutil is the one place where file stores, backups and saved plans write
-// files: atomically, keeping owner, group and mode.
+// Package fileutil is the one place where file stores, backups and saved plans open,
+// read and write files: writes atomic, keeping owner, group and mode; reads of regular
+// files only, bounded in size, never blocking on a FIFO; every path resolved through a
+// Root, which keeps -root a boundary and refuses symlinks other users planted (root.go).
 package fileutil
 
 import (
