@@ -137,3 +137,23 @@ type Staged interface {
 	// Temp is the staged file's path, so a run cut short can name what it left.
 	Temp() string
 }
+
+// NothingStaged is a staged write with nothing to do (removing values a missing file
+// does not have): committing it leaves the store alone.
+type NothingStaged struct{}
+
+func (NothingStaged) Commit(context.Context) error { return nil }
+func (NothingStaged) Durable() error               { return nil }
+func (NothingStaged) Discard() error               { return nil }
+func (NothingStaged) Temp() string                 { return "" }
+
+// OnlyRemovals tells whether edits only remove values: nothing to do on a store that is
+// not there.
+func OnlyRemovals(edits []Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
+}

@@ -183,6 +183,9 @@ func (d *doctor) findService(ctx context.Context) {
 		c.Summary += "; state " + state
 	}
 	d.add(c)
+	if s.Config.Manager == "docker" {
+		d.checkContainer(s)
+	}
 }
 
 // serviceState asks the manager, except under -root: the manager on this machine does

@@ -2,6 +2,7 @@ package fileutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/plexform/plexform/stores"
 )
+
+var _ stores.Staged = (*Pending)(nil)
 
 // Pending is a file's new content, written and synced beside it under a temp name with
 // the owner, group and mode it must end with, waiting for one rename. It is how a write
@@ -49,7 +52,10 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error 
 	if err != nil {
 		return err
 	}
-	return p.Commit()
+	if err := p.rename(); err != nil {
+		return err
+	}
+	return p.Durable()
 }
 
 // WriteUnsynced replaces path atomically like WriteAtomic but does not wait for the disk:
@@ -70,14 +76,6 @@ func TempPrefix(base string) string { return "." + base + ".plexform-" }
 
 // Temp is the staged file's path.
 func (p *Pending) Temp() string { return p.dir.join(p.tmpName) }
-
-// Commit renames the staged file into place and makes the rename durable.
-func (p *Pending) Commit() error {
-	if err := p.rename(); err != nil {
-		return err
-	}
-	return p.Durable()
-}
 
 // rename puts the staged file in place; the rename is atomic but not yet durable.
 func (p *Pending) rename() error {
@@ -103,10 +101,10 @@ func (p *Pending) Durable() error {
 	return nil
 }
 
-// CommitChecked renames the staged file into place, then checks by comparing bytes
-// (never by parsing) that the file holds exactly what was staged. Durable, called
-// later, makes the rename survive a power cut.
-func (p *Pending) CommitChecked() error {
+// Commit renames the staged file into place, then checks by comparing bytes (never
+// by parsing) that the file holds exactly what was staged. Durable, called later,
+// makes the rename survive a power cut.
+func (p *Pending) Commit(context.Context) error {
 	if err := p.rename(); err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (d *Domain) Write(ctx context.Context, edits []stores.Edit) error {
 	if doc == nil {
 		doc = &document{format: plist.XMLFormat, root: map[string]any{}}
 	}
-	if onlyRemovals(edits) {
+	if stores.OnlyRemovals(edits) {
 		return d.deleteKeys(ctx, doc, edits)
 	}
 	root, changed, err := doc.apply(edits)

@@ -30,8 +30,8 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // Stage edits base's bytes and prepares the result beside the file.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
 	if base.Data == nil {
-		if onlyRemovals(edits) {
-			return nothingStaged{}, nil // nothing to remove from a file that is not there
+		if stores.OnlyRemovals(edits) {
+			return stores.NothingStaged{}, nil // nothing to remove from a file that is not there
 		}
 		return nil, fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
 	}
@@ -47,36 +47,10 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, err
 	}
-	return staged{p}, nil
+	return p, nil
 }
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
 	return f.fs.SameContent(f.path, base.Data)
-}
-
-// staged adapts a fileutil.Pending to stores.Staged.
-type staged struct{ p *fileutil.Pending }
-
-func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
-func (s staged) Durable() error               { return s.p.Durable() }
-func (s staged) Discard() error               { return s.p.Discard() }
-func (s staged) Temp() string                 { return s.p.Temp() }
-
-type nothingStaged struct{}
-
-func (nothingStaged) Commit(context.Context) error { return nil }
-func (nothingStaged) Discard() error               { return nil }
-func (nothingStaged) Temp() string                 { return "" }
-func (nothingStaged) Durable() error               { return nil }
-
-// onlyRemovals tells whether edits only remove values: nothing to do on a file that is
-// not there.
-func onlyRemovals(edits []stores.Edit) bool {
-	for _, e := range edits {
-		if !e.Remove {
-			return false
-		}
-	}
-	return true
 }
