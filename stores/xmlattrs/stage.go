@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 var _ stores.Stager = (*File)(nil)
