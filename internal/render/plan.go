@@ -40,6 +40,9 @@ func (s Style) symbol(a plan.Action) string {
 	return " "
 }
 
+// Warning is the painted "Warning:" that starts every warning line.
+func Warning(st Style) string { return st.paint("33", "Warning:") }
+
 // NoChanges is the line printed when the host matches the plan.
 const NoChanges = "No changes. The host matches the plan."
 
@@ -51,13 +54,16 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			if sc.Action != plan.Leave {
 				then = "The plan assumes it runs; apply will refuse until its state can be read."
 			}
-			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError, then)
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", Warning(st), sc.Address, sc.Describe, sc.StateError, then)
 		}
 	}
 	if len(ch.Skipped) > 0 {
 		fmt.Fprintf(w, "Note: not for this OS (when:), so not checked: %s.\n\n", strings.Join(ch.Skipped, ", "))
 	}
 	for _, rc := range ch.Resources {
+		for _, msg := range rc.Warnings {
+			fmt.Fprintf(w, "%s %s\n\n", Warning(st), msg)
+		}
 		// A mistyped path or -root must not read as "nothing to do" without a word.
 		if !rc.Exists {
 			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, rc.Target)
@@ -194,6 +200,9 @@ type ResourceJSON struct {
 	After     map[string]string `json:"after"`
 	Sensitive []string          `json:"sensitive"`
 	Values    []ValueJSON       `json:"values"`
+	// Warnings are what is probably not meant (a typo in a name, a store this user
+	// cannot write); they do not stop an apply.
+	Warnings []string `json:"warnings"`
 }
 
 // ValueJSON is one value's diff.
@@ -230,7 +239,7 @@ func PlanJSON(ch *plan.Changes, version string) JSON {
 	}
 	for _, rc := range ch.Resources {
 		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Exists: rc.Exists, Actions: []string{"no-op"},
-			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}}
+			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}, Warnings: append([]string{}, rc.Warnings...)}
 		if rc.HasChanges() {
 			r.Actions = []string{"update"}
 		}
