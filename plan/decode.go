@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // Error is a problem with the plan file at a place in it; Err, when set, is the
@@ -127,7 +129,7 @@ func Gather(errs *multierror.Error) error {
 	return errs
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = lazyre.New(`line (\d+)`)
 
 func yamlErrorPos(err error) Pos {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -307,7 +309,7 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
 
 func (d *decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}

@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -401,7 +401,7 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // logLines is how much of the log's end is searched.
 const logLines = 2000
 
-var signInError = regexp.MustCompile(`(?i)myplex.*(error|fail|warn|denied|401)|\b401\b|unauthori[sz]ed`)
+var signInError = lazyre.New(`(?i)myplex.*(error|fail|warn|denied|401)|\b401\b|unauthori[sz]ed`)
 
 func (d *doctor) pmsDir() string {
 	if d.settings.Kind == "xml_attributes" && d.settings.Path != "" {
@@ -476,12 +476,12 @@ func tailLines(path string, n int) ([]string, error) {
 }
 
 var (
-	tokenParam = regexp.MustCompile(`(?i)((?:x-plex-)?token["']?\s*[=:]\s*["']?)[^&\s"']+`)
+	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*[=:]\s*["']?)[^&\s"']+`)
 	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
-	emailLike = regexp.MustCompile(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
-	tokenLike = regexp.MustCompile(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
+	emailLike = lazyre.New(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	tokenLike = lazyre.New(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
 	// The value may not start with "(": a placeholder put there already stays whole.
-	userParam = regexp.MustCompile(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&(][^\s,;&]*)`)
+	userParam = lazyre.New(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&(][^\s,;&]*)`)
 )
 
 // mask hides every sign-in value read from the settings, and anything shaped like a

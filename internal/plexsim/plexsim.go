@@ -24,12 +24,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -258,7 +258,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-var claimToken = regexp.MustCompile(`^claim-[A-Za-z0-9_-]{20}$`)
+var claimToken = lazyre.New(`^claim-[A-Za-z0-9_-]{20}$`)
 
 func (s *Server) identity(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

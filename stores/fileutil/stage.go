@@ -58,18 +58,6 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error 
 	return p.Durable()
 }
 
-// WriteUnsynced replaces path atomically like WriteAtomic but does not wait for the disk:
-// for records whose loss in a power cut costs nothing, written where a sync would cost
-// Plex's downtime (the journal's progress marks).
-func WriteUnsynced(path string, data []byte, meta stores.FileMeta) error {
-	p, err := Root{}.stage(path, data, meta, false)
-	if err != nil {
-		return err
-	}
-	defer p.dir.close()
-	return p.rename()
-}
-
 // TempPrefix is the name every temp file of ours beside base starts with, so a run cut
 // short can find what it left.
 func TempPrefix(base string) string { return "." + base + ".plexform-" }
