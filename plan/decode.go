@@ -266,7 +266,7 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 			d.fields(v, "backups", func(key string, k, v *yaml.Node) {
 				switch key {
 				case "dir":
-					p.Backups.Dir = d.str(v, "backups.dir")
+					p.Backups.Dir = d.hostPath(v, "backups.dir")
 				case "keep":
 					before := d.count()
 					if p.Backups.Keep = d.integer(v, "backups.keep"); p.Backups.Keep < 1 && d.count() == before {
@@ -454,7 +454,7 @@ func (d *decoder) source(n *yaml.Node, what string) Source {
 			s.Env = d.str(v, what+".env")
 		case "file":
 			given++
-			s.File = d.str(v, what+".file")
+			s.File = d.hostPath(v, what+".file")
 		case "type":
 			s.Type = d.str(v, what+".type")
 		default:
@@ -496,7 +496,7 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 			d.fields(v, "verify log", func(key string, k, v *yaml.Node) {
 				switch key {
 				case "path":
-					l.Path = d.str(v, "log.path")
+					l.Path = d.hostPath(v, "log.path")
 				case "must_not_match":
 					for i, s := range d.strList(v, "log.must_not_match") {
 						re, err := regexp.Compile(s)

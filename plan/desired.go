@@ -2,12 +2,12 @@ package plan
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Desired is one value a resource wants: gone, or set to Value.
@@ -52,6 +52,9 @@ func (p *Plan) resolve(s *Setting, root string, getenv func(string) (string, boo
 	return p.Resolve(s.Source, root, getenv)
 }
 
+// maxValueFile bounds a {file:} value.
+const maxValueFile = 1 << 20
+
 // Resolve reads a value from its source: a literal, an environment variable or a file
 // (a host path, inside root when one is given).
 func (p *Plan) Resolve(src Source, root string, getenv func(string) (string, bool)) (string, error) {
@@ -66,7 +69,9 @@ func (p *Plan) Resolve(src Source, root string, getenv func(string) (string, boo
 		return v, nil
 	default:
 		path := p.HostPath(root, src.File)
-		data, err := os.ReadFile(path)
+		// Inside root, links included, and a regular file of a sane size: a value file
+		// is a token or a name, and a FIFO or device there must not hang or flood us.
+		data, _, err := fileutil.RootAt(root).ReadFile(path, maxValueFile)
 		if err != nil {
 			return "", fmt.Errorf("read value from file: %w", err)
 		}

@@ -45,6 +45,9 @@ func init() {
 	str := func(set func(*Resource, string)) func(*decoder, *Resource, *yaml.Node, string) {
 		return func(d *decoder, r *Resource, v *yaml.Node, what string) { set(r, d.str(v, what)) }
 	}
+	hostPath := func(set func(*Resource, string)) func(*decoder, *Resource, *yaml.Node, string) {
+		return func(d *decoder, r *Resource, v *yaml.Node, what string) { set(r, d.hostPath(v, what)) }
+	}
 	fieldTable = map[string]*field{
 		"name": {doc: "unique name of the resource", typ: typeName, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
 			if r.Name = d.str(v, "name"); r.Name != "" && !nameRE.MatchString(r.Name) {
@@ -54,7 +57,7 @@ func init() {
 		"kind": {doc: "what the resource is", typ: typeEnum, enum: KindNames,
 			decode: func(*decoder, *Resource, *yaml.Node, string) {}}, // read first, by resource
 		"when": {doc: "the systems the resource applies to", typ: typeWhen, decode: (*decoder).when},
-		"path": {doc: "the file (relative paths are relative to the plan file)", typ: typeString, decode: str(func(r *Resource, s string) { r.Path = s })},
+		"path": {doc: "the file (relative paths are relative to the plan file)", typ: typeString, decode: hostPath(func(r *Resource, s string) { r.Path = s })},
 		"element": {doc: "etree path of the element whose attributes are meant, such as /Preferences; default: the root element", typ: typeString,
 			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
 				if r.Element = d.str(v, what); r.Element != "" {
@@ -101,7 +104,7 @@ func init() {
 				}
 			}},
 		"unit":      {doc: "systemd unit, snap name, launchd label or Windows service name", typ: typeString, decode: str(func(r *Resource, s string) { r.Unit = s })},
-		"dir":       {doc: "the s6 service directory", typ: typeString, decode: str(func(r *Resource, s string) { r.Dir = s })},
+		"dir":       {doc: "the s6 service directory", typ: typeString, decode: hostPath(func(r *Resource, s string) { r.Dir = s })},
 		"app":       {doc: "the macOS application name", typ: typeString, decode: str(func(r *Resource, s string) { r.App = s })},
 		"container": {doc: "the docker manager's container, by name or id", typ: typeString, decode: str(func(r *Resource, s string) { r.Container = s })},
 		"start":     {doc: "command that starts the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Start = d.argv(v, what) }},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/plist"
 	"github.com/plexform/plexform/stores/registry"
 	"github.com/plexform/plexform/stores/xmlattrs"
@@ -155,8 +156,10 @@ func init() {
 		{
 			Name: KindXMLAttributes, Doc: "attributes of one XML element (Preferences.xml)", Role: RoleStore,
 			Fields: append([]string{"path", "element"}, storeFields...), Required: []string{"path"},
-			Open: func(t Target) (stores.Store, error) { return xmlattrs.New(t.Path, t.Element), nil },
-			At:   func(target string) (stores.Store, error) { return xmlattrs.New(target, ""), nil },
+			Open: func(t Target) (stores.Store, error) {
+				return xmlattrs.New(t.Path, t.Element, xmlattrs.In(fileutil.RootAt(t.Root))), nil
+			},
+			At: func(target string) (stores.Store, error) { return xmlattrs.New(target, ""), nil },
 		},
 		{
 			Name: KindPlistKeys, Doc: "top-level keys of a plist file, or of a defaults domain on macOS", Role: RoleStore,
@@ -285,7 +288,7 @@ func DrivenUnderRoot(kind, manager string) bool {
 
 func openPlist(t Target) (stores.Store, error) {
 	if t.Domain == "" {
-		return plist.NewFile(t.Path), nil
+		return plist.NewFileIn(fileutil.RootAt(t.Root), t.Path), nil
 	}
 	if !plist.DomainSupported() || t.Root != "" {
 		return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", t.GOOS, t.Domain)

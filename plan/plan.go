@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Plan is a decoded, validated plan file.
@@ -238,10 +240,10 @@ func (p *Plan) HostPath(root, path string) string {
 	return RootedPath(root, path)
 }
 
-// RootedPath puts an absolute host path inside root (when root is set).
+// RootedPath puts an absolute host path inside root (when root is set). A .. that would
+// climb above / stays at /, as on the host itself (validate refuses such paths in a plan;
+// this keeps every other caller inside the root too). What the path then leads to is
+// resolved inside root by fileutil.Root, symlinks included.
 func RootedPath(root, path string) string {
-	if root == "" {
-		return path
-	}
-	return filepath.Join(root, path)
+	return fileutil.RootAt(root).Path(path)
 }

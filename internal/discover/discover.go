@@ -132,14 +132,14 @@ func FindSettings(o Options) (Settings, []Looked, error) {
 		p := rooted(o.Root, o.Path)
 		s := settingsFile(p)
 		s.How = "path: " + o.Path + " from the plan"
-		if !isFile(p) {
+		if !isFile(o.Root, p) {
 			s.How += " (no file there yet)"
 		}
 		return s, append(looked, Looked{p, "named by the plan"}), nil
 	}
 	if v, ok := getenv(o, EnvAppSupport); ok && v != "" {
 		dir := rooted(o.Root, v)
-		if filepath.IsAbs(v) && isDir(dir) {
+		if filepath.IsAbs(v) && isDir(o.Root, dir) {
 			s := xmlIn(dir)
 			s.How = EnvAppSupport + " in plexform's environment"
 			return s, append(looked, Looked{EnvAppSupport, "set to " + dir}), nil
@@ -152,7 +152,7 @@ func FindSettings(o Options) (Settings, []Looked, error) {
 			dir := rooted(o.Root, set.Value)
 			s := xmlIn(dir)
 			s.How = EnvAppSupport + " in " + u.describe(set)
-			if !isFile(s.Path) {
+			if !isFile(o.Root, s.Path) {
 				s.How += " (no Preferences.xml there yet: Plex writes it at its first start)"
 			}
 			return s, append(looked, Looked{set.From, "Environment= sets " + EnvAppSupport}), nil
@@ -244,7 +244,7 @@ func scanLocations(root string) ([]Settings, []Looked) {
 	var looked []Looked
 	seen := map[string]bool{}
 	for _, loc := range knownLocations {
-		matches, _ := filepath.Glob(rooted(root, loc.glob))
+		matches := glob(root, rooted(root, loc.glob))
 		if len(matches) == 0 {
 			looked = append(looked, Looked{rooted(root, loc.glob), "not found (" + loc.label + ")"})
 			continue
@@ -256,7 +256,7 @@ func scanLocations(root string) ([]Settings, []Looked) {
 			if loc.pmsDir {
 				appSupport, prefs = filepath.Dir(m), filepath.Join(m, PrefsFile)
 			}
-			if !isFile(prefs) {
+			if !isFile(root, prefs) {
 				misses++
 				continue
 			}
@@ -286,7 +286,7 @@ func scanLocations(root string) ([]Settings, []Looked) {
 		prefs := filepath.Join(appSupport, PMSDir, PrefsFile)
 		switch {
 		case seen[prefs]:
-		case isFile(prefs):
+		case isFile(root, prefs):
 			seen[prefs] = true
 			looked = append(looked, Looked{prefs, "found Preferences.xml (QNAP package, Install_path in " + conf + ")"})
 			found = append(found, Settings{Kind: plan.KindXMLAttributes, Path: prefs, AppSupport: appSupport, How: "QNAP package's Install_path in " + conf})
@@ -294,7 +294,7 @@ func scanLocations(root string) ([]Settings, []Looked) {
 			looked = append(looked, Looked{prefs, "not found (QNAP package, Install_path in " + conf + ")"})
 		}
 	}
-	macs, _ := filepath.Glob(rooted(root, "/Users/*/Library/Preferences/"+MacDomain+".plist"))
+	macs := glob(root, rooted(root, "/Users/*/Library/Preferences/"+MacDomain+".plist"))
 	for _, m := range macs {
 		home := filepath.Dir(filepath.Dir(filepath.Dir(m)))
 		looked = append(looked, Looked{m, "found the macOS settings plist"})
@@ -304,7 +304,7 @@ func scanLocations(root string) ([]Settings, []Looked) {
 	if len(macs) == 0 {
 		looked = append(looked, Looked{rooted(root, "/Users/*/Library/Preferences/"+MacDomain+".plist"), "not found (macOS)"})
 	}
-	wins, _ := filepath.Glob(rooted(root, "/Users/*/AppData/Local/"+PMSDir))
+	wins := glob(root, rooted(root, "/Users/*/AppData/Local/"+PMSDir))
 	for _, w := range wins {
 		user := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(w))))
 		looked = append(looked, Looked{w, "found a Windows install's data directory"})
@@ -369,7 +369,7 @@ func prefsRel(loc location) string {
 // PlexMediaServer Install_path").
 func qnapInstallPath(root string) (dir, conf string, ok bool) {
 	conf = rooted(root, "/etc/config/qpkg.conf")
-	data, err := readConfig(conf)
+	data, err := readConfig(root, conf)
 	if err != nil {
 		return "", "", false
 	}

@@ -151,7 +151,7 @@ func mountsHoldPlex(ms []service.Mount) bool {
 // container: the directory itself, or inside it as binhex or plexinc lay it out.
 func pmsDirIn(dir string) string {
 	for _, p := range []string{dir, filepath.Join(dir, PMSDir), filepath.Join(dir, "Library", "Application Support", PMSDir)} {
-		if isFile(filepath.Join(p, PrefsFile)) {
+		if isFile("", filepath.Join(p, PrefsFile)) { // a host dir: Docker runs only without -root
 			return p
 		}
 	}
@@ -181,7 +181,7 @@ func locate(info service.ContainerInfo, layout imageLayout, known bool) (plexCon
 			c.appSupport = filepath.Dir(hostDir)
 		}
 		c.how = "Docker container " + info.Name + " (image " + info.Image + "), settings in " + p + " inside it"
-		if !isFile(c.prefs) {
+		if !isFile("", c.prefs) {
 			c.how += " (no Preferences.xml there yet: Plex writes it at its first start)"
 		}
 		return c, ""

@@ -99,7 +99,7 @@ func systemdService(root string) ([]Service, []Looked) {
 
 func snapService(root string) ([]Service, []Looked) {
 	for _, p := range []string{"/snap/plexmediaserver", "/var/snap/plexmediaserver"} {
-		if rp := rooted(root, p); isDir(rp) {
+		if rp := rooted(root, p); isDir(root, rp) {
 			return []Service{{Config: service.Config{Manager: "snap", Unit: "plexmediaserver"}, How: "snap directory " + rp, User: "root", Group: "root"}},
 				[]Looked{{rp, "found the snap"}}
 		}
@@ -113,16 +113,16 @@ func s6Service(root string) ([]Service, []Looked) {
 	var looked []Looked
 	for _, d := range s6Dirs {
 		dir := rooted(root, d)
-		if !isFile(filepath.Join(dir, "run")) {
+		if !isFile(root, filepath.Join(dir, "run")) {
 			looked = append(looked, Looked{dir, "not found (s6 service directory)"})
 			continue
 		}
 		looked = append(looked, Looked{dir, "found an s6 service directory"})
-		s := Service{Config: service.Config{Manager: "s6", Dir: dir}, How: "s6 service directory " + dir}
+		s := Service{Config: service.Config{Manager: "s6", Dir: resolved(root, dir)}, How: "s6 service directory " + dir}
 		if d == "/etc/services.d/plex" {
 			s.How += " (s6-overlay's source copy: the container does not seem to be running)"
 		}
-		if run, err := readConfig(filepath.Join(dir, "run")); err == nil {
+		if run, err := readConfig(root, filepath.Join(dir, "run")); err == nil {
 			if m := setuidgid.FindSubmatch(run); m != nil {
 				s.User = string(m[1])
 				s.Group = primaryGroup(root, s.User)
@@ -133,16 +133,16 @@ func s6Service(root string) ([]Service, []Looked) {
 	// Images whose service has another name (hotio's, a user's own): any live service
 	// directory whose run script starts Plex.
 	for _, pattern := range []string{"/run/service/*/run", "/run/s6/services/*/run", "/var/run/s6/services/*/run"} {
-		runs, _ := filepath.Glob(rooted(root, pattern))
+		runs := glob(root, rooted(root, pattern))
 		sort.Strings(runs)
 		for _, run := range runs {
-			data, err := readConfig(run)
+			data, err := readConfig(root, run)
 			if err != nil || !startsPlex.Match(data) {
 				continue
 			}
 			dir := filepath.Dir(run)
 			looked = append(looked, Looked{dir, "found an s6 service directory whose run script starts Plex"})
-			s := Service{Config: service.Config{Manager: "s6", Dir: dir}, How: "s6 service directory " + dir + " (its run script starts Plex Media Server)"}
+			s := Service{Config: service.Config{Manager: "s6", Dir: resolved(root, dir)}, How: "s6 service directory " + dir + " (its run script starts Plex Media Server)"}
 			if m := setuidgid.FindSubmatch(data); m != nil {
 				s.User = string(m[1])
 				s.Group = primaryGroup(root, s.User)
@@ -163,7 +163,7 @@ func synologyService(root string) ([]Service, []Looked) {
 		{"Plex Media Server", "plex", "DSM 6"},
 	} {
 		dir := rooted(root, "/var/packages/"+pkg.name)
-		if !isDir(dir) {
+		if !isDir(root, dir) {
 			looked = append(looked, Looked{dir, "not found (Synology " + pkg.dsm + ")"})
 			continue
 		}
@@ -187,14 +187,14 @@ func freebsdServices(root string) ([]Service, []Looked) {
 	var looked []Looked
 	for _, name := range []string{"plexmediaserver", "plexmediaserver_plexpass"} {
 		script := rooted(root, "/usr/local/etc/rc.d/"+name)
-		if isFile(script) {
+		if isFile(root, script) {
 			looked = append(looked, Looked{script, "found the FreeBSD rc script"})
 			user := rcUser(root, name)
 			found = append(found, Service{Config: rcConfig(nil, name), How: "FreeBSD rc script " + script, User: user, Group: primaryGroup(root, user)})
 		} else {
 			looked = append(looked, Looked{script, "not found (FreeBSD)"})
 		}
-		jailScripts, _ := filepath.Glob(rooted(root, "/mnt/*/iocage/jails/*/root/usr/local/etc/rc.d/"+name))
+		jailScripts := glob(root, rooted(root, "/mnt/*/iocage/jails/*/root/usr/local/etc/rc.d/"+name))
 		sort.Strings(jailScripts)
 		for _, js := range jailScripts {
 			jailRoot := filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(js)))))
@@ -221,7 +221,7 @@ func rcConfig(prefix []string, name string) service.Config {
 func rcUser(root, name string) string {
 	user := "plex"
 	for _, f := range []string{"/etc/rc.conf", "/etc/rc.conf.local"} {
-		data, err := readConfig(rooted(root, f))
+		data, err := readConfig(root, rooted(root, f))
 		if err != nil {
 			continue
 		}
@@ -234,7 +234,7 @@ func rcUser(root, name string) string {
 
 func macService(root string) ([]Service, []Looked) {
 	app := rooted(root, "/Applications/Plex Media Server.app")
-	if !isDir(app) {
+	if !isDir(root, app) {
 		return nil, []Looked{{app, "not found (macOS)"}}
 	}
 	return []Service{{Config: service.Config{Manager: "app", App: "Plex Media Server"}, How: "macOS app " + app}}, []Looked{{app, "found the macOS app"}}
@@ -245,7 +245,7 @@ func windowsService(root string) ([]Service, []Looked) {
 	var looked []Looked
 	for _, pf := range []string{"/Program Files/Plex/Plex Media Server", "/Program Files (x86)/Plex/Plex Media Server"} {
 		exe := rooted(root, pf+"/Plex Media Server.exe")
-		if !isFile(exe) {
+		if !isFile(root, exe) {
 			looked = append(looked, Looked{exe, "not found (Windows)"})
 			continue
 		}

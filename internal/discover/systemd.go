@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // unitName is the systemd unit Plex's Debian, RPM and Arch packages install.
@@ -175,7 +176,7 @@ func findUnit(root string, looked *[]Looked) *unit {
 	u := &unit{Env: map[string]unitSetting{}}
 	for _, dir := range unitDirs {
 		p := rooted(root, filepath.Join(dir, unitName))
-		if isFile(p) {
+		if isFile(root, p) {
 			u.File = p
 			*looked = append(*looked, Looked{p, "found the systemd unit"})
 			break
@@ -187,7 +188,7 @@ func findUnit(root string, looked *[]Looked) *unit {
 	}
 	dropIns := map[string]string{}
 	for i := len(unitDirs) - 1; i >= 0; i-- {
-		matches, _ := filepath.Glob(rooted(root, filepath.Join(unitDirs[i], unitName+".d", "*.conf")))
+		matches := glob(root, rooted(root, filepath.Join(unitDirs[i], unitName+".d", "*.conf")))
 		for _, m := range matches {
 			dropIns[filepath.Base(m)] = m
 		}
@@ -201,7 +202,7 @@ func findUnit(root string, looked *[]Looked) *unit {
 		u.DropIns = append(u.DropIns, dropIns[n])
 	}
 	for _, f := range append([]string{u.File}, u.DropIns...) {
-		data, err := readConfig(f)
+		data, err := readConfig(root, f)
 		if err != nil {
 			u.Problems = append(u.Problems, Looked{f, "unreadable: " + err.Error()})
 			continue
@@ -233,7 +234,7 @@ func (u *unit) apply(root, file string, ds []directive) {
 			name := strings.TrimPrefix(d.Value, "-")
 			optional := name != d.Value
 			p := rooted(root, name)
-			data, err := readConfig(p)
+			data, err := readConfig(root, p)
 			if err != nil {
 				if !optional {
 					u.Problems = append(u.Problems, Looked{p, fmt.Sprintf("EnvironmentFile= of %s (line %d) unreadable: %v", file, d.Line, err)})
@@ -276,24 +277,34 @@ func rooted(root, p string) string {
 // are a few kilobytes, and a unit may point EnvironmentFile= at anything.
 const maxConfigSize = 1 << 20
 
-// readConfig reads a small regular file; devices, FIFOs and huge files are refused.
-func readConfig(p string) ([]byte, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxConfigSize {
-		return nil, fmt.Errorf("not a regular file of at most %d bytes", maxConfigSize)
-	}
-	return os.ReadFile(p)
+// Discovery reads the host through fileutil.Root: under -root every path, symlinks
+// included, resolves inside the tree; on this machine a link another user planted is
+// not followed to someone else's file. Devices and FIFOs are refused unopened.
+
+// readConfig reads a small regular file.
+func readConfig(root, p string) ([]byte, error) {
+	data, _, err := fileutil.RootAt(root).ReadFile(p, maxConfigSize)
+	return data, err
 }
 
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
+func isFile(root, p string) bool {
+	t, err := fileutil.RootAt(root).TypeOf(p)
+	return err == nil && t.IsRegular()
 }
 
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+func isDir(root, p string) bool {
+	t, err := fileutil.RootAt(root).TypeOf(p)
+	return err == nil && t.IsDir()
 }
+
+// resolved is where p leads inside root, for a command that takes the path (s6-svc):
+// a symlinked service directory in the tree is not followed out of it by the command.
+func resolved(root, p string) string {
+	if r, err := fileutil.RootAt(root).Resolve(p); err == nil {
+		return r
+	}
+	return p
+}
+
+// glob is filepath.Glob inside root.
+func glob(root, pattern string) []string { return fileutil.RootAt(root).Glob(pattern) }

@@ -58,7 +58,7 @@ func GroupName(root string, gid int) string {
 		}
 		return ""
 	}
-	for _, f := range colonFile(rooted(root, "/etc/group"), 3) {
+	for _, f := range colonFile(root, rooted(root, "/etc/group"), 3) {
 		if f[2] == strconv.Itoa(gid) {
 			return f[0]
 		}
@@ -77,11 +77,11 @@ func primaryGroup(root, name string) string {
 	return name
 }
 
-func passwd(root string) [][]string { return colonFile(rooted(root, "/etc/passwd"), 4) }
+func passwd(root string) [][]string { return colonFile(root, rooted(root, "/etc/passwd"), 4) }
 
 // colonFile reads /etc/passwd-style lines with at least min fields.
-func colonFile(path string, min int) [][]string {
-	data, err := readConfig(path)
+func colonFile(root, path string, min int) [][]string {
+	data, err := readConfig(root, path)
 	if err != nil {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -86,6 +87,15 @@ func (s *Store) warnUnwritable(ctx context.Context, rc *plan.ResourceChange) {
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
 	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
 		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
+	if opts.Root != "" && cfg.Dir != "" {
+		// s6's tools follow symlinks on this machine: hand them the directory the tree's
+		// own host would reach, resolved inside the root.
+		dir, err := fileutil.RootAt(opts.Root).Resolve(cfg.Dir)
+		if err != nil {
+			return nil, "", fmt.Errorf("dir: %w", err)
+		}
+		cfg.Dir = dir
+	}
 	found := ""
 	if plan.KindOf(r.Kind).Discovered {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})

@@ -1,5 +1,7 @@
-// Package fileutil is the one place where file stores, backups and saved plans write
-// files: atomically, keeping owner, group and mode.
+// Package fileutil is the one place where file stores, backups and saved plans open,
+// read and write files: writes atomic, keeping owner, group and mode; reads of regular
+// files only, bounded in size, never blocking on a FIFO; every path resolved through a
+// Root, which keeps -root a boundary and refuses symlinks other users planted (root.go).
 package fileutil
 
 import (
@@ -13,40 +15,26 @@ import (
 	"github.com/plexform/plexform/stores"
 )
 
-// Stat returns the owner, group and mode of path. exists is false (and err nil) when
-// the file is not there.
-func Stat(path string) (meta stores.FileMeta, exists bool, err error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return stores.FileMeta{Path: path}, false, nil
-	}
-	if err != nil {
-		return stores.FileMeta{}, false, fmt.Errorf("stat %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return stores.FileMeta{}, false, fmt.Errorf("%s is not a regular file (%s)", path, fi.Mode().Type())
-	}
-	uid, gid := ownerOf(fi)
-	return stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, true, nil
+// Stat returns the owner, group and mode of the regular file at path on this machine's
+// own file system (see Root). exists is false (and err nil) when the file is not there.
+func Stat(path string) (meta stores.FileMeta, exists bool, err error) { return Root{}.Stat(path) }
+
+// WriteAtomic replaces path on this machine's own file system (see Root.WriteAtomic).
+func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
+	return Root{}.WriteAtomic(path, data, meta)
+}
+
+// CheckWritable tells whether this process can replace path (see Root.CheckWritable).
+func CheckWritable(path string) error { return Root{}.CheckWritable(path) }
+
+// ReadFile reads a regular file of at most limit bytes on this machine's own file system
+// (see Root.ReadFile).
+func ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+	return Root{}.ReadFile(path, limit)
 }
 
 func permBits(m fs.FileMode) fs.FileMode {
 	return m & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-}
-
-// WriteAtomic replaces path with data so that a reader sees either the old file or the
-// new one, never a mix, and a crash leaves no half-written file in its place. The new
-// file gets meta's owner, group and mode. The temp file lives in the same directory so
-// the rename cannot cross file systems.
-func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
-	p, err := Stage(path, data, meta)
-	if err != nil {
-		return err
-	}
-	if err := p.rename(); err != nil {
-		return err
-	}
-	return p.Durable()
 }
 
 // fileMode turns the stored permission bits back into an os.FileMode.

@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"syscall"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -19,60 +17,45 @@ var _ stores.Staged = (*Pending)(nil)
 // Pending is a file's new content, written and synced beside it under a temp name with
 // the owner, group and mode it must end with, waiting for one rename. It is how a write
 // is prepared before Plex stops, so that only the rename happens while it is down.
+//
+// The directory it lives in was resolved once, when it was staged (inside the root, see
+// Root): the rename happens there, whatever is renamed or planted on the way meanwhile.
 type Pending struct {
-	tmp, path, dir string
-	data           []byte
-	done           bool
+	dir     stagingDir // the directory holding the target and the temp file
+	tmpName string     // the temp file's name in dir
+	name    string     // the target's name in dir
+	path    string     // the target as the caller named it, for messages
+	data    []byte
+	done    bool
 }
 
-// Stage writes data beside path (following a symlinked path to its target, which is
-// what gets replaced) and syncs it, ready for Commit. Creating the temp file is also the
-// real test that the directory can be written: a read-only file system fails here,
-// before any service is stopped.
+// Stage writes data beside path on this machine's own file system (see Root.Stage).
 func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
-	return stage(path, data, meta, true)
+	return Root{}.Stage(path, data, meta)
 }
 
-func stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
-	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
-	// new file replaces its target, not the link.
-	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
-		path = resolved
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, TempPrefix(base)+"*")
+// Stage writes data beside the file at path (the file a symlinked path points at, in
+// that file's own directory, inside the root) and syncs it, ready for Commit. Creating
+// the temp file is also the real test that the directory can be written: a read-only
+// file system fails here, before any service is stopped.
+func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
+	return r.stage(path, data, meta, true)
+}
+
+// WriteAtomic replaces the file at path with data so that a reader sees either the old
+// file or the new one, never a mix, and a crash leaves no half-written file in its
+// place. The new file gets meta's owner, group and mode. A symlinked file (common on NAS
+// and in containers) stays a symlink: the file it points at inside the root is replaced,
+// by a temp file made and renamed in that file's own directory.
+func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
+	p, err := r.Stage(path, data, meta)
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err := p.rename(); err != nil {
+		return err
 	}
-	if err = chownIfNeeded(tmp, meta); err != nil {
-		return nil, fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
-	}
-	// Chmod after chown: chown clears setuid/setgid bits.
-	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
-	}
-	if sync {
-		if err = tmp.Sync(); err != nil {
-			return nil, fmt.Errorf("write %s: sync: %w", path, err)
-		}
-	}
-	if err = tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	return &Pending{tmp: tmpName, path: path, dir: dir, data: data}, nil
+	return p.Durable()
 }
 
 // TempPrefix is the name every temp file of ours beside base starts with, so a run cut
@@ -80,7 +63,7 @@ func stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pendin
 func TempPrefix(base string) string { return "." + base + ".plexform-" }
 
 // Temp is the staged file's path.
-func (p *Pending) Temp() string { return p.tmp }
+func (p *Pending) Temp() string { return p.dir.join(p.tmpName) }
 
 // rename puts the staged file in place; the rename is atomic but not yet durable.
 func (p *Pending) rename() error {
@@ -88,22 +71,20 @@ func (p *Pending) rename() error {
 		return errors.New("internal error: a staged write was committed twice")
 	}
 	p.done = true
-	if err := os.Rename(p.tmp, p.path); err != nil {
-		os.Remove(p.tmp)
+	if err := p.dir.rename(p.tmpName, p.name); err != nil {
+		p.dir.remove(p.tmpName)
+		p.dir.close()
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
 	return nil
 }
 
 // Durable waits until the rename is on disk: the directory entry must be synced too.
+// It lets go of the directory, which was held open since Stage.
 func (p *Pending) Durable() error {
-	d, err := os.Open(p.dir)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", p.dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", p.dir, err)
+	defer p.dir.close()
+	if err := p.dir.sync(); err != nil {
+		return fmt.Errorf("sync the directory of %s: %w", p.path, err)
 	}
 	return nil
 }
@@ -115,7 +96,12 @@ func (p *Pending) Commit(context.Context) error {
 	if err := p.rename(); err != nil {
 		return err
 	}
-	same, err := SameContent(p.path, p.data)
+	f, err := p.dir.openRegular(p.name, p.path)
+	if err != nil {
+		return fmt.Errorf("check %s after the write: %w", p.path, err)
+	}
+	defer f.Close()
+	same, err := sameContent(f, p.path, p.data)
 	if err != nil {
 		return fmt.Errorf("check %s after the write: %w", p.path, err)
 	}
@@ -131,17 +117,22 @@ func (p *Pending) Discard() error {
 		return nil
 	}
 	p.done = true
-	if err := os.Remove(p.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", p.tmp, err)
+	defer p.dir.close()
+	if err := p.dir.remove(p.tmpName); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", p.Temp(), err)
 	}
 	return nil
 }
 
-// SameContent reports whether the file at path holds exactly want. It compares in
-// chunks, so checking a large file costs no second copy of it in memory. A missing file
-// holds nothing, which equals an empty want only when want is nil.
-func SameContent(path string, want []byte) (bool, error) {
-	f, err := OpenRegular(path)
+// SameContent reports whether the regular file at path on this machine's own file system
+// holds exactly want (see Root.SameContent).
+func SameContent(path string, want []byte) (bool, error) { return Root{}.SameContent(path, want) }
+
+// SameContent reports whether the regular file at path holds exactly want. It compares
+// in chunks, so checking a large file costs no second copy of it in memory. A missing
+// file holds nothing, which equals an empty want only when want is nil.
+func (r Root) SameContent(path string, want []byte) (bool, error) {
+	f, err := r.OpenRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return want == nil, nil
 	}
@@ -149,6 +140,10 @@ func SameContent(path string, want []byte) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
+	return sameContent(f, path, want)
+}
+
+func sameContent(f *os.File, path string, want []byte) (bool, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return false, fmt.Errorf("stat %s: %w", path, err)
@@ -174,45 +169,74 @@ func SameContent(path string, want []byte) (bool, error) {
 	}
 }
 
-// ReadWithMeta reads a regular file and the owner, group and mode it had while being
-// read, from one open file, so the bytes and the metadata describe the same file.
-// exists is false (and err nil) when there is no file.
+// ReadWithMeta reads a regular file on this machine's own file system (see
+// Root.ReadWithMeta).
 func ReadWithMeta(path string) (data []byte, meta stores.FileMeta, exists bool, err error) {
-	f, err := OpenRegular(path)
+	return Root{}.ReadWithMeta(path)
+}
+
+// ReadWithMeta reads a regular file of at most MaxFileSize bytes and the owner, group
+// and mode it had while being read, from one open file, so the bytes and the metadata
+// describe the same file. exists is false (and err nil) when there is no file.
+func (r Root) ReadWithMeta(path string) (data []byte, meta stores.FileMeta, exists bool, err error) {
+	data, meta, err = r.ReadFile(path, MaxFileSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, stores.FileMeta{Path: path}, false, nil
 	}
 	if err != nil {
 		return nil, stores.FileMeta{}, false, err
 	}
+	return data, meta, true, nil
+}
+
+// OpenRegular opens the regular file at path on this machine's own file system (see
+// Root.OpenRegular).
+func OpenRegular(path string) (*os.File, error) { return Root{}.OpenRegular(path) }
+
+// ReadFile reads the regular file at path, refusing one larger than limit bytes, and
+// returns its bytes with the owner, group and mode of the same open file. Anything that
+// is not a regular file (a FIFO, a device, a socket, a directory) is refused before it
+// is read, and it is opened non-blocking, so a FIFO cannot hang plexform. A missing
+// file is an error that errors.Is fs.ErrNotExist.
+func (r Root) ReadFile(path string, limit int64) ([]byte, stores.FileMeta, error) {
+	f, err := r.OpenRegular(path)
+	if err != nil {
+		return nil, stores.FileMeta{}, err
+	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, stores.FileMeta{}, false, fmt.Errorf("stat %s: %w", path, err)
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	data, err = io.ReadAll(f)
+	if fi.Size() > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, fi.Size(), limit)
+	}
+	data, err := readAll(io.LimitReader(f, limit+1), fi.Size())
 	if err != nil {
-		return nil, stores.FileMeta{}, false, fmt.Errorf("read %s: %w", path, err)
+		return nil, stores.FileMeta{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, stores.FileMeta{}, errTooLarge(path, int64(len(data)), limit)
 	}
 	uid, gid := ownerOf(fi)
-	return data, stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, true, nil
+	return data, stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, nil
 }
 
-// OpenRegular opens path for reading without blocking (a FIFO planted at a settings path
-// must not hang plexform while Plex is stopped) and refuses anything but a regular file.
-func OpenRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
+// readAll reads r to its end into one buffer sized for the file up front: a 50 MB file
+// is then one allocation, not the dozens io.ReadAll's doubling would take.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	data := make([]byte, 0, size+1) // +1: the read that finds EOF needs room
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // the file grew while being read
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stat %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file (%s); plexform reads only plain files there", path, fi.Mode().Type())
-	}
-	return f, nil
 }

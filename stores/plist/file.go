@@ -26,13 +26,17 @@ import (
 // dictionaries may change; values do not); XML plists are edited as text, so untouched
 // keys keep their bytes.
 type File struct {
+	root fileutil.Root
 	path string
 }
 
 var _ stores.Store = (*File)(nil)
 
-// NewFile returns the store for the plist at path.
-func NewFile(path string) *File { return &File{path: path} }
+// NewFile returns the store for the plist at path on this machine.
+func NewFile(path string) *File { return NewFileIn(fileutil.Root{}, path) }
+
+// NewFileIn is NewFile for a path that resolves inside root (-root).
+func NewFileIn(root fileutil.Root, path string) *File { return &File{root: root, path: path} }
 
 // Target is the file's path.
 func (f *File) Target() string { return f.path }
@@ -45,7 +49,7 @@ func (f *File) Read(ctx context.Context) (stores.State, error) {
 
 // CheckWritable tells whether this process can replace the file keeping its owner.
 func (f *File) CheckWritable(ctx context.Context) error {
-	return fileutil.CheckWritable(f.path)
+	return f.root.CheckWritable(f.path)
 }
 
 // Write applies the edits and rewrites the file atomically, or leaves it alone when the
@@ -67,7 +71,7 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 
 // Snapshot returns the file's exact bytes.
 func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
+	data, meta, exists, err := f.root.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
@@ -83,7 +87,7 @@ func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
 func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
 	meta := s.Meta
 	if meta == (stores.FileMeta{}) || meta == (stores.FileMeta{Path: meta.Path}) {
-		cur, exists, err := fileutil.Stat(f.path)
+		cur, exists, err := f.root.Stat(f.path)
 		if err != nil {
 			return fmt.Errorf("restore %s: %w", f.path, err)
 		}
@@ -92,7 +96,7 @@ func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
 			meta = stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}
 		}
 	}
-	if err := fileutil.WriteAtomic(f.path, s.Data, meta); err != nil {
+	if err := f.root.WriteAtomic(f.path, s.Data, meta); err != nil {
 		return fmt.Errorf("restore %s: %w", f.path, err)
 	}
 	return nil

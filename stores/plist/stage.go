@@ -5,14 +5,13 @@ import (
 	"fmt"
 
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 var _ stores.Stager = (*File)(nil)
 
 // Load reads the file once: its top-level keys and the exact bytes they came from.
 func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
-	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
+	data, meta, exists, err := f.root.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.State{}, stores.Snapshot{}, fmt.Errorf("read %s: %w", f.path, err)
 	}
@@ -52,7 +51,7 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", f.path, err)
 	}
-	p, err := fileutil.Stage(f.path, out, base.Meta)
+	p, err := f.root.Stage(f.path, out, base.Meta)
 	if err != nil {
 		return nil, err
 	}
@@ -61,5 +60,5 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
-	return fileutil.SameContent(f.path, base.Data)
+	return f.root.SameContent(f.path, base.Data)
 }

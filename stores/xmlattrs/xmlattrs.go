@@ -21,6 +21,7 @@ import (
 
 // File is the xml_attributes store for one file and element.
 type File struct {
+	fs      fileutil.Root // where path resolves: this machine, or inside -root
 	path    string
 	element string
 	root    string // the root element's required name; empty: any
@@ -35,6 +36,10 @@ type Option func(*File)
 // The Plex kinds use RequireRoot("Preferences"), so a path that leads to some other XML
 // file is never edited as if it were Plex's settings.
 func RequireRoot(name string) Option { return func(f *File) { f.root = name } }
+
+// In makes the store's path resolve inside root (-root), symlinks included; without it
+// the path is this machine's.
+func In(root fileutil.Root) Option { return func(f *File) { f.fs = root } }
 
 // New returns the store for the element selected by element (an etree path such as
 // "/Preferences"; empty means the root) in the XML file at path.
@@ -56,7 +61,7 @@ func (f *File) Read(ctx context.Context) (stores.State, error) {
 }
 
 // CheckWritable tells whether this process can rewrite the file keeping its owner.
-func (f *File) CheckWritable(context.Context) error { return fileutil.CheckWritable(f.path) }
+func (f *File) CheckWritable(context.Context) error { return f.fs.CheckWritable(f.path) }
 
 // Write applies the edits to the file as it is now and replaces it atomically.
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
@@ -76,7 +81,7 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
 func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
+	data, meta, exists, err := f.fs.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
@@ -94,5 +99,5 @@ func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
 			return fmt.Errorf("restore %s: the backup: %w; the file was left alone", f.path, err)
 		}
 	}
-	return fileutil.WriteAtomic(f.path, s.Data, s.Meta)
+	return f.fs.WriteAtomic(f.path, s.Data, s.Meta)
 }

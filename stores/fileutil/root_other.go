@@ -1,0 +1,236 @@
+//go:build !unix
+
+package fileutil
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// Windows has no openat: paths under a Root are spelled inside it (Root.Path) and opened
+// as they are. A store path there is a registry key far more often than a file, and no
+// other user plants links in a Windows profile; the checks that do not need openat
+// (regular files only, a size cap) apply all the same.
+
+// local spells path on this machine, refusing one that climbs out of the root.
+func (r Root) local(path string) (string, error) {
+	base, rel, rooted, err := r.split(path)
+	if err != nil {
+		return "", err
+	}
+	full := filepath.Join(base, rel)
+	if rooted && full != r.dir && !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%s leaves -root %s", path, r.dir)
+	}
+	return full, nil
+}
+
+// OpenRegular opens the regular file at path for reading, refusing anything else.
+func (r Root) OpenRegular(path string) (*os.File, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	return openRegularPath(p, path)
+}
+
+func openRegularPath(p, path string) (*os.File, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errNotRegular(path, fi.Mode())
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err = f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s changed while plexform opened it; nothing was read, run plexform again", path)
+	}
+	return f, nil
+}
+
+// Stat returns the metadata of the regular file at path; exists is false when it is not there.
+func (r Root) Stat(path string) (stores.FileMeta, bool, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return stores.FileMeta{}, false, err
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return stores.FileMeta{Path: path}, false, nil
+	}
+	if err != nil {
+		return stores.FileMeta{}, false, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return stores.FileMeta{}, false, errNotRegular(path, fi.Mode())
+	}
+	uid, gid := ownerOf(fi)
+	return stores.FileMeta{Path: path, UID: uid, GID: gid, Mode: uint32(permBits(fi.Mode()))}, true, nil
+}
+
+// TypeOf returns the type bits of what is at path.
+func (r Root) TypeOf(path string) (fs.FileMode, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Mode().Type(), nil
+}
+
+// stage writes data beside path (beside the file a symlinked path points at).
+func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
+	target, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	if resolved, rerr := filepath.EvalSymlinks(target); rerr == nil {
+		target = resolved
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, TempPrefix(base)+"*")
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmpName)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
+		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
+	}
+	if sync {
+		if err = tmp.Sync(); err != nil {
+			return nil, fmt.Errorf("write %s: sync: %w", path, err)
+		}
+	}
+	if err = tmp.Close(); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return &Pending{dir: stagingDir(dir), tmpName: filepath.Base(tmpName), name: base, path: path, data: data}, nil
+}
+
+// stagingDir is a Pending's directory.
+type stagingDir string
+
+func (d stagingDir) join(name string) string { return filepath.Join(string(d), name) }
+func (d stagingDir) close()                  {}
+func (d stagingDir) rename(from, to string) error {
+	return os.Rename(d.join(from), d.join(to))
+}
+func (d stagingDir) remove(name string) error { return os.Remove(d.join(name)) }
+func (d stagingDir) sync() error {
+	f, err := os.Open(string(d))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+func (d stagingDir) openRegular(name, path string) (*os.File, error) {
+	return openRegularPath(d.join(name), path)
+}
+
+// CheckWritable on Windows leaves the verdict to the write itself, which is atomic.
+func (r Root) CheckWritable(path string) error {
+	_, err := r.local(path)
+	return err
+}
+
+// OpenDir opens the directory at path.
+func (r Root) OpenDir(path string) (*os.File, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	return os.Open(p)
+}
+
+// MkdirAll makes the directory at path and its parents and returns it open.
+func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(p, perm); err != nil {
+		return nil, err
+	}
+	return os.Open(p)
+}
+
+// ReadDirNames lists the names in the directory at path.
+func (r Root) ReadDirNames(path string) ([]string, error) {
+	d, err := r.OpenDir(path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
+// Resolve returns the path itself: Windows paths are not resolved further.
+func (r Root) Resolve(path string) (string, error) { return r.local(path) }
+
+// Leftovers lists the temp files of ours beside the file at path.
+func (r Root) Leftovers(path string) ([]string, error) {
+	p, err := r.local(path)
+	if err != nil {
+		return nil, err
+	}
+	if resolved, rerr := filepath.EvalSymlinks(p); rerr == nil {
+		p = resolved
+	}
+	entries, err := os.ReadDir(filepath.Dir(p))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), TempPrefix(filepath.Base(p))) && e.Type().IsRegular() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// RemoveLeftover removes one temp file of ours beside the file at path.
+func (r Root) RemoveLeftover(path, name string) error {
+	p, err := r.local(path)
+	if err != nil {
+		return err
+	}
+	if resolved, rerr := filepath.EvalSymlinks(p); rerr == nil {
+		p = resolved
+	}
+	name = filepath.Base(name)
+	if !strings.HasPrefix(name, TempPrefix(filepath.Base(p))) {
+		return fmt.Errorf("%s is not a temp file plexform makes beside %s; left alone", name, path)
+	}
+	if err := os.Remove(filepath.Join(filepath.Dir(p), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
