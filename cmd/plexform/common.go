@@ -20,10 +20,12 @@ import (
 
 const defaultPlanFile = "plexform.yaml"
 
-// newFlags makes a command's flag set; errors and -h go to stderr and end in exit 1.
+// newFlags makes a command's flag set; errors go to stderr and end in exit 1 (run sends
+// an asked-for -h to stdout). Every command takes -no-color.
 func newFlags(env *cliEnv, name, usageLine string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
+	fs.BoolVar(&env.noColor, "no-color", env.noColor, "print no colour codes (as NO_COLOR does)")
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: plexform %s %s\n\nFlags:\n", name, usageLine)
 		fs.PrintDefaults()
@@ -52,7 +54,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
 func parseNoArgs(env *cliEnv, fs *flag.FlagSet, args []string) bool {
 	positional, ok := parse(fs, args)
 	if ok && len(positional) > 0 {
-		fmt.Fprintf(env.stderr, "Error: plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
+		errorf(env, "plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
 		return false
 	}
 	return ok
@@ -91,8 +93,19 @@ func restoreCommand(planFile, root, id string) string {
 }
 
 func fail(env *cliEnv, err error) int {
-	fmt.Fprintf(env.stderr, "Error: %s\n", err)
+	errorf(env, "%s\n", err)
 	return exitError
+}
+
+// errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
+// Terraform does; format ends in its own newline.
+func errorf(env *cliEnv, format string, args ...any) {
+	fmt.Fprint(env.stderr, styleFor(env, env.stderr).ErrorLabel()+" "+fmt.Sprintf(format, args...))
+}
+
+// warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
+func warnf(env *cliEnv, format string, args ...any) {
+	fmt.Fprint(env.stderr, styleFor(env, env.stderr).WarningLabel()+" "+fmt.Sprintf(format, args...))
 }
 
 // loadHost decodes the plan file and binds it to this host.
@@ -165,9 +178,10 @@ func isTerminal(r any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// styleFor colours output only on a terminal and never with NO_COLOR.
+// styleFor colours output only on a terminal, never with NO_COLOR (set to anything, as
+// no-color.org says) or -no-color.
 func styleFor(env *cliEnv, w io.Writer) render.Style {
-	if _, noColor := env.getenv("NO_COLOR"); noColor {
+	if _, noColor := env.getenv("NO_COLOR"); noColor || env.noColor {
 		return render.Style{}
 	}
 	return render.Style{Color: isTerminal(w)}

@@ -28,6 +28,12 @@ func (s Style) paint(code, text string) string {
 	return "\x1b[" + code + "m" + text + "\x1b[0m"
 }
 
+// ErrorLabel is "Error:", bold red when coloured, as Terraform prints it.
+func (s Style) ErrorLabel() string { return s.paint("1;31", "Error:") }
+
+// WarningLabel is "Warning:", bold yellow when coloured.
+func (s Style) WarningLabel() string { return s.paint("1;33", "Warning:") }
+
 func (s Style) symbol(a plan.Action) string {
 	switch a {
 	case plan.Add:
@@ -51,7 +57,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			if sc.Action != plan.Leave {
 				then = "The plan assumes it runs; apply will refuse until its state can be read."
 			}
-			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", st.paint("33", "Warning:"), sc.Address, sc.Describe, sc.StateError, then)
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", st.WarningLabel(), sc.Address, sc.Describe, sc.StateError, then)
 		}
 	}
 	if len(ch.Skipped) > 0 {
