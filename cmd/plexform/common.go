@@ -84,10 +84,10 @@ func checkOut(path string) error {
 func restoreCommand(planFile, root, id string) string {
 	cmd := "plexform restore"
 	if planFile != "" && planFile != defaultPlanFile {
-		cmd += " -f " + shellQuote(planFile)
+		cmd += " -f " + render.ShellQuote(planFile)
 	}
 	if root != "" {
-		cmd += " -root " + shellQuote(root)
+		cmd += " -root " + render.ShellQuote(root)
 	}
 	return cmd + " " + id
 }
