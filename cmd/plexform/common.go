@@ -113,7 +113,7 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
-			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE", defaultPlanFile)
+			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)
 		}
 		return nil, nil, fmt.Errorf("read plan file: %w", err)
 	}
