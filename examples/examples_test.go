@@ -78,7 +78,7 @@ func TestGitHubWorkflowLints(t *testing.T) {
 		t.Skip("builds actionlint; skipped in -short")
 	}
 	goTool := testtool.Require(t, "go", "golang-go")
-	cmd := exec.Command(goTool, "run", "github.com/rhysd/actionlint/cmd/actionlint@"+actionlintVersion, "-no-color", "ci/github-actions.yml")
+	cmd := exec.Command(goTool, "run", "github.com/rhysd/actionlint/cmd/actionlint@"+actionlintVersion, "-no-color", "-config-file", "ci/actionlint.yaml", "ci/github-actions.yml")
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {
