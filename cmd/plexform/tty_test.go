@@ -41,16 +41,57 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 // (without the \r the line discipline adds) and stderr.
 func runOnTTY(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runTTY(t, false, nil, args...)
+}
+
+// runTTY runs plexform with stdout, or with errOnTTY stderr, on a real terminal and the
+// other in a buffer; env is the environment it sees.
+func runTTY(t *testing.T, errOnTTY bool, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	master, slave := openPTY(t)
 	got := make(chan []byte)
 	go func() {
 		b, _ := io.ReadAll(master) // ends in EIO once the terminal side is closed
 		got <- b
 	}()
-	var stderr bytes.Buffer
-	code := run(args, &cliEnv{stdin: strings.NewReader(""), stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }})
+	var buf bytes.Buffer
+	e := &cliEnv{stdin: strings.NewReader(""), stdout: slave, stderr: &buf, getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	if errOnTTY {
+		e.stdout, e.stderr = &buf, slave
+	}
+	code = run(args, e)
 	slave.Close()
-	return code, strings.ReplaceAll(string(<-got), "\r\n", "\n"), stderr.String()
+	tty := strings.ReplaceAll(string(<-got), "\r\n", "\n")
+	if errOnTTY {
+		return code, buf.String(), tty
+	}
+	return code, tty, buf.String()
+}
+
+// On a terminal "Error:" is bold red, as Terraform prints it; never with NO_COLOR or
+// -no-color, and never when stderr is not a terminal.
+func TestErrorLabelColouredOnTerminal(t *testing.T) {
+	args := []string{"plan", "-f", filepath.Join(t.TempDir(), "missing.yaml")}
+	if _, _, stderr := runTTY(t, true, nil, args...); !strings.Contains(stderr, "\x1b[1;31mError:\x1b[0m read plan file") {
+		t.Errorf("stderr on a terminal: %q", stderr)
+	}
+	for name, c := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"NO_COLOR":  {map[string]string{"NO_COLOR": ""}, args},
+		"-no-color": {nil, append([]string{"plan", "-no-color"}, args[1:]...)},
+	} {
+		_, _, stderr := runTTY(t, true, c.env, c.args...)
+		if strings.Contains(stderr, "\x1b[") || !strings.HasPrefix(stderr, "Error: read plan file") {
+			t.Errorf("%s: stderr on a terminal: %q", name, stderr)
+		}
+	}
+	var buf bytes.Buffer
+	run(args, &cliEnv{stdin: strings.NewReader(""), stdout: &buf, stderr: &buf, getenv: func(string) (string, bool) { return "", false }})
+	if strings.Contains(buf.String(), "\x1b[") || !strings.Contains(buf.String(), "Error: read plan file") {
+		t.Errorf("colour codes without a terminal: %q", buf.String())
+	}
 }
 
 // On a terminal a binary plist is shown as an XML plist; through a pipe it stays binary.
