@@ -1,12 +1,16 @@
-// Package executor applies a plan to the host: lock, stop the services that guard
-// changed stores, re-read, back up, write, start, verify, and on any failure put
-// everything back (DESIGN.md §6).
+// Package executor applies a plan to the host: lock, read, show, ask, then stop the
+// services that guard changed stores, re-check, write, start, verify, and on any failure
+// put everything back. The steps are in docs/apply.md.
 package executor
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,16 +27,34 @@ type Options struct {
 	Keep     int
 	LockWait time.Duration
 	// Saved, when set, is the saved plan being applied: any difference between it and
-	// the host as re-read refuses the apply.
+	// the host as read refuses the apply.
 	Saved    *plan.Saved
 	PlanFile string
+	// Root is the -root the plan was bound with, recorded in the journal for recover.
+	Root     string
 	Version  string
 	Observer Observer
 }
 
+// ErrCancelled is an apply the user declined at the prompt: nothing was changed.
+var ErrCancelled = errors.New("apply cancelled")
+
+// Operation is one locked run, as Terraform's apply is: under one lock it reads the
+// host, shows the diff, asks, and applies exactly the steps it showed.
+type Operation struct {
+	Host *host.Host
+	Options
+	// Show renders the diff once it has been read under the lock.
+	Show func(*plan.Changes)
+	// Confirm asks whether to go on; nil goes on without asking. It is not called when
+	// there is nothing to do.
+	Confirm func(ctx context.Context) (bool, error)
+}
+
 // Result is a successful apply.
 type Result struct {
-	// Changes is the diff as applied: the one re-read after the services stopped.
+	// Changes is the diff as applied: as shown, or as re-read after the stop when the
+	// server rewrote its settings on shutdown.
 	Changes *plan.Changes
 	Backups []*Manifest
 	// Downtime runs from the moment the last guarding service was down to the moment
@@ -41,6 +63,10 @@ type Result struct {
 	// Rechecked is true when the re-read after the stop differed from the first read
 	// (the server rewrote its settings on shutdown).
 	Rechecked bool
+	// Cleaned lists what an earlier run cut short had left and this one removed.
+	Cleaned []string
+	// Applied is false when there was nothing to do and nothing was done.
+	Applied bool
 }
 
 // Failure is a failed apply. RolledBack says whether the host is back as it was;
@@ -52,20 +78,27 @@ type Failure struct {
 	Backups    []*Manifest
 	// Changed is false when the apply failed before it changed anything at all.
 	Changed bool
+	// Interrupted is true when a signal (Ctrl-C, SIGTERM, SIGHUP) ended the apply.
+	Interrupted bool
 }
 
 func (f *Failure) Error() string { return f.Err.Error() }
 func (f *Failure) Unwrap() error { return f.Err }
 
+// refused is a failure before anything changed.
+func refused(err error) error { return &Failure{Err: err, RolledBack: true} }
+
 // run is one apply in progress: what it has done so far, so a rollback can undo it.
 type run struct {
-	h        *host.Host
+	steps    *host.Steps
 	opts     Options
 	obs      Observer
-	stopped  []*host.Service // services this apply stopped, in stop order
+	journal  *journal
+	stopped  []*host.ServiceStep // services this apply stopped, in stop order
 	wasUp    map[*host.Service]bool
-	written  []*host.Store
-	snaps    map[*host.Store]stores.Snapshot
+	staged   map[*host.StoreStep]stores.Staged
+	written  []*host.StoreStep
+	snaps    map[*host.StoreStep]stores.Snapshot
 	backups  []*Manifest
 	logMarks []logMark
 	// startIssued is when the first start was asked for: the end of the downtime
@@ -73,89 +106,370 @@ type run struct {
 	startIssued time.Time
 }
 
-// Apply makes the host match the plan.
+// Run is the whole locked operation: lock, refuse after a run cut short, read and diff,
+// show, ask, apply.
+func Run(ctx context.Context, op Operation) (*Result, error) {
+	unlock, err := lockAll(op.Host, op.Backups, op.LockWait)
+	if err != nil {
+		return nil, refused(err)
+	}
+	defer unlock()
+	if err := refuseUnfinished(op.Backups); err != nil {
+		return nil, refused(err)
+	}
+	cleaned := cleanLeftovers(op.Host)
+	steps, err := op.Host.Steps(ctx)
+	if err != nil {
+		return nil, refused(err)
+	}
+	if op.Saved != nil {
+		if err := staleError(op.Saved, steps.Changes); err != nil {
+			return nil, refused(err)
+		}
+	}
+	if op.Show != nil {
+		op.Show(steps.Changes)
+	}
+	if !steps.Changes.HasChanges() {
+		return &Result{Changes: steps.Changes, Cleaned: cleaned}, nil
+	}
+	if err := ServiceStateErrors(steps.Changes); err != nil {
+		return nil, refused(err)
+	}
+	if op.Confirm != nil {
+		ok, err := op.Confirm(ctx)
+		if err != nil {
+			return nil, refused(err)
+		}
+		if !ok {
+			return nil, refused(ErrCancelled)
+		}
+	}
+	res, err := apply(ctx, steps, op.Options)
+	if res != nil {
+		res.Cleaned = cleaned
+	}
+	return res, err
+}
+
+// Apply is Run without showing or asking, for callers that decided already.
 func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
+	return Run(ctx, Operation{Host: h, Options: opts})
+}
+
+// lockAll takes the backups directory's lock: one apply, restore or recover at a time.
+// The lock lives in the backups dir, so taking it creates the dir; a run that then
+// changes nothing (a refusal, no changes) removes the dir again if it made it and left
+// nothing else in it, so a refused apply leaves no trace.
+func lockAll(_ *host.Host, b *Backups, wait time.Duration) (func(), error) {
+	_, statErr := os.Lstat(b.Dir)
+	created := errors.Is(statErr, fs.ErrNotExist)
+	unlock, err := b.Lock(wait)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		if created {
+			if entries, err := os.ReadDir(b.Dir); err == nil && len(entries) == 1 && entries[0].Name() == ".lock" {
+				_ = os.Remove(filepath.Join(b.Dir, ".lock"))
+				_ = os.Remove(b.Dir)
+			}
+		}
+		unlock()
+	}, nil
+}
+
+// apply carries out bound steps. Everything that does not need the server down happens
+// before the stop: the backups of the bytes the diff was computed from, the new content
+// staged beside each store, the journal. While it is down: a byte compare, a check that
+// it stayed down, a rename per store.
+func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error) {
 	obs := opts.Observer
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	r := &run{h: h, opts: opts, obs: obs, wasUp: map[*host.Service]bool{}, snaps: map[*host.Store]stores.Snapshot{}}
+	r := &run{steps: steps, opts: opts, obs: obs, wasUp: map[*host.Service]bool{},
+		staged: map[*host.StoreStep]stores.Staged{}, snaps: map[*host.StoreStep]stores.Snapshot{}}
+	if err := r.checkWritable(ctx); err != nil {
+		return nil, refused(err)
+	}
+	r.logMarks = markLogs(steps.Checks)
+	if err := r.prepare(ctx); err != nil {
+		return nil, r.rollback(ctx, err)
+	}
+	r.journal = newJournal(opts, steps, r)
+	if err := r.journal.save(stepPrepared, true); err != nil {
+		return nil, r.rollback(ctx, err)
+	}
+	pause(stepPrepared)
 
-	unlock, err := opts.Backups.Lock(opts.LockWait)
-	if err != nil {
-		return nil, &Failure{Err: err, RolledBack: true}
-	}
-	defer unlock()
-
-	first, err := h.Diff(ctx)
-	if err != nil {
-		return nil, &Failure{Err: err, RolledBack: true}
-	}
-	if opts.Saved != nil {
-		if err := staleError(opts.Saved, first); err != nil {
-			return nil, &Failure{Err: err, RolledBack: true}
-		}
-	}
-	if !first.HasChanges() {
-		return &Result{Changes: first}, nil
-	}
-	if err := ServiceStateErrors(first); err != nil {
-		return nil, &Failure{Err: err, RolledBack: true}
-	}
-	if err := r.checkWritable(ctx, first); err != nil {
-		return nil, &Failure{Err: err, RolledBack: true}
-	}
-	r.logMarks = markLogs(h)
-
-	// Stop every service that must be down, then read again: PMS writes its settings
-	// on shutdown, so what it held while running is not what it holds now.
-	if err := r.stopServices(ctx, first); err != nil {
+	if err := r.stopServices(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
 	stoppedAt := time.Now()
-	now, err := h.DiffStores(ctx, first)
+	r.journal.step(stepStopped)
+	pause(stepStopped)
+	rechecked, err := r.recheck(ctx)
 	if err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if opts.Saved != nil {
-		if err := staleError(opts.Saved, now); err != nil {
-			return nil, r.rollback(ctx, err)
-		}
-	}
-	// A token from the claim exchange is fetched now, while the server is down, and
-	// written like any other value.
-	if resolved, err := h.ResolveDeferred(ctx, now); err != nil {
-		return nil, r.rollback(ctx, err)
-	} else if resolved {
-		r.obs.Event(Event{Type: EventExchanged, Message: "Exchanged the claim token at plex.tv for the server's token"})
-		if now, err = h.DiffStores(ctx, first); err != nil {
-			return nil, r.rollback(ctx, err)
-		}
-	}
-	if err := r.backUp(ctx, now); err != nil {
+	if err := r.stillStopped(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if err := r.write(ctx, now); err != nil {
+	if err := r.write(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if err := r.startServices(ctx, now); err != nil {
+	if err := r.startServices(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if err := r.claim(ctx, now); err != nil {
+	r.journal.step(stepStarted)
+	pause(stepStarted)
+	if err := r.claim(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
 	if err := r.verify(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
-	if err := h.RecordClaims(now); err != nil {
+	r.journal.step(stepVerified)
+	if err := steps.RecordClaims(); err != nil {
 		obs.Event(Event{Type: EventWarning, Message: "could not remember the spent claim token: " + err.Error()})
 	}
-	res := &Result{Changes: now, Backups: r.backups, Rechecked: !sameValueActions(first, now)}
+	if err := r.journal.finish(); err != nil {
+		obs.Event(Event{Type: EventWarning, Message: err.Error()})
+	}
+	res := &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
 		res.Downtime = r.startIssued.Sub(stoppedAt)
 	}
 	r.prune()
 	return res, nil
+}
+
+// changed are the stores this apply writes.
+func (r *run) changed() []*host.StoreStep {
+	var out []*host.StoreStep
+	for _, s := range r.steps.Stores {
+		if s.Change.HasChanges() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// prepare stages, before the stop, each changed store's new content, then backs up the
+// bytes its diff was computed from. Staging comes first so that a store that cannot be
+// written (a full disk, a read-only file system) costs neither downtime nor a backup. A
+// store that cannot stage (the registry, a defaults domain) is backed up and written
+// after the stop, as it must be read again then.
+func (r *run) prepare(ctx context.Context) error {
+	for _, s := range r.changed() {
+		if _, ok := s.Stager(); !ok || s.HasDeferred() {
+			continue // a deferred value is fetched after the stop; staged then
+		}
+		if err := r.stage(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, s := range r.changed() {
+		if _, ok := s.Stager(); !ok {
+			continue
+		}
+		if err := r.backUp(s, s.Base); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) stage(ctx context.Context, s *host.StoreStep) error {
+	sg, _ := s.Stager()
+	if old := r.staged[s]; old != nil {
+		_ = old.Discard()
+		delete(r.staged, s)
+	}
+	p, err := sg.Stage(ctx, s.Base, s.Change.Edits())
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Resource.Name, err)
+	}
+	r.staged[s] = p
+	return nil
+}
+
+// recheck reads the stores again now that the services are down. Where the bytes are
+// what the diff saw, the staged writes stand. Where the server wrote on shutdown, the
+// diff is made again on the new bytes, which are backed up and staged in turn.
+func (r *run) recheck(ctx context.Context) (moved bool, err error) {
+	shown := map[*host.StoreStep][]writeOf{}
+	for _, s := range r.steps.Stores {
+		shown[s] = writesOf(s.Change)
+	}
+	again, err := r.steps.Recheck(ctx)
+	if err != nil {
+		return false, err
+	}
+	if r.opts.Saved != nil && len(again) > 0 {
+		if err := staleError(r.opts.Saved, r.steps.Changes); err != nil {
+			return true, err
+		}
+	}
+	// What runs is what was shown and confirmed: the server may rewrite its settings on
+	// shutdown (new bytes, a refreshed token: the same writes), but a write that was not
+	// shown is not made.
+	for _, s := range again {
+		if !slices.Equal(shown[s], writesOf(s.Change)) {
+			return true, fmt.Errorf("%s: %s changed after the plan was shown (the server wrote other values on its way down), so the writes you confirmed are not the ones needed now; nothing was written. Run apply again to see the new plan", s.Resource.Name, s.Change.Target)
+		}
+	}
+	deferred, err := r.steps.ResolveDeferred(ctx)
+	if err != nil {
+		return len(again) > 0, err
+	}
+	if len(deferred) > 0 {
+		r.obs.Event(Event{Type: EventExchanged, Message: "Exchanged the claim token at plex.tv for the server's token"})
+	}
+	for _, s := range append(again, deferred...) {
+		if _, ok := s.Stager(); !ok {
+			continue
+		}
+		if !s.Change.HasChanges() {
+			if p := r.staged[s]; p != nil {
+				_ = p.Discard()
+				delete(r.staged, s)
+			}
+			continue
+		}
+		if _, backedUp := r.snaps[s]; !backedUp || !bytesEqual(r.snaps[s], s.Base) {
+			if err := r.backUp(s, s.Base); err != nil {
+				return true, err
+			}
+		}
+		if err := r.stage(ctx, s); err != nil {
+			return true, err
+		}
+	}
+	// Stores that cannot stage are backed up now, from what they hold with the server down.
+	for _, s := range r.changed() {
+		if _, ok := s.Stager(); ok {
+			continue
+		}
+		snap, err := s.Store.Store.Snapshot(ctx)
+		if err != nil {
+			return len(again) > 0, fmt.Errorf("%s: %w", s.Resource.Name, err)
+		}
+		if err := r.backUp(s, snap); err != nil {
+			return len(again) > 0, err
+		}
+	}
+	r.journal.step(stepBackedUp)
+	pause(stepBackedUp)
+	return len(again) > 0, nil
+}
+
+// writeOf is one write a store change makes: what the user confirms. The value before
+// it may differ by the time it runs (a token Plex refreshed), and a value fetched during
+// apply is not known when it is shown.
+type writeOf struct {
+	name   string
+	action plan.Action
+	after  string
+}
+
+func writesOf(rc *plan.ResourceChange) []writeOf {
+	var out []writeOf
+	for _, v := range rc.Values {
+		if v.Action == plan.NoOp {
+			continue
+		}
+		w := writeOf{name: strings.ToLower(v.StoreName), action: v.Action}
+		if v.After != nil && !v.Deferred {
+			w.after = v.After.Type + ":" + v.After.Text
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func bytesEqual(a, b stores.Snapshot) bool {
+	return string(a.Data) == string(b.Data) && a.Meta == b.Meta
+}
+
+// backUp saves one store's snapshot and remembers it for a rollback.
+func (r *run) backUp(s *host.StoreStep, snap stores.Snapshot) error {
+	m, err := r.opts.Backups.Save(s.Resource.Name, s.Kind, s.Store.Store.Target(), r.opts.PlanFile, r.opts.Version, snap)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Resource.Name, err)
+	}
+	// A store backed up again (the server rewrote it on shutdown) keeps one backup: the
+	// newer one, which holds what a rollback must put back.
+	for i, old := range r.backups {
+		if old.Resource == s.Resource.Name {
+			if err := r.opts.Backups.Discard(old); err != nil {
+				r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: err.Error()})
+			}
+			r.backups = append(r.backups[:i], r.backups[i+1:]...)
+			break
+		}
+	}
+	r.snaps[s] = snap
+	r.backups = append(r.backups, m)
+	if r.journal != nil {
+		r.journal.backedUp(s, m)
+	}
+	r.obs.Event(Event{Type: EventBackedUp, Resource: s.Resource.Name, Message: fmt.Sprintf("Backed up %s to %s", s.Store.Store.Target(), r.opts.Backups.Path(m)), Backup: m.ID})
+	return nil
+}
+
+// stillStopped checks, right before the writes, that every service this apply stopped
+// is still down: something else (a supervisor's restart policy, a watchdog, a user) may
+// have started it, and a server that runs during the write writes its token back when it
+// next stops.
+func (r *run) stillStopped(ctx context.Context) error {
+	var errs *multierror.Error
+	for _, svc := range r.stopped {
+		up, err := svc.Running(ctx)
+		if err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: cannot tell whether it is still stopped, so nothing was written: %w", svc.Resource.Name, err))
+			continue
+		}
+		if up {
+			errs = multierror.Append(errs, fmt.Errorf("%s was started again by something other than plexform while plexform had it stopped, so nothing was written (it would write its old settings back when it next stops); "+
+				"make sure nothing restarts it during an apply (a supervisor's restart policy, a watchdog, a container restart policy), then apply again", svc.Resource.Name))
+		}
+	}
+	return plan.Gather(errs)
+}
+
+// write puts each changed store's new content in place: a rename of what was staged, or
+// a direct write for a store that cannot stage.
+func (r *run) write(ctx context.Context) error {
+	for _, s := range r.changed() {
+		if p := r.staged[s]; p != nil {
+			// A failed commit leaves the store as it was, or holding content that is not
+			// ours (it then differs from the backup, and the rollback puts the backup back).
+			r.written = append(r.written, s)
+			if err := p.Commit(ctx); err != nil {
+				return fmt.Errorf("%s: %w", s.Resource.Name, err)
+			}
+			delete(r.staged, s)
+		} else {
+			if err := s.Store.Store.Write(ctx, s.Change.Edits()); err != nil {
+				// A failed Write leaves its store as it was (the Store contract).
+				return fmt.Errorf("%s: %w", s.Resource.Name, err)
+			}
+			r.written = append(r.written, s)
+			after, err := s.Diff(ctx)
+			if err != nil {
+				return err
+			}
+			if after.HasChanges() {
+				return fmt.Errorf("%s: %s still differs from the plan after the write", s.Resource.Name, s.Change.Target)
+			}
+		}
+		r.journal.written(s)
+		pause(stepWritten + ":" + s.Resource.Name)
+		r.obs.Event(Event{Type: EventWritten, Resource: s.Resource.Name, Message: fmt.Sprintf("Wrote %s", s.Change.Target)})
+	}
+	return nil
 }
 
 // prune keeps the newest backups of each store this apply backed up, whether the apply
@@ -192,64 +506,17 @@ func ServiceStateErrors(ch *plan.Changes) error {
 	return plan.Gather(errs)
 }
 
-// sameValueActions reports whether two diffs plan the same value actions.
-func sameValueActions(a, b *plan.Changes) bool {
-	if len(a.Resources) != len(b.Resources) {
-		return false
-	}
-	for i := range a.Resources {
-		va, vb := a.Resources[i].Values, b.Resources[i].Values
-		if len(va) != len(vb) {
-			return false
-		}
-		for j := range va {
-			if va[j].Action != vb[j].Action || va[j].StoreName != vb[j].StoreName {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// checkWritable asks every store with changes whether it can be written, before any
-// service is stopped, so a permission problem costs no downtime.
-func (r *run) checkWritable(ctx context.Context, ch *plan.Changes) error {
+// checkWritable asks each changed store whether this process can write it (and if not,
+// who can) before any service is stopped. A store that stages is then also tested for
+// real by staging its content beside itself, still before the stop.
+func (r *run) checkWritable(ctx context.Context) error {
 	var errs *multierror.Error
-	for _, rc := range ch.Resources {
-		if !rc.HasChanges() {
-			continue
-		}
-		if err := r.h.Store(rc.Address).Store.CheckWritable(ctx); err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("%s: %w", rc.Address, err))
+	for _, s := range r.changed() {
+		if err := s.Store.Store.CheckWritable(ctx); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", s.Resource.Name, err))
 		}
 	}
 	return plan.Gather(errs)
-}
-
-// write applies each store's edits, then reads it back: a store that still differs
-// from the plan after its write is a failure, not a success to report.
-func (r *run) write(ctx context.Context, ch *plan.Changes) error {
-	for _, rc := range ch.Resources {
-		if !rc.HasChanges() {
-			continue
-		}
-		s := r.h.Store(rc.Address)
-		// A failed Write leaves its store as it was (the Store contract), so only a
-		// store whose write went through needs putting back.
-		if err := s.Store.Write(ctx, rc.Edits()); err != nil {
-			return fmt.Errorf("%s: %w", rc.Address, err)
-		}
-		r.written = append(r.written, s)
-		after, err := s.Diff(ctx)
-		if err != nil {
-			return err
-		}
-		if after.HasChanges() {
-			return fmt.Errorf("%s: %s still differs from the plan after the write", rc.Address, rc.Target)
-		}
-		r.obs.Event(Event{Type: EventWritten, Resource: rc.Address, Message: fmt.Sprintf("Wrote %s", rc.Target)})
-	}
-	return nil
 }
 
 // IsFailure unwraps a *Failure.

@@ -65,7 +65,7 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-func TestApplyRollsBackWrittenStoresWhenALaterWriteFails(t *testing.T) {
+func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
 	full := mountTinyTmpfs(t)
 	ok := t.TempDir()
 	okPath := filepath.Join(ok, "Preferences.xml")
@@ -87,8 +87,9 @@ resources:
 	if !isFailure {
 		t.Fatalf("Apply error = %v, want a *Failure", err)
 	}
-	if !f.RolledBack || !f.Changed || len(f.Left) != 0 {
-		t.Errorf("failure = %+v, want rolled back completely", f)
+	// The full disk is found while staging, before any store is written.
+	if !f.RolledBack || f.Changed || len(f.Left) != 0 {
+		t.Errorf("failure = %+v, want nothing changed", f)
 	}
 	if !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("the error does not carry ENOSPC: %v", err)
@@ -106,9 +107,8 @@ resources:
 	if len(entries) != 2 {
 		t.Errorf("temp files left on the full file system: %v", entries)
 	}
-	list, _ := backups.List()
-	if len(list) != 2 {
-		t.Errorf("%d backups, want one per store", len(list))
+	if list, _ := backups.List(); len(list) != 0 {
+		t.Errorf("%d backups of an apply that changed nothing, want none", len(list))
 	}
 }
 
@@ -203,5 +203,74 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(b.Dir, "*.xml"))
 	if len(files) != 2 {
 		t.Errorf("%d backup copies left, want 2", len(files))
+	}
+}
+
+// On a read-only file system the write is found impossible before the service is
+// stopped: no downtime, no backup, nothing changed.
+func TestApplyOnAReadOnlyFileSystemStopsNothing(t *testing.T) {
+	ro := mountTinyTmpfs(t)
+	prefs := filepath.Join(ro, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(prefsXML), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-o", "remount,ro", ro).CombinedOutput(); err != nil {
+		testtool.Unavailable(t, "cannot remount the tmpfs read-only: "+strings.TrimSpace(string(out)))
+	}
+	state := t.TempDir()
+	up, stopped := filepath.Join(state, "up"), filepath.Join(state, "stopped")
+	if err := os.WriteFile(up, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
+  - name: plex
+    kind: service
+    manager: exec
+    start: [touch, `+up+`]
+    stop: [sh, -c, 'rm -f `+up+`; touch `+stopped+`']
+    status: [test, -f, `+up+`]
+`)
+	backups := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure || !f.RolledBack || f.Changed {
+		t.Fatalf("err = %v, want a refusal that changed nothing", err)
+	}
+	if !errors.Is(err, syscall.EROFS) {
+		t.Errorf("the error does not say the file system is read-only: %v", err)
+	}
+	if _, err := os.Stat(stopped); err == nil {
+		t.Error("the service was stopped although the write could never be made")
+	}
+	if got, _ := os.ReadFile(prefs); string(got) != prefsXML {
+		t.Error("the file changed")
+	}
+	if list, _ := backups.List(); len(list) != 0 {
+		t.Errorf("%d backups of an apply that changed nothing", len(list))
+	}
+}
+
+// An apply with nothing to do still takes the lock: it must not report "No changes"
+// while another apply is between its write and its rollback.
+func TestApplyWithNoChangesWaitsForTheLock(t *testing.T) {
+	dir := t.TempDir()
+	prefs := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(`<Preferences FriendlyName="den"/>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
+`)
+	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	unlock, err := backups.Lock(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if _, err := Apply(context.Background(), h, Options{Backups: backups}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("a no-change apply beside a running one: err = %v, want ErrLocked", err)
 	}
 }

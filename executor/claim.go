@@ -3,20 +3,11 @@ package executor
 import (
 	"context"
 	"fmt"
-
-	"github.com/plexform/plexform/plan"
 )
 
 // claim signs the server in where the plan wants it claimed and it is not.
-func (r *run) claim(ctx context.Context, ch *plan.Changes) error {
-	for _, c := range r.h.Claims {
-		needed := false
-		for _, cc := range ch.Claims {
-			needed = needed || (cc.Address == c.Resource.Name && cc.Claim)
-		}
-		if !needed {
-			continue
-		}
+func (r *run) claim(ctx context.Context) error {
+	for _, c := range r.steps.Claims {
 		r.obs.Event(Event{Type: EventClaiming, Resource: c.Resource.Name, Message: fmt.Sprintf("Claiming %s", c.Server.URL)})
 		if err := c.Claimed(ctx); err != nil {
 			return fmt.Errorf("%s: %w", c.Resource.Name, err)

@@ -94,7 +94,8 @@ func TestResetAndClaimLocallyThenNothingToDo(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply: %v", err)
 	}
-	want := []string{executor.EventStopping, executor.EventStopped, executor.EventBackedUp, executor.EventWritten,
+	// Backed up before the stop, and again from what the server wrote on its way down.
+	want := []string{executor.EventBackedUp, executor.EventStopping, executor.EventStopped, executor.EventBackedUp, executor.EventWritten,
 		executor.EventStarting, executor.EventStarted, executor.EventClaiming, executor.EventClaimed, executor.EventVerified}
 	if got := rec.types(); !slices.Equal(got, want) {
 		t.Errorf("events %v, want %v", got, want)

@@ -34,6 +34,9 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	defer unlock()
+	if err := refuseUnfinished(opts.Backups); err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
 	if err := st.CheckWritable(ctx); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
@@ -44,6 +47,7 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 			return nil, &Failure{Err: fmt.Errorf("%s: %w", svc.Resource.Name, err), RolledBack: true}
 		}
 		if up {
+			r.wasUp[svc] = true // before the stop: a stop that fails half way still needs a start
 			if err := r.setState(ctx, svc, false); err != nil {
 				return nil, r.startAgain(ctx, svc, err)
 			}
@@ -77,7 +81,7 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 // startAgain ends a restore that failed before the store changed: the service this
 // restore stopped is started again, and the failure says whether that worked.
 func (r *run) startAgain(ctx context.Context, svc *host.Service, cause error) error {
-	if svc == nil || len(r.stopped) == 0 {
+	if svc == nil || !r.wasUp[svc] {
 		return &Failure{Err: cause, RolledBack: true}
 	}
 	if err := r.setState(context.WithoutCancel(ctx), svc, true); err != nil {

@@ -13,23 +13,26 @@ import (
 	"github.com/plexform/plexform/stores/service"
 )
 
-func (r *run) stopServices(ctx context.Context, ch *plan.Changes) error {
-	for _, sc := range ch.Services {
-		if sc.Action != plan.Restart && sc.Action != plan.Stop {
+// stopServices stops every service the plan stops, in plan order.
+func (r *run) stopServices(ctx context.Context) error {
+	for _, svc := range r.steps.Services {
+		if !svc.Stops() {
 			continue
 		}
-		svc := r.h.ServiceByName(sc.Address)
 		// Only a service this apply moves is put back by a rollback; one it leaves alone
 		// (perhaps unreadable, under -root) is never touched.
-		r.wasUp[svc] = sc.Running
-		if err := r.setState(ctx, svc, false); err != nil {
+		r.wasUp[svc.Service] = svc.Change.Running
+		r.stopped = append(r.stopped, svc) // before the stop: a stop that fails half way still needs a start
+		r.journal.moving(svc, r.wasUp[svc.Service])
+		if err := r.setState(ctx, svc.Service, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setState moves a service and waits until it is really there, reporting progress.
+// setState moves a service and waits until it is really there, reporting progress. The
+// command and the wait are each bounded by the service's timeout.
 func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	name, verb, done := svc.Resource.Name, "Stopping", EventStopped
 	if up {
@@ -39,17 +42,14 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	act := svc.Service.Stop
 	if up {
 		act = svc.Service.Start
-	}
-	if !up {
-		// Recorded before the stop is issued: a stop that fails half way still needs a start.
-		r.stopped = append(r.stopped, svc)
-	} else if r.startIssued.IsZero() {
-		r.startIssued = time.Now()
+		if r.startIssued.IsZero() {
+			r.startIssued = time.Now()
+		}
 	}
 	// The clock starts before the command: a stop command that waits for the service
 	// (systemctl, a script) spends the time the user wants to see.
 	start := time.Now()
-	if err := act(ctx); err != nil {
+	if err := bounded(ctx, svc.Timeout(), act); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	tick := func(elapsed time.Duration) { r.obs.Waiting(name, verb, elapsed) }
@@ -58,7 +58,7 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	// (the macOS and Windows apps), as a careful human would do next.
 	if forcer, ok := svc.Service.(forceStopper); ok && !up && errors.Is(err, service.ErrTimeout) {
 		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("%s did not stop within %s; forcing it", name, svc.Timeout())})
-		if err = forcer.ForceStop(ctx); err == nil {
+		if err = bounded(ctx, svc.Timeout(), forcer.ForceStop); err == nil {
 			err = service.WaitFor(ctx, svc.Service, false, svc.Timeout(), tick)
 		}
 	}
@@ -70,6 +70,18 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	return nil
 }
 
+// bounded runs one service command with the service's timeout, so a command that hangs
+// (a status script, a stuck systemctl) cannot keep Plex down without end.
+func bounded(ctx context.Context, timeout time.Duration, act func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	err := act(ctx)
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("the command did not finish within %s (the service's timeout:): %w", timeout, err)
+	}
+	return err
+}
+
 // forceStopper is a service that can be stopped by force after a graceful stop failed.
 type forceStopper interface {
 	ForceStop(ctx context.Context) error
@@ -77,47 +89,26 @@ type forceStopper interface {
 
 func roundMs(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
 
-func (r *run) backUp(ctx context.Context, ch *plan.Changes) error {
-	for _, rc := range ch.Resources {
-		if !rc.HasChanges() {
-			continue
-		}
-		s := r.h.Store(rc.Address)
-		snap, err := s.Store.Snapshot(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rc.Address, err)
-		}
-		m, err := r.opts.Backups.Save(rc.Address, rc.Kind, rc.Target, r.opts.PlanFile, r.opts.Version, snap)
-		if err != nil {
-			return fmt.Errorf("%s: %w", rc.Address, err)
-		}
-		r.snaps[s] = snap
-		r.backups = append(r.backups, m)
-		r.obs.Event(Event{Type: EventBackedUp, Resource: rc.Address, Message: fmt.Sprintf("Backed up %s to %s", rc.Target, r.opts.Backups.Path(m)), Backup: m.ID})
-	}
-	return nil
-}
-
 // startServices brings the services the diff planned to move to their desired state:
 // those this apply stopped (known to be down, so started without asking first) and those
 // planned to start. A service the diff leaves alone is not touched.
-func (r *run) startServices(ctx context.Context, ch *plan.Changes) error {
-	for _, sc := range ch.Services {
-		svc := r.h.ServiceByName(sc.Address)
+func (r *run) startServices(ctx context.Context) error {
+	for _, svc := range r.steps.Services {
 		stoppedHere := slices.Contains(r.stopped, svc)
 		switch {
 		case stoppedHere && svc.WantRunning():
-		case sc.Action == plan.Start:
+		case svc.Change.Action == plan.Start:
 			if running, err := svc.Running(ctx); err != nil {
 				return fmt.Errorf("%s: %w", svc.Resource.Name, err)
 			} else if running {
 				continue
 			}
-			r.wasUp[svc] = false
+			r.wasUp[svc.Service] = false
+			r.journal.moving(svc, r.wasUp[svc.Service])
 		default:
 			continue
 		}
-		if err := r.setState(ctx, svc, true); err != nil {
+		if err := r.setState(ctx, svc.Service, true); err != nil {
 			return err
 		}
 	}

@@ -20,25 +20,24 @@ type logMark struct {
 	check  int // index into the plan's verify list
 }
 
-func markLogs(h *host.Host) []logMark {
+func markLogs(checks []host.Check) []logMark {
 	var marks []logMark
-	for i, v := range h.Plan.Verify {
-		if v.Log == nil {
+	for i, c := range checks {
+		if c.Log == nil {
 			continue
 		}
-		path := h.Plan.HostPath(h.Options.Root, v.Log.Path)
 		var size int64
-		if fi, err := os.Stat(path); err == nil {
+		if fi, err := os.Stat(c.LogPath); err == nil {
 			size = fi.Size()
 		}
-		marks = append(marks, logMark{path: path, offset: size, check: i})
+		marks = append(marks, logMark{path: c.LogPath, offset: size, check: i})
 	}
 	return marks
 }
 
 // verify runs the plan's checks in order; the first failure ends it.
 func (r *run) verify(ctx context.Context) error {
-	for i, v := range r.h.Plan.Verify {
+	for i, v := range r.steps.Checks {
 		switch {
 		case v.HTTP != nil:
 			if err := checkHTTP(ctx, v.HTTP.URL, v.HTTP.Status, v.HTTP.Contains, v.HTTP.Timeout); err != nil {

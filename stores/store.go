@@ -93,3 +93,32 @@ type Service interface {
 
 // ErrMalformed marks a store whose content cannot be parsed; the store is left alone.
 var ErrMalformed = errors.New("malformed")
+
+// Stager is a store that can do the slow part of a write before its service stops: Load
+// reads it once, giving both its values and the exact bytes they came from, and Stage
+// builds the new content from those bytes into a synced file beside the store. While the
+// service is down only a byte comparison and a rename remain, so the downtime is the
+// rename's, whatever the file's size.
+type Stager interface {
+	Store
+	// Load reads the store once. base holds the bytes and metadata State was parsed
+	// from; a store that does not exist gives State{Exists: false} and an empty base.
+	Load(ctx context.Context) (st State, base Snapshot, err error)
+	// Stage applies edits to base (not to the store as it is now) and prepares the
+	// result beside the store. It leaves the store itself untouched.
+	Stage(ctx context.Context, base Snapshot, edits []Edit) (Staged, error)
+	// Unchanged reports whether the store still holds exactly base, comparing bytes
+	// without parsing them.
+	Unchanged(ctx context.Context, base Snapshot) (bool, error)
+}
+
+// Staged is a prepared write: Commit puts it in place atomically, Discard removes it.
+// Exactly one of the two is called.
+type Staged interface {
+	// Commit replaces the store with the staged content, then checks by comparing
+	// bytes that the store holds exactly that content.
+	Commit(ctx context.Context) error
+	Discard() error
+	// Temp is the staged file's path, so a run cut short can name what it left.
+	Temp() string
+}

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strings"
-	"syscall"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
@@ -56,49 +53,48 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	backups := backupsFor(h.Plan, h.Options.Root)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(env)
 	defer stop()
-
-	// Everything that can happen before the stop happens here: decode, read, diff,
-	// render, confirm. The executor takes the lock and reads again.
-	ch, err := h.Diff(ctx)
-	if err != nil {
-		return fail(env, err)
-	}
-	if !*asJSON {
-		// A saved plan is applied exactly as saved: show that, not today's reading.
-		shown := ch
-		if saved != nil {
-			shown = saved.Changes()
-		}
-		render.PlanHuman(env.stdout, shown, styleFor(env, env.stdout))
-	}
-	if !ch.HasChanges() && saved == nil {
-		if *asJSON {
-			_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(ch, version), Backups: []string{}})
-		}
-		return exitOK
-	}
-	// Refused before the lock, so a refusal leaves not even a backups dir behind.
-	if err := executor.ServiceStateErrors(ch); err != nil {
-		return fail(env, err)
-	}
-	if saved == nil && !*autoApprove {
-		if code, ok := confirm(env, *asJSON); !ok {
-			return code
-		}
-	}
 
 	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
 	if *asJSON {
 		obs = &render.JSONObserver{W: env.stdout}
 	}
-	res, err := executor.Apply(ctx, h, executor.Options{
+	// One locked operation: the executor reads, this shows, the user confirms, and the
+	// executor applies exactly what was shown.
+	op := executor.Operation{Host: h, Options: executor.Options{
 		Backups: backups, Keep: h.Plan.Backups.Keep, LockWait: *lockWait, Saved: saved,
-		PlanFile: h.Plan.File, Version: version, Observer: obs,
-	})
+		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: obs,
+	}}
+	op.Show = func(ch *plan.Changes) {
+		if *asJSON {
+			return
+		}
+		// A saved plan is applied exactly as saved: show that, not today's reading.
+		if saved != nil {
+			ch = saved.Changes()
+		}
+		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	}
+	if saved == nil && !*autoApprove {
+		op.Confirm = func(ctx context.Context) (bool, error) { return confirm(ctx, env, *asJSON) }
+	}
+	res, err := executor.Run(ctx, op)
+	if errors.Is(err, executor.ErrCancelled) {
+		fmt.Fprintln(env.stdout, "\nApply cancelled. Nothing was changed.")
+		return exitError
+	}
 	if err != nil {
 		return reportFailure(env, err, backups.Dir, *asJSON)
+	}
+	for _, path := range res.Cleaned {
+		fmt.Fprintf(env.stderr, "Removed %s, left by an earlier run that was cut short.\n", path)
+	}
+	if !res.Applied {
+		if *asJSON {
+			_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}})
+		}
+		return exitOK
 	}
 	if *asJSON {
 		_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version),
@@ -144,19 +140,18 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 }
 
 // confirm asks for "yes" on a terminal; anywhere else an unattended apply must say
-// -auto-approve (or apply a saved plan), so a pipe can never approve by accident.
-func confirm(env *cliEnv, asJSON bool) (int, bool) {
+// -auto-approve (or apply a saved plan), so a pipe can never approve by accident. A
+// Ctrl-C at the prompt cancels at once.
+func confirm(ctx context.Context, env *cliEnv, asJSON bool) (bool, error) {
 	if asJSON || !isTerminal(env.stdin) {
-		fmt.Fprintln(env.stderr, "Error: apply asks for confirmation, and there is no terminal to ask on; pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE). Nothing was changed.")
-		return exitError, false
+		return false, errors.New("apply asks for confirmation, and there is no terminal to ask on; pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE). Nothing was changed")
 	}
 	fmt.Fprint(env.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	line, _ := bufio.NewReader(env.stdin).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
-		fmt.Fprintln(env.stdout, "\nApply cancelled. Nothing was changed.")
-		return exitError, false
+	answer, err := readLine(ctx, env.stdin)
+	if err != nil {
+		return false, nil // interrupted or end of input: not a yes
 	}
-	return 0, true
+	return strings.TrimSpace(answer) == "yes", nil
 }
 
 func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {

@@ -153,7 +153,7 @@ func (d *demo) run() int {
 		return code
 	}
 
-	d.header("plexform apply: stop the server, back up, remove the values, start, verify")
+	d.header("plexform apply: back up, stop the server, remove the values, start, verify")
 	d.command("plexform apply -f " + d.planFile + " -auto-approve")
 	if code := run([]string{"apply", "-f", d.planFile, "-auto-approve"}, d.env); code != exitOK {
 		return code

@@ -52,7 +52,7 @@ func TestDemo(t *testing.T) {
 	out, dir := runDemoBinary(t, bin)
 
 	// The story in order: signed in, the plan, the apply, unclaimed, the backups.
-	steps := []string{`claimed="1"`, "Plan: 0 to add, 0 to change, 4 to remove.", "Stopping plex", "Backed up", "Wrote", "Starting plex",
+	steps := []string{`claimed="1"`, "Plan: 0 to add, 0 to change, 4 to remove.", "Backed up", "Stopping plex", "Wrote", "Starting plex",
 		"Apply complete! 0 added, 0 changed, 4 removed.", "Downtime caused by plexform", "holds none of the sign-in values", `claimed="0"`, "Backups in "}
 	rest := out
 	for _, s := range steps {

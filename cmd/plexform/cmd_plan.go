@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 
+	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 )
@@ -29,6 +30,10 @@ func runPlan(env *cliEnv, args []string) int {
 	}
 	h, data, err := loadHost(env, *file, root)
 	if err != nil {
+		return fail(env, err)
+	}
+	// A run cut short may have left the host half changed: a plan of it would mislead.
+	if err := executor.CheckUnfinished(backupsFor(h.Plan, h.Options.Root)); err != nil {
 		return fail(env, err)
 	}
 	ch, err := h.Diff(context.Background())

@@ -32,6 +32,7 @@ var commands = []command{
 	{"validate", "check the plan file only", runValidate},
 	{"backups", "list the backups kept", runBackups},
 	{"restore", "put a backup back", runRestore},
+	{"recover", "undo an apply that was cut short (killed, a power cut)", runRecover},
 }
 
 // cliEnv is what a command talks to, so tests can run commands in-process.

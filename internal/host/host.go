@@ -149,55 +149,40 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 
 // Diff reads every store and service and compares them with what the plan wants.
 func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
-	return h.diff(ctx, nil)
+	ch, _, err := h.diff(ctx)
+	return ch, err
 }
 
-// DiffStores reads the stores again but not the services or claims, whose decisions
-// are taken from earlier: after the stop, while Plex is down, a status call per service
-// would only add to the downtime.
-func (h *Host) DiffStores(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
-	ch, err := h.diff(ctx, earlier)
-	if err != nil {
-		return nil, err
-	}
-	ch.Services = earlier.Services
-	return ch, nil
-}
-
-// diff reads the stores; with earlier == nil it also reads services and claims.
-func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, error) {
+// diff reads every store once, then the claims and the services. bases holds, for each
+// store that can stage its writes, the bytes its change was computed from.
+func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snapshot, error) {
 	var errs *multierror.Error
 	ch := &plan.Changes{}
+	bases := map[*Store]stores.Snapshot{}
 	for _, r := range h.Plan.Resources {
 		if !r.SelectedFor(h.Options.GOOS) {
 			ch.Skipped = append(ch.Skipped, r.Name)
 		}
 	}
 	for _, s := range h.Stores {
-		rc, err := s.Diff(ctx)
+		rc, base, err := s.observe(ctx)
 		if err != nil {
 			errs = multierror.Append(errs, err)
 			continue
 		}
 		ch.Resources = append(ch.Resources, rc)
+		bases[s] = base
 	}
 	if err := plan.Gather(errs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Claims come before services: a satisfied claim takes changes out of the stores
 	// it touches, and a service restarts only for stores that still change.
 	used := h.loadUsedClaims()
-	if earlier != nil {
-		ch.Claims = earlier.Claims
-	} else {
-		for _, c := range h.Claims {
-			ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
-		}
+	for _, c := range h.Claims {
+		ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
 	}
 	h.settleClaims(ch, used)
-	if earlier != nil {
-		return ch, nil
-	}
 	guards := map[*Service][]string{}
 	for i, s := range h.Stores {
 		if s.Service != nil && ch.Resources[i].HasChanges() {
@@ -215,15 +200,21 @@ func (h *Host) diff(ctx context.Context, earlier *plan.Changes) (*plan.Changes, 
 		}
 		ch.Services = append(ch.Services, sc)
 	}
-	return ch, nil
+	return ch, bases, nil
 }
 
-// Running reads a service's state. A service between states counts as running: it
-// may still rewrite its settings, so it must be (and will be) stopped before a write.
+// Running reads a service's state, bounded by its timeout (a status command that hangs
+// must not keep Plex down). A service between states counts as running: it may still
+// rewrite its settings, so it must be (and will be) stopped before a write.
 func (s *Service) Running(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout())
+	defer cancel()
 	running, err := s.Service.Running(ctx)
 	if errors.Is(err, service.ErrTransitioning) {
 		return true, nil
+	}
+	if err != nil && ctx.Err() == context.DeadlineExceeded {
+		return running, fmt.Errorf("its status did not answer within %s (the service's timeout:): %w", s.Timeout(), err)
 	}
 	return running, err
 }
@@ -240,16 +231,30 @@ func (h *Host) ServiceByName(name string) *Service {
 
 // Diff reads one store and compares it with what its resource wants.
 func (s *Store) Diff(ctx context.Context) (*plan.ResourceChange, error) {
-	st, err := s.Store.Read(ctx)
+	rc, _, err := s.observe(ctx)
+	return rc, err
+}
+
+// observe reads one store once and diffs it, keeping the bytes the diff came from when
+// the store can stage its writes (a zero Snapshot otherwise).
+func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snapshot, error) {
+	var st stores.State
+	var base stores.Snapshot
+	var err error
+	if sg, ok := s.Store.(stores.Stager); ok {
+		st, base, err = sg.Load(ctx)
+	} else {
+		st, err = s.Store.Read(ctx)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Resource.Name, err)
+		return nil, stores.Snapshot{}, fmt.Errorf("%s: %w", s.Resource.Name, err)
 	}
 	rc, err := plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
 	if err != nil {
-		return nil, err
+		return nil, stores.Snapshot{}, err
 	}
 	rc.Kind, rc.Found = s.Kind, s.Found
-	return rc, nil
+	return rc, base, nil
 }
 
 // Store returns the bound store of a resource, or nil.

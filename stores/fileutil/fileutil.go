@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 
 	"github.com/plexform/plexform/stores"
@@ -39,52 +38,12 @@ func permBits(m fs.FileMode) fs.FileMode {
 // new one, never a mix, and a crash leaves no half-written file in its place. The new
 // file gets meta's owner, group and mode. The temp file lives in the same directory so
 // the rename cannot cross file systems.
-func WriteAtomic(path string, data []byte, meta stores.FileMeta) (err error) {
-	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
-	// new file replaces its target, not the link.
-	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
-		path = resolved
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".plexform-*")
+func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
+	p, err := Stage(path, data, meta)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return err
 	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = chownIfNeeded(tmp, meta); err != nil {
-		return fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
-	}
-	// Chmod after chown: chown clears setuid/setgid bits.
-	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// The rename is durable only once the directory entry is on disk.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return p.Commit()
 }
 
 // fileMode turns the stored permission bits back into an os.FileMode.

@@ -6,10 +6,8 @@ package plist
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -32,36 +30,10 @@ func NewFile(path string) *File { return &File{path: path} }
 // Target is the file's path.
 func (f *File) Target() string { return f.path }
 
-// load reads and parses the file; doc is nil when the file does not exist.
-func (f *File) load() (doc *document, meta stores.FileMeta, err error) {
-	meta, exists, err := fileutil.Stat(f.path)
-	if err != nil || !exists {
-		return nil, meta, err
-	}
-	data, err := os.ReadFile(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, meta, nil
-	}
-	if err != nil {
-		return nil, meta, err
-	}
-	doc, err = decode(data)
-	if err != nil {
-		return nil, meta, fmt.Errorf("%w; fix or restore the file (plutil -lint checks it on macOS)", err)
-	}
-	return doc, meta, nil
-}
-
 // Read returns the file's top-level keys.
 func (f *File) Read(ctx context.Context) (stores.State, error) {
-	doc, _, err := f.load()
-	if err != nil {
-		return stores.State{}, fmt.Errorf("read %s: %w", f.path, err)
-	}
-	if doc == nil {
-		return stores.State{}, nil
-	}
-	return doc.state(), nil
+	st, _, err := f.Load(ctx)
+	return st, err
 }
 
 // CheckWritable tells whether this process can replace the file keeping its owner.
@@ -72,45 +44,25 @@ func (f *File) CheckWritable(ctx context.Context) error {
 // Write applies the edits and rewrites the file atomically, or leaves it alone when the
 // edits change nothing (so a second apply does not even touch the mtime).
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
-	doc, meta, err := f.load()
+	_, base, err := f.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", f.path, err)
+		return err
 	}
-	if doc == nil {
-		for _, e := range edits {
-			if !e.Remove {
-				return fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
-					"property lists; start the application once so it creates its preferences", f.path)
-			}
-		}
-		return nil
-	}
-	root, changed, err := doc.apply(edits)
+	st, err := f.Stage(ctx, base, edits)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", f.path, err)
+		return err
 	}
-	if !changed {
-		return nil
-	}
-	out, err := doc.encode(root, edits)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", f.path, err)
-	}
-	return fileutil.WriteAtomic(f.path, out, meta)
+	return st.Commit(ctx)
 }
 
 // Snapshot returns the file's exact bytes.
 func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
-	meta, exists, err := fileutil.Stat(f.path)
+	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
 	if err != nil {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
 	if !exists {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, fs.ErrNotExist)
-	}
-	data, err := os.ReadFile(f.path)
-	if err != nil {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
 	return stores.Snapshot{Ext: "plist", Data: data, Meta: meta}, nil
 }

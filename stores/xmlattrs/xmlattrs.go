@@ -8,10 +8,7 @@ package xmlattrs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -31,68 +28,35 @@ func New(path, element string) *File { return &File{path: path, element: element
 func (f *File) Target() string { return f.path }
 
 // Read returns the element's attributes. A missing file is an empty store.
-func (f *File) Read(context.Context) (stores.State, error) {
-	doc, exists, err := f.load()
-	if err != nil || !exists {
-		return stores.State{}, err
-	}
-	values := make(map[string]stores.Value, len(doc.values))
-	for k, v := range doc.values {
-		values[k] = stores.Value{Text: v}
-	}
-	return stores.State{Exists: true, Values: values}, nil
-}
-
-func (f *File) load() (*document, bool, error) {
-	raw, err := os.ReadFile(f.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("read %s: %w", f.path, err)
-	}
-	doc, err := parseDocument(raw, f.element)
-	if err != nil {
-		return nil, true, fmt.Errorf("read %s: %w; the file was left alone", f.path, err)
-	}
-	return doc, true, nil
+func (f *File) Read(ctx context.Context) (stores.State, error) {
+	st, _, err := f.Load(ctx)
+	return st, err
 }
 
 // CheckWritable tells whether this process can rewrite the file keeping its owner.
 func (f *File) CheckWritable(context.Context) error { return fileutil.CheckWritable(f.path) }
 
 // Write applies the edits to the file as it is now and replaces it atomically.
-func (f *File) Write(_ context.Context, edits []stores.Edit) error {
-	meta, exists, err := fileutil.Stat(f.path)
+func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
+	_, base, err := f.Load(ctx)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		return fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
-	}
-	doc, _, err := f.load()
+	st, err := f.Stage(ctx, base, edits)
 	if err != nil {
 		return err
 	}
-	out, err := doc.edited(edits)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", f.path, err)
-	}
-	return fileutil.WriteAtomic(f.path, out, meta)
+	return st.Commit(ctx)
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
 func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
-	meta, exists, err := fileutil.Stat(f.path)
+	data, meta, exists, err := fileutil.ReadWithMeta(f.path)
 	if err != nil {
-		return stores.Snapshot{}, err
+		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
 	if !exists {
 		return stores.Snapshot{}, fmt.Errorf("back up %s: the file does not exist", f.path)
-	}
-	data, err := os.ReadFile(f.path)
-	if err != nil {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
 	}
 	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
 }

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/render"
+)
+
+// runRecover undoes an apply that was cut short (killed, a power cut, a crash), from the
+// journal it left beside the backups: the stores go back to their backups and the
+// services to the states they had before that run.
+func runRecover(env *cliEnv, args []string) int {
+	fs := newFlags(env, "recover", "[-f FILE] [-root DIR] [-auto-approve] [-lock-timeout D]")
+	file := fs.String("f", defaultPlanFile, "the plan file the interrupted apply used")
+	autoApprove := fs.Bool("auto-approve", false, "recover without asking")
+	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
+	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another run to finish")
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	root, err := checkRoot(*rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	h, _, err := loadHost(env, *file, root)
+	if err != nil {
+		return fail(env, err)
+	}
+	backups := backupsFor(h.Plan, h.Options.Root)
+	ctx, stop := interruptible(env)
+	defer stop()
+	op := executor.RecoverOperation{Host: h, Options: executor.Options{
+		Backups: backups, LockWait: *lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
+		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)},
+	}}
+	op.Confirm = func(ctx context.Context, actions []string) (bool, error) {
+		fmt.Fprintf(env.stdout, "An apply was cut short; recover will put the host back as it was before it:\n  %s\n", strings.Join(actions, "\n  "))
+		if *autoApprove {
+			return true, nil
+		}
+		if !isTerminal(env.stdin) {
+			return false, fmt.Errorf("recover asks for confirmation, and there is no terminal to ask on; pass -auto-approve. Nothing was changed")
+		}
+		fmt.Fprint(env.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
+		answer, err := readLine(ctx, env.stdin)
+		return err == nil && strings.TrimSpace(answer) == "yes", nil
+	}
+	rec, err := executor.Recover(ctx, op)
+	if err != nil {
+		if errors.Is(err, executor.ErrCancelled) {
+			fmt.Fprintln(env.stdout, "\nRecover cancelled. Nothing was changed.")
+			return exitError
+		}
+		return reportFailure(env, err, backups.Dir, false)
+	}
+	if rec.Journal == nil {
+		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", backups.Dir)
+		return exitOK
+	}
+	fmt.Fprintf(env.stdout, "\nRecovered: the host is as it was before the apply of %s (pid %d, cut short at step %q).\n",
+		rec.Journal.Started.Format("2006-01-02 15:04:05 MST"), rec.Journal.PID, rec.Journal.Step)
+	return exitOK
+}

@@ -1,0 +1,239 @@
+package executor
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// The journal is how a run cut short (SIGKILL, a power cut, a crash) is found and undone.
+// An apply writes it before its first change, beside the backups (0600), updates it at
+// each step, and removes it when it ends, applied or fully rolled back. A plan, apply or
+// restore that finds one refuses and names `plexform recover`, which puts back the
+// backups the journal lists and the services' states, then removes it.
+//
+// Recover does not trust the journal's step: it compares each store with its backup and
+// each service with the state it had. The steps are there for people reading it.
+const journalFile = "journal.json"
+
+// journalMax bounds what is read back: the journal lies in a directory other processes
+// may reach, and is decoded only within this size.
+const journalMax = 1 << 20
+
+// Steps an apply records, in order.
+const (
+	stepPrepared    = "prepared"  // backed up and staged, nothing changed yet
+	stepStopped     = "stopped"   // the services are down
+	stepBackedUp    = "backed-up" // every changed store has its backup
+	stepWritten     = "written"   // a store was written (one step per store)
+	stepStarted     = "started"   // the services were started
+	stepVerified    = "verified"  // the checks passed
+	stepRollingBack = "rolling-back"
+)
+
+// Journal is the record of one run in progress.
+type Journal struct {
+	Format   int              `json:"format"`
+	PID      int              `json:"pid"`
+	Started  time.Time        `json:"started"`
+	Plan     string           `json:"plan"`
+	Root     string           `json:"root,omitempty"`
+	Step     string           `json:"step"`
+	Failure  string           `json:"failure,omitempty"`
+	Services []JournalService `json:"services"`
+	Stores   []JournalStore   `json:"stores"`
+}
+
+// JournalService is a service the run moves, with the state it must go back to.
+type JournalService struct {
+	Resource   string `json:"resource"`
+	WasRunning bool   `json:"was_running"`
+}
+
+// JournalStore is a store the run writes: its backup, and the file staged beside it.
+type JournalStore struct {
+	Resource string `json:"resource"`
+	Target   string `json:"target"`
+	Backup   string `json:"backup,omitempty"`
+	Staged   string `json:"staged,omitempty"`
+	Written  bool   `json:"written,omitempty"`
+}
+
+// journal writes a Journal as the run goes. A nil *journal records nothing (restore's
+// runs, and an apply before it has one).
+type journal struct {
+	path string
+	j    Journal
+	obs  Observer
+}
+
+func newJournal(opts Options, steps *host.Steps, r *run) *journal {
+	j := &journal{path: filepath.Join(opts.Backups.Dir, journalFile), obs: r.obs, j: Journal{
+		Format: 1, PID: os.Getpid(), Started: time.Now().UTC(), Plan: opts.PlanFile, Root: opts.Root,
+	}}
+	for _, s := range r.changed() {
+		js := JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target()}
+		for _, m := range r.backups {
+			if m.Resource == s.Resource.Name {
+				js.Backup = m.ID
+			}
+		}
+		if p := r.staged[s]; p != nil {
+			js.Staged = p.Temp()
+		}
+		j.j.Stores = append(j.j.Stores, js)
+	}
+	return j
+}
+
+// save writes the journal; sync makes it durable (the first write, before any change).
+// Later writes fall on the downtime, and only say how far the run got: recover does not
+// need them, so a failure to write one is a warning, not a reason to roll back.
+func (j *journal) save(step string, sync bool) error {
+	if j == nil {
+		return nil
+	}
+	j.j.Step = step
+	data, err := json.MarshalIndent(j.j, "", "  ")
+	if err != nil {
+		return err
+	}
+	if sync {
+		if err := fileutil.WritePrivate(j.path, append(data, '\n')); err != nil {
+			return fmt.Errorf("write the journal: %w", err)
+		}
+		return nil
+	}
+	if err := fileutil.WritePrivate(j.path, append(data, '\n')); err != nil && j.obs != nil {
+		j.obs.Event(Event{Type: EventWarning, Message: "could not update the journal: " + err.Error()})
+	}
+	return nil
+}
+
+func (j *journal) step(step string) { _ = j.save(step, false) }
+
+func (j *journal) moving(svc *host.ServiceStep, wasUp bool) {
+	if j == nil {
+		return
+	}
+	for _, s := range j.j.Services {
+		if s.Resource == svc.Resource.Name {
+			return
+		}
+	}
+	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: wasUp})
+	_ = j.save(j.j.Step, false)
+}
+
+func (j *journal) backedUp(s *host.StoreStep, m *Manifest) {
+	if j == nil {
+		return
+	}
+	for i := range j.j.Stores {
+		if j.j.Stores[i].Resource == s.Resource.Name {
+			// A store the server rewrote on shutdown is backed up again: the newest
+			// backup holds what it held before this run's write.
+			j.j.Stores[i].Backup = m.ID
+			return
+		}
+	}
+	j.j.Stores = append(j.j.Stores, JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: m.ID})
+}
+
+func (j *journal) written(s *host.StoreStep) {
+	if j == nil {
+		return
+	}
+	for i := range j.j.Stores {
+		if j.j.Stores[i].Resource == s.Resource.Name {
+			j.j.Stores[i].Written, j.j.Stores[i].Staged = true, ""
+		}
+	}
+	j.step(stepWritten)
+}
+
+func (j *journal) rollingBack(cause error) {
+	if j == nil {
+		return
+	}
+	j.j.Failure = firstLine(cause.Error())
+	j.step(stepRollingBack)
+}
+
+// finish removes the journal: the run ended with the host in a known state.
+func (j *journal) finish() error {
+	if j == nil {
+		return nil
+	}
+	if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// ErrUnfinished means an earlier run was cut short; `plexform recover` undoes it.
+var ErrUnfinished = errors.New("an earlier run was cut short")
+
+// readJournal reads the journal of a run cut short; nil when there is none. It is read as
+// untrusted input: bounded, strictly decoded, and its names checked before any use.
+func readJournal(b *Backups) (*Journal, error) {
+	path := filepath.Join(b.Dir, journalFile)
+	f, err := fileutil.OpenRegular(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the journal: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, journalMax+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the journal %s: %w", path, err)
+	}
+	if len(data) > journalMax {
+		return nil, fmt.Errorf("the journal %s is larger than %d bytes, which plexform never writes; move it away and check the host by hand", path, journalMax)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var j Journal
+	if err := dec.Decode(&j); err != nil || j.Format != 1 {
+		return nil, fmt.Errorf("the journal %s is damaged (not one plexform writes); move it away and check the host by hand", path)
+	}
+	for _, s := range j.Stores {
+		if s.Backup != "" && !validBackupID(s.Backup) {
+			return nil, fmt.Errorf("the journal %s names a backup that is not one of ours; move it away and check the host by hand", path)
+		}
+	}
+	return &j, nil
+}
+
+// validBackupID accepts the ids Save makes: a plain name, no path.
+func validBackupID(id string) bool {
+	return id != "" && id == filepath.Base(id) && id != "." && id != ".." && !bytes.ContainsAny([]byte(id), `/\`)
+}
+
+// refuseUnfinished refuses to go on while a journal of a run cut short is there.
+func refuseUnfinished(b *Backups) error {
+	j, err := readJournal(b)
+	if err != nil {
+		return err
+	}
+	if j == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: an apply (pid %d, started %s) stopped at step %q without finishing, and the host may be half changed; "+
+		"run `plexform recover` (with the same -f and -root) to put it back as it was before that run, then try again: %s",
+		ErrUnfinished, j.PID, j.Started.Format(time.RFC3339), j.Step, filepath.Join(b.Dir, journalFile))
+}
+
+// CheckUnfinished is refuseUnfinished for commands that only read (plan).
+func CheckUnfinished(b *Backups) error { return refuseUnfinished(b) }

@@ -1,0 +1,236 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// Recovery is what `plexform recover` found and did.
+type Recovery struct {
+	// Journal is the run that was cut short; nil when there was none (nothing to do).
+	Journal *Journal
+	// Actions says, one line each, what recover will do (before Confirm) or did.
+	Actions []string
+}
+
+// RecoverOperation undoes a run cut short, under the same lock as apply.
+type RecoverOperation struct {
+	Host *host.Host
+	Options
+	// Confirm is shown the planned actions and asks; nil goes on without asking.
+	Confirm func(ctx context.Context, actions []string) (bool, error)
+}
+
+// recoverStore is one store of the journal, bound to this host.
+type recoverStore struct {
+	entry  JournalStore
+	store  *host.Store
+	backup *Manifest
+	snap   stores.Snapshot
+	differ bool
+}
+
+// Recover puts the host back as it was before the run the journal records: every store
+// that differs from its backup gets the backup back (with its service stopped for it),
+// every service the run moved goes back to the state it had, staged files are removed,
+// and the journal with them.
+func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
+	obs := op.Observer
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	unlock, err := lockAll(op.Host, op.Backups, op.LockWait)
+	if err != nil {
+		return nil, refused(err)
+	}
+	defer unlock()
+	j, err := readJournal(op.Backups)
+	if err != nil || j == nil {
+		return &Recovery{}, err
+	}
+	rec := &Recovery{Journal: j}
+	targets, err := bindJournal(ctx, op, j)
+	if err != nil {
+		return rec, refused(err)
+	}
+	services, err := bindJournalServices(op.Host, j)
+	if err != nil {
+		return rec, refused(err)
+	}
+	for _, t := range targets {
+		if t.differ {
+			rec.Actions = append(rec.Actions, fmt.Sprintf("restore %s (%s) from backup %s", t.entry.Resource, t.entry.Target, t.backup.ID))
+		}
+		if t.entry.Staged != "" {
+			rec.Actions = append(rec.Actions, fmt.Sprintf("remove the staged file %s", t.entry.Staged))
+		}
+	}
+	for _, s := range services {
+		rec.Actions = append(rec.Actions, fmt.Sprintf("make sure %s is %s, as it was", s.svc.Resource.Name, stateWord(s.wasUp)))
+	}
+	if op.Confirm != nil {
+		ok, err := op.Confirm(ctx, rec.Actions)
+		if err != nil {
+			return rec, refused(err)
+		}
+		if !ok {
+			return rec, refused(ErrCancelled)
+		}
+	}
+	// From here on, go through with it even after a Ctrl-C: a half-done recover is the
+	// very state it exists to end.
+	ctx = context.WithoutCancel(ctx)
+	r := &run{opts: op.Options, obs: obs, wasUp: map[*host.Service]bool{}}
+	var errs *multierror.Error
+	for _, t := range targets {
+		if t.entry.Staged != "" {
+			if err := removeStaged(t.entry.Staged, t.store.Store.Target()); err != nil {
+				errs = multierror.Append(errs, err)
+			}
+		}
+		if !t.differ {
+			continue
+		}
+		if svc := t.store.Service; svc != nil {
+			if up, err := svc.Running(ctx); err != nil || up {
+				if err := r.setState(ctx, svc, false); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					continue
+				}
+			}
+		}
+		if err := t.store.Store.Restore(ctx, t.snap); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("restore %s: %w", t.entry.Resource, err))
+			continue
+		}
+		obs.Event(Event{Type: EventRestored, Resource: t.entry.Resource, Backup: t.backup.ID, Message: fmt.Sprintf("Restored %s from backup %s", t.entry.Target, t.backup.ID)})
+	}
+	for _, s := range services {
+		up, err := s.svc.Running(ctx)
+		if err == nil && up == s.wasUp {
+			continue
+		}
+		if err := r.setState(ctx, s.svc, s.wasUp); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("put %s back to %s: %w", s.svc.Resource.Name, stateWord(s.wasUp), err))
+		}
+	}
+	if errs != nil {
+		errs.ErrorFormat = plan.Problems
+		return rec, &Failure{Err: fmt.Errorf("recover is not complete; the journal stays, so run it again once the problem is fixed: %w", errs), Changed: true,
+			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
+	}
+	if err := (&journal{path: filepath.Join(op.Backups.Dir, journalFile)}).finish(); err != nil {
+		return rec, &Failure{Err: err, Changed: true}
+	}
+	return rec, nil
+}
+
+// bindJournal finds each journal store in the plan and compares it with its backup.
+func bindJournal(ctx context.Context, op RecoverOperation, j *Journal) ([]*recoverStore, error) {
+	var errs *multierror.Error
+	var out []*recoverStore
+	for _, e := range j.Stores {
+		st := op.Host.Store(e.Resource)
+		if st == nil {
+			errs = multierror.Append(errs, fmt.Errorf("the interrupted run wrote %s (%s), which this plan does not have; run recover with the plan that run used (%s) and the same -root", e.Resource, e.Target, j.Plan))
+			continue
+		}
+		if st.Store.Target() != e.Target {
+			errs = multierror.Append(errs, fmt.Errorf("the interrupted run wrote %s at %s, but this plan puts it at %s; run recover with the plan that run used (%s) and the same -root", e.Resource, e.Target, st.Store.Target(), j.Plan))
+			continue
+		}
+		t := &recoverStore{entry: e, store: st}
+		if e.Backup != "" {
+			m, snap, err := op.Backups.Load(e.Backup)
+			if err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("%s: %w", e.Resource, err))
+				continue
+			}
+			if m.Resource != e.Resource || m.Target != e.Target {
+				errs = multierror.Append(errs, fmt.Errorf("%s: backup %s is of %s, not of this store; check the backups dir by hand", e.Resource, m.ID, m.Target))
+				continue
+			}
+			t.backup, t.snap = m, snap
+			now, err := st.Store.Snapshot(ctx)
+			t.differ = err != nil || string(now.Data) != string(snap.Data) || now.Meta != snap.Meta
+		}
+		out = append(out, t)
+	}
+	return out, plan.Gather(errs)
+}
+
+type recoverService struct {
+	svc   *host.Service
+	wasUp bool
+}
+
+func bindJournalServices(h *host.Host, j *Journal) ([]recoverService, error) {
+	var errs *multierror.Error
+	var out []recoverService
+	for _, s := range j.Services {
+		svc := h.ServiceByName(s.Resource)
+		if svc == nil {
+			errs = multierror.Append(errs, fmt.Errorf("the interrupted run moved the service %s, which this plan does not have; run recover with the plan that run used (%s) and the same -root", s.Resource, j.Plan))
+			continue
+		}
+		out = append(out, recoverService{svc: svc, wasUp: s.WasRunning})
+	}
+	return out, plan.Gather(errs)
+}
+
+// removeStaged removes a staged file the journal names, but only one of ours: beside the
+// store, with our prefix. Anything else named there is left alone.
+func removeStaged(staged, target string) error {
+	if resolved, err := filepath.EvalSymlinks(target); err == nil {
+		target = resolved
+	}
+	if filepath.Dir(staged) != filepath.Dir(target) || !strings.HasPrefix(filepath.Base(staged), fileutil.TempPrefix(filepath.Base(target))) {
+		return fmt.Errorf("the journal names %s as a staged file of %s, which is not a name plexform uses; left alone", staged, target)
+	}
+	if err := os.Remove(staged); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", staged, err)
+	}
+	return nil
+}
+
+// cleanLeftovers removes the temp files an earlier run cut short left beside the stores
+// (a kill between staging and the rename), and says what it removed.
+func cleanLeftovers(h *host.Host) []string {
+	var cleaned []string
+	for _, s := range h.Stores {
+		if _, ok := s.Store.(stores.Stager); !ok {
+			continue
+		}
+		target := s.Store.Target()
+		if resolved, err := filepath.EvalSymlinks(target); err == nil {
+			target = resolved
+		}
+		dir, prefix := filepath.Dir(target), fileutil.TempPrefix(filepath.Base(target))
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
+				continue
+			}
+			path := filepath.Join(dir, e.Name())
+			if os.Remove(path) == nil {
+				cleaned = append(cleaned, path)
+			}
+		}
+	}
+	return cleaned
+}
