@@ -1,8 +1,12 @@
 # fish completion for plexform: `plexform completion fish | source`, or save it as
 # ~/.config/fish/completions/plexform.fish. Candidates come from `plexform __complete`.
 function __plexform_complete
-	set -l words (commandline -opc) (commandline -ct)
-	set -l out ($words[1] __complete $words[2..-1] 2>/dev/null)
+	set -l cur (commandline -ct)
+	set -l words (commandline -opc)
+	set -l bin $words[1]
+	set -e words[1]
+	# "$cur" is one argument even when empty: the word being completed.
+	set -l out ($bin __complete $words "$cur" 2>/dev/null)
 	switch "$out[1]"
 		case __plan_files__
 			__fish_complete_suffix .yaml
