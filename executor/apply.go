@@ -1,6 +1,6 @@
 // Package executor applies a plan to the host: lock, read, show, ask, then stop the
 // services that guard changed stores, re-check, write, start, verify, and on any failure
-// put everything back. The steps are in docs/apply.md.
+// put everything back. docs/apply.md walks through the steps.
 package executor
 
 import (
@@ -101,6 +101,9 @@ type run struct {
 	snaps    map[*host.StoreStep]stores.Snapshot
 	backups  []*Manifest
 	logMarks []logMark
+	// committed are the staged writes renamed into place, to be made durable once the
+	// services are started again.
+	committed []stores.Staged
 	// startIssued is when the first start was asked for: the end of the downtime
 	// plexform itself caused.
 	startIssued time.Time
@@ -133,7 +136,7 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 	if !steps.Changes.HasChanges() {
 		return &Result{Changes: steps.Changes, Cleaned: cleaned}, nil
 	}
-	if err := ServiceStateErrors(steps.Changes); err != nil {
+	if err := serviceStateErrors(steps.Changes); err != nil {
 		return nil, refused(err)
 	}
 	if op.Confirm != nil {
@@ -183,13 +186,20 @@ func lockAll(_ *host.Host, b *Backups, wait time.Duration) (func(), error) {
 // before the stop: the backups of the bytes the diff was computed from, the new content
 // staged beside each store, the journal. While it is down: a byte compare, a check that
 // it stayed down, a rename per store.
-func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error) {
+func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, err error) {
 	obs := opts.Observer
 	if obs == nil {
 		obs = nopObserver{}
 	}
 	r := &run{steps: steps, opts: opts, obs: obs, wasUp: map[*host.Service]bool{},
 		staged: map[*host.StoreStep]stores.Staged{}, snaps: map[*host.StoreStep]stores.Snapshot{}}
+	// A bug must not leave Plex stopped with half its settings: a panic anywhere in the
+	// run becomes an error that rolls back like any other, naming the step it hit.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, r.rollback(ctx, fmt.Errorf("internal error (a bug in plexform, please report it) after step %q: %v", r.journal.last(), p))
+		}
+	}()
 	if err := r.checkWritable(ctx); err != nil {
 		return nil, refused(err)
 	}
@@ -222,6 +232,9 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error
 	if err := r.startServices(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}
+	if err := r.durable(); err != nil {
+		return nil, r.rollback(ctx, err)
+	}
 	r.journal.step(stepStarted)
 	pause(stepStarted)
 	if err := r.claim(ctx); err != nil {
@@ -237,7 +250,7 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (*Result, error
 	if err := r.journal.finish(); err != nil {
 		obs.Event(Event{Type: EventWarning, Message: err.Error()})
 	}
-	res := &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
+	res = &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
 		res.Downtime = r.startIssued.Sub(stoppedAt)
 	}
@@ -313,10 +326,10 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 		}
 	}
 	// What runs is what was shown and confirmed: the server may rewrite its settings on
-	// shutdown (new bytes, a refreshed token: the same writes), but a write that was not
-	// shown is not made.
+	// shutdown (new bytes, a refreshed token, a value already gone: writes that were
+	// shown, or fewer), but a write that was not shown is not made.
 	for _, s := range again {
-		if !slices.Equal(shown[s], writesOf(s.Change)) {
+		if !subsetOf(writesOf(s.Change), shown[s]) {
 			return true, fmt.Errorf("%s: %s changed after the plan was shown (the server wrote other values on its way down), so the writes you confirmed are not the ones needed now; nothing was written. Run apply again to see the new plan", s.Resource.Name, s.Change.Target)
 		}
 	}
@@ -372,6 +385,16 @@ type writeOf struct {
 	name   string
 	action plan.Action
 	after  string
+}
+
+// subsetOf reports whether every write in now was among those shown.
+func subsetOf(now, shown []writeOf) bool {
+	for _, w := range now {
+		if !slices.Contains(shown, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func writesOf(rc *plan.ResourceChange) []writeOf {
@@ -451,6 +474,7 @@ func (r *run) write(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", s.Resource.Name, err)
 			}
 			delete(r.staged, s)
+			r.committed = append(r.committed, p)
 		} else {
 			if err := s.Store.Store.Write(ctx, s.Change.Edits()); err != nil {
 				// A failed Write leaves its store as it was (the Store contract).
@@ -470,6 +494,17 @@ func (r *run) write(ctx context.Context) error {
 		r.obs.Event(Event{Type: EventWritten, Resource: s.Resource.Name, Message: fmt.Sprintf("Wrote %s", s.Change.Target)})
 	}
 	return nil
+}
+
+// durable waits for the disk to hold the renames made while the server was down.
+func (r *run) durable() error {
+	var errs *multierror.Error
+	for _, p := range r.committed {
+		if err := p.Durable(); err != nil {
+			errs = multierror.Append(errs, err)
+		}
+	}
+	return plan.Gather(errs)
 }
 
 // prune keeps the newest backups of each store this apply backed up, whether the apply
@@ -493,9 +528,9 @@ func staleError(saved *plan.Saved, now *plan.Changes) error {
 	return fmt.Errorf("the saved plan is stale, so nothing was changed; run `plexform plan -out` again:\n  %s", strings.Join(reasons, "\n  "))
 }
 
-// ServiceStateErrors refuses an apply when a service's state is unknown: stopping
+// serviceStateErrors refuses an apply when a service's state is unknown: stopping
 // it for the writes and starting it after would be guesses.
-func ServiceStateErrors(ch *plan.Changes) error {
+func serviceStateErrors(ch *plan.Changes) error {
 	var errs *multierror.Error
 	for _, sc := range ch.Services {
 		// A service that needs no move (nothing it guards changes) may stay unread.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
@@ -272,5 +273,113 @@ resources:
 	defer unlock()
 	if _, err := Apply(context.Background(), h, Options{Backups: backups}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("a no-change apply beside a running one: err = %v, want ErrLocked", err)
+	}
+}
+
+// A panic during the apply (a bug) rolls back like any failure and says where it hit.
+func TestApplyTurnsAPanicIntoARollback(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.xml"), filepath.Join(dir, "b.xml")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte(prefsXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: a, kind: xml_attributes, path: `+a+`, absent: [PlexOnlineToken]}
+  - {name: b, kind: xml_attributes, path: `+b+`, absent: [PlexOnlineToken]}
+`)
+	h.Stores[1].Store = panickingWrite{h.Stores[1].Store}
+	_, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(dir, "backups")}, Keep: 10})
+	f, isFailure := IsFailure(err)
+	if !isFailure || !f.RolledBack {
+		t.Fatalf("err = %v, want a complete rollback", err)
+	}
+	if !strings.Contains(err.Error(), "internal error") || !strings.Contains(err.Error(), "a bug in a store") || !strings.Contains(err.Error(), "after step") {
+		t.Errorf("the error does not say a bug hit, and where: %v", err)
+	}
+	for _, p := range []string{a, b} {
+		if got, _ := os.ReadFile(p); string(got) != prefsXML {
+			t.Errorf("%s was not put back", p)
+		}
+	}
+}
+
+// A writer that rewrites Preferences.xml in place (truncate, then write) while applies
+// run: every backup holds a whole file, the one the diff was computed from, so no
+// rollback can put back an empty file; an apply that reads a half-written file refuses.
+func TestApplyBesideAnInPlaceWriterNeverBacksUpAPartialFile(t *testing.T) {
+	dir := t.TempDir()
+	prefs := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(prefsXML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f, err := os.OpenFile(prefs, os.O_WRONLY|os.O_TRUNC, 0)
+			if err != nil {
+				continue // between our rename and the next open
+			}
+			// half a file for a moment, then the whole file for a moment
+			f.WriteString(prefsXML[:40])
+			time.Sleep(200 * time.Microsecond)
+			f.WriteString(prefsXML[40:])
+			f.Close()
+			time.Sleep(400 * time.Microsecond)
+		}
+	}()
+	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	// verify always fails, so every apply that writes also rolls back.
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
+verify:
+  - http: {url: "http://127.0.0.1:1/", status: 200, timeout: 1ms}
+`)
+	var refused, rolledBack int
+	for i := 0; i < 150; i++ {
+		_, err := Apply(context.Background(), h, Options{Backups: backups})
+		f, ok := IsFailure(err)
+		switch {
+		case !ok:
+			t.Fatalf("apply %d: err = %v, want a refusal or a rollback", i, err)
+		case f.Changed && f.RolledBack:
+			rolledBack++
+		case !f.Changed:
+			refused++
+			if i < 3 {
+				t.Logf("apply %d refused: %v", i, err)
+			}
+		default:
+			t.Fatalf("apply %d left the host half changed: %v", i, err)
+		}
+	}
+	close(stop)
+	<-done
+	list, err := backups.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		_, snap, err := backups.Load(m.ID)
+		if err != nil {
+			t.Fatalf("backup %s: %v", m.ID, err)
+		}
+		if !strings.Contains(string(snap.Data), "<Preferences") || !strings.HasSuffix(string(snap.Data), "/>\n") {
+			t.Errorf("backup %s holds a partial file (%d bytes)", m.ID, len(snap.Data))
+		}
+	}
+	t.Logf("%d applies rolled back, %d refused, %d backups checked", rolledBack, refused, len(list))
+	if rolledBack == 0 {
+		t.Error("no apply got as far as a write, so this test showed nothing about rollbacks")
 	}
 }

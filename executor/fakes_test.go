@@ -18,3 +18,8 @@ type failingRestore struct{ stores.Store }
 func (failingRestore) Restore(context.Context, stores.Snapshot) error {
 	return errors.New("restore refused")
 }
+
+// panickingWrite is a store whose write panics, as a bug would.
+type panickingWrite struct{ stores.Store }
+
+func (panickingWrite) Write(context.Context, []stores.Edit) error { panic("a bug in a store") }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -113,13 +114,21 @@ func (j *journal) save(step string, sync bool) error {
 		}
 		return nil
 	}
-	if err := fileutil.WritePrivate(j.path, append(data, '\n')); err != nil && j.obs != nil {
+	if err := fileutil.WriteUnsynced(j.path, append(data, '\n'), stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}); err != nil && j.obs != nil {
 		j.obs.Event(Event{Type: EventWarning, Message: "could not update the journal: " + err.Error()})
 	}
 	return nil
 }
 
 func (j *journal) step(step string) { _ = j.save(step, false) }
+
+// last is the last step recorded, for messages.
+func (j *journal) last() string {
+	if j == nil {
+		return "before " + stepPrepared
+	}
+	return j.j.Step
+}
 
 func (j *journal) moving(svc *host.ServiceStep, wasUp bool) {
 	if j == nil {

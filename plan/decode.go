@@ -403,6 +403,8 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			r.Dir = d.str(v, what)
 		case "app":
 			r.App = d.str(v, what)
+		case "container":
+			r.Container = d.str(v, what)
 		case "start":
 			r.Start = d.argv(v, what)
 		case "stop":

@@ -32,7 +32,7 @@ var kinds = map[string]kindSpec{
 	KindXMLAttributes:  {fields: append([]string{"path", "element"}, storeFields...), required: []string{"path"}},
 	KindPlistKeys:      {fields: append([]string{"path", "domain"}, storeFields...), oneOf: []string{"path", "domain"}},
 	KindRegistryValues: {fields: append([]string{"key", "user"}, storeFields...), required: []string{"key"}},
-	KindService:        {fields: []string{"manager", "unit", "dir", "app", "start", "stop", "status", "state", "timeout"}, required: []string{"manager"}},
+	KindService:        {fields: []string{"manager", "unit", "dir", "app", "start", "stop", "status", "container", "state", "timeout"}, required: []string{"manager"}},
 	// path: is optional: it overrides what discovery would find.
 	KindPlexPreferences: {fields: append([]string{"path"}, storeFields...)},
 	KindPlexService:     {fields: []string{"state", "timeout"}},
@@ -52,6 +52,7 @@ var managers = map[string][]string{
 	"app":             nil, // app defaults to "Plex Media Server"
 	"windows-app":     nil,
 	"windows-service": {"unit"},
+	"docker":          {"container"},
 }
 
 // setTypes are the type: names each kind's set: values may carry ("" is the store's

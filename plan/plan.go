@@ -65,6 +65,9 @@ type Resource struct {
 	State   string // running or stopped
 	Timeout time.Duration
 
+	// Container is the docker manager's container, by name or id.
+	Container string
+
 	// plex_claim fields.
 	Token       Source // the claim token: {env: VAR} or {file: PATH}, never a literal
 	URL         string // the server, default DefaultServerURL

@@ -15,7 +15,7 @@ root=$(pwd)
 # which a Windows file system does not hold, so only its Windows tests run here.
 suites=(
 	"./stores/registry/...:."
-	"./discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
 )
 
 missing=()

@@ -59,7 +59,11 @@ type FileMeta struct {
 // Store is anything that holds named values: attributes of one XML element, top-level
 // keys of a plist, values of a registry key.
 //
-// Every method leaves the store as it was when it fails.
+// Every method leaves the store as it was when it fails. Content that cannot be parsed,
+// or that is over the parse limits (internal/parselimit: nesting, expansion), is an
+// error wrapping ErrMalformed that names a line and column or a byte offset and never
+// quotes the content, which may hold a token. Every kind passes the conformance suite in
+// stores/storetest.
 type Store interface {
 	// Target names the store for humans and manifests: a file path or a registry key.
 	Target() string
@@ -69,7 +73,12 @@ type Store interface {
 	// CheckWritable tells, before any service is stopped, whether this process can write
 	// the store, and if not, who can.
 	CheckWritable(ctx context.Context) error
-	// Write applies the edits atomically and touches nothing else.
+	// Write applies the edits atomically and touches nothing else: owner, group, mode
+	// and every value not named stay as they were. Names are as the store spells them
+	// (plan.Diff gives one removal per spelling present). Edits that only remove values
+	// do nothing to a store that does not exist; a value the store cannot hold fails the
+	// whole Write before anything changes. No value is ever passed to another process
+	// on its command line.
 	Write(ctx context.Context, edits []Edit) error
 	// Snapshot returns the whole store in its native format, for a backup.
 	Snapshot(ctx context.Context) (Snapshot, error)
@@ -91,7 +100,8 @@ type Service interface {
 	Start(ctx context.Context) error
 }
 
-// ErrMalformed marks a store whose content cannot be parsed; the store is left alone.
+// ErrMalformed marks a store whose content cannot be parsed, or is over the parse
+// limits; the store is left alone.
 var ErrMalformed = errors.New("malformed")
 
 // Stager is a store that can do the slow part of a write before its service stops: Load
@@ -116,9 +126,34 @@ type Stager interface {
 // Exactly one of the two is called.
 type Staged interface {
 	// Commit replaces the store with the staged content, then checks by comparing
-	// bytes that the store holds exactly that content.
+	// bytes that the store holds exactly that content. The replacement is atomic but
+	// may not be on disk yet: Durable makes it so.
 	Commit(ctx context.Context) error
+	// Durable waits until a committed replacement survives a power cut. It is separate
+	// so that the disk's flush falls after the service is started again, not into its
+	// downtime; until then a crash leaves the old content or the new, never a mix.
+	Durable() error
 	Discard() error
 	// Temp is the staged file's path, so a run cut short can name what it left.
 	Temp() string
+}
+
+// NothingStaged is a staged write with nothing to do (removing values a missing file
+// does not have): committing it leaves the store alone.
+type NothingStaged struct{}
+
+func (NothingStaged) Commit(context.Context) error { return nil }
+func (NothingStaged) Durable() error               { return nil }
+func (NothingStaged) Discard() error               { return nil }
+func (NothingStaged) Temp() string                 { return "" }
+
+// OnlyRemovals tells whether edits only remove values: nothing to do on a store that is
+// not there.
+func OnlyRemovals(edits []Edit) bool {
+	for _, e := range edits {
+		if !e.Remove {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/plexform/plexform/internal/childenv"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -416,6 +418,7 @@ func runPidfileStatus(env *cliEnv, args []string) int {
 
 func pidfileStart(pidFile string, argv []string) error {
 	cmd := exec.Command(argv[0], argv[1:]...)
+	childenv.Apply(cmd)
 	// No stdin/stdout/stderr: the program must hold no pipe of whoever started it, or
 	// the caller would wait for it to exit.
 	if err := cmd.Start(); err != nil {

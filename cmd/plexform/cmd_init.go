@@ -210,6 +210,11 @@ resources:
 		w("  - name: plex\n    kind: service\n    manager: %s\n", svc.Config.Manager)
 		c := svc.Config
 		switch {
+		case c.Container != "":
+			w("    container: %s\n", q(c.Container))
+			if c.DockerHost != "" {
+				w("    # found on the engine at %s: run plexform with DOCKER_HOST set to it\n", c.DockerHost)
+			}
 		case c.Unit != "":
 			w("    unit: %s\n", q(c.Unit))
 		case c.Dir != "":

@@ -13,8 +13,8 @@ import (
 
 // res is the part of a plan.Resource init decides.
 type res struct {
-	Name, Kind, Path, Domain, Key, User, Service, Manager, Unit, Dir, App, State string
-	Start, Stop, Status, OS                                                      []string
+	Name, Kind, Path, Domain, Key, User, Service, Manager, Unit, Dir, App, Container, State string
+	Start, Stop, Status, OS                                                                 []string
 }
 
 // Every store and service discovery can find becomes a plan that decodes to it, with
@@ -32,6 +32,10 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 			discover.Service{Config: service.Config{Manager: "s6", Dir: root + "/run/service/svc-plex"}, How: "s6 dir"}, nil,
 			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/config/Library/Application Support/Plex Media Server/Preferences.xml", Service: "plex"},
 				{Name: "plex", Kind: plan.KindService, Manager: "s6", Dir: "/run/service/svc-plex", State: "running"}}},
+		{"container on a Docker engine", discover.Settings{Kind: plan.KindXMLAttributes, Path: root + "/srv/plex/config/Library/Application Support/Plex Media Server/Preferences.xml", How: "container mount"},
+			discover.Service{Config: service.Config{Manager: "docker", Container: "plex"}, How: "docker"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/srv/plex/config/Library/Application Support/Plex Media Server/Preferences.xml", Service: "plex"},
+				{Name: "plex", Kind: plan.KindService, Manager: "docker", Container: "plex", State: "running"}}},
 		{"Windows registry of a service account", discover.Settings{Kind: plan.KindRegistryValues, Key: `HKCU\Software\Plex, Inc.\Plex Media Server`, User: "S-1-5-21-1-2-3-1001", How: "NSSM"},
 			discover.Service{Config: service.Config{Manager: "windows-service", Unit: "PlexService"}, How: "service"}, nil,
 			[]res{{Name: "prefs", Kind: plan.KindRegistryValues, Key: `HKCU\Software\Plex, Inc.\Plex Media Server`, User: "S-1-5-21-1-2-3-1001", Service: "plex", OS: []string{"windows"}},
@@ -63,7 +67,7 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 			var got []res
 			for _, r := range p.Resources {
 				got = append(got, res{Name: r.Name, Kind: r.Kind, Path: r.Path, Domain: r.Domain, Key: r.Key, User: r.User, Service: r.Service,
-					Manager: r.Manager, Unit: r.Unit, Dir: r.Dir, App: r.App, Start: r.Start, Stop: r.Stop, Status: r.Status, State: r.State, OS: r.When.OS})
+					Manager: r.Manager, Unit: r.Unit, Dir: r.Dir, App: r.App, Container: r.Container, Start: r.Start, Stop: r.Stop, Status: r.Status, State: r.State, OS: r.When.OS})
 			}
 			if d := cmp.Diff(c.want, got); d != "" {
 				t.Errorf("resources (-want +got):\n%s\n%s", d, text)

@@ -45,6 +45,15 @@ type cliEnv struct {
 }
 
 func main() {
+	// A panic would exit 2, which means "changes pending" to scripts: a crash is an
+	// error (1), with a line that says so. An apply's own panics are rolled back inside
+	// the executor before they get here.
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "Error: plexform crashed (a bug; please report it): %v\n", p)
+			os.Exit(exitError)
+		}
+	}()
 	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
 }
 

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -41,12 +42,6 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 			if strings.Contains(stdout+stderr, fixtureSecrets[0]) {
 				t.Errorf("plan output shows the token")
 			}
-			if p.Want.ServiceErr != "" {
-				if code != exitError || !strings.Contains(stderr, "plex: ") || !strings.Contains(stderr, p.Want.ServiceErr) {
-					t.Errorf("plan: exit %d, stderr:\n%s\nwant exit 1 naming the service problem %q", code, stderr, p.Want.ServiceErr)
-				}
-				return
-			}
 			if code != exitOK {
 				t.Fatalf("plan: exit %d\n%s%s", code, stdout, stderr)
 			}
@@ -60,6 +55,22 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 			} {
 				if !strings.Contains(stdout, want) {
 					t.Errorf("plan output lacks %q:\n%s", want, stdout)
+				}
+			}
+
+			if p.Want.ServiceErr != "" {
+				// No service found: plan still shows the diff, warns and says how to name
+				// the service; apply refuses and changes nothing.
+				if !strings.Contains(stdout, "Warning: cannot read the state of plex") || !strings.Contains(stdout, p.Want.ServiceErr) {
+					t.Errorf("plan does not warn naming the service problem %q:\n%s", p.Want.ServiceErr, stdout)
+				}
+				before := readFile(t, prefs)
+				code, stdout, stderr = runCLI("apply", "-auto-approve", "-root", root, "-f", "../../examples/plex-reset.yaml")
+				if code != exitError || !strings.Contains(stderr, "plex: cannot read its state") {
+					t.Errorf("apply without a service: exit %d\n%s%s\nwant exit 1, refused", code, stdout, stderr)
+				}
+				if readFile(t, prefs) != before {
+					t.Errorf("apply without a service changed %s", prefs)
 				}
 			}
 
@@ -81,4 +92,13 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

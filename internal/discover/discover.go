@@ -46,6 +46,8 @@ type Settings struct {
 	// AppSupport is the directory holding "Plex Media Server" (logs, databases), under
 	// Root; "" when unknown.
 	AppSupport string
+	// service is the kind: service resource this layout is run by, when known.
+	service string
 }
 
 // Names and places Plex uses.
@@ -64,28 +66,55 @@ type location struct {
 	// pmsDir is true when the glob matches the "Plex Media Server" directory itself
 	// (hotio's /config), not its parent.
 	pmsDir bool
+	// service, when known, is the kind: service resource that runs Plex in this layout,
+	// for a plan that found no service manager; it gets the directory the glob matched.
+	service func(match string) string
 }
 
-// knownLocations are where the packages, images and NAS apps put AppSupport (DESIGN.md §2).
+// knownLocations are where the packages, images and NAS apps put AppSupport (the README's
+// layout table lists them).
 var knownLocations = []location{
-	{"Debian/Ubuntu/Fedora package", "/var/lib/plexmediaserver/Library/Application Support", false},
-	{"Arch package", "/var/lib/plex", false},
-	{"snap", "/var/snap/plexmediaserver/common/Library/Application Support", false},
-	{"Docker volume of the plexinc or linuxserver image", "/config/Library/Application Support", false},
-	{"Docker volume of the hotio image", "/config", true},
-	{"Docker volume of the binhex image", "/config", false},
-	{"Synology DSM 7 package", "/volume*/PlexMediaServer/AppData", false},
-	{"Synology DSM 6 package", "/volume*/Plex/Library/Application Support", false},
+	{"Debian/Ubuntu/Fedora package", "/var/lib/plexmediaserver/Library/Application Support", false, nil},
+	{"Arch package", "/var/lib/plex", false, nil},
+	{"snap", "/var/snap/plexmediaserver/common/Library/Application Support", false, nil},
+	// Inside a container (or a Kubernetes pod: plexinc's Helm chart mounts its config
+	// volume at /config too); the layouts are cited in docker.go.
+	{"Docker or Kubernetes volume of the plexinc or linuxserver image", "/config/Library/Application Support", false, nil},
+	{"Docker volume of the hotio image", "/config", true, nil},
+	{"Docker volume of the binhex image", "/config", false, nil},
+	{"Synology DSM 7 package", "/volume*/PlexMediaServer/AppData", false, nil},
+	{"Synology DSM 6 package", "/volume*/Plex/Library/Application Support", false, nil},
 	// QNAP's package keeps its data inside its install path (Install_path in
 	// /etc/config/qpkg.conf), normally /share/<volume>/.qpkg/PlexMediaServer.
-	{"QNAP package", "/share/*/.qpkg/PlexMediaServer/Library", false},
-	{"QNAP package (PlexData share)", "/share/*/PlexData", false},
-	{"FreeBSD port", "/usr/local/plexdata", false},
-	{"FreeBSD port (plexpass)", "/usr/local/plexdata-plexpass", false},
-	{"TrueNAS CORE plugin jail", "/mnt/*/iocage/jails/*/root/usr/local/plexdata*", false},
-	{"unRAID appdata (plexinc or linuxserver layout)", "/mnt/user/appdata/*/Library/Application Support", false},
-	{"unRAID appdata (binhex layout)", "/mnt/user/appdata/*", false},
-	{"unRAID appdata (hotio layout)", "/mnt/user/appdata/*", true},
+	{"QNAP package", "/share/*/.qpkg/PlexMediaServer/Library", false, nil},
+	{"QNAP package (PlexData share)", "/share/*/PlexData", false, nil},
+	{"FreeBSD port", "/usr/local/plexdata", false, nil},
+	{"FreeBSD port (plexpass)", "/usr/local/plexdata-plexpass", false, nil},
+	{"TrueNAS CORE plugin jail", "/mnt/*/iocage/jails/*/root/usr/local/plexdata*", false, nil},
+	// unRAID's templates mount /mnt/user/appdata/<container name> at /config.
+	{"unRAID appdata (plexinc or linuxserver layout)", "/mnt/user/appdata/*/Library/Application Support", false, appdataContainer(2)},
+	{"unRAID appdata (binhex layout)", "/mnt/user/appdata/*", false, appdataContainer(0)},
+	{"unRAID appdata (hotio layout)", "/mnt/user/appdata/*", true, appdataContainer(0)},
+	// Home Assistant's Plex add-on (hassio-addons/addon-plex) sets
+	// PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/data (rootfs/etc/s6-overlay/s6-rc.d/plex/run);
+	// the Supervisor keeps an add-on's /data in addons/data/<slug> of its data dir,
+	// /mnt/data/supervisor on Home Assistant OS and /usr/share/hassio on a supervised
+	// install, and runs it as the container addon_<slug>.
+	{"Home Assistant Plex add-on (Home Assistant OS)", "/mnt/data/supervisor/addons/data/a0d7b954_plex", false, containerLines("addon_a0d7b954_plex")},
+	{"Home Assistant Plex add-on (supervised)", "/usr/share/hassio/addons/data/a0d7b954_plex", false, containerLines("addon_a0d7b954_plex")},
+	// ASUSTOR's App Central package: AppSuppDir="/volume1/Plex/Library" in
+	// ChuckPa/PlexDBRepair's DBRepair.sh host table.
+	{"ASUSTOR package", "/volume*/Plex/Library", false, nil},
+	// Netgear ReadyNAS: AppSuppDir="$PKGDIR/MediaLibrary" with PKGDIR=/apps/plexmediaserver*,
+	// run by the systemd unit fvapp-plexmediaserver (DBRepair.sh's host table).
+	{"Netgear ReadyNAS app", "/apps/plexmediaserver*/MediaLibrary", false, unitLines("fvapp-plexmediaserver")},
+	// Western Digital My Cloud OS 5: AppSuppDir=/mnt/HD/HD*/Nas_Prog/plex_conf (DBRepair.sh).
+	{"WD My Cloud OS 5 app", "/mnt/HD/HD*/Nas_Prog/plex_conf", false, nil},
+	// TrueNAS SCALE 24.10+ apps: the plex app runs plexinc/pms-docker with its config
+	// storage at /config (truenas/apps ix-dev/stable/plex/templates/docker-compose.yaml);
+	// an ixVolume lives in /mnt/.ix-apps/app_mounts/<app>/<volume> (truenas/middleware,
+	// plugins/apps/ix_apps/path.py), and compose names the container ix-<app>-plex-1.
+	{"TrueNAS SCALE app (ixVolume)", "/mnt/.ix-apps/app_mounts/*/config/Library/Application Support", false, truenasContainer},
 }
 
 // FindSettings finds the store holding Plex's settings, in this order: o.Path; the
@@ -143,8 +172,14 @@ func FindSettings(o Options) (Settings, []Looked, error) {
 			return s, append(looked, more...), err
 		}
 	}
+	ctrs, more := dockerContainers(o)
+	looked = append(looked, more...)
+	if len(ctrs) > 1 {
+		return Settings{}, looked, containerChoice(ctrs)
+	}
 	cands, more := scanLocations(o.Root)
 	looked = append(looked, more...)
+	cands = withContainers(ctrs, cands)
 	switch len(cands) {
 	case 0:
 		return Settings{}, looked, fmt.Errorf("no Plex Media Server settings found%s\n%s\nName the file in the plan with path: (the Preferences.xml inside the \"Plex Media Server\" directory), or set %s", under(o.Root), listLooked(looked), EnvAppSupport)
@@ -231,6 +266,9 @@ func scanLocations(root string) ([]Settings, []Looked) {
 			seen[prefs] = true
 			looked = append(looked, Looked{prefs, "found Preferences.xml (" + loc.label + ")"})
 			s := Settings{Kind: plan.KindXMLAttributes, Path: prefs, AppSupport: appSupport, How: "known location of the " + loc.label}
+			if loc.service != nil {
+				s.service = loc.service(m)
+			}
 			if loc.pmsDir {
 				// hotio's volume is the "Plex Media Server" directory itself; its parent
 				// is a host directory the container never sees.

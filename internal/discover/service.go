@@ -51,9 +51,17 @@ func FindService(o Options) (Service, []Looked, error) {
 	add(freebsdServices(o.Root))
 	add(macService(o.Root))
 	add(windowsService(o.Root))
+	ctrs, more := dockerContainers(o)
+	looked = append(looked, more...)
+	if len(ctrs) > 1 {
+		return Service{}, looked, containerChoice(ctrs)
+	}
+	for _, c := range ctrs {
+		found = append(found, c.service())
+	}
 	switch len(found) {
 	case 0:
-		return Service{}, looked, fmt.Errorf("no way to run Plex Media Server found%s\n%s\nName it in the plan with a kind: service resource (manager: systemd, snap, s6, exec, ...)", under(o.Root), listLooked(looked))
+		return Service{}, looked, &NoServiceError{Root: o.Root, Lines: serviceHint(o.Root), Looked: looked}
 	case 1:
 		if found[0].elsewhere {
 			return Service{}, looked, fmt.Errorf("%s: it can only be stopped and started on that Windows machine; run plexform there", found[0].How)
@@ -245,4 +253,64 @@ func windowsService(root string) ([]Service, []Looked) {
 		found = append(found, Service{Config: service.Config{Manager: "windows-app"}, How: "Windows install " + exe, elsewhere: true})
 	}
 	return found, looked
+}
+
+// NoServiceError is FindService finding no way to run Plex. A plan can still show what
+// would change in the settings; Lines, when the layout tells, is the kind: service
+// resource to add.
+type NoServiceError struct {
+	Root   string
+	Lines  string
+	Looked []Looked
+}
+
+func (e *NoServiceError) Error() string {
+	return fmt.Sprintf("no way to run Plex Media Server found%s\n%s\n%s", under(e.Root), listLooked(e.Looked), e.Hint())
+}
+
+// Hint says in one line how to name the service, then the lines to add when known.
+func (e *NoServiceError) Hint() string {
+	if e.Lines == "" {
+		return "Name it in the plan: replace plex_service with a kind: service resource (manager: systemd, snap, s6, exec, docker, ...)"
+	}
+	return "Name it in the plan: replace plex_service with\n" + e.Lines
+}
+
+// serviceHint is the kind: service resource of the one install found under root whose
+// layout tells how it is run.
+func serviceHint(root string) string {
+	cands, _ := scanLocations(root)
+	if len(cands) == 1 {
+		return cands[0].service
+	}
+	return ""
+}
+
+func containerLines(name string) func(string) string {
+	return func(string) string { return ServiceLines(name) }
+}
+
+func unitLines(unit string) func(string) string {
+	return func(string) string {
+		return "  - name: plex\n    kind: service\n    manager: systemd\n    unit: " + unit
+	}
+}
+
+// appdataContainer names the container after its appdata directory, the dir the glob
+// matched up levels above it, as unRAID's templates do.
+func appdataContainer(up int) func(string) string {
+	return func(match string) string {
+		dir := match
+		for range up {
+			dir = filepath.Dir(dir)
+		}
+		return ServiceLines(filepath.Base(dir)) + "   # the name docker ps -a shows"
+	}
+}
+
+// truenasContainer names the container compose runs for the TrueNAS SCALE app whose
+// ixVolume the glob matched: /mnt/.ix-apps/app_mounts/<app>/config/Library/Application Support.
+func truenasContainer(match string) string {
+	app := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(match))))
+	return ServiceLines("ix-"+app+"-plex-1") + "   # the name docker ps -a shows"
 }

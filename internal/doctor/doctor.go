@@ -47,7 +47,7 @@ type Check interface {
 
 // Checks are doctor's checks, in the order they are reported.
 var Checks = []Check{
-	settingsCheck{}, serviceCheck{}, serverCheck{}, valuesCheck{}, ownershipCheck{},
+	settingsCheck{}, serviceCheck{}, containerCheck{}, containerAccountCheck{}, serverCheck{}, valuesCheck{}, ownershipCheck{},
 	logCheck{}, databaseCheck{},
 	accountCause{}, internetCause{}, databaseCause{}, ownerCause{},
 }

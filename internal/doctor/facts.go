@@ -32,6 +32,10 @@ type Facts struct {
 	stateDone    bool
 	state        string
 
+	containerDone bool
+	container     discover.ContainerFacts
+	containerErr  error
+
 	identityDone bool
 	identity     claim.Identity
 	identityErr  error

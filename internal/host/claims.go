@@ -47,7 +47,7 @@ func (c *Claim) Timeout() time.Duration {
 const tokenName = "PlexOnlineToken"
 
 func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim, error) {
-	token, err := h.Plan.Resolve(r.Token, h.Options.Root, h.Options.Getenv)
+	token, err := h.Plan.Resolve(r.Token, h.Options.Root, h.secretEnv)
 	if err != nil {
 		return nil, fmt.Errorf("claim token: %w", err)
 	}

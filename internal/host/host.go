@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/plexform/plexform/internal/childenv"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
@@ -72,6 +73,13 @@ func (s *Service) Timeout() time.Duration {
 // WantRunning reports the service's desired state.
 func (s *Service) WantRunning() bool { return s.Resource.State != "stopped" }
 
+// secretEnv reads a variable a plan names as the source of a value ({env: NAME}): such a
+// value may be a secret, so the variable is kept out of every command plexform runs.
+func (h *Host) secretEnv(name string) (string, bool) {
+	childenv.Hide(name)
+	return h.Options.Getenv(name)
+}
+
 // Open binds the plan's resources that apply to opts.GOOS. Every problem is reported,
 // not just the first: a missing variable, a kind this OS cannot run, a bad key.
 func Open(p *plan.Plan, opts Options) (*Host, error) {
@@ -109,7 +117,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
-		want, err := p.Desire(r, opts.Root, opts.Getenv)
+		want, err := p.Desire(r, opts.Root, h.secretEnv)
 		if err != nil {
 			errs = multierror.Append(errs, err) // placed in the file already
 			continue

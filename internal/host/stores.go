@@ -58,18 +58,37 @@ func (spec storeSpec) open(opts Options) (stores.Store, error) {
 // openService returns the service acting for r and (for plex_service) how it was found.
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
 	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
-		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App}
+		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
 	found := ""
 	if r.Kind == plan.KindPlexService {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
+		var none *discover.NoServiceError
+		if errors.As(err, &none) {
+			// The settings can still be diffed: plan shows them and says how to name
+			// the service; apply refuses, as the state cannot be read.
+			return noService{none}, "", nil
+		}
 		if err != nil {
 			return nil, "", withLooked(err, looked)
 		}
 		cfg, found = s.Config, s.How
 	}
+	// The service's timeout is also the grace period a container gets before its engine
+	// kills it.
+	cfg.Timeout = (&Service{Resource: r}).Timeout()
+	if cfg.Manager == "docker" && cfg.DockerHost == "" {
+		cfg.DockerHost = service.DockerHost(opts.Getenv)
+	}
 	svc, err := service.New(cfg)
 	if err != nil {
 		return nil, "", err
+	}
+	// A service that can tell at once whether it exists (a container) does so now, so
+	// a wrong name stops the plan before anything is stopped.
+	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || drivenUnderRoot(r.Kind, cfg.Manager)) {
+		if err := c.Check(context.Background()); err != nil {
+			return nil, "", err
+		}
 	}
 	if opts.Root != "" && !drivenUnderRoot(r.Kind, cfg.Manager) {
 		svc = elsewhere{svc}
@@ -79,11 +98,11 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 
 // drivenUnderRoot reports whether a service can be driven when the plan acts on a tree
 // under -root (a mounted disk, a container volume). An s6 service directory lies inside
-// the tree, and exec commands are the plan's own; everything else (a systemd unit, the
-// macOS app, a discovered synopkg...) would stop and start this machine's Plex, not the
-// one the tree belongs to.
+// the tree, and exec commands and a named container (on this machine's engine) are the
+// plan's own; everything else (a systemd unit, the macOS app, a discovered synopkg...)
+// would stop and start this machine's Plex, not the one the tree belongs to.
 func drivenUnderRoot(kind, manager string) bool {
-	return manager == "s6" || (manager == "exec" && kind == plan.KindService)
+	return manager == "s6" || ((manager == "exec" || manager == "docker") && kind == plan.KindService)
 }
 
 // elsewhere is a service of the host under -root, which this machine cannot drive:
@@ -96,6 +115,17 @@ var errElsewhere = errors.New("under -root this service belongs to the host of t
 func (e elsewhere) Running(context.Context) (bool, error) { return false, errElsewhere }
 func (e elsewhere) Stop(context.Context) error            { return errElsewhere }
 func (e elsewhere) Start(context.Context) error           { return errElsewhere }
+
+// noService stands for a plex_service that found no way to run Plex: its state reads as
+// an error that says how to name the service, so plan warns and apply refuses.
+type noService struct{ err *discover.NoServiceError }
+
+func (n noService) Describe() string { return "no service manager found" }
+func (n noService) Running(context.Context) (bool, error) {
+	return false, errors.New("no way to run Plex Media Server found (plexform doctor lists where it looked). " + n.err.Hint())
+}
+func (n noService) Stop(ctx context.Context) error  { _, err := n.Running(ctx); return err }
+func (n noService) Start(ctx context.Context) error { _, err := n.Running(ctx); return err }
 
 // withLooked adds the places discovery looked at to its error, so a user sees why
 // nothing (or too much) was found.

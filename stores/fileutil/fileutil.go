@@ -43,7 +43,10 @@ func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
 	if err != nil {
 		return err
 	}
-	return p.Commit()
+	if err := p.rename(); err != nil {
+		return err
+	}
+	return p.Durable()
 }
 
 // fileMode turns the stored permission bits back into an os.FileMode.

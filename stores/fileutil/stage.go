@@ -2,6 +2,7 @@ package fileutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/plexform/plexform/stores"
 )
+
+var _ stores.Staged = (*Pending)(nil)
 
 // Pending is a file's new content, written and synced beside it under a temp name with
 // the owner, group and mode it must end with, waiting for one rename. It is how a write
@@ -26,7 +29,22 @@ type Pending struct {
 // what gets replaced) and syncs it, ready for Commit. Creating the temp file is also the
 // real test that the directory can be written: a read-only file system fails here,
 // before any service is stopped.
-func Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
+func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
+	return stage(path, data, meta, true)
+}
+
+// WriteUnsynced replaces path atomically like WriteAtomic but does not wait for the disk:
+// for records whose loss in a power cut costs nothing, written where a sync would cost
+// Plex's downtime (the journal's progress marks).
+func WriteUnsynced(path string, data []byte, meta stores.FileMeta) error {
+	p, err := stage(path, data, meta, false)
+	if err != nil {
+		return err
+	}
+	return p.rename()
+}
+
+func stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
 	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
 	// new file replaces its target, not the link.
 	if resolved, rerr := filepath.EvalSymlinks(path); rerr == nil {
@@ -57,8 +75,10 @@ func Stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err erro
 	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
 		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("write %s: sync: %w", path, err)
+	if sync {
+		if err = tmp.Sync(); err != nil {
+			return nil, fmt.Errorf("write %s: sync: %w", path, err)
+		}
 	}
 	if err = tmp.Close(); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
@@ -73,8 +93,8 @@ func TempPrefix(base string) string { return "." + base + ".plexform-" }
 // Temp is the staged file's path.
 func (p *Pending) Temp() string { return p.tmp }
 
-// Commit renames the staged file into place and makes the rename durable.
-func (p *Pending) Commit() error {
+// rename puts the staged file in place; the rename is atomic but not yet durable.
+func (p *Pending) rename() error {
 	if p.done {
 		return errors.New("internal error: a staged write was committed twice")
 	}
@@ -83,18 +103,27 @@ func (p *Pending) Commit() error {
 		os.Remove(p.tmp)
 		return fmt.Errorf("write %s: %w", p.path, err)
 	}
-	// The rename is durable only once the directory entry is on disk.
-	if d, err := os.Open(p.dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+	return nil
+}
+
+// Durable waits until the rename is on disk: the directory entry must be synced too.
+func (p *Pending) Durable() error {
+	d, err := os.Open(p.dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", p.dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", p.dir, err)
 	}
 	return nil
 }
 
-// CommitChecked commits, then checks by comparing bytes (never by parsing) that the
-// file holds exactly what was staged.
-func (p *Pending) CommitChecked() error {
-	if err := p.Commit(); err != nil {
+// Commit renames the staged file into place, then checks by comparing bytes (never
+// by parsing) that the file holds exactly what was staged. Durable, called later,
+// makes the rename survive a power cut.
+func (p *Pending) Commit(context.Context) error {
+	if err := p.rename(); err != nil {
 		return err
 	}
 	same, err := SameContent(p.path, p.data)

@@ -1,6 +1,7 @@
 package fileutil
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ func TestStageLeavesTheTargetAloneUntilCommit(t *testing.T) {
 	if !strings.HasPrefix(filepath.Base(p.Temp()), TempPrefix("Preferences.xml")) {
 		t.Fatalf("temp file %s does not carry our prefix", p.Temp())
 	}
-	if err := p.CommitChecked(); err != nil {
+	if err := p.Commit(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"strings"
 	"time"
 
 	"howett.net/plist"
@@ -37,9 +38,17 @@ func decode(data []byte) (*document, error) {
 		// means a truncated write.
 		return nil, fmt.Errorf("the file is empty: %w", stores.ErrMalformed)
 	}
+	xmlSyntax, err := checkLimits(data)
+	if err != nil {
+		return nil, fmt.Errorf("refused to parse (%w): %w", err, stores.ErrMalformed)
+	}
 	var top any
 	format, err := unmarshal(data, &top)
 	if err != nil {
+		if xmlSyntax != nil {
+			// The same tokenizer failed in the scan, which knows where.
+			return nil, fmt.Errorf("not a valid property list (%w): %w", xmlSyntax, stores.ErrMalformed)
+		}
 		return nil, fmt.Errorf("not a valid property list (%s): %w", redact(err), stores.ErrMalformed)
 	}
 	root, ok := top.(map[string]any)
@@ -61,12 +70,18 @@ func unmarshal(data []byte, v any) (format int, err error) {
 	return plist.Unmarshal(data, v)
 }
 
-// quoted matches what parsers quote from their input: strconv and encoding/xml errors
-// repeat the offending text, which may be a token.
-var quoted = regexp.MustCompile("\"[^\"]*\"|'[^']*'|`[^`]*`")
+// quoted matches what parsers quote from their input, which may be a token: strconv,
+// time and encoding/xml errors repeat the offending text in quotes, howett's text parser
+// in `...', and its XML parser names an unknown element.
+var quoted = regexp.MustCompile("\"[^\"]*\"|'[^']*'|`[^`']*'|`[^`]*`|(unknown element) \\S+")
 
 func redact(err error) string {
-	return quoted.ReplaceAllString(err.Error(), `"…"`)
+	return quoted.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		if strings.HasPrefix(m, "unknown element") {
+			return "unknown element …"
+		}
+		return `"…"`
+	})
 }
 
 // state reports the document's top-level keys.

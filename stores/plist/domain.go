@@ -2,14 +2,12 @@ package plist
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
-	"time"
+
+	"howett.net/plist"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -77,87 +75,58 @@ func (d *Domain) CheckWritable(ctx context.Context) error {
 	return nil
 }
 
-// Write runs one defaults command per key that changes. defaults has no transaction, so
-// when a command fails the domain is put back from an export taken first.
+// Write changes the domain without ever putting a value on a command line, where any
+// user could read it (ps, /proc/PID/cmdline): removals alone are `defaults delete DOMAIN
+// KEY`, one per key present; anything that sets a value imports the whole edited domain
+// with `defaults import DOMAIN FILE` from a 0600 temp file. defaults has no transaction
+// across commands, so when one fails the domain is put back from the export taken first.
 func (d *Domain) Write(ctx context.Context, edits []stores.Edit) error {
 	doc, err := d.export(ctx)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", d.Target(), err)
 	}
 	if doc == nil {
-		doc = &document{root: map[string]any{}}
+		doc = &document{format: plist.XMLFormat, root: map[string]any{}}
 	}
-	cmds, err := d.commands(doc.root, edits)
+	if stores.OnlyRemovals(edits) {
+		return d.deleteKeys(ctx, doc, edits)
+	}
+	root, changed, err := doc.apply(edits)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", d.Target(), err)
 	}
-	for _, c := range cmds {
-		if _, err := d.run.Run(ctx, "defaults", c.args...); err != nil {
-			err = fmt.Errorf("write %s: %s %s: %w", d.Target(), c.verb, c.key, err)
-			if rerr := d.putBack(ctx, doc); rerr != nil {
-				return errors.Join(err, fmt.Errorf("roll back %s: %w", d.Target(), rerr))
-			}
-			return fmt.Errorf("%w (the domain was put back as it was)", err)
+	if !changed {
+		return nil
+	}
+	out, err := doc.encode(root, edits)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", d.Target(), err)
+	}
+	if err := d.importPlist(ctx, out); err != nil {
+		return d.failed(ctx, doc, fmt.Errorf("write %s: import: %w", d.Target(), err))
+	}
+	return nil
+}
+
+// deleteKeys runs `defaults delete DOMAIN KEY` for each key to remove that is there.
+func (d *Domain) deleteKeys(ctx context.Context, doc *document, edits []stores.Edit) error {
+	for _, e := range edits {
+		if _, exists := doc.root[e.Name]; !exists {
+			continue
+		}
+		if _, err := d.run.Run(ctx, "defaults", "delete", d.domain, e.Name); err != nil {
+			return d.failed(ctx, doc, fmt.Errorf("write %s: delete %s: %w", d.Target(), e.Name, err))
 		}
 	}
 	return nil
 }
 
-type defaultsCommand struct {
-	verb, key string
-	args      []string
-}
-
-// commands lists the defaults command lines that turn have into the edited state.
-func (d *Domain) commands(have map[string]any, edits []stores.Edit) ([]defaultsCommand, error) {
-	var cmds []defaultsCommand
-	for _, e := range edits {
-		old, exists := have[e.Name]
-		if e.Remove {
-			if exists {
-				cmds = append(cmds, defaultsCommand{"delete", e.Name, []string{"delete", d.domain, e.Name}})
-			}
-			continue
-		}
-		v, err := parseValue(e.Value)
-		if err != nil {
-			return nil, fmt.Errorf("set %s: %w", e.Name, err)
-		}
-		if exists && sameValue(old, v) {
-			continue
-		}
-		typed, err := defaultsArgs(v)
-		if err != nil {
-			return nil, fmt.Errorf("set %s: %w", e.Name, err)
-		}
-		cmds = append(cmds, defaultsCommand{"set", e.Name, append([]string{"write", d.domain, e.Name}, typed...)})
+// failed puts the domain back as doc held it and says so, or says that it could not.
+func (d *Domain) failed(ctx context.Context, doc *document, err error) error {
+	if rerr := d.putBack(ctx, doc); rerr != nil {
+		return errors.Join(err, fmt.Errorf("roll back %s: %w", d.Target(), rerr))
 	}
-	return cmds, nil
-}
-
-// defaultsArgs spells a value as `defaults write` takes it: a type flag and its text.
-func defaultsArgs(v any) ([]string, error) {
-	switch x := v.(type) {
-	case string:
-		return []string{"-string", x}, nil
-	case int64:
-		return []string{"-integer", strconv.FormatInt(x, 10)}, nil
-	case uint64:
-		if x > math.MaxInt64 {
-			return nil, errors.New("defaults write takes integers up to 9223372036854775807 only")
-		}
-		return []string{"-integer", strconv.FormatUint(x, 10)}, nil
-	case float64:
-		return []string{"-float", strconv.FormatFloat(x, 'g', -1, 64)}, nil
-	case bool:
-		return []string{"-bool", strconv.FormatBool(x)}, nil
-	case time.Time:
-		// The form NSDate's dateWithString: reads; defaults drops sub-second precision.
-		return []string{"-date", x.UTC().Format("2006-01-02 15:04:05 +0000")}, nil
-	case []byte:
-		return []string{"-data", hex.EncodeToString(x)}, nil
-	}
-	return nil, fmt.Errorf("defaults write cannot write a %s value", valueOf(v).Type)
+	return fmt.Errorf("%w (the domain was put back as it was)", err)
 }
 
 // putBack restores the domain as doc held it: an import of its export, or a delete of

@@ -66,18 +66,18 @@ func exportFixture(t *testing.T) []byte {
 	return data
 }
 
-func TestDomainWriteCommandLines(t *testing.T) {
+// removalEdits is the Plex reset alone: every sign-in key removed.
+func removalEdits() []stores.Edit {
+	var edits []stores.Edit
+	for _, k := range signInKeys {
+		edits = append(edits, stores.Edit{Name: k, Remove: true})
+	}
+	return append(edits, stores.Edit{Name: "NotThere", Remove: true}) // nothing to delete: no command
+}
+
+func TestDomainRemovalCommandLines(t *testing.T) {
 	run := &fakeDefaults{export: exportFixture(t)}
-	d := NewDomain(domainName, run)
-	edits := append(resetEdits(),
-		stores.Edit{Name: "NotThere", Remove: true},                                                       // nothing to delete: no command
-		stores.Edit{Name: "ManualPortMappingPort", Value: stores.Value{Type: TypeInteger, Text: "32400"}}, // unchanged
-		stores.Edit{Name: "R", Value: stores.Value{Type: TypeReal, Text: "2.5"}},
-		stores.Edit{Name: "B", Value: stores.Value{Type: TypeBool, Text: "no"}},
-		stores.Edit{Name: "D", Value: stores.Value{Type: TypeDate, Text: "2024-03-09T18:45:12+01:00"}},
-		stores.Edit{Name: "X", Value: stores.Value{Type: TypeData, Text: "AP8="}},
-	)
-	if err := d.Write(context.Background(), edits); err != nil {
+	if err := NewDomain(domainName, run).Write(context.Background(), removalEdits()); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -86,39 +86,104 @@ func TestDomainWriteCommandLines(t *testing.T) {
 		"defaults delete com.plexapp.plexmediaserver PlexOnlineMail",
 		"defaults delete com.plexapp.plexmediaserver PlexOnlineUsername",
 		"defaults delete com.plexapp.plexmediaserver PlexOnlineHome",
-		"defaults write com.plexapp.plexmediaserver FriendlyName -string salon ü",
-		"defaults write com.plexapp.plexmediaserver NewPort -integer 32401",
-		"defaults write com.plexapp.plexmediaserver R -float 2.5",
-		"defaults write com.plexapp.plexmediaserver B -bool false",
-		"defaults write com.plexapp.plexmediaserver D -date 2024-03-09 17:45:12 +0000",
-		"defaults write com.plexapp.plexmediaserver X -data 00ff",
 	}
 	if d := diff(want, run.commandLines()); d != "" {
 		t.Errorf("command lines (-want +got):\n%s", d)
 	}
-	// Each argument is its own argv element: a value with spaces is not split.
-	if got := run.calls[5]; len(got) != 6 || got[5] != "salon ü" {
-		t.Errorf("argv %q", got)
+}
+
+// TestDomainSetNeverPutsValuesOnTheCommandLine: a set goes through defaults import of a
+// 0600 file (the fake checks the mode), so no value is in any argv, where other users
+// could read it.
+func TestDomainSetNeverPutsValuesOnTheCommandLine(t *testing.T) {
+	run := &fakeDefaults{export: exportFixture(t)}
+	edits := append(resetEdits(),
+		stores.Edit{Name: "ManualPortMappingPort", Value: stores.Value{Type: TypeInteger, Text: "32400"}}, // unchanged
+		stores.Edit{Name: "Secret", Value: stores.Value{Text: "set-secret-Hy5Jk"}},
+		stores.Edit{Name: "R", Value: stores.Value{Type: TypeReal, Text: "2.5"}},
+		stores.Edit{Name: "B", Value: stores.Value{Type: TypeBool, Text: "no"}},
+		stores.Edit{Name: "D", Value: stores.Value{Type: TypeDate, Text: "2024-03-09T18:45:12+01:00"}},
+		stores.Edit{Name: "X", Value: stores.Value{Type: TypeData, Text: "AP8="}},
+	)
+	if err := NewDomain(domainName, run).Write(context.Background(), edits); err != nil {
+		t.Fatal(err)
+	}
+	if len(run.calls) != 2 || strings.Join(run.calls[0], " ") != "defaults export "+domainName+" -" ||
+		strings.Join(run.calls[1][:3], " ") != "defaults import "+domainName || len(run.calls[1]) != 4 {
+		t.Fatalf("command lines %q; want export, then import DOMAIN FILE", run.commandLines())
+	}
+	for _, argv := range run.calls {
+		for _, a := range argv {
+			for _, v := range []string{"set-secret-Hy5Jk", "salon", "32401", "2.5", fakeToken} {
+				if strings.Contains(a, v) {
+					t.Errorf("argv %q holds a value", argv)
+				}
+			}
+		}
+	}
+	if _, err := os.Stat(run.calls[1][3]); !os.IsNotExist(err) {
+		t.Errorf("the import file %s was left behind", run.calls[1][3])
+	}
+	got, err := decode(run.imported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := decode(exportFixture(t))
+	want := before.state().Values
+	for _, k := range signInKeys {
+		delete(want, k)
+	}
+	want["FriendlyName"] = stores.Value{Text: "salon ü"}
+	want["NewPort"] = stores.Value{Type: TypeInteger, Text: "32401"}
+	want["Secret"] = stores.Value{Text: "set-secret-Hy5Jk"}
+	want["R"] = stores.Value{Type: TypeReal, Text: "2.5"}
+	want["B"] = stores.Value{Type: TypeBool, Text: "false"}
+	want["D"] = stores.Value{Type: TypeDate, Text: "2024-03-09T17:45:12Z"}
+	want["X"] = stores.Value{Type: TypeData, Text: "AP8="}
+	if d := diff(want, got.state().Values); d != "" {
+		t.Errorf("the imported domain (-want +got):\n%s", d)
+	}
+}
+
+func TestDomainSetCreatesMissingDomain(t *testing.T) {
+	run := &fakeDefaults{exportErr: errors.New("Domain com.plexapp.plexmediaserver does not exist")}
+	err := NewDomain(domainName, run).Write(context.Background(), []stores.Edit{{Name: "A", Value: stores.Value{Text: "b"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decode(run.imported)
+	if err != nil || len(got.root) != 1 || got.root["A"] != "b" {
+		t.Errorf("imported %v, %v; want just A", got, err)
 	}
 }
 
 func TestDomainWriteRollsBackOnFailure(t *testing.T) {
-	export := exportFixture(t)
-	run := &fakeDefaults{export: export, failOn: "PlexOnlineUsername"}
-	err := NewDomain(domainName, run).Write(context.Background(), resetEdits())
-	if err == nil || !strings.Contains(err.Error(), "PlexOnlineUsername") || !strings.Contains(err.Error(), "put back") {
-		t.Fatalf("error = %v; want one naming the key and saying the domain was put back", err)
-	}
-	assertNoToken(t, err)
-	last := run.calls[len(run.calls)-1]
-	if strings.Join(last[:3], " ") != "defaults import "+domainName || len(last) != 4 {
-		t.Errorf("last command %q; want defaults import DOMAIN FILE", last)
-	}
-	if string(run.imported) != string(export) {
-		t.Errorf("the rollback imported something other than the export taken first")
-	}
-	if _, err := os.Stat(last[3]); !os.IsNotExist(err) {
-		t.Errorf("the import file %s was left behind (it holds the token)", last[3])
+	for name, tc := range map[string]struct {
+		edits  []stores.Edit
+		failOn string
+	}{
+		"a delete fails":   {removalEdits(), "PlexOnlineUsername"},
+		"the import fails": {resetEdits(), "import"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			export := exportFixture(t)
+			run := &fakeDefaults{export: export, failOn: tc.failOn}
+			err := NewDomain(domainName, run).Write(context.Background(), tc.edits)
+			if err == nil || !strings.Contains(err.Error(), "put back") {
+				t.Fatalf("error = %v; want one saying the domain was put back", err)
+			}
+			assertNoToken(t, err)
+			last := run.calls[len(run.calls)-1]
+			if strings.Join(last[:3], " ") != "defaults import "+domainName || len(last) != 4 {
+				t.Errorf("last command %q; want defaults import DOMAIN FILE", last)
+			}
+			if string(run.imported) != string(export) {
+				t.Errorf("the rollback imported something other than the export taken first")
+			}
+			if _, err := os.Stat(last[3]); !os.IsNotExist(err) {
+				t.Errorf("the import file %s was left behind (it holds the token)", last[3])
+			}
+		})
 	}
 }
 
@@ -176,9 +241,9 @@ func TestDomainRefusesBadInput(t *testing.T) {
 		t.Errorf("Restore of junk: %v after %d commands; want ErrMalformed and no command", err, len(run.calls))
 	}
 	err = NewDomain(domainName, run).Write(context.Background(), []stores.Edit{
-		{Name: "Big", Value: stores.Value{Type: TypeInteger, Text: "18446744073709551615"}}})
+		{Name: "Big", Value: stores.Value{Type: "bogus", Text: "1"}}})
 	if err == nil || len(run.calls) != 1 {
-		t.Errorf("a uint64 defaults cannot take: %v after %d commands", err, len(run.calls))
+		t.Errorf("a value of an unknown type: %v after %d commands; want an error after the export only", err, len(run.calls))
 	}
 }
 

@@ -2,6 +2,13 @@
 // file edited directly (File, any OS) or a macOS defaults domain edited through the
 // defaults command (Domain), which is what Plex on macOS needs because cfprefsd caches
 // the domain and writes its cached copy back over a file changed behind its back.
+//
+// Every plist is measured before howett.net/plist parses it (limits.go): dictionaries
+// and arrays nest at most parselimit.MaxDepth (512) deep in every form, and a binary
+// plist, whose objects may be shared by many references, expands to at most
+// parselimit.MaxExpandedObjects (1,048,576) values and parselimit.MaxExpandedBytes
+// (64 MiB) of strings and data, each shared object counted at every reference. Parse
+// errors name a position or byte offset and never quote the file.
 package plist
 
 import (
@@ -52,7 +59,10 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit(ctx)
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
 }
 
 // Snapshot returns the file's exact bytes.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+
+	"github.com/plexform/plexform/internal/childenv"
 )
 
 // Runner runs a command and returns what it printed on standard output. Domain uses it
@@ -18,11 +20,12 @@ type Runner interface {
 // ExecRunner runs commands for real.
 type ExecRunner struct{}
 
-// Run runs name with args. A failure reports the exit status and standard error, but
+// Run runs name with args in the environment childenv allows. A failure reports the exit status and standard error, but
 // not the arguments: they may carry a value being set.
 func (ExecRunner) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
+	childenv.Apply(cmd) // no plan secret from {env:} reaches defaults
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if err == nil {

@@ -31,13 +31,11 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // nothing, and the commit then leaves the file alone.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
 	if base.Data == nil {
-		for _, e := range edits {
-			if !e.Remove {
-				return nil, fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
-					"property lists; start the application once so it creates its preferences", f.path)
-			}
+		if !stores.OnlyRemovals(edits) {
+			return nil, fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
+				"property lists; start the application once so it creates its preferences", f.path)
 		}
-		return nothingStaged{}, nil
+		return stores.NothingStaged{}, nil
 	}
 	doc, err := decode(base.Data)
 	if err != nil {
@@ -48,7 +46,7 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 		return nil, fmt.Errorf("write %s: %w", f.path, err)
 	}
 	if !changed {
-		return nothingStaged{}, nil
+		return stores.NothingStaged{}, nil
 	}
 	out, err := doc.encode(root, edits)
 	if err != nil {
@@ -58,22 +56,10 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, err
 	}
-	return staged{p}, nil
+	return p, nil
 }
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
 	return fileutil.SameContent(f.path, base.Data)
 }
-
-type staged struct{ p *fileutil.Pending }
-
-func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
-func (s staged) Discard() error               { return s.p.Discard() }
-func (s staged) Temp() string                 { return s.p.Temp() }
-
-type nothingStaged struct{}
-
-func (nothingStaged) Commit(context.Context) error { return nil }
-func (nothingStaged) Discard() error               { return nil }
-func (nothingStaged) Temp() string                 { return "" }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/plexform/plexform/internal/childenv"
 )
 
 // Runner runs one command and returns its standard output. A command that ran and
@@ -68,12 +70,13 @@ const leakedPipeGrace = 500 * time.Millisecond
 
 const maxStderr = 2048
 
-// Run runs argv with no standard input.
+// Run runs argv with no standard input, in the environment childenv allows.
 func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("no command given")
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	childenv.Apply(cmd) // no plan secret from {env:} reaches a service manager
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = leakedPipeGrace

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -36,13 +37,18 @@ type Config struct {
 	Start, Stop, Status []string
 	// App is the macOS application name for the app manager ("Plex Media Server").
 	App string
+	// Container is the docker manager's container (name or id); DockerHost the engine's
+	// address as DOCKER_HOST spells it ("" = that variable, else the default socket);
+	// Timeout the grace period the engine gives the container before it kills it.
+	Container, DockerHost string
+	Timeout               time.Duration
 	// Runner runs the manager's commands; nil means the real ones (OSRunner).
 	Runner Runner
 }
 
 // Managers lists the manager names New accepts, for plan validation and error messages.
 func Managers() []string {
-	return []string{"systemd", "snap", "s6", "exec", "launchd", "app", "windows-app", "windows-service"}
+	return []string{"systemd", "snap", "s6", "exec", "launchd", "app", "windows-app", "windows-service", "docker"}
 }
 
 // New returns the service that cfg describes.
@@ -94,6 +100,15 @@ func New(cfg Config) (stores.Service, error) {
 			return nil, err
 		}
 		return NewWindowsService(cfg.Unit), nil
+	case "docker":
+		if err := need("a container (container)", cfg.Container); err != nil {
+			return nil, err
+		}
+		host := cfg.DockerHost
+		if host == "" {
+			host = DockerHost(os.LookupEnv)
+		}
+		return NewDocker(cfg.Container, host, cfg.Timeout)
 	default:
 		return nil, fmt.Errorf("unknown service manager %q; use one of: %s", cfg.Manager, strings.Join(Managers(), ", "))
 	}

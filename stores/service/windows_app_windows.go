@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
+
+	"github.com/plexform/plexform/internal/childenv"
 )
 
 // processRunning walks a toolhelp snapshot: unlike tasklist's output it does not depend
@@ -46,6 +48,7 @@ func launchUnelevated(exe string) error {
 	if windows.GetCurrentProcessToken().IsElevated() {
 		cmd = exec.Command("explorer.exe", exe)
 	}
+	childenv.Apply(cmd) // Plex itself must not inherit a plan's {env:} secrets
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
 	}

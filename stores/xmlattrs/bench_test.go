@@ -82,7 +82,7 @@ func BenchmarkEdited(b *testing.B) {
 			b.Fatal(err)
 		}
 		for b.Loop() {
-			doc, err := parseDocument(raw, "")
+			doc, err := parseDocument(raw, "", "")
 			if err != nil {
 				b.Fatal(err)
 			}

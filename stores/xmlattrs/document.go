@@ -13,6 +13,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/plexform/plexform/internal/parselimit"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -122,15 +123,27 @@ func encodeUTF16(text []byte, bigEndian bool) []byte {
 	return out
 }
 
-// parseDocument checks that raw is well-formed XML and finds the element selected by
+// parseDocument checks that raw is well-formed XML within parselimit's depth, that its
+// root element is named root (when root is not empty), and finds the element selected by
 // elementPath (an etree path such as "/Preferences"; empty means the root element).
-func parseDocument(raw []byte, elementPath string) (*document, error) {
+// Errors name a line and column, never text of the file.
+func parseDocument(raw []byte, elementPath, root string) (*document, error) {
 	c, text, err := decode(raw)
 	if err != nil {
 		return nil, err
 	}
+	// The token scan checks the whole file, within limits, before etree (which builds a
+	// tree of all of it) ever sees it.
+	top, err := scanRoot(text)
+	if err != nil {
+		return nil, err
+	}
+	if root != "" && top.name != root {
+		return nil, fmt.Errorf("%w: %w: the root element is <%s>, not <%s>; this is not the file the plan means (is the path right?)",
+			stores.ErrMalformed, ErrWrongRoot, top.name, root)
+	}
 	if elementPath == "" {
-		return parseRoot(c, text)
+		return locate(c, text, []int{0}, top.name, top.values)
 	}
 	doc := etree.NewDocument()
 	doc.ReadSettings = etree.ReadSettings{
@@ -138,27 +151,25 @@ func parseDocument(raw []byte, elementPath string) (*document, error) {
 		CharsetReader: func(_ string, r io.Reader) (io.Reader, error) { return r, nil },
 	}
 	if err := doc.ReadFromBytes(text); err != nil {
-		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+		return nil, fmt.Errorf("%w: XML syntax error: %s", stores.ErrMalformed, parselimit.DescribeXML(err))
 	}
-	root := doc.Root()
-	if root == nil {
+	rootEl := doc.Root()
+	if rootEl == nil {
 		return nil, fmt.Errorf("%w: no root element", stores.ErrMalformed)
 	}
-	el := root
-	if elementPath != "" {
-		path, err := etree.CompilePath(elementPath)
-		if err != nil {
-			return nil, fmt.Errorf("element path %q: %v", elementPath, err)
-		}
-		found := doc.FindElementsPath(path)
-		switch len(found) {
-		case 0:
-			return nil, fmt.Errorf("no element matches %q (the root element is <%s>)", elementPath, root.FullTag())
-		case 1:
-			el = found[0]
-		default:
-			return nil, fmt.Errorf("%d elements match %q; make the path select one, e.g. %s[1]", len(found), elementPath, elementPath)
-		}
+	path, err := etree.CompilePath(elementPath)
+	if err != nil {
+		return nil, fmt.Errorf("element path %q: %v", elementPath, err)
+	}
+	var el *etree.Element
+	found := doc.FindElementsPath(path)
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("no element matches %q (the root element is <%s>)", elementPath, rootEl.FullTag())
+	case 1:
+		el = found[0]
+	default:
+		return nil, fmt.Errorf("%d elements match %q; make the path select one, e.g. %s[1]", len(found), elementPath, elementPath)
 	}
 	values := make(map[string]string, len(el.Attr))
 	for _, a := range el.Attr {
@@ -167,57 +178,70 @@ func parseDocument(raw []byte, elementPath string) (*document, error) {
 	return locate(c, text, childPath(el), el.FullTag(), values)
 }
 
-// parseRoot is parseDocument for the root element: a token stream checks the whole
-// file and keeps only the root's attributes, instead of a tree of a possibly large file.
-func parseRoot(c codec, text []byte) (*document, error) {
+// ErrWrongRoot marks a file whose root element is not the one its kind requires.
+var ErrWrongRoot = errors.New("unexpected root element")
+
+// rootElement is the root's name and attributes as the token scan saw them.
+type rootElement struct {
+	name   string
+	values map[string]string
+}
+
+// scanRoot checks the whole file as a token stream, refusing nesting deeper than
+// parselimit.MaxDepth, and keeps only the root's attributes: no tree of a possibly large
+// file is built.
+func scanRoot(text []byte) (rootElement, error) {
 	dec := xml.NewDecoder(bytes.NewReader(text))
 	dec.Strict = true
 	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
-	var values map[string]string
-	var root string
+	var top rootElement
 	var open []xml.Name
 	for {
+		at := dec.InputOffset()
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+			return rootElement{}, fmt.Errorf("%w: %w", stores.ErrMalformed, parselimit.XMLError(text, dec.InputOffset(), err))
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if values == nil {
-				if len(open) > 0 || root != "" {
-					return nil, fmt.Errorf("%w: more than one root element", stores.ErrMalformed)
+			if top.values == nil {
+				if len(open) > 0 || top.name != "" {
+					return rootElement{}, fmt.Errorf("%w: more than one root element (at %s)", stores.ErrMalformed, parselimit.At(text, at))
 				}
-				root = fullName(t.Name)
-				values = make(map[string]string, len(t.Attr))
+				top.name = fullName(t.Name)
+				top.values = make(map[string]string, len(t.Attr))
 				for _, a := range t.Attr {
-					values[fullName(a.Name)] = a.Value
+					top.values[fullName(a.Name)] = a.Value
 				}
 			} else if len(open) == 0 {
-				return nil, fmt.Errorf("%w: more than one root element", stores.ErrMalformed)
+				return rootElement{}, fmt.Errorf("%w: more than one root element (at %s)", stores.ErrMalformed, parselimit.At(text, at))
+			}
+			if len(open) >= parselimit.MaxDepth {
+				return rootElement{}, fmt.Errorf("%w: %w", stores.ErrMalformed, parselimit.TooDeep(text, at))
 			}
 			open = append(open, t.Name)
 		case xml.EndElement:
 			// RawToken leaves tag matching to its caller.
 			if len(open) == 0 || open[len(open)-1] != t.Name {
-				return nil, fmt.Errorf("%w: XML syntax error on line %d: unexpected end element </%s>", stores.ErrMalformed, lineAt(text, dec.InputOffset()), fullName(t.Name))
+				return rootElement{}, fmt.Errorf("%w: XML syntax error on %s: an end tag that does not match the element it closes", stores.ErrMalformed, parselimit.At(text, at))
 			}
 			open = open[:len(open)-1]
 		case xml.CharData:
 			if len(open) == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return nil, fmt.Errorf("%w: text outside the root element", stores.ErrMalformed)
+				return rootElement{}, fmt.Errorf("%w: text outside the root element (at %s)", stores.ErrMalformed, parselimit.At(text, at))
 			}
 		}
 	}
-	if root == "" {
-		return nil, fmt.Errorf("%w: no root element", stores.ErrMalformed)
+	if top.name == "" {
+		return rootElement{}, fmt.Errorf("%w: no root element", stores.ErrMalformed)
 	}
 	if len(open) > 0 {
-		return nil, fmt.Errorf("%w: XML syntax error: <%s> is never closed", stores.ErrMalformed, fullName(open[len(open)-1]))
+		return rootElement{}, fmt.Errorf("%w: XML syntax error: the file ends before the XML does (%d element(s) never closed)", stores.ErrMalformed, len(open))
 	}
-	return locate(c, text, []int{0}, root, values)
+	return top, nil
 }
 
 func fullName(n xml.Name) string {
@@ -225,10 +249,6 @@ func fullName(n xml.Name) string {
 		return n.Local
 	}
 	return n.Space + ":" + n.Local
-}
-
-func lineAt(text []byte, offset int64) int {
-	return bytes.Count(text[:min(int(offset), len(text))], []byte("\n")) + 1
 }
 
 // locate finds the element's start tag in the text and checks that the attributes the

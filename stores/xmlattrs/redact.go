@@ -12,7 +12,7 @@ import (
 // element selects the element as in New (empty: the root). Parse failures wrap
 // stores.ErrMalformed. With no change, the result equals raw.
 func Rewrite(raw []byte, element string, f func(name, value string) (newValue string, change bool)) ([]byte, error) {
-	doc, err := parseDocument(raw, element)
+	doc, err := parseDocument(raw, element, "")
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 	if err != nil || !exists {
 		return stores.State{}, stores.Snapshot{}, err
 	}
-	doc, err := parseDocument(raw, f.element)
+	doc, err := parseDocument(raw, f.element, f.root)
 	if err != nil {
 		return stores.State{}, stores.Snapshot{}, fmt.Errorf("read %s: %w; the file was left alone", f.path, err)
 	}
@@ -30,9 +30,12 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // Stage edits base's bytes and prepares the result beside the file.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
 	if base.Data == nil {
+		if stores.OnlyRemovals(edits) {
+			return stores.NothingStaged{}, nil // nothing to remove from a file that is not there
+		}
 		return nil, fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
 	}
-	doc, err := parseDocument(base.Data, f.element)
+	doc, err := parseDocument(base.Data, f.element, f.root)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w; the file was left alone", f.path, err)
 	}
@@ -44,17 +47,10 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 	if err != nil {
 		return nil, err
 	}
-	return staged{p}, nil
+	return p, nil
 }
 
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
 	return fileutil.SameContent(f.path, base.Data)
 }
-
-// staged adapts a fileutil.Pending to stores.Staged.
-type staged struct{ p *fileutil.Pending }
-
-func (s staged) Commit(context.Context) error { return s.p.CommitChecked() }
-func (s staged) Discard() error               { return s.p.Discard() }
-func (s staged) Temp() string                 { return s.p.Temp() }

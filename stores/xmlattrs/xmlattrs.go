@@ -4,6 +4,11 @@
 // A plain parse-and-serialize round trip rewrites the declaration, quotes, escapes and
 // line ends; this store instead rewrites only the bytes of the attributes a plan
 // changes, so a diff of the file before and after shows exactly the plan.
+//
+// A hostile file is refused before any tree is built: elements nest at most
+// parselimit.MaxDepth (512) deep, entities declared in a DTD are never expanded (an
+// undeclared entity is a syntax error), and parse errors name a line and column, never
+// the file's text (internal/parselimit).
 package xmlattrs
 
 import (
@@ -18,11 +23,28 @@ import (
 type File struct {
 	path    string
 	element string
+	root    string // the root element's required name; empty: any
 }
+
+// Option changes how New's store reads its file.
+type Option func(*File)
+
+// RequireRoot makes the store refuse a file whose root element is not named name (as
+// written, prefix included): Read, Load, Write, Stage and Restore then fail with an
+// error wrapping both stores.ErrMalformed and ErrWrongRoot, and the file is left alone.
+// The Plex kinds use RequireRoot("Preferences"), so a path that leads to some other XML
+// file is never edited as if it were Plex's settings.
+func RequireRoot(name string) Option { return func(f *File) { f.root = name } }
 
 // New returns the store for the element selected by element (an etree path such as
 // "/Preferences"; empty means the root) in the XML file at path.
-func New(path, element string) *File { return &File{path: path, element: element} }
+func New(path, element string, opts ...Option) *File {
+	f := &File{path: path, element: element}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
 
 // Target is the file's path.
 func (f *File) Target() string { return f.path }
@@ -46,7 +68,10 @@ func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
 	if err != nil {
 		return err
 	}
-	return st.Commit(ctx)
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
@@ -61,7 +86,13 @@ func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
 }
 
-// Restore puts the snapshot's bytes back with the owner and mode it recorded.
+// Restore puts the snapshot's bytes back with the owner and mode it recorded. With
+// RequireRoot, a snapshot whose root element is another one is refused.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
+	if f.root != "" {
+		if _, err := parseDocument(s.Data, "", f.root); err != nil {
+			return fmt.Errorf("restore %s: the backup: %w; the file was left alone", f.path, err)
+		}
+	}
 	return fileutil.WriteAtomic(f.path, s.Data, s.Meta)
 }

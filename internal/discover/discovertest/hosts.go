@@ -1,4 +1,4 @@
-// Package discovertest holds host trees for every platform row of DESIGN.md §2: a
+// Package discovertest holds host trees for every layout row of the README's table: a
 // made-up Plex install as each packaging lays it out, and what discovery should find
 // there. The discover tests and the CLI's tests share them.
 package discovertest
@@ -115,7 +115,7 @@ type Want struct {
 	SettingsErr, ServiceErr                  string // substrings of the errors
 }
 
-// Platforms are one host Tree per row of DESIGN.md §2 and issue 6.
+// Platforms are one host Tree per layout of the README's table.
 var Platforms = []Platform{
 	{"debian", "linux", map[string]string{
 		"/lib/systemd/system/plexmediaserver.service": DebianUnit,
@@ -209,11 +209,44 @@ var Platforms = []Platform{
 		"/mnt/user/appdata/plex/Library/Application Support/Plex Media Server/Preferences.xml": PrefsXML,
 		"/mnt/user/appdata/sonarr/config.xml":                                                  "<Config/>",
 	}, Want{Kind: plan.KindXMLAttributes, Path: "/mnt/user/appdata/plex/Library/Application Support/Plex Media Server/Preferences.xml",
-		AppSupport: "/mnt/user/appdata/plex/Library/Application Support", How: "unRAID", ServiceErr: "no way to run"}},
+		AppSupport: "/mnt/user/appdata/plex/Library/Application Support", How: "unRAID", ServiceErr: "manager: docker\n    container: plex"}},
 	{"unraid-binhex", "linux", map[string]string{
 		"/mnt/user/appdata/binhex-plexpass/Plex Media Server/Preferences.xml": PrefsXML,
 	}, Want{Kind: plan.KindXMLAttributes, Path: "/mnt/user/appdata/binhex-plexpass/Plex Media Server/Preferences.xml",
-		AppSupport: "/mnt/user/appdata/binhex-plexpass", How: "binhex layout", ServiceErr: "no way to run"}},
+		AppSupport: "/mnt/user/appdata/binhex-plexpass", How: "binhex layout", ServiceErr: "container: binhex-plexpass"}},
+	// Home Assistant OS: the Supervisor's data dir holds the Plex add-on's /data.
+	{"home-assistant-addon", "linux", map[string]string{
+		"/mnt/data/supervisor/addons/data/a0d7b954_plex/Plex Media Server/Preferences.xml": PrefsXML,
+		"/mnt/data/supervisor/addons/data/a0d7b954_plex/claim_code":                        "",
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/mnt/data/supervisor/addons/data/a0d7b954_plex/Plex Media Server/Preferences.xml",
+		AppSupport: "/mnt/data/supervisor/addons/data/a0d7b954_plex", How: "Home Assistant Plex add-on", ServiceErr: "container: addon_a0d7b954_plex"}},
+	{"asustor", "linux", map[string]string{
+		"/volume1/Plex/Library/Plex Media Server/Preferences.xml": PrefsXML,
+		"/etc/nas.conf": "[Basic]\nVendor = ASUSTOR\n",
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/volume1/Plex/Library/Plex Media Server/Preferences.xml",
+		AppSupport: "/volume1/Plex/Library", How: "ASUSTOR", ServiceErr: "kind: service resource"}},
+	{"readynas", "linux", map[string]string{
+		"/apps/plexmediaserver-1.41/MediaLibrary/Plex Media Server/Preferences.xml": PrefsXML,
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/apps/plexmediaserver-1.41/MediaLibrary/Plex Media Server/Preferences.xml",
+		AppSupport: "/apps/plexmediaserver-1.41/MediaLibrary", How: "ReadyNAS", ServiceErr: "unit: fvapp-plexmediaserver"}},
+	{"wd-os5", "linux", map[string]string{
+		"/mnt/HD/HD_a2/Nas_Prog/plex_conf/Plex Media Server/Preferences.xml": PrefsXML,
+		"/mnt/HD/HD_a2/Nas_Prog/plexmediaserver/":                            "",
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/mnt/HD/HD_a2/Nas_Prog/plex_conf/Plex Media Server/Preferences.xml",
+		AppSupport: "/mnt/HD/HD_a2/Nas_Prog/plex_conf", How: "WD My Cloud OS 5", ServiceErr: "kind: service resource"}},
+	{"truenas-scale-app", "linux", map[string]string{
+		"/mnt/.ix-apps/app_mounts/plex/config/Library/Application Support/Plex Media Server/Preferences.xml": PrefsXML,
+		"/mnt/.ix-apps/app_mounts/plex/data/": "",
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/mnt/.ix-apps/app_mounts/plex/config/Library/Application Support/Plex Media Server/Preferences.xml",
+		AppSupport: "/mnt/.ix-apps/app_mounts/plex/config/Library/Application Support", How: "TrueNAS SCALE app", ServiceErr: "container: ix-plex-plex-1"}},
+	// Inside a pod of plexinc's Helm chart (kubectl exec): the config volume at /config,
+	// the image's s6 service.
+	{"kubernetes-pod", "linux", map[string]string{
+		"/config/Library/Application Support/Plex Media Server/Preferences.xml": PrefsXML,
+		"/var/run/s6/services/plex/run":                                         S6RunAs("plex"),
+		"/etc/passwd":                                                           PasswdFile, "/etc/group": GroupFile,
+	}, Want{Kind: plan.KindXMLAttributes, Path: "/config/Library/Application Support/Plex Media Server/Preferences.xml",
+		AppSupport: "/config/Library/Application Support", How: "Kubernetes volume", Manager: "s6", Dir: "/var/run/s6/services/plex", User: "plex", Group: "plex"}},
 	{"macos-disk", "darwin", map[string]string{
 		"/Applications/Plex Media Server.app/Contents/Info.plist":               "<plist/>",
 		"/Users/jane doe/Library/Preferences/com.plexapp.plexmediaserver.plist": PlistXML,
