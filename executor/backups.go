@@ -3,13 +3,11 @@ package executor
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,12 +17,22 @@ import (
 
 // Backups is a directory of store backups: each a native copy (<id>.xml, .plist, .reg)
 // beside a manifest (<id>.json). The directory is 0700 and every file 0600, because a
-// backup of Plex's settings holds its token.
+// backup of Plex's settings holds its token. The directory is trusted only as ssh
+// trusts ~/.ssh (see trustedDir), and every manifest in it is checked before use.
+//
+// A Backups reads its directory once: the first call that needs the list loads an index
+// of every manifest, Save and Prune keep it up to date, and Lock loads it again (another
+// process may have changed the directory before the lock was ours). So an apply over N
+// stores lists the directory once, not N times.
 type Backups struct {
 	Dir string
+
+	dir *trustedDir
+	idx *index
 }
 
-// Manifest says what a backup is and where it came from.
+// Manifest says what a backup is and where it came from. Read back from disk it is
+// untrusted input: see checkManifest.
 type Manifest struct {
 	ID       string    `json:"id"`
 	Resource string    `json:"resource"`
@@ -44,137 +52,361 @@ type Manifest struct {
 
 const manifestExt = ".json"
 
-// Save writes a snapshot and its manifest. The manifest is written last, so a backup
-// without one is an unfinished write that List ignores.
+// index is what one listing of the directory found.
+type index struct {
+	byStore map[storeKey][]*Manifest // oldest first
+	// orphans are names of ours with no use: a copy whose manifest was never written (a
+	// kill between the two) and temp files of a write that never finished.
+	orphans []string
+	// skipped are the manifests that failed their checks, with why.
+	skipped []error
+}
+
+type storeKey struct{ resource, target string }
+
+// open opens the directory once. With create unset a missing directory is nil, nil.
+func (b *Backups) open(create bool) (*trustedDir, error) {
+	if b.dir != nil {
+		return b.dir, nil
+	}
+	d, err := openTrustedDir(b.Dir, create)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.dir = d
+	return d, nil
+}
+
+// Close releases the directory. The Backups can be used again: it reopens.
+func (b *Backups) Close() error {
+	b.idx = nil
+	if b.dir == nil {
+		return nil
+	}
+	err := b.dir.close()
+	b.dir = nil
+	return err
+}
+
+// load lists the directory and decodes its manifests, once.
+func (b *Backups) load() (*index, error) {
+	if b.idx != nil {
+		return b.idx, nil
+	}
+	idx := &index{byStore: map[storeKey][]*Manifest{}}
+	d, err := b.open(false)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		b.idx = idx
+		return idx, nil
+	}
+	names, err := d.names()
+	if err != nil {
+		return nil, err
+	}
+	manifests := map[string]bool{}
+	var copies []string
+	for _, name := range names {
+		switch {
+		case isManifestName(name):
+			id := strings.TrimSuffix(name, manifestExt)
+			manifests[id] = true
+			m, err := b.readManifest(d, id)
+			if err != nil {
+				idx.skipped = append(idx.skipped, err)
+				continue
+			}
+			k := storeKey{m.Resource, m.Target}
+			idx.byStore[k] = append(idx.byStore[k], m)
+		case isCopyName(name):
+			copies = append(copies, name)
+		case strings.HasPrefix(name, tempPrefix):
+			idx.orphans = append(idx.orphans, name)
+		}
+	}
+	for _, name := range copies {
+		if !manifests[copyID(name)] {
+			idx.orphans = append(idx.orphans, name)
+		}
+	}
+	for _, list := range idx.byStore {
+		slices.SortFunc(list, olderFirst)
+	}
+	b.idx = idx
+	return idx, nil
+}
+
+func olderFirst(a, b *Manifest) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// Save writes a snapshot and its manifest. The copy's name is taken with O_EXCL, so a
+// name planted in advance (a symlink, say) is skipped, never written through. The
+// manifest is written last, so a copy without one is an unfinished write: List ignores
+// it and Tidy removes it.
 func (b *Backups) Save(resource, kind, target, planFile, version string, snap stores.Snapshot) (*Manifest, error) {
-	if err := fileutil.MkdirPrivate(b.Dir); err != nil {
-		return nil, fmt.Errorf("backups: %w", err)
+	if !isResourceName(resource) || len(resource) > maxResourceLen {
+		return nil, fmt.Errorf("back up %s: %q cannot name a backup (want [a-z0-9_-], at most %d)", target, resource, maxResourceLen)
+	}
+	if !copyExts[snap.Ext] {
+		return nil, fmt.Errorf("back up %s: no backup format %q", target, snap.Ext)
+	}
+	d, err := b.open(true)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := b.load()
+	if err != nil {
+		return nil, err
 	}
 	now := time.Now().UTC()
-	id := now.Format("20060102T150405Z") + "-" + resource
-	for n := 2; b.exists(id); n++ {
-		id = fmt.Sprintf("%s-%s-%d", now.Format("20060102T150405Z"), resource, n)
-	}
 	sum := sha256.Sum256(snap.Data)
 	m := &Manifest{
-		ID: id, Resource: resource, Kind: kind, Target: target, File: id + "." + snap.Ext,
+		Resource: resource, Kind: kind, Target: target,
 		UID: snap.Meta.UID, GID: snap.Meta.GID, Owner: fileutil.DescribeOwner(snap.Meta.UID, snap.Meta.GID),
 		Mode: fmt.Sprintf("%04o", snap.Meta.Mode), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(snap.Data)),
 		Time: now, Plan: planFile, Version: version,
 	}
-	if err := fileutil.WritePrivate(filepath.Join(b.Dir, m.File), snap.Data); err != nil {
+	if err := checkFields(m); err != nil {
 		return nil, fmt.Errorf("back up %s: %w", target, err)
 	}
-	data, err := json.MarshalIndent(m, "", "  ")
+	base := now.Format(idTimeLayout) + "-" + resource
+	for n := 1; ; n++ {
+		m.ID = base
+		if n > 1 {
+			m.ID = fmt.Sprintf("%s-%d", base, n)
+		}
+		m.File = m.ID + "." + snap.Ext
+		if taken, err := d.exists(m.ID + manifestExt); err != nil {
+			return nil, fmt.Errorf("back up %s: %w", target, err)
+		} else if taken {
+			continue
+		}
+		err := d.createExcl(m.File, snap.Data)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("back up %s: %w", target, err)
+		}
+		break
+	}
+	data, err := encodeManifest(m)
+	if err == nil {
+		err = d.writeAtomic(m.ID+manifestExt, data)
+	}
 	if err != nil {
-		return nil, err
-	}
-	if err := fileutil.WritePrivate(filepath.Join(b.Dir, id+manifestExt), append(data, '\n')); err != nil {
-		os.Remove(filepath.Join(b.Dir, m.File))
+		d.remove(m.File)
 		return nil, fmt.Errorf("back up %s: %w", target, err)
+	}
+	k := storeKey{m.Resource, m.Target}
+	idx.byStore[k] = append(idx.byStore[k], m)
+	if l := idx.byStore[k]; len(l) > 1 && olderFirst(l[len(l)-2], m) > 0 {
+		slices.SortFunc(l, olderFirst) // the clock went back
 	}
 	return m, nil
 }
 
-func (b *Backups) exists(id string) bool {
-	_, err := os.Stat(filepath.Join(b.Dir, id+manifestExt))
-	return err == nil
-}
-
-// List returns every backup, oldest first. A missing directory is an empty list.
+// List returns every backup whose manifest passed its checks, oldest first. A missing
+// directory is an empty list; Problems says what was skipped.
 func (b *Backups) List() ([]*Manifest, error) {
-	entries, err := os.ReadDir(b.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	idx, err := b.load()
 	if err != nil {
-		return nil, fmt.Errorf("list backups: %w", err)
+		return nil, err
 	}
 	var out []*Manifest
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), manifestExt) {
-			continue
-		}
-		m, err := b.manifest(strings.TrimSuffix(e.Name(), manifestExt))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+	for _, list := range idx.byStore {
+		out = append(out, list...)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].Time.Equal(out[j].Time) {
-			return out[i].Time.Before(out[j].Time)
-		}
-		return out[i].ID < out[j].ID
-	})
+	slices.SortFunc(out, olderFirst)
 	return out, nil
 }
 
-func (b *Backups) manifest(id string) (*Manifest, error) {
-	if id == "" || strings.ContainsAny(id, `/\`) || id != filepath.Base(id) {
-		return nil, fmt.Errorf("%q is not a backup id (see `plexform backups`)", id)
+// Problems are the manifests the last listing skipped, each with why: reported,
+// never acted on.
+func (b *Backups) Problems() []error {
+	if b.idx == nil {
+		return nil
 	}
-	data, err := os.ReadFile(filepath.Join(b.Dir, id+manifestExt))
+	return slices.Clone(b.idx.skipped)
+}
+
+// Load returns a backup's manifest and snapshot, refusing one whose manifest fails its
+// checks or whose bytes do not match the sha256 the manifest recorded.
+func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
+	if !isBackupID(id) {
+		return nil, stores.Snapshot{}, fmt.Errorf("%q is not a backup id (see `plexform backups`)", id)
+	}
+	d, err := b.open(false)
+	if err != nil {
+		return nil, stores.Snapshot{}, err
+	}
+	if d == nil {
+		return nil, stores.Snapshot{}, fmt.Errorf("no backup %q: %s does not exist (see `plexform backups`)", id, b.Dir)
+	}
+	m, err := b.readManifest(d, id)
+	if err != nil {
+		return nil, stores.Snapshot{}, err
+	}
+	// Read at most the size the manifest recorded: a longer copy is as damaged as one
+	// with other bytes, and is not read to its end to find out.
+	data, err := d.readFile(m.File, m.Size)
+	if err != nil && !errors.Is(err, errTooLarge) {
+		return nil, stores.Snapshot{}, fmt.Errorf("backup %s is damaged: %w", id, err)
+	}
+	sum := sha256.Sum256(data)
+	if err != nil || hex.EncodeToString(sum[:]) != m.SHA256 {
+		return nil, stores.Snapshot{}, fmt.Errorf("backup %s is damaged: %s does not match the sha256 in its manifest", id, d.join(m.File))
+	}
+	mode, _ := parseMode(m.Mode)
+	return m, stores.Snapshot{Ext: strings.TrimPrefix(filepath.Ext(m.File), "."), Data: data,
+		Meta: stores.FileMeta{Path: m.Target, UID: m.UID, GID: m.GID, Mode: mode}}, nil
+}
+
+func (b *Backups) readManifest(d *trustedDir, id string) (*Manifest, error) {
+	name := id + manifestExt
+	data, err := d.readFile(name, maxManifestSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no backup %q in %s (see `plexform backups`)", id, b.Dir)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read backup manifest: %w", err)
+		return nil, fmt.Errorf("backup manifest %s: %w", d.join(name), err)
 	}
-	var m Manifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("backup manifest %s is damaged: %w", filepath.Join(b.Dir, id+manifestExt), err)
+	m, err := decodeManifest(data)
+	if err == nil {
+		err = checkManifest(m, id)
 	}
-	return &m, nil
-}
-
-// Load returns a backup's manifest and snapshot, refusing one whose bytes no longer
-// match the checksum the manifest recorded.
-func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
-	m, err := b.manifest(id)
 	if err != nil {
-		return nil, stores.Snapshot{}, err
+		return nil, fmt.Errorf("backup manifest %s is not one plexform wrote, so it is skipped: %w", d.join(name), err)
 	}
-	path := filepath.Join(b.Dir, m.File)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, stores.Snapshot{}, fmt.Errorf("read backup: %w", err)
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != m.SHA256 {
-		return nil, stores.Snapshot{}, fmt.Errorf("backup %s is damaged: %s does not match the sha256 in its manifest", id, path)
-	}
-	var mode uint32
-	fmt.Sscanf(m.Mode, "%o", &mode)
-	return m, stores.Snapshot{Ext: strings.TrimPrefix(filepath.Ext(m.File), "."), Data: data,
-		Meta: stores.FileMeta{Path: m.Target, UID: m.UID, GID: m.GID, Mode: mode}}, nil
+	return m, nil
 }
 
 // Path is where a backup's native copy lies, for messages.
 func (b *Backups) Path(m *Manifest) string { return filepath.Join(b.Dir, m.File) }
 
-// Prune removes the oldest backups of one store beyond keep.
+// Prune removes the oldest backups of one store beyond keep. It deletes only the two
+// names of a manifest that passed its checks: <id>.json and <id>.<ext>, names it
+// would have written itself.
 func (b *Backups) Prune(resource, target string, keep int) error {
-	all, err := b.List()
+	idx, err := b.load()
 	if err != nil {
 		return err
 	}
-	var mine []*Manifest
-	for _, m := range all {
-		if m.Resource == resource && m.Target == target {
-			mine = append(mine, m)
-		}
+	k := storeKey{resource, target}
+	mine := idx.byStore[k]
+	if len(mine) <= keep {
+		return nil
 	}
+	d, err := b.open(false)
+	if err != nil || d == nil {
+		return err
+	}
+	defer func() { idx.byStore[k] = mine }()
 	for len(mine) > keep {
-		old := mine[0]
+		if err := removeBackup(d, mine[0]); err != nil {
+			return fmt.Errorf("prune %w", err)
+		}
 		mine = mine[1:]
-		// The manifest goes first: a copy without one is ignored, never half-listed.
-		if err := os.Remove(filepath.Join(b.Dir, old.ID+manifestExt)); err != nil {
-			return fmt.Errorf("prune backup %s: %w", old.ID, err)
-		}
-		if err := os.Remove(filepath.Join(b.Dir, old.File)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("prune backup %s: %w", old.ID, err)
-		}
+	}
+	// Not synced: a removal lost in a crash only leaves an old backup more.
+	return nil
+}
+
+// Discard removes a backup this run made and no longer needs: the copy taken before the
+// stop, once the server rewrote the store on shutdown and a newer copy holds what the
+// rollback must put back.
+func (b *Backups) Discard(m *Manifest) error {
+	if !isBackupID(m.ID) || !isCopyName(m.File) || copyID(m.File) != m.ID {
+		return fmt.Errorf("internal error: %q is not a backup of ours", m.ID)
+	}
+	d, err := b.open(false)
+	if err != nil || d == nil {
+		return err
+	}
+	if err := removeBackup(d, m); err != nil {
+		return err
+	}
+	if b.idx != nil {
+		k := storeKey{m.Resource, m.Target}
+		b.idx.byStore[k] = slices.DeleteFunc(b.idx.byStore[k], func(o *Manifest) bool { return o.ID == m.ID })
 	}
 	return nil
+}
+
+// removeBackup removes the two names of a backup, the manifest first: a copy without
+// one is ignored, never half-listed (and Tidy removes it).
+func removeBackup(d *trustedDir, m *Manifest) error {
+	if err := d.remove(m.ID + manifestExt); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup %s: %w", m.ID, err)
+	}
+	if err := d.remove(m.File); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("backup %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// checkStateName admits a name for a state file of plexform's kept beside the backups
+// (a journal, the used claim tokens): a plain name that no backup, manifest, temp file
+// or lock could have, so Prune and Tidy never touch it.
+func checkStateName(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if strings.HasPrefix(name, ".") || isManifestName(name) || isCopyName(name) {
+		return fmt.Errorf("%q cannot name a state file: it starts with a dot or is named like a backup", name)
+	}
+	return nil
+}
+
+// WriteFile writes a state file into the backups dir: 0600, atomically (a fresh temp
+// file renamed over name), never through a link, creating the trusted dir if needed.
+func (b *Backups) WriteFile(name string, data []byte) error {
+	if err := checkStateName(name); err != nil {
+		return err
+	}
+	d, err := b.open(true)
+	if err != nil {
+		return err
+	}
+	return d.writeAtomic(name, data)
+}
+
+// ReadFile reads a state file of at most max bytes; a missing one (or a missing dir)
+// is an error that errors.Is fs.ErrNotExist. A link, a FIFO or a larger file is an error.
+func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
+	if err := checkStateName(name); err != nil {
+		return nil, err
+	}
+	d, err := b.open(false)
+	if err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(b.Dir, name), fs.ErrNotExist)
+	}
+	return d.readFile(name, max)
+}
+
+// RemoveFile removes a state file; a missing one is not an error.
+func (b *Backups) RemoveFile(name string) error {
+	if err := checkStateName(name); err != nil {
+		return err
+	}
+	d, err := b.open(false)
+	if err != nil || d == nil {
+		return err
+	}
+	if err := d.remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return d.sync()
 }

@@ -1,57 +1,163 @@
 package executor
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// ErrLocked means another apply holds the backups directory.
+// ErrLocked means another apply holds the backups directory or a store.
 var ErrLocked = errors.New("locked")
+
+const lockName = ".lock"
 
 // Lock takes the backups directory's lock, so two applies never run at once against the
 // same backups. The OS releases it when the process dies, so a killed apply leaves no
-// stale lock behind. wait > 0 keeps trying that long.
+// stale lock behind. wait > 0 keeps trying that long. The lock file is opened inside the
+// trusted directory without following a symlink, and must be a regular file of this
+// user's. Once the lock is held, the directory is listed again: the index is the
+// directory as it is under the lock.
 func (b *Backups) Lock(wait time.Duration) (unlock func(), err error) {
-	if err := fileutil.MkdirPrivate(b.Dir); err != nil {
-		return nil, fmt.Errorf("backups: %w", err)
-	}
-	path := filepath.Join(b.Dir, ".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	d, err := b.open(true)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
+		return nil, err
 	}
-	deadline := time.Now().Add(wait)
-	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
-		err = tryLock(f)
-		if err == nil {
-			break
+	f, err := d.open(lockName, os.O_RDWR|os.O_CREATE|openNonblock, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w (plexform makes it as a plain file; remove whatever is there)", d.join(lockName), err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || !ownedByMe(fi) {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: not a plain file of this user's; remove it (plexform makes a new one): %w", d.join(lockName), ErrUntrustedDir)
+	}
+	if err := acquire(f, wait); err != nil {
+		holder := lockHolder(f)
+		f.Close()
+		if errors.Is(err, ErrLocked) {
+			return nil, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", holder, b.Dir, ErrLocked)
 		}
-		if !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
-			holder, _ := os.ReadFile(path)
-			f.Close()
-			if errors.Is(err, ErrLocked) {
-				who := strings.TrimSpace(string(holder))
-				if who != "" {
-					who = " (pid " + who + ")"
-				}
-				return nil, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", who, b.Dir, ErrLocked)
-			}
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		time.Sleep(delay)
+		return nil, fmt.Errorf("lock %s: %w", d.join(lockName), err)
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	b.idx = nil
 	return func() {
 		_ = f.Truncate(0)
 		unlockFile(f)
 		f.Close()
 	}, nil
+}
+
+// acquire takes f's lock, trying until wait has passed, with a growing pause.
+func acquire(f *os.File, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 500*time.Millisecond) {
+		err := tryLock(f)
+		if err == nil || !errors.Is(err, ErrLocked) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(min(delay, time.Until(deadline)+time.Millisecond))
+	}
+}
+
+// lockHolder is " (pid N)" from the lock file, shown only when it is a number: the
+// file is plexform's, but its content is still not echoed to a terminal.
+func lockHolder(f *os.File) string {
+	buf := make([]byte, 32)
+	n, _ := f.ReadAt(buf, 0)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(buf[:n])))
+	if err != nil || pid <= 0 {
+		return ""
+	}
+	return " (pid " + strconv.Itoa(pid) + ")"
+}
+
+// LockStores locks each store target against every other plexform run, whatever
+// backups dir that run uses, and keeps the locks until unlock is called (or the process
+// dies). Call it after Lock and before the first read that a write depends on; a
+// target whose directory does not exist needs no lock (nothing will be written there).
+//
+// On unix a file store is locked with flock(2) on its directory (after its symlinks
+// are resolved, as the write resolves them): keyed by the directory itself rather than
+// by a spelling of its path, so runs that reach one file through -root, a bind mount or
+// a symlink still exclude each other, runs as root and as plex exclude each other, and
+// no lock file is left anywhere. Stores in one directory share the lock (they are one
+// Plex install). Other targets (a registry key, a defaults domain) and every target on
+// Windows lock a file named from a hash of the target in the user's own lock dir
+// (os.UserCacheDir()/plexform/locks), which those per-user stores share with nothing.
+func LockStores(targets []string, wait time.Duration) (unlock func(), err error) {
+	type held struct {
+		key string
+		f   *os.File
+		on  string
+	}
+	var locks []held
+	release := func() {
+		for i := len(locks) - 1; i >= 0; i-- {
+			unlockFile(locks[i].f)
+			locks[i].f.Close()
+		}
+	}
+	for _, t := range targets {
+		f, key, on, err := storeLockFile(t)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if f == nil || slices.ContainsFunc(locks, func(h held) bool { return h.key == key }) {
+			if f != nil {
+				f.Close()
+			}
+			continue
+		}
+		locks = append(locks, held{key, f, on})
+	}
+	// One order for every run, so two runs waiting for overlapping stores cannot deadlock.
+	slices.SortFunc(locks, func(a, b held) int { return strings.Compare(a.key, b.key) })
+	for i, h := range locks {
+		if err := acquire(h.f, wait); err != nil {
+			for _, later := range locks[i:] {
+				later.f.Close()
+			}
+			locks = locks[:i]
+			release()
+			if errors.Is(err, ErrLocked) {
+				return nil, fmt.Errorf("another plexform run is changing %s (it holds the lock on %s); wait for it to finish or pass -lock-timeout: %w", h.on, h.on, ErrLocked)
+			}
+			return nil, fmt.Errorf("lock %s: %w", h.on, err)
+		}
+	}
+	return release, nil
+}
+
+// keyedLockFile opens the lock file of a target that is not a file path: a name made
+// from the target's hash, in the user's lock dir, which is trusted like a backups dir.
+func keyedLockFile(target string, fold bool) (f *os.File, key, on string, err error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return nil, "", "", fmt.Errorf("lock %s: no directory for locks: %w", target, err)
+	}
+	d, err := openTrustedDir(filepath.Join(base, "plexform", "locks"), true)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("lock %s: %w", target, err)
+	}
+	defer d.close()
+	k := target
+	if fold {
+		k = strings.ToLower(k)
+	}
+	sum := sha256.Sum256([]byte(k))
+	name := "store-" + hex.EncodeToString(sum[:16]) + ".lock"
+	f, err = d.open(name, os.O_RDWR|os.O_CREATE|openNonblock, 0o600)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("lock %s: %w", target, err)
+	}
+	return f, "k:" + name, target, nil
 }

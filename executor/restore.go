@@ -17,25 +17,38 @@ type Restored struct {
 	Before *Manifest
 }
 
-// Restore puts backup id back into st, under the same lock as apply. When svc is given
-// it is stopped for the restore and started again, for the reason apply does it: PMS
-// rewrites its settings on exit. What the store holds first is backed up itself.
+// Restore puts backup id back into st, under the same locks as apply (the backups
+// dir's and the store's). st is where the bytes go, whatever the manifest says: the
+// caller chooses it (a store the plan binds, or a target the user named), because a
+// manifest is only data in a directory. When svc is given it is stopped for the
+// restore and started again, for the reason apply does it: PMS rewrites its settings
+// on exit. What the store holds first is backed up itself.
 func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string, opts Options) (*Restored, error) {
 	obs := opts.Observer
 	if obs == nil {
 		obs = nopObserver{}
-	}
-	m, snap, err := opts.Backups.Load(id)
-	if err != nil {
-		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	unlock, err := opts.Backups.Lock(opts.LockWait)
 	if err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	defer unlock()
+	unlockStore, err := LockStores([]string{st.Target()}, opts.LockWait)
+	if err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	defer unlockStore()
 	if err := refuseUnfinished(opts.Backups); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	// Loaded under the locks, and these checked bytes are the ones written: the sha256
+	// is verified on exactly what the restore puts back.
+	m, snap, err := opts.Backups.Load(id)
+	if err != nil {
+		return nil, &Failure{Err: err, RolledBack: true}
+	}
+	if line, err := opts.Backups.Tidy([]string{st.Target()}); line != "" || err != nil {
+		warn(obs, line, err)
 	}
 	if err := st.CheckWritable(ctx); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
@@ -55,23 +68,23 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 	}
 	res := &Restored{Manifest: m}
 	if current, err := st.Snapshot(ctx); err == nil {
-		if res.Before, err = opts.Backups.Save(m.Resource, m.Kind, m.Target, "restore "+m.ID, opts.Version, current); err != nil {
+		if res.Before, err = opts.Backups.Save(m.Resource, m.Kind, st.Target(), "restore "+m.ID, opts.Version, current); err != nil {
 			return nil, r.startAgain(ctx, svc, fmt.Errorf("back up the current state before the restore: %w", err))
 		}
 	}
 	if err := st.Restore(ctx, snap); err != nil {
 		// A failed Restore leaves the store as it was (the Store contract).
-		return nil, r.startAgain(ctx, svc, fmt.Errorf("restore %s: %w; the store is as it was", m.Target, err))
+		return nil, r.startAgain(ctx, svc, fmt.Errorf("restore %s: %w; the store is as it was", st.Target(), err))
 	}
 	obs.Event(Event{Type: EventRestored, Resource: m.Resource, Backup: m.ID,
-		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", m.Target, m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)})
+		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", st.Target(), m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)})
 	if up {
 		if err := r.setState(ctx, svc, true); err != nil {
 			return nil, &Failure{Err: err, Changed: true, Left: []string{fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
 		}
 	}
 	if res.Before != nil && opts.Keep > 0 {
-		if err := opts.Backups.Prune(m.Resource, m.Target, opts.Keep); err != nil {
+		if err := opts.Backups.Prune(m.Resource, st.Target(), opts.Keep); err != nil {
 			obs.Event(Event{Type: EventWarning, Message: err.Error()})
 		}
 	}

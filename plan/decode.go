@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
-
-	"github.com/plexform/plexform/stores/registry/regfile"
 )
 
 // Error is a problem with the plan file at a place in it; Err, when set, is the
@@ -74,6 +70,14 @@ func Decode(file string, data []byte) (*Plan, error) {
 		sort.SliceStable(d.errs.Errors, func(i, j int) bool { return errPos(d.errs.Errors[i]).before(errPos(d.errs.Errors[j])) })
 		d.errs.ErrorFormat = listErrors
 		return nil, d.errs
+	}
+	for _, r := range p.Resources {
+		if r.IsStore() {
+			for _, w := range r.nearMisses(nil) {
+				w.File = file
+				p.Warnings = append(p.Warnings, w)
+			}
+		}
 	}
 	return p, nil
 }
@@ -200,6 +204,12 @@ func (d *decoder) str(n *yaml.Node, what string) string {
 		d.errorf(n, "%s must be a string, not %s", what, describe(n))
 		return ""
 	}
+	// YAML reads 123, 1.5 and true as numbers and booleans; the schema (plexform
+	// schema) types these fields as strings, so the decoder does too.
+	if n.Tag == "!!int" || n.Tag == "!!float" || n.Tag == "!!bool" {
+		d.errorf(n, "%s must be a string, not %s; put it in quotes to mean the text", what, describe(n))
+		return ""
+	}
 	return n.Value
 }
 
@@ -306,24 +316,23 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		return nil
 	}
 	// The kind decides which fields are allowed, so find it first.
-	var spec kindSpec
+	var spec *Kind
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "kind" {
 			r.Kind = d.str(n.Content[i+1], "kind")
-			var ok bool
-			if spec, ok = kinds[r.Kind]; !ok && r.Kind != "" {
-				d.errorf(n.Content[i+1], "unknown kind %q%s (known kinds: %s)", r.Kind, didYouMean(r.Kind, sortedKeys(kinds)), strings.Join(sortedKeys(kinds), ", "))
+			if spec = KindOf(r.Kind); spec == nil && r.Kind != "" {
+				d.errorf(n.Content[i+1], "unknown kind %q%s (known kinds: %s)", r.Kind, didYouMean(r.Kind, KindNames()), strings.Join(KindNames(), ", "))
 				return nil
 			}
 		}
 	}
 	if r.Kind == "" {
-		d.errorf(n, "this resource has no kind: (known kinds: %s)", strings.Join(sortedKeys(kinds), ", "))
+		d.errorf(n, "this resource has no kind: (known kinds: %s)", strings.Join(KindNames(), ", "))
 		return nil
 	}
 	d.fields(n, "resource", func(key string, k, v *yaml.Node) {
 		if !spec.allows(key) {
-			d.errorf(k, "unknown field %q for kind %s%s (allowed: %s)", key, r.Kind, didYouMean(key, append(append([]string{}, commonFields...), spec.fields...)), spec.allowed())
+			d.errorf(k, "unknown field %q for kind %s%s (allowed: %s)", key, r.Kind, didYouMean(key, spec.allFields()), spec.allowed())
 			return
 		}
 		r.fieldPos[key] = pos(k)
@@ -331,135 +340,35 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if r.Name != "" {
 			what = r.Name + "." + key
 		}
-		switch key {
-		case "name":
-			if r.Name = d.str(v, "name"); r.Name != "" && !nameRE.MatchString(r.Name) {
-				d.errorf(v, "resource name %q may use only a-z, 0-9, _ and -", r.Name)
-			}
-		case "kind":
-		case "when":
-			d.fields(v, what, func(key string, k, v *yaml.Node) {
-				if key != "os" {
-					d.errorf(k, "unknown field %q in when (allowed: os)", key)
-					return
-				}
-				r.When.OS = d.strList(v, what+".os")
-				for i, os := range r.When.OS {
-					if !slices.Contains(KnownOS, os) {
-						d.errorf(v.Content[i], "unknown os %q (known: %s)", os, strings.Join(KnownOS, ", "))
-					}
-				}
-			})
-		case "path":
-			r.Path = d.str(v, what)
-		case "element":
-			if r.Element = d.str(v, what); r.Element != "" {
-				if _, err := etree.CompilePath(r.Element); err != nil {
-					d.errorf(v, "%s %q is not an element path (%v); write it like /Preferences or /Root/Settings[2]", what, r.Element, err)
-				}
-			}
-		case "domain":
-			r.Domain = d.str(v, what)
-		case "key":
-			if r.Key = d.str(v, what); r.Key != "" {
-				if _, err := regfile.ParseKeyPath(r.Key); err != nil {
-					d.errorf(v, "%s: %v", what, err)
-				}
-			}
-		case "user":
-			r.User = d.str(v, what)
-		case "absent":
-			r.Absent = d.strList(v, what)
-		case "sensitive":
-			r.Sensitive = d.strList(v, what)
-		case "service":
-			r.Service = d.str(v, what)
-		case "set":
-			d.fields(v, what, func(name string, k, v *yaml.Node) {
-				src := d.source(v, what+"."+name)
-				if allowed := setTypes[r.Kind]; !slices.Contains(allowed, src.Type) {
-					if len(allowed) == 1 {
-						d.errorf(v, "%s.%s: %s values are text and take no type:", what, name, r.Kind)
-					} else {
-						d.errorf(v, "%s.%s: type %q is not a %s type (use one of %s, or none for text)", what, name, src.Type, r.Kind, strings.Join(allowed[1:], ", "))
-					}
-				}
-				if src.HasLiteral && src.Type != "" {
-					if err := checkTyped(r.Kind, src); err != nil {
-						d.errorf(v, "%s.%s: %v", what, name, err)
-					}
-				}
-				r.Set = append(r.Set, &Setting{Name: name, Pos: pos(k), Source: src})
-			})
-		case "manager":
-			if r.Manager = d.str(v, what); r.Manager != "" {
-				if _, ok := managers[r.Manager]; !ok {
-					d.errorf(v, "unknown manager %q%s (known: %s)", r.Manager, didYouMean(r.Manager, sortedKeys(managers)), strings.Join(sortedKeys(managers), ", "))
-				}
-			}
-		case "unit":
-			r.Unit = d.str(v, what)
-		case "dir":
-			r.Dir = d.str(v, what)
-		case "app":
-			r.App = d.str(v, what)
-		case "container":
-			r.Container = d.str(v, what)
-		case "start":
-			r.Start = d.argv(v, what)
-		case "stop":
-			r.Stop = d.argv(v, what)
-		case "status":
-			r.Status = d.argv(v, what)
-		case "state":
-			if r.State = d.str(v, what); r.State != "running" && r.State != "stopped" {
-				d.errorf(v, "%s must be running or stopped, not %q", what, r.State)
-			}
-		case "timeout":
-			r.Timeout = d.duration(v, what)
-		case "token":
-			r.Token = d.source(v, what)
-			if r.Token.HasLiteral {
-				d.errorf(v, "%s must come from {env: VAR} or {file: PATH}: a claim token is a secret and expires in minutes, so it never belongs in a plan file", what)
-			}
-		case "url":
-			r.URL = d.url(v, what)
-		case "exchange_url":
-			r.ExchangeURL = d.url(v, what)
-		case "method":
-			if r.Method = d.str(v, what); r.Method != "local" && r.Method != "exchange" {
-				d.errorf(v, "%s must be local (claim through the server) or exchange (through plex.tv, then write the token), not %q", what, r.Method)
-			}
-		case "preferences":
-			r.Preferences = d.str(v, what)
-		}
+		fieldTable[key].decode(d, r, v, what)
 	})
 	if r.Name == "" {
 		d.errorf(n, "this %s resource has no name:", r.Kind)
 	}
-	for _, f := range spec.required {
-		if _, ok := r.fieldPos[f]; !ok {
-			d.errorf(n, "resource %q (%s) needs %s:", r.Name, r.Kind, f)
-		}
+	for _, f := range r.missing(spec.Required) {
+		d.errorf(n, "resource %q (%s) needs %s:", r.Name, r.Kind, f)
 	}
-	if len(spec.oneOf) > 0 {
+	if len(spec.OneOf) > 0 {
 		given := 0
-		for _, f := range spec.oneOf {
+		for _, f := range spec.OneOf {
 			if _, ok := r.fieldPos[f]; ok {
 				given++
 			}
 		}
 		if given != 1 {
-			d.errorf(n, "resource %q (%s) needs exactly one of %s:", r.Name, r.Kind, strings.Join(spec.oneOf, ": or "))
+			d.errorf(n, "resource %q (%s) needs exactly one of %s:", r.Name, r.Kind, strings.Join(spec.OneOf, ": or "))
 		}
 	}
-	// defaults exists only on macOS: a domain: must be kept to darwin by when:, so the
+	// A kind or field that works on one OS only must be kept there by when:, so the
 	// plan validates anywhere (a provisioning repo's CI) and never runs where it cannot.
-	if r.Kind == KindPlistKeys && r.Domain != "" && !onlyOn(r, "darwin") {
-		d.errorf(n, "resource %q uses domain:, which works only on macOS (through the defaults command); add when: {os: [darwin]}, or use path: with the plist file on other systems", r.Name)
+	if o := spec.OS; o != nil && !onlyOn(r, o.OS) {
+		d.errorf(n, "resource %q is a %s store, which %s; add when: {os: [%s]}%s", r.Name, r.Kind, o.Why, o.OS, o.Or)
 	}
-	if r.Kind == KindRegistryValues && !onlyOn(r, "windows") {
-		d.errorf(n, "resource %q is a registry_values store, which exists only on Windows; add when: {os: [windows]} so the plan also runs elsewhere", r.Name)
+	for _, f := range sortedKeys(spec.FieldOS) {
+		if _, given := r.fieldPos[f]; given && !onlyOn(r, spec.FieldOS[f].OS) {
+			o := spec.FieldOS[f]
+			d.errorf(n, "resource %q uses %s:, which %s; add when: {os: [%s]}%s", r.Name, f, o.Why, o.OS, o.Or)
+		}
 	}
 	if r.Kind == KindPlexClaim {
 		if r.URL == "" {
@@ -478,14 +387,23 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 	if r.IsService() && r.State == "" {
 		r.State = "running"
 	}
-	if r.Kind == KindService {
-		for _, f := range managers[r.Manager] {
-			if _, ok := r.fieldPos[f]; !ok {
-				d.errorf(n, "service %q with manager %s needs %s:", r.Name, r.Manager, f)
-			}
+	if m := spec.Manager(r.Manager); m != nil {
+		for _, f := range r.missing(m.Needs) {
+			d.errorf(n, "service %q with manager %s needs %s:", r.Name, m.Name, f)
 		}
 	}
 	return r
+}
+
+// missing returns the fields of fields the resource does not give.
+func (r *Resource) missing(fields []string) []string {
+	var out []string
+	for _, f := range fields {
+		if _, ok := r.fieldPos[f]; !ok {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (d *decoder) url(n *yaml.Node, what string) string {
@@ -593,6 +511,9 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 		}
 	})
 	if c.HTTP == nil && c.Log == nil {
+		if n.Kind == yaml.MappingNode && len(n.Content) == 0 {
+			d.errorf(n, "a verify check needs http: or log:")
+		}
 		return nil
 	}
 	return c

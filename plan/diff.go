@@ -56,6 +56,9 @@ type ResourceChange struct {
 	Target string // the file or key, as the store names it
 	Exists bool
 	Values []ValueChange
+	// Warnings are what is probably not meant: a name the store lacks that is a typo
+	// away from one it has, a store this user cannot write.
+	Warnings []string
 }
 
 // HasChanges reports whether apply would write this store.
@@ -134,6 +137,17 @@ func (c *Changes) HasChanges() bool {
 // so the two can never disagree.
 func Diff(r *Resource, target string, want []Desired, st stores.State) (*ResourceChange, error) {
 	rc := &ResourceChange{Address: r.Name, Kind: r.Kind, Target: target, Exists: st.Exists}
+	have := make([]string, 0, len(st.Values))
+	for name := range st.Values {
+		have = append(have, name)
+	}
+	sort.Strings(have) // the closest of two equally near names is then always the same
+	for _, w := range r.nearMisses(have) {
+		if w.Pos.Line > 0 {
+			w.Msg += fmt.Sprintf(" (plan line %d)", w.Pos.Line)
+		}
+		rc.Warnings = append(rc.Warnings, w.Msg)
+	}
 	for _, d := range want {
 		matches := lookup(st.Values, d.Name)
 		if d.Absent {

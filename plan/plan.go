@@ -21,6 +21,8 @@ type Plan struct {
 	// select this host; Selected filters them.
 	Resources []*Resource
 	Verify    []*Verify
+	// Warnings are what is probably not meant, such as a typo in a sign-in name.
+	Warnings []Warning
 }
 
 // Backups says where backups go and how many are kept per store.
@@ -75,8 +77,10 @@ type Resource struct {
 	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
 	Preferences string // exchange: the store resource to write PlexOnlineToken into
 
-	// fieldPos remembers where each field stood, for errors found after decoding.
-	fieldPos map[string]Pos
+	// fieldPos remembers where each field stood, for errors found after decoding, and
+	// absentPos where each absent: name did, for warnings about it.
+	fieldPos  map[string]Pos
+	absentPos []Pos
 }
 
 // Defaults of plex_claim.
@@ -129,12 +133,17 @@ type LogCheck struct {
 }
 
 // IsStore reports whether the resource holds values.
-func (r *Resource) IsStore() bool {
-	return r.Kind == KindXMLAttributes || r.Kind == KindPlistKeys || r.Kind == KindRegistryValues || r.Kind == KindPlexPreferences
-}
+func (r *Resource) IsStore() bool { return r.role() == RoleStore }
 
 // IsService reports whether the resource is a service that guards stores.
-func (r *Resource) IsService() bool { return r.Kind == KindService || r.Kind == KindPlexService }
+func (r *Resource) IsService() bool { return r.role() == RoleService }
+
+func (r *Resource) role() Role {
+	if k := KindOf(r.Kind); k != nil {
+		return k.Role
+	}
+	return 0
+}
 
 // SelectedFor reports whether the resource applies to an OS (runtime.GOOS spelling).
 func (r *Resource) SelectedFor(goos string) bool {

@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -147,7 +150,66 @@ func ParseSaved(path string, data []byte) (*Saved, error) {
 	if s.FormatVersion != "1" {
 		return nil, fmt.Errorf("%s is a saved plan of format %q; this plexform reads format 1", path, s.FormatVersion)
 	}
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("%s is a damaged saved plan: %w; make it again with plexform plan -out", path, err)
+	}
 	return &s, nil
+}
+
+// check refuses what plan -out never writes: a saved plan is a file anyone may hand
+// to apply, so a null entry or an unknown action must be an error, never a crash or
+// a write nobody planned.
+func (s *Saved) check() error {
+	var errs *multierror.Error
+	bad := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
+	for i, sr := range s.Resources {
+		if sr.Address == "" || KindOf(sr.Kind) == nil || sr.Target == "" {
+			bad("resources[%d] has no address, kind or target", i)
+			continue
+		}
+		for j, v := range sr.Values {
+			where := fmt.Sprintf("resources[%d].values[%d]", i, j)
+			switch {
+			case v.Name == "" || v.StoreName == "":
+				bad("%s has no name", where)
+			case v.Action == Remove && v.Before == nil, v.Action == Change && v.Before == nil:
+				bad("%s is to %s a value but has no before", where, v.Action)
+			case (v.Action == Add || v.Action == Change) && v.After == nil:
+				bad("%s is to %s a value but has no after", where, v.Action)
+			case v.Action != NoOp && v.Action != Add && v.Action != Change && v.Action != Remove:
+				bad("%s has an unknown action %q", where, v.Action)
+			}
+		}
+	}
+	for i, sc := range s.Services {
+		switch {
+		case sc == nil:
+			bad("services[%d] is null", i)
+		case sc.Address == "":
+			bad("services[%d] has no address", i)
+		case sc.Action != Restart && sc.Action != Start && sc.Action != Stop && sc.Action != Leave:
+			bad("services[%d] has an unknown action %q", i, sc.Action)
+		}
+	}
+	for i, cc := range s.Claims {
+		switch {
+		case cc == nil:
+			bad("claims[%d] is null", i)
+		case cc.Address == "":
+			bad("claims[%d] has no address", i)
+		}
+	}
+	if errs != nil {
+		errs.ErrorFormat = func(es []error) string {
+			msgs := make([]string, len(es))
+			for i, e := range es {
+				msgs[i] = e.Error()
+			}
+			return strings.Join(msgs, "; ")
+		}
+		return errs
+	}
+	return nil
 }
 
 // Changes rebuilds the diff for display. Sensitive values come back with empty text:

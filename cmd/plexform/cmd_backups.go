@@ -24,15 +24,24 @@ func runBackups(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
+	defer b.Close()
 	list, err := b.List()
 	if err != nil {
 		return fail(env, err)
+	}
+	// A manifest that fails its checks is named, never listed as a backup.
+	skipped := []string{}
+	for _, p := range b.Problems() {
+		skipped = append(skipped, p.Error())
+		if !*asJSON {
+			fmt.Fprintf(env.stderr, "Warning: %s\n", p)
+		}
 	}
 	if *asJSON {
 		if list == nil {
 			list = []*executor.Manifest{}
 		}
-		if err := render.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list}); err != nil {
+		if err := render.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list, "skipped": skipped}); err != nil {
 			return fail(env, err)
 		}
 		return exitOK

@@ -1,25 +1,35 @@
 package main
 
 import (
-	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
+	"path/filepath"
+	"strings"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // runRestore puts a backup back, atomically and with its owner and mode, through
-// executor.Restore; the plan file, when there is one, names the service to stop.
+// executor.Restore. A manifest is only data in a directory, so where the bytes go is
+// never taken from it: they go to the store that a resource of the plan (-f) resolves
+// to, under -root when given (so a copied tree is restored in the copy, and the tree
+// the backup came from is not touched), or to a -target the user names. Either way
+// the user confirms, as for apply.
 func runRestore(env *cliEnv, args []string) int {
-	fs := newFlags(env, "restore", "[-f FILE] [-root DIR] [-dir BACKUPSDIR] ID")
-	file := fs.String("f", defaultPlanFile, "plan file (for its backups.dir and the service to stop)")
+	fs := newFlags(env, "restore", "[-f FILE] [-root DIR] [-dir BACKUPSDIR] [-target PATH] [-auto-approve] [-lock-timeout D] ID")
+	file := fs.String("f", defaultPlanFile, "plan file: its backups.dir, the store each resource resolves to, and the service to stop")
 	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
 	dir := fs.String("dir", "", "take the backup from this backups directory")
+	targetFlag := fs.String("target", "", "restore to this file or registry key instead of the plan's store (inside -root when given)")
+	autoApprove := fs.Bool("auto-approve", false, "restore without asking")
+	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply or restore to finish")
 	positional, ok := parse(fs, args)
 	if !ok {
 		return exitError
@@ -29,50 +39,110 @@ func runRestore(env *cliEnv, args []string) int {
 		return exitError
 	}
 	id := positional[0]
+	fileGiven := false
+	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
+	root, err := checkRoot(*rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
 	b, err := backupsDir(*file, *rootFlag, *dir)
 	if err != nil {
 		return fail(env, err)
 	}
+	defer b.Close()
 	m, _, err := b.Load(id)
 	if err != nil {
 		return fail(env, err)
 	}
-	st, err := host.StoreAt(m.Kind, m.Target)
+	dest, err := restoreDestination(env, m, *file, fileGiven, root, *targetFlag)
 	if err != nil {
 		return fail(env, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	svc, keep := guardingService(env, *file, *rootFlag, m.Resource)
-	if svc == nil {
+	if dest.svc == nil {
 		fmt.Fprintln(env.stderr, "Warning: no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.")
 	}
-	res, err := executor.Restore(ctx, st, svc, id, executor.Options{Backups: b, Keep: keep, Version: version,
+	fmt.Fprintf(env.stdout, "Backup %s of %s, taken %s from %s (%d bytes, owner %s, mode %s)\nwill be written to %s.\n",
+		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), m.Target, m.Size, fileutil.DescribeOwner(m.UID, m.GID), m.Mode, dest.store.Target())
+	if dest.store.Target() != m.Target && root == "" {
+		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
+	}
+	ctx, stop := interruptible(env)
+	defer stop()
+	if !*autoApprove {
+		if code, ok := askYes(ctx, env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
+			return code
+		}
+	}
+	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	if err != nil {
 		return reportFailure(env, err, b.Dir, false)
 	}
 	if res.Before != nil {
-		fmt.Fprintf(env.stdout, "What it held before the restore is backup %s (%s undoes this).\n", res.Before.ID, restoreCommand(*file, *rootFlag, res.Before.ID))
+		undo := restoreCommand(*file, *rootFlag, res.Before.ID)
+		if *targetFlag != "" {
+			undo = strings.TrimSuffix(undo, res.Before.ID) + "-target " + shellQuote(*targetFlag) + " " + res.Before.ID
+		}
+		fmt.Fprintf(env.stdout, "What it held before the restore is backup %s (%s undoes this).\n", res.Before.ID, undo)
 	}
 	return exitOK
 }
 
-// guardingService binds the plan file's service for a resource, if the plan is there
-// and names one (restore works without a plan too), and the plan's keep.
-func guardingService(env *cliEnv, file, rootFlag, resource string) (*host.Service, int) {
-	p, err := plan.Load(file)
-	if err != nil {
-		return nil, plan.DefaultKeep
+// destination is where a restore writes, and what guards it.
+type destination struct {
+	store stores.Store
+	svc   *host.Service
+	keep  int
+}
+
+// restoreDestination finds where a backup may be written: -target when the user names
+// one, else the store the plan binds for the backup's resource. A plan that does not
+// bind it (or no plan) means no destination: the manifest's own path is not enough.
+func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGiven bool, root, target string) (*destination, error) {
+	var h *host.Host
+	keep := plan.DefaultKeep
+	p, perr := plan.Load(file)
+	if perr != nil && (fileGiven || !errors.Is(perr, os.ErrNotExist)) {
+		return nil, perr
 	}
-	root, _ := checkRoot(rootFlag)
-	h, err := host.Open(p, hostOptions(env, p, root))
-	if err != nil {
-		return nil, p.Backups.Keep
+	if perr == nil {
+		keep = p.Backups.Keep
+		var err error
+		if h, err = host.Open(p, hostOptions(env, p, root)); err != nil {
+			return nil, err
+		}
 	}
-	if s := h.Store(resource); s != nil {
-		return s.Service, p.Backups.Keep
+	var bound *host.Store
+	if h != nil {
+		bound = h.Store(m.Resource)
 	}
-	return nil, p.Backups.Keep
+	if target != "" {
+		path := target
+		if root != "" && filepath.IsAbs(target) && m.Kind != plan.KindRegistryValues {
+			path = plan.RootedPath(root, target)
+		}
+		st, err := host.StoreAt(m.Kind, path)
+		if err != nil {
+			return nil, err
+		}
+		d := &destination{store: st, keep: keep}
+		if bound != nil && bound.Store.Target() == st.Target() {
+			d.svc = bound.Service
+		}
+		return d, nil
+	}
+	where := "no plan file (" + file + ")"
+	if h != nil {
+		where = file
+	}
+	if bound == nil {
+		return nil, fmt.Errorf("backup %s is of resource %q (taken from %s), and %s binds no store of that name here; "+
+			"plexform writes a backup only to a store the plan names or to a target you name: plexform restore -target PATH %s",
+			m.ID, m.Resource, m.Target, where, m.ID)
+	}
+	if bound.Kind != m.Kind {
+		return nil, fmt.Errorf("backup %s is a %s backup, but %s in %s is a %s store here; name the target with -target PATH",
+			m.ID, m.Kind, m.Resource, file, bound.Kind)
+	}
+	return &destination{store: bound.Store, svc: bound.Service, keep: keep}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 )
 
@@ -21,6 +22,10 @@ func runValidate(env *cliEnv, args []string) int {
 	p, err := plan.Load(*file)
 	if err != nil {
 		return fail(env, err)
+	}
+	st := styleFor(env, env.stdout)
+	for _, w := range p.Warnings {
+		fmt.Fprintf(env.stdout, "%s %s\n", render.Warning(st), w)
 	}
 	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%s, %s).\n", *file, count(len(p.Resources), "resource"), count(len(p.Verify), "verify check"))
 	return exitOK

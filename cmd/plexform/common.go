@@ -100,12 +100,12 @@ func fail(env *cliEnv, err error) int {
 // errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
 // Terraform does; format ends in its own newline.
 func errorf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, styleFor(env, env.stderr).ErrorLabel()+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
 }
 
 // warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
 func warnf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, styleFor(env, env.stderr).WarningLabel()+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
 }
 
 // loadHost decodes the plan file and binds it to this host.
@@ -204,3 +204,6 @@ func checkRoot(root string) (string, error) {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// shellQuote quotes a path for a command line a user will paste into a shell.
+var shellQuote = render.ShellQuote

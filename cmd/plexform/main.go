@@ -30,6 +30,7 @@ var commands = []command{
 	{"apply", "make the host match the plan (backups, rollback on failure)", runApply},
 	{"show", "print a saved plan", runShow},
 	{"validate", "check the plan file only", runValidate},
+	{"schema", "print the JSON Schema of plan files", runSchema},
 	{"backups", "list the backups kept", runBackups},
 	{"restore", "put a backup back", runRestore},
 	{"recover", "undo an apply that was cut short (killed, a power cut)", runRecover},
@@ -45,19 +46,14 @@ type cliEnv struct {
 }
 
 func main() {
-	// A panic would exit 2, which means "changes pending" to scripts: a crash is an
-	// error (1), with a line that says so. An apply's own panics are rolled back inside
-	// the executor before they get here.
-	defer func() {
-		if p := recover(); p != nil {
-			fmt.Fprintf(os.Stderr, "Error: plexform crashed (a bug; please report it): %v\n", p)
-			os.Exit(exitError)
-		}
-	}()
 	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
 }
 
-func run(args []string, env *cliEnv) int {
+func run(args []string, env *cliEnv) (code int) {
+	// A panic would exit 2, which means "changes pending" to scripts: crashed makes it
+	// an error (1) with a line that says so. An apply's own panics are rolled back
+	// inside the executor before they get here.
+	defer crashed(env, &code)
 	if len(args) == 0 {
 		usage(env.stdout)
 		return exitError

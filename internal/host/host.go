@@ -122,7 +122,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			errs = multierror.Append(errs, err) // placed in the file already
 			continue
 		}
-		if err := canonicalize(kind, want); err != nil {
+		if err := plan.Canonicalize(kind, want); err != nil {
 			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
@@ -178,6 +178,7 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 			errs = multierror.Append(errs, err)
 			continue
 		}
+		s.warnUnwritable(ctx, rc)
 		ch.Resources = append(ch.Resources, rc)
 		bases[s] = base
 	}
@@ -255,7 +256,7 @@ func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snaps
 		st, err = s.Store.Read(ctx)
 	}
 	if err != nil {
-		return nil, stores.Snapshot{}, fmt.Errorf("%s: %w", s.Resource.Name, err)
+		return nil, stores.Snapshot{}, fmt.Errorf("%s: %w", s.Resource.Name, whoCanRead(ctx, s.Store, err))
 	}
 	rc, err := plan.Diff(s.Resource, s.Store.Target(), s.Want, st)
 	if err != nil {

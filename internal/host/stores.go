@@ -4,55 +4,82 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/plist"
-	"github.com/plexform/plexform/stores/registry"
 	"github.com/plexform/plexform/stores/service"
-	"github.com/plexform/plexform/stores/xmlattrs"
 )
 
-// storeSpec says which store to open: a resource's own fields, or what discovery found.
-type storeSpec struct {
-	kind, path, element, domain, key, user string
-}
-
-// openStore returns the store acting for r, its own kind, and (for plex_preferences)
-// how it was found.
+// openStore returns the store acting for r, its own kind, and (for a discovered kind
+// such as plex_preferences) how it was found. The table of kinds (plan.KindOf) says how
+// each kind opens.
 func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, error) {
-	spec := storeSpec{kind: r.Kind, path: p.HostPath(opts.Root, r.Path), element: r.Element, domain: r.Domain, key: r.Key, user: r.User}
+	kind := r.Kind
+	t := plan.Target{Path: p.HostPath(opts.Root, r.Path), Element: r.Element, Domain: r.Domain, Key: r.Key, User: r.User, Root: opts.Root, GOOS: opts.GOOS}
 	found := ""
-	if r.Kind == plan.KindPlexPreferences {
+	if plan.KindOf(kind).Discovered {
 		s, looked, err := discover.FindSettings(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv, Path: r.Path})
 		if err != nil {
 			return nil, "", "", withLooked(err, looked)
 		}
-		spec, found = storeSpec{kind: s.Kind, path: s.Path, domain: s.Domain, key: s.Key, user: s.User}, s.How
+		kind, found = s.Kind, s.How
+		t = plan.Target{Path: s.Path, Domain: s.Domain, Key: s.Key, User: s.User, Root: opts.Root, GOOS: opts.GOOS}
 	}
-	st, err := spec.open(opts)
-	return st, spec.kind, found, err
+	k := plan.KindOf(kind)
+	if k == nil || k.Open == nil {
+		return nil, "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
+	}
+	if err := checkDir(t.Path); err != nil {
+		return nil, "", "", err
+	}
+	st, err := k.Open(t)
+	return st, kind, found, err
 }
 
-func (spec storeSpec) open(opts Options) (stores.Store, error) {
-	switch spec.kind {
-	case plan.KindXMLAttributes:
-		return xmlattrs.New(spec.path, spec.element), nil
-	case plan.KindPlistKeys:
-		if spec.domain == "" {
-			return plist.NewFile(spec.path), nil
-		}
-		if !plist.DomainSupported() || opts.Root != "" {
-			return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", opts.GOOS, spec.domain)
-		}
-		return systemDomain(spec.domain)
-	case plan.KindRegistryValues:
-		return registry.New(spec.key, spec.user)
+// checkDir refuses a store path whose directory does not exist: a missing file is
+// "nothing to remove", but a missing directory is a typo in path: (or -root) that would
+// otherwise plan "No changes" and pass a drift check.
+func checkDir(path string) error {
+	if path == "" {
+		return nil
 	}
-	return nil, fmt.Errorf("kind %s is not supported by this build of plexform", spec.kind)
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("the directory %s does not exist, so path: %s can name no file; check the path (and -root)", dir, path)
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("%s is not a directory, so path: %s can name no file; check the path (and -root)", dir, path)
+	}
+	return nil // another error (permission) is the read's to report
+}
+
+// whoCanRead gives a read refused for lack of permission the advice apply's
+// writability check gives: who can, rather than a bare "permission denied".
+func whoCanRead(ctx context.Context, st stores.Store, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	if who := st.CheckWritable(ctx); who != nil {
+		return fmt.Errorf("cannot read %s: %w", st.Target(), who)
+	}
+	return fmt.Errorf("%w; run plexform as the user that owns it (the one Plex runs as) or as root (sudo)", err)
+}
+
+// warnUnwritable adds a warning to a store's diff with changes when this user could
+// not write it, saying who can: plan shows it before apply would stop anything.
+func (s *Store) warnUnwritable(ctx context.Context, rc *plan.ResourceChange) {
+	if !rc.HasChanges() {
+		return
+	}
+	if err := s.Store.CheckWritable(ctx); err != nil {
+		rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: apply could not write %s as this user: %v", s.Resource.Name, rc.Target, err))
+	}
 }
 
 // openService returns the service acting for r and (for plex_service) how it was found.
@@ -60,7 +87,7 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
 		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
 	found := ""
-	if r.Kind == plan.KindPlexService {
+	if plan.KindOf(r.Kind).Discovered {
 		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
 		var none *discover.NoServiceError
 		if errors.As(err, &none) {
@@ -85,24 +112,15 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 	}
 	// A service that can tell at once whether it exists (a container) does so now, so
 	// a wrong name stops the plan before anything is stopped.
-	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || drivenUnderRoot(r.Kind, cfg.Manager)) {
+	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || plan.DrivenUnderRoot(r.Kind, cfg.Manager)) {
 		if err := c.Check(context.Background()); err != nil {
 			return nil, "", err
 		}
 	}
-	if opts.Root != "" && !drivenUnderRoot(r.Kind, cfg.Manager) {
+	if opts.Root != "" && !plan.DrivenUnderRoot(r.Kind, cfg.Manager) {
 		svc = elsewhere{svc}
 	}
 	return svc, found, nil
-}
-
-// drivenUnderRoot reports whether a service can be driven when the plan acts on a tree
-// under -root (a mounted disk, a container volume). An s6 service directory lies inside
-// the tree, and exec commands and a named container (on this machine's engine) are the
-// plan's own; everything else (a systemd unit, the macOS app, a discovered synopkg...)
-// would stop and start this machine's Plex, not the one the tree belongs to.
-func drivenUnderRoot(kind, manager string) bool {
-	return manager == "s6" || ((manager == "exec" || manager == "docker") && kind == plan.KindService)
 }
 
 // elsewhere is a service of the host under -root, which this machine cannot drive:
@@ -140,46 +158,11 @@ func withLooked(err error, looked []discover.Looked) error {
 	return fmt.Errorf("%w\nLooked at:\n  %s", err, strings.Join(lines, "\n  "))
 }
 
-// canonicalize spells typed set: values as their store reads them back ("0x2A" as "42",
-// "yes" as "true"), so an applied plan does not keep showing a change.
-func canonicalize(kind string, want []plan.Desired) error {
-	var canonical func(stores.Value) (stores.Value, error)
-	switch kind {
-	case plan.KindPlistKeys:
-		canonical = plist.Canonical
-	case plan.KindRegistryValues:
-		canonical = registry.Canonical
-	default:
-		return nil
-	}
-	for i := range want {
-		if want[i].Absent {
-			continue
-		}
-		v, err := canonical(want[i].Value)
-		if err != nil {
-			return fmt.Errorf("set.%s: %w", want[i].Name, err)
-		}
-		want[i].Value = v
-	}
-	return nil
-}
-
 // StoreAt opens the store a backup manifest names (its kind and target), for restore.
 // Restore puts back whole snapshots, so the element or other selectors do not matter.
 func StoreAt(kind, target string) (stores.Store, error) {
-	switch kind {
-	case plan.KindXMLAttributes:
-		return xmlattrs.New(target, ""), nil
-	case plan.KindPlistKeys:
-		if filepath.IsAbs(target) {
-			return plist.NewFile(target), nil
-		}
-		if domain, ok := strings.CutPrefix(target, "defaults domain "); ok && plist.DomainSupported() {
-			return systemDomain(domain)
-		}
-	case plan.KindRegistryValues:
-		return registry.New(target, "")
+	if k := plan.KindOf(kind); k != nil && k.At != nil {
+		return k.At(target)
 	}
 	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
 }

@@ -28,12 +28,6 @@ func (s Style) paint(code, text string) string {
 	return "\x1b[" + code + "m" + text + "\x1b[0m"
 }
 
-// ErrorLabel is "Error:", bold red when coloured, as Terraform prints it.
-func (s Style) ErrorLabel() string { return s.paint("1;31", "Error:") }
-
-// WarningLabel is "Warning:", bold yellow when coloured.
-func (s Style) WarningLabel() string { return s.paint("1;33", "Warning:") }
-
 func (s Style) symbol(a plan.Action) string {
 	switch a {
 	case plan.Add:
@@ -46,6 +40,13 @@ func (s Style) symbol(a plan.Action) string {
 	return " "
 }
 
+// Warning is the painted "Warning:" that starts every warning line: bold yellow when
+// coloured, as Terraform prints it.
+func Warning(st Style) string { return st.paint("1;33", "Warning:") }
+
+// Error is the painted "Error:" that starts every error line: bold red when coloured.
+func Error(st Style) string { return st.paint("1;31", "Error:") }
+
 // NoChanges is the line printed when the host matches the plan.
 const NoChanges = "No changes. The host matches the plan."
 
@@ -57,13 +58,16 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			if sc.Action != plan.Leave {
 				then = "The plan assumes it runs; apply will refuse until its state can be read."
 			}
-			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", st.WarningLabel(), sc.Address, sc.Describe, sc.StateError, then)
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", Warning(st), sc.Address, sc.Describe, sc.StateError, then)
 		}
 	}
 	if len(ch.Skipped) > 0 {
 		fmt.Fprintf(w, "Note: not for this OS (when:), so not checked: %s.\n\n", strings.Join(ch.Skipped, ", "))
 	}
 	for _, rc := range ch.Resources {
+		for _, msg := range rc.Warnings {
+			fmt.Fprintf(w, "%s %s\n\n", Warning(st), msg)
+		}
 		// A mistyped path or -root must not read as "nothing to do" without a word.
 		if !rc.Exists {
 			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, rc.Target)
@@ -200,6 +204,9 @@ type ResourceJSON struct {
 	After     map[string]string `json:"after"`
 	Sensitive []string          `json:"sensitive"`
 	Values    []ValueJSON       `json:"values"`
+	// Warnings are what is probably not meant (a typo in a name, a store this user
+	// cannot write); they do not stop an apply.
+	Warnings []string `json:"warnings"`
 }
 
 // ValueJSON is one value's diff.
@@ -236,7 +243,7 @@ func PlanJSON(ch *plan.Changes, version string) JSON {
 	}
 	for _, rc := range ch.Resources {
 		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Exists: rc.Exists, Actions: []string{"no-op"},
-			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}}
+			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}, Warnings: append([]string{}, rc.Warnings...)}
 		if rc.HasChanges() {
 			r.Actions = []string{"update"}
 		}

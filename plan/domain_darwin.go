@@ -1,4 +1,4 @@
-package host
+package plan
 
 import (
 	"github.com/plexform/plexform/stores"

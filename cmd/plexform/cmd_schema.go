@@ -1,0 +1,22 @@
+package main
+
+import (
+	"github.com/plexform/plexform/plan"
+)
+
+// runSchema prints the JSON Schema (draft 2020-12) of plan files, for editors
+// (yaml-language-server) and CI linters. docs/plexform.schema.json is its output.
+func runSchema(env *cliEnv, args []string) int {
+	fs := newFlags(env, "schema", "")
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	s, err := plan.Schema()
+	if err != nil {
+		return fail(env, err)
+	}
+	if _, err := env.stdout.Write(s); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}

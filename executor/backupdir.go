@@ -1,0 +1,129 @@
+package executor
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+)
+
+// ErrUntrustedDir marks a backups directory that plexform will not use: another user
+// owns it, others can write it, or it is reached through a symlink that someone other
+// than root or this user could have made.
+var ErrUntrustedDir = errors.New("untrusted directory")
+
+// A trustedDir is an open directory that plexform trusts the way ssh trusts ~/.ssh:
+// this user made it (or owns it), no one else can write it, and it was not reached
+// through a symlink someone else planted. Everything inside it is named by a plain
+// name and opened relative to the open directory, never following a symlink, so a
+// path swapped after the checks cannot redirect a write. The platform files give
+// openTrustedDir and the primitives (open, lstat, remove, rename, names, sync, close).
+
+// errTooLarge: a file is larger than the bound its reader set.
+var errTooLarge = errors.New("larger than expected")
+
+// checkName refuses anything but a plain name inside the directory.
+func checkName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("%q is not a plain file name", name)
+	}
+	return nil
+}
+
+// readFile reads a regular file of the directory, at most max bytes: a larger file,
+// a symlink, a FIFO or a device is an error, never a hang or an unbounded read.
+func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
+	f, err := d.open(name, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", d.join(name), fi.Mode().Type())
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes, more than %d: %w", d.join(name), fi.Size(), max, errTooLarge)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s grew past %d bytes while being read: %w", d.join(name), max, errTooLarge)
+	}
+	return data, nil
+}
+
+// createExcl makes a new 0600 file holding data. It fails if the name exists in any
+// form (a file, a symlink, a dangling symlink), so a name guessed and planted in
+// advance is never written through.
+func (d *trustedDir) createExcl(name string, data []byte) error {
+	f, err := d.open(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		d.remove(name)
+		return fmt.Errorf("write %s: %w", d.join(name), err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		d.remove(name)
+		return fmt.Errorf("sync %s: %w", d.join(name), err)
+	}
+	if err := f.Close(); err != nil {
+		d.remove(name)
+		return fmt.Errorf("write %s: %w", d.join(name), err)
+	}
+	return nil
+}
+
+// tempPrefix starts the name of every temp file plexform makes inside a trusted dir;
+// a leftover (a kill mid-write) is recognised and removed by Tidy.
+const tempPrefix = ".plexform-tmp-"
+
+// writeAtomic replaces name with data: a fresh temp file (O_EXCL), synced, renamed
+// over name. The rename replaces whatever entry name is, a planted symlink included,
+// without following it.
+func (d *trustedDir) writeAtomic(name string, data []byte) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := tempPrefix + hex.EncodeToString(rnd[:])
+	if err := d.createExcl(tmp, data); err != nil {
+		return err
+	}
+	if err := d.rename(tmp, name); err != nil {
+		d.remove(tmp)
+		return fmt.Errorf("write %s: %w", d.join(name), err)
+	}
+	return d.sync()
+}
+
+// exists reports whether the directory holds an entry of that name, of any type.
+func (d *trustedDir) exists(name string) (bool, error) {
+	_, err := d.lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// shellArg quotes a path for a fix command a user can paste into a shell.
+func shellArg(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:\\") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

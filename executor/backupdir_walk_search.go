@@ -1,0 +1,9 @@
+//go:build darwin || freebsd
+
+package executor
+
+import "golang.org/x/sys/unix"
+
+// walkFlag opens the directories on the way to the backups dir: O_SEARCH needs only
+// search permission, like the path lookup it stands in for.
+const walkFlag = unix.O_SEARCH

@@ -1,0 +1,129 @@
+//go:build windows
+
+package executor
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// On Windows a directory's protection is its ACL, which plexform leaves to the
+// account's profile (%LOCALAPPDATA% is private to its user). What is checked is what
+// a planted link could exploit: no component of the path may be a symlink or a
+// junction, and everything inside is opened through an os.Root, which refuses names
+// that lead out of it.
+type trustedDir struct {
+	path string
+	root *os.Root
+}
+
+const openNonblock = 0
+
+func openTrustedDir(path string, create bool) (*trustedDir, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("backups dir %s: %w", path, err)
+	}
+	vol := filepath.VolumeName(abs)
+	cur := vol + `\`
+	rest := strings.Trim(abs[len(vol):], `\/`)
+	if rest == "" {
+		return nil, fmt.Errorf("backups dir %s: a drive's top cannot be the backups directory: %w", path, ErrUntrustedDir)
+	}
+	for _, name := range strings.FieldsFunc(rest, func(r rune) bool { return r == '\\' || r == '/' }) {
+		cur = filepath.Join(cur, name)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) && create {
+			if err := os.Mkdir(cur, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("backups dir %s: create %s: %w", path, cur, err)
+			}
+			fi, err = os.Lstat(cur)
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("backups dir %s: %w", path, fs.ErrNotExist)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backups dir %s: %w", path, err)
+		}
+		if fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
+			return nil, fmt.Errorf("backups dir %s: %s is a symlink or junction, which plexform does not follow on the way to its backups; "+
+				"fix: set backups.dir (or -dir) to the real directory: %w", path, cur, ErrUntrustedDir)
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("backups dir %s: %s is not a directory", path, cur)
+		}
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("backups dir %s: %w", path, err)
+	}
+	return &trustedDir{path: abs, root: root}, nil
+}
+
+func (d *trustedDir) join(name string) string { return filepath.Join(d.path, name) }
+
+// open refuses a name that is a link; os.Root keeps any other name inside the directory.
+func (d *trustedDir) open(name string, flag int, perm uint32) (*os.File, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if flag&os.O_EXCL == 0 {
+		if fi, err := d.root.Lstat(name); err == nil && fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) != 0 {
+			return nil, &fs.PathError{Op: "open", Path: d.join(name), Err: errors.New("is a link, which plexform does not follow")}
+		}
+	}
+	return d.root.OpenFile(name, flag, fs.FileMode(perm))
+}
+
+func (d *trustedDir) lstat(name string) (fs.FileMode, error) {
+	if err := checkName(name); err != nil {
+		return 0, err
+	}
+	fi, err := d.root.Lstat(name)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Mode().Type(), nil
+}
+
+func (d *trustedDir) remove(name string) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	return d.root.Remove(name)
+}
+
+func (d *trustedDir) rename(from, to string) error {
+	if err := checkName(from); err != nil {
+		return err
+	}
+	if err := checkName(to); err != nil {
+		return err
+	}
+	return d.root.Rename(from, to)
+}
+
+func (d *trustedDir) names() ([]string, error) {
+	f, err := d.root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", d.path, err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", d.path, err)
+	}
+	return names, nil
+}
+
+// sync: Windows has no fsync for a directory; NTFS journals its renames.
+func (d *trustedDir) sync() error { return nil }
+
+func (d *trustedDir) close() error { return d.root.Close() }
+
+// ownedByMe: files in the profile's directory carry the user's ACL.
+func ownedByMe(fs.FileInfo) bool { return true }

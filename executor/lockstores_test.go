@@ -1,0 +1,126 @@
+//go:build unix
+
+package executor
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lockStoresHelper, when set, makes the test binary a second plexform run: it takes
+// its own backups dir's lock and the store's, says "locked", and holds both until its
+// stdin closes.
+const lockStoresHelper = "PLEXFORM_TEST_LOCKSTORES_HELPER"
+
+func TestLockStoresAcrossProcesses(t *testing.T) {
+	if spec := os.Getenv(lockStoresHelper); spec != "" {
+		backups, store, _ := strings.Cut(spec, "|")
+		unlock, err := (&Backups{Dir: backups}).Lock(0)
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		defer unlock()
+		unlockStores, err := LockStores([]string{store}, 0)
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		defer unlockStores()
+		fmt.Println("locked")
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+		return
+	}
+	dir := t.TempDir()
+	plex := filepath.Join(dir, "plex")
+	mustMkdir(t, plex, 0o755)
+	store := filepath.Join(plex, "Preferences.xml")
+	if err := os.WriteFile(store, []byte("<Preferences/>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The same file by another spelling: through a symlinked directory, as -root or a
+	// bind mount would reach it.
+	if err := os.Symlink(plex, filepath.Join(dir, "volume")); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "volume", "Preferences.xml")
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockStoresAcrossProcesses$")
+	cmd.Env = append(os.Environ(), lockStoresHelper+"="+filepath.Join(dir, "backups-a")+"|"+store)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "locked\n" {
+		t.Fatalf("helper: %q %v", line, err)
+	}
+
+	// Another backups dir: its own lock is free, but the store is not.
+	b := &Backups{Dir: filepath.Join(dir, "backups-b")}
+	defer b.Close()
+	unlock, err := b.Lock(0)
+	if err != nil {
+		t.Fatalf("a different backups dir: %v", err)
+	}
+	defer unlock()
+	for _, wait := range []time.Duration{0, 50 * time.Millisecond} {
+		if _, err := LockStores([]string{other}, wait); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another plexform run is changing "+plex) {
+			t.Errorf("LockStores(wait %v) while another process holds the store: %v", wait, err)
+		}
+	}
+	// A store in another directory and one in a missing directory are not held.
+	free, err := LockStores([]string{filepath.Join(dir, "Other.xml"), filepath.Join(dir, "missing", "x.xml")}, 0)
+	if err != nil {
+		t.Fatalf("unrelated stores: %v", err)
+	}
+	free()
+
+	stdin.Close()
+	got, err := LockStores([]string{other, store}, 10*time.Second)
+	if err != nil {
+		t.Fatalf("after the other process let go: %v", err)
+	}
+	got()
+}
+
+// A target that is not a file (a registry key, a defaults domain) locks a file named
+// from its hash in the user's lock dir; flock locks belong to open files, so a second
+// open in this process contends as a second process would.
+func TestLockStoresKeyedTargets(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	key := "defaults domain com.plexapp.plexmediaserver"
+	unlock, err := LockStores([]string{key, key}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockStores([]string{key}, 0); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), key) {
+		t.Errorf("second lock of %s: %v", key, err)
+	}
+	unlock()
+	again, err := LockStores([]string{key}, 0)
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	again()
+	dir, _ := os.UserCacheDir()
+	if fi, err := os.Stat(filepath.Join(dir, "plexform", "locks")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("lock dir: %v %v", fi, err)
+	}
+}

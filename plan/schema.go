@@ -1,0 +1,184 @@
+package plan
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// SchemaDialect is the JSON Schema draft the plan schema is written in.
+const SchemaDialect = "https://json-schema.org/draft/2020-12/schema"
+
+// obj is a JSON Schema object; encoding/json writes its keys sorted, so the schema's
+// text is the same on every run.
+type obj = map[string]any
+
+// Schema is the JSON Schema of a plan file (format version 1), made from the table of
+// kinds and the fields the decoder reads, so that it and the decoder cannot drift.
+// It checks the shape of a plan; what needs the whole plan (unique names, references
+// between resources) or a parser (element and registry key paths, regular expressions,
+// typed values) is left to `plexform validate`.
+func Schema() ([]byte, error) {
+	defs := obj{
+		"duration": obj{"type": "string", "pattern": `^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`,
+			"description": "a positive duration such as 30s, 2m or 1h30m"},
+		"url":  obj{"type": "string", "pattern": "^https?://"},
+		"name": obj{"type": "string", "pattern": nameRE.String()},
+		"when": obj{"type": "object", "additionalProperties": false, "description": fieldTable["when"].doc,
+			"properties": obj{"os": obj{"type": "array", "items": obj{"enum": KnownOS}}}},
+		"scalar": obj{"type": []string{"string", "number", "boolean"}},
+		"secret": obj{"type": "object", "additionalProperties": false,
+			"properties": obj{"env": obj{"type": "string"}, "file": obj{"type": "string"}},
+			"oneOf":      []any{obj{"required": []string{"env"}}, obj{"required": []string{"file"}}}},
+		"check": checkSchema(),
+	}
+	var dispatch []any
+	for _, name := range KindNames() {
+		defs["kind_"+name] = kindSchema(KindOf(name))
+		dispatch = append(dispatch, obj{
+			"if":   obj{"properties": obj{"kind": obj{"const": name}}, "required": []string{"kind"}},
+			"then": obj{"$ref": "#/$defs/kind_" + name},
+		})
+	}
+	defs["resource"] = obj{"type": "object", "required": []string{"name", "kind"},
+		"properties": obj{"kind": obj{"enum": KindNames(), "description": fieldTable["kind"].doc}},
+		"allOf":      dispatch}
+	s := obj{
+		"$schema":              SchemaDialect,
+		"title":                "plexform plan file, version 1",
+		"description":          "The desired state of Plex Media Server's stored sign-in; `plexform validate` checks also what a schema cannot (unique names, references, typed values).",
+		"type":                 "object",
+		"additionalProperties": false,
+		"required":             []string{"version", "resources"},
+		"properties": obj{
+			"version":     obj{"const": 1, "description": "the plan format; this plexform reads 1"},
+			"description": obj{"type": "string"},
+			"backups": obj{"type": "object", "additionalProperties": false, "properties": obj{
+				"dir":  obj{"type": "string", "description": "where backups go; default: the state dir"},
+				"keep": obj{"type": "integer", "minimum": 1, "description": "newest N backups kept per store"},
+			}},
+			"resources": obj{"type": "array", "items": obj{"$ref": "#/$defs/resource"}},
+			"verify":    obj{"type": "array", "items": obj{"$ref": "#/$defs/check"}},
+		},
+		"$defs": defs,
+	}
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// kindSchema is one kind's resource: its fields, required ones, one-of groups, the OS
+// its when: must keep it to, and its managers' needs.
+func kindSchema(k *Kind) obj {
+	props := obj{}
+	for _, f := range k.allFields() {
+		props[f] = fieldSchema(k, f)
+	}
+	s := obj{"type": "object", "additionalProperties": false, "description": k.Doc, "properties": props,
+		"required": append([]string{"name", "kind"}, k.Required...)}
+	var all []any
+	if len(k.OneOf) > 0 {
+		var one []any
+		for _, f := range k.OneOf {
+			one = append(one, obj{"required": []string{f}})
+		}
+		all = append(all, obj{"oneOf": one})
+	}
+	if k.OS != nil {
+		all = append(all, onlyOnSchema(k.OS.OS))
+	}
+	for _, f := range sortedKeys(k.FieldOS) {
+		all = append(all, obj{"if": obj{"required": []string{f}}, "then": onlyOnSchema(k.FieldOS[f].OS)})
+	}
+	if k.Role == RoleStore {
+		// A store must state something (validate: "states nothing").
+		all = append(all, obj{"anyOf": []any{
+			obj{"required": []string{"absent"}, "properties": obj{"absent": obj{"minItems": 1}}},
+			obj{"required": []string{"set"}, "properties": obj{"set": obj{"minProperties": 1}}},
+		}})
+	}
+	for _, m := range k.Managers {
+		if len(m.Needs) > 0 {
+			all = append(all, obj{"if": obj{"properties": obj{"manager": obj{"const": m.Name}}, "required": []string{"manager"}},
+				"then": obj{"required": m.Needs}})
+		}
+	}
+	if k.Name == KindPlexClaim {
+		all = append(all, obj{"if": obj{"properties": obj{"method": obj{"const": "exchange"}}, "required": []string{"method"}},
+			"then": obj{"required": []string{"preferences"}}})
+	}
+	if len(all) > 0 {
+		s["allOf"] = all
+	}
+	return s
+}
+
+// onlyOnSchema requires when: {os: [goos]}, as the decoder's onlyOn does.
+func onlyOnSchema(goos string) obj {
+	return obj{"required": []string{"when"}, "properties": obj{"when": obj{"required": []string{"os"},
+		"properties": obj{"os": obj{"const": []string{goos}}}}}}
+}
+
+// fieldSchema is the schema of one field of a kind, from its type in fieldTable.
+func fieldSchema(k *Kind, name string) obj {
+	f := fieldTable[name]
+	var s obj
+	switch f.typ {
+	case typeString:
+		s = obj{"type": "string"}
+	case typeName:
+		s = obj{"$ref": "#/$defs/name"}
+	case typeStringList:
+		s = obj{"type": "array", "items": obj{"type": "string"}}
+	case typeArgv:
+		s = obj{"type": "array", "items": obj{"type": "string"}, "minItems": 1}
+	case typeDuration:
+		s = obj{"$ref": "#/$defs/duration"}
+	case typeURL:
+		s = obj{"$ref": "#/$defs/url"}
+	case typeEnum:
+		s = obj{"enum": f.enum()}
+	case typeWhen:
+		s = obj{"$ref": "#/$defs/when"}
+	case typeSecret:
+		s = obj{"$ref": "#/$defs/secret"}
+	case typeSet:
+		s = obj{"type": "object", "additionalProperties": valueSchema(k)}
+	}
+	if name == "kind" {
+		s = obj{"const": k.Name}
+	}
+	s["description"] = f.doc
+	return s
+}
+
+// valueSchema is one set: value of a kind: a literal, or {value|env|file} with a type
+// of the kind's own where it has typed values.
+func valueSchema(k *Kind) obj {
+	props := obj{"value": obj{"$ref": "#/$defs/scalar"}, "env": obj{"type": "string"}, "file": obj{"type": "string"}}
+	if types := k.SetTypes(); len(types) > 0 {
+		props["type"] = obj{"enum": slices.Compact(slices.Clone(types))}
+	}
+	return obj{"anyOf": []any{
+		obj{"$ref": "#/$defs/scalar"},
+		obj{"type": "object", "additionalProperties": false, "properties": props,
+			"oneOf": []any{obj{"required": []string{"value"}}, obj{"required": []string{"env"}}, obj{"required": []string{"file"}}}},
+	}}
+}
+
+// checkSchema is one verify: check, as decoder.verify reads it.
+func checkSchema() obj {
+	return obj{"type": "object", "additionalProperties": false, "minProperties": 1, "properties": obj{
+		"http": obj{"type": "object", "additionalProperties": false, "required": []string{"url"}, "properties": obj{
+			"url":      obj{"$ref": "#/$defs/url"},
+			"status":   obj{"type": "integer"},
+			"contains": obj{"type": "string"},
+			"timeout":  obj{"$ref": "#/$defs/duration"},
+		}},
+		"log": obj{"type": "object", "additionalProperties": false, "required": []string{"path", "must_not_match"}, "properties": obj{
+			"path":           obj{"type": "string"},
+			"must_not_match": obj{"type": "array", "items": obj{"type": "string"}, "minItems": 1},
+		}},
+	}}
+}
