@@ -120,7 +120,7 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 	if err := refuseUnfinished(op.Backups); err != nil {
 		return nil, refused(err)
 	}
-	cleaned := cleanLeftovers(op.Host)
+	cleaned := tidy(op.Host, op.Backups, op.Observer)
 	steps, err := op.Host.Steps(ctx)
 	if err != nil {
 		return nil, refused(err)
@@ -160,26 +160,72 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 	return Run(ctx, Operation{Host: h, Options: opts})
 }
 
-// lockAll takes the backups directory's lock: one apply, restore or recover at a time.
-// The lock lives in the backups dir, so taking it creates the dir; a run that then
-// changes nothing (a refusal, no changes) removes the dir again if it made it and left
-// nothing else in it, so a refused apply leaves no trace.
-func lockAll(_ *host.Host, b *Backups, wait time.Duration) (func(), error) {
+// lockAll takes the backups directory's lock (one apply, restore or recover at a time
+// against these backups) and the lock of every store the plan binds (two applies with
+// different backups dirs never edit one file at once). The lock lives in the backups dir,
+// so taking it creates the dir; a run that then changes nothing (a refusal, no changes)
+// removes the dir again if it made it and left nothing else in it.
+func lockAll(h *host.Host, b *Backups, wait time.Duration) (func(), error) {
 	_, statErr := os.Lstat(b.Dir)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	unlock, err := b.Lock(wait)
 	if err != nil {
 		return nil, err
 	}
+	unlockStores, err := LockStores(storeTargets(h), wait)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
 	return func() {
+		unlockStores()
+		removed := false
 		if created {
-			if entries, err := os.ReadDir(b.Dir); err == nil && len(entries) == 1 && entries[0].Name() == ".lock" {
-				_ = os.Remove(filepath.Join(b.Dir, ".lock"))
-				_ = os.Remove(b.Dir)
+			if entries, err := os.ReadDir(b.Dir); err == nil && len(entries) == 1 && entries[0].Name() == lockName {
+				removed = os.Remove(filepath.Join(b.Dir, lockName)) == nil && os.Remove(b.Dir) == nil
 			}
 		}
 		unlock()
+		if removed {
+			_ = b.Close() // its handle is of a directory that is gone; the next use opens anew
+		}
 	}, nil
+}
+
+// storeTargets names each store for its lock and its leftovers: a file store by its
+// absolute path (a plan's relative path is relative to the plan file, which may be
+// relative to the working directory), any other store by its target.
+func storeTargets(h *host.Host) []string {
+	var targets []string
+	for _, s := range h.Stores {
+		t := s.Store.Target()
+		if _, isFile := s.Store.(stores.Stager); isFile && !filepath.IsAbs(t) {
+			if abs, err := filepath.Abs(t); err == nil {
+				t = abs
+			}
+		}
+		targets = append(targets, t)
+	}
+	return targets
+}
+
+// tidy removes what a run cut short left (backup copies without a manifest, temp files
+// beside the stores) and reports manifests the backups listing skipped.
+func tidy(h *host.Host, b *Backups, obs Observer) []string {
+	var cleaned []string
+	line, err := b.Tidy(storeTargets(h))
+	if line != "" {
+		cleaned = append(cleaned, line)
+	}
+	if err != nil && obs != nil {
+		obs.Event(Event{Type: EventWarning, Message: err.Error()})
+	}
+	for _, p := range b.Problems() {
+		if obs != nil {
+			obs.Event(Event{Type: EventWarning, Message: p.Error()})
+		}
+	}
+	return cleaned
 }
 
 // apply carries out bound steps. Everything that does not need the server down happens

@@ -66,6 +66,12 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 // form (a file, a symlink, a dangling symlink), so a name guessed and planted in
 // advance is never written through.
 func (d *trustedDir) createExcl(name string, data []byte) error {
+	return d.create(name, data, true)
+}
+
+// create is createExcl with the file's sync optional, for records whose loss in a
+// power cut costs nothing.
+func (d *trustedDir) create(name string, data []byte, sync bool) error {
 	f, err := d.open(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -75,10 +81,12 @@ func (d *trustedDir) createExcl(name string, data []byte) error {
 		d.remove(name)
 		return fmt.Errorf("write %s: %w", d.join(name), err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		d.remove(name)
-		return fmt.Errorf("sync %s: %w", d.join(name), err)
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			d.remove(name)
+			return fmt.Errorf("sync %s: %w", d.join(name), err)
+		}
 	}
 	if err := f.Close(); err != nil {
 		d.remove(name)
@@ -95,18 +103,27 @@ const tempPrefix = ".plexform-tmp-"
 // over name. The rename replaces whatever entry name is, a planted symlink included,
 // without following it.
 func (d *trustedDir) writeAtomic(name string, data []byte) error {
+	return d.replace(name, data, true)
+}
+
+// replace is writeAtomic with the syncs optional: an unsynced replace is still atomic,
+// but a power cut may undo it.
+func (d *trustedDir) replace(name string, data []byte, sync bool) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
 	tmp := tempPrefix + hex.EncodeToString(rnd[:])
-	if err := d.createExcl(tmp, data); err != nil {
+	if err := d.create(tmp, data, sync); err != nil {
 		return err
 	}
 	if err := d.rename(tmp, name); err != nil {
 		d.remove(tmp)
 		return fmt.Errorf("write %s: %w", d.join(name), err)
+	}
+	if !sync {
+		return nil
 	}
 	return d.sync()
 }

@@ -370,6 +370,16 @@ func checkStateName(name string) error {
 // WriteFile writes a state file into the backups dir: 0600, atomically (a fresh temp
 // file renamed over name), never through a link, creating the trusted dir if needed.
 func (b *Backups) WriteFile(name string, data []byte) error {
+	return b.writeState(name, data, true)
+}
+
+// WriteFileUnsynced is WriteFile without waiting for the disk: for records written
+// while Plex is down whose loss in a power cut costs nothing (the journal's progress).
+func (b *Backups) WriteFileUnsynced(name string, data []byte) error {
+	return b.writeState(name, data, false)
+}
+
+func (b *Backups) writeState(name string, data []byte, sync bool) error {
 	if err := checkStateName(name); err != nil {
 		return err
 	}
@@ -377,7 +387,7 @@ func (b *Backups) WriteFile(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return d.writeAtomic(name, data)
+	return d.replace(name, data, sync)
 }
 
 // ReadFile reads a state file of at most max bytes; a missing one (or a missing dir)

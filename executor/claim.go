@@ -14,5 +14,5 @@ func (r *run) claim(ctx context.Context) error {
 		}
 		r.obs.Event(Event{Type: EventClaimed, Resource: c.Resource.Name, Message: fmt.Sprintf("%s says claimed=\"1\"", c.Server.URL)})
 	}
-	return nil
+	return r.relink(ctx) // plex_signin (signin.go)
 }

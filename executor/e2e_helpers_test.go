@@ -49,6 +49,12 @@ type simHost struct {
 
 func newSimHost(tb testing.TB) *simHost {
 	tb.Helper()
+	return newSimHostWith(tb, plexsimtest.Build(tb))
+}
+
+// newSimHostWith is newSimHost with a simulator binary built already.
+func newSimHostWith(tb testing.TB, bin string) *simHost {
+	tb.Helper()
 	dir := tb.TempDir()
 	h := &simHost{
 		dir:      dir,
@@ -56,7 +62,7 @@ func newSimHost(tb testing.TB) *simHost {
 		addrFile: filepath.Join(dir, "addr"),
 		backups:  filepath.Join(dir, "backups"),
 		listen:   freeLoopbackAddr(tb),
-		bin:      plexsimtest.Build(tb),
+		bin:      bin,
 	}
 	if err := os.MkdirAll(filepath.Dir(h.prefs), 0o755); err != nil {
 		tb.Fatal(err)

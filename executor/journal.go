@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // The journal is how a run cut short (SIGKILL, a power cut, a crash) is found and undone.
@@ -72,13 +69,13 @@ type JournalStore struct {
 // journal writes a Journal as the run goes. A nil *journal records nothing (restore's
 // runs, and an apply before it has one).
 type journal struct {
-	path string
-	j    Journal
-	obs  Observer
+	backups *Backups
+	j       Journal
+	obs     Observer
 }
 
 func newJournal(opts Options, steps *host.Steps, r *run) *journal {
-	j := &journal{path: filepath.Join(opts.Backups.Dir, journalFile), obs: r.obs, j: Journal{
+	j := &journal{backups: opts.Backups, obs: r.obs, j: Journal{
 		Format: 1, PID: os.Getpid(), Started: time.Now().UTC(), Plan: opts.PlanFile, Root: opts.Root,
 	}}
 	for _, s := range r.changed() {
@@ -109,12 +106,12 @@ func (j *journal) save(step string, sync bool) error {
 		return err
 	}
 	if sync {
-		if err := fileutil.WritePrivate(j.path, append(data, '\n')); err != nil {
+		if err := j.backups.WriteFile(journalFile, append(data, '\n')); err != nil {
 			return fmt.Errorf("write the journal: %w", err)
 		}
 		return nil
 	}
-	if err := fileutil.WriteUnsynced(j.path, append(data, '\n'), stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}); err != nil && j.obs != nil {
+	if err := j.backups.WriteFileUnsynced(journalFile, append(data, '\n')); err != nil && j.obs != nil {
 		j.obs.Event(Event{Type: EventWarning, Message: "could not update the journal: " + err.Error()})
 	}
 	return nil
@@ -183,8 +180,8 @@ func (j *journal) finish() error {
 	if j == nil {
 		return nil
 	}
-	if err := os.Remove(j.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove the journal %s: %w", j.path, err)
+	if err := j.backups.RemoveFile(journalFile); err != nil {
+		return fmt.Errorf("remove the journal %s: %w", filepath.Join(j.backups.Dir, journalFile), err)
 	}
 	return nil
 }
@@ -196,20 +193,12 @@ var ErrUnfinished = errors.New("an earlier run was cut short")
 // untrusted input: bounded, strictly decoded, and its names checked before any use.
 func readJournal(b *Backups) (*Journal, error) {
 	path := filepath.Join(b.Dir, journalFile)
-	f, err := fileutil.OpenRegular(path)
+	data, err := b.ReadFile(journalFile, journalMax)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the journal: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, journalMax+1))
-	if err != nil {
-		return nil, fmt.Errorf("read the journal %s: %w", path, err)
-	}
-	if len(data) > journalMax {
-		return nil, fmt.Errorf("the journal %s is larger than %d bytes, which plexform never writes; move it away and check the host by hand", path, journalMax)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

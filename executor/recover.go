@@ -131,7 +131,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		return rec, &Failure{Err: fmt.Errorf("recover is not complete; the journal stays, so run it again once the problem is fixed: %w", errs), Changed: true,
 			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
 	}
-	if err := (&journal{path: filepath.Join(op.Backups.Dir, journalFile)}).finish(); err != nil {
+	if err := (&journal{backups: op.Backups}).finish(); err != nil {
 		return rec, &Failure{Err: err, Changed: true}
 	}
 	return rec, nil
@@ -203,34 +203,4 @@ func removeStaged(staged, target string) error {
 		return fmt.Errorf("remove %s: %w", staged, err)
 	}
 	return nil
-}
-
-// cleanLeftovers removes the temp files an earlier run cut short left beside the stores
-// (a kill between staging and the rename), and says what it removed.
-func cleanLeftovers(h *host.Host) []string {
-	var cleaned []string
-	for _, s := range h.Stores {
-		if _, ok := s.Store.(stores.Stager); !ok {
-			continue
-		}
-		target := s.Store.Target()
-		if resolved, err := filepath.EvalSymlinks(target); err == nil {
-			target = resolved
-		}
-		dir, prefix := filepath.Dir(target), fileutil.TempPrefix(filepath.Base(target))
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if !strings.HasPrefix(e.Name(), prefix) || !e.Type().IsRegular() {
-				continue
-			}
-			path := filepath.Join(dir, e.Name())
-			if os.Remove(path) == nil {
-				cleaned = append(cleaned, path)
-			}
-		}
-	}
-	return cleaned
 }

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
 )
 
 // logMark is a log file's size when the apply began: lines after it are new.
@@ -49,7 +52,7 @@ func (r *run) verify(ctx context.Context) error {
 				if m.check != i {
 					continue
 				}
-				if err := checkLog(m, v.Log.MustNotMatch); err != nil {
+				if err := checkLog(m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes)); err != nil {
 					return fmt.Errorf("verify log %s: %w", m.path, err)
 				}
 				r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("no new line of %s matches the failure patterns", m.path)})
@@ -94,10 +97,26 @@ func checkHTTP(ctx context.Context, url string, status int, contains string, tim
 	}
 }
 
-// tokenInLog hides token values that PMS logs in URLs and headers.
-var tokenInLog = regexp.MustCompile(`(?i)(token[=:"' ]+)[A-Za-z0-9_\-]{6,}`)
+// sensitiveValues are the texts of the sensitive values the diff read or wrote (the
+// token, the e-mail address, the user name), which a log line shown in an error must
+// not carry.
+func sensitiveValues(ch *plan.Changes) []string {
+	var out []string
+	for _, rc := range ch.Resources {
+		for _, v := range rc.Values {
+			for _, val := range []*stores.Value{v.Before, v.After} {
+				if v.Sensitive && val != nil {
+					out = append(out, val.Text)
+				}
+			}
+		}
+	}
+	return out
+}
 
-func checkLog(m logMark, patterns []*regexp.Regexp) error {
+// checkLog fails on the first new line that matches a pattern, showing it masked
+// (secrets, and anything shaped like a token, an e-mail address or a user name).
+func checkLog(m logMark, patterns []*regexp.Regexp, secrets []string) error {
 	f, err := os.Open(m.path)
 	if os.IsNotExist(err) {
 		return nil
@@ -121,7 +140,7 @@ func checkLog(m logMark, patterns []*regexp.Regexp) error {
 	for _, line := range strings.Split(string(data), "\n") {
 		for _, re := range patterns {
 			if re.MatchString(line) {
-				shown := tokenInLog.ReplaceAllString(line, "${1}(hidden)")
+				shown := redact.LogLine(line, secrets...)
 				if len(shown) > 300 {
 					shown = shown[:300] + "…"
 				}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"gopkg.in/yaml.v3"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // Error is a problem with the plan file at a place in it; Err, when set, is the
@@ -127,7 +129,7 @@ func Gather(errs *multierror.Error) error {
 	return errs
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = lazyre.New(`line (\d+)`)
 
 func yamlErrorPos(err error) Pos {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
@@ -307,7 +309,7 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 	}
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
 
 func (d *decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}
@@ -339,6 +341,9 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		what := key
 		if r.Name != "" {
 			what = r.Name + "." + key
+		}
+		if r.Kind == KindPlexSignin && d.signinField(r, key, v, what) {
+			return
 		}
 		fieldTable[key].decode(d, r, v, what)
 	})
@@ -383,6 +388,9 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if r.Method == "exchange" && r.Preferences == "" {
 			d.errorf(n, "plex_claim %q with method: exchange needs preferences: (the store resource to write PlexOnlineToken into)", r.Name)
 		}
+	}
+	if r.Kind == KindPlexSignin {
+		d.finishSignin(r)
 	}
 	if r.IsService() && r.State == "" {
 		r.State = "running"
@@ -532,7 +540,15 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		}
 		byName[r.Name] = r
 	}
+	d.validateSignins(p, byName)
+	signins := keptSignedIn(p)
 	for _, r := range p.Resources {
+		if r.Kind == KindPlexSignin {
+			if r.Service != "" && signins[r.Signin.Store] == r {
+				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+			}
+			continue
+		}
 		if r.Kind == KindPlexClaim {
 			if r.Service != "" { // a missing one is reported where the resource is
 				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
@@ -545,7 +561,7 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		if !r.IsStore() {
 			continue
 		}
-		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 {
+		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 && signins[r.Name] == nil {
 			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
 				Msg: fmt.Sprintf("resource %q states nothing: give it absent: or set:", r.Name)})
 		}

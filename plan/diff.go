@@ -91,6 +91,8 @@ type Changes struct {
 	Resources []*ResourceChange
 	Services  []*ServiceChange
 	Claims    []*ClaimChange
+	// Signins are the plex_signin verdicts (signin.go).
+	Signins []*SigninChange
 	// Skipped names the resources whose when: leaves them out on this OS.
 	Skipped []string
 }
@@ -126,6 +128,11 @@ func (c *Changes) HasChanges() bool {
 	}
 	for _, cc := range c.Claims {
 		if cc.Claim {
+			return true
+		}
+	}
+	for _, sc := range c.Signins {
+		if sc.Relink != "" {
 			return true
 		}
 	}

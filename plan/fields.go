@@ -25,6 +25,8 @@ const (
 	typeSet                  // name: value or name: {value|env|file, type}
 	typeSecret               // {env: VAR} or {file: PATH}, never a literal
 	typeWhen                 // {os: [...]}
+	typeBool                 // true or false
+	typeRelink               // plex_signin's {claim_token: SECRET} or {link_code: true}
 )
 
 // field is one resource field: its doc and shape (for the schema) and how it is
@@ -80,8 +82,16 @@ func init() {
 			}
 		}},
 		"sensitive": {doc: "names of values never to print", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Sensitive = d.strList(v, what) }},
-		"service":   {doc: "the service resource stopped while this changes", typ: typeName, decode: str(func(r *Resource, s string) { r.Service = s })},
-		"set":       {doc: "values to set: a literal, {env: VAR}, {file: PATH}, or {value: V, type: T} on typed stores", typ: typeSet, decode: (*decoder).set},
+		"nonsensitive": {doc: "personal-data names (ending in Mail, Email, Username) to print after all; never a token", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+			r.NonSensitive = d.strList(v, what)
+			for i, name := range r.NonSensitive {
+				if IsSecretName(name) {
+					d.errorf(v.Content[i], "%s: %s names a token, password or secret, which is always hidden; only personal data (names ending in Mail, Email or Username) can be shown", what, name)
+				}
+			}
+		}},
+		"service": {doc: "the service resource stopped while this changes", typ: typeName, decode: str(func(r *Resource, s string) { r.Service = s })},
+		"set":     {doc: "values to set: a literal, {env: VAR}, {file: PATH}, or {value: V, type: T} on typed stores", typ: typeSet, decode: (*decoder).set},
 		"manager": {doc: "the service manager", typ: typeEnum, enum: func() []string { return KindOf(KindService).ManagerNames() },
 			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
 				if r.Manager = d.str(v, what); r.Manager != "" {

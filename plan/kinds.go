@@ -126,7 +126,7 @@ const (
 	NamedInPlan
 )
 
-var storeFields = []string{"absent", "set", "sensitive", "service"}
+var storeFields = []string{"absent", "set", "sensitive", "nonsensitive", "service"}
 
 var (
 	plistTypes    = []string{"integer", "real", "bool", "date", "data"}

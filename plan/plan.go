@@ -54,7 +54,10 @@ type Resource struct {
 	Absent    []string
 	Set       []*Setting
 	Sensitive []string
-	Service   string // the service resource guarding this store
+	// NonSensitive opts names out of the default rule for personal data (Mail, Email,
+	// Username); a token, password or secret can never be opted out.
+	NonSensitive []string
+	Service      string // the service resource guarding this store
 
 	// Service fields.
 	Manager string
@@ -76,6 +79,9 @@ type Resource struct {
 	Method      string // local (POST /myplex/claim) or exchange (plex.tv, then write the token)
 	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
 	Preferences string // exchange: the store resource to write PlexOnlineToken into
+
+	// Signin holds what only a plex_signin states (signin.go).
+	Signin *Signin
 
 	// fieldPos remembers where each field stood, for errors found after decoding, and
 	// absentPos where each absent: name did, for warnings about it.
@@ -151,20 +157,46 @@ func (r *Resource) SelectedFor(goos string) bool {
 }
 
 // IsSensitive reports whether a value's content must never be shown: names listed in
-// `sensitive`, and names ending in Token, Password or Secret (any case).
+// `sensitive`, and names the default rule (IsSensitiveName) covers unless the plan lists
+// them under `nonsensitive`.
 func (r *Resource) IsSensitive(name string) bool {
 	for _, s := range r.Sensitive {
 		if strings.EqualFold(s, name) {
 			return true
 		}
 	}
+	if IsSecretName(name) {
+		return true
+	}
+	for _, s := range r.NonSensitive {
+		if strings.EqualFold(s, name) {
+			return false
+		}
+	}
 	return IsSensitiveName(name)
 }
 
-// IsSensitiveName is the default rule for names a plan does not list.
-func IsSensitiveName(name string) bool {
+// secretSuffixes name credentials: always hidden, whatever the plan says.
+var secretSuffixes = []string{"token", "password", "secret"}
+
+// personalSuffixes name personal data (PlexOnlineMail, PlexOnlineUsername): hidden by
+// default, because plan output ends up in forum posts and CI logs; a plan may show one
+// with `nonsensitive:`.
+var personalSuffixes = []string{"mail", "email", "username"}
+
+// IsSecretName reports whether a name ends in Token, Password or Secret (any case).
+func IsSecretName(name string) bool { return hasSuffixFold(name, secretSuffixes) }
+
+// IsPersonalName reports whether a name ends in Mail, Email or Username (any case).
+func IsPersonalName(name string) bool { return hasSuffixFold(name, personalSuffixes) }
+
+// IsSensitiveName is the default rule for names a plan does not list: secrets and
+// personal data.
+func IsSensitiveName(name string) bool { return IsSecretName(name) || IsPersonalName(name) }
+
+func hasSuffixFold(name string, suffixes []string) bool {
 	lower := strings.ToLower(name)
-	for _, suffix := range []string{"token", "password", "secret"} {
+	for _, suffix := range suffixes {
 		if strings.HasSuffix(lower, suffix) {
 			return true
 		}

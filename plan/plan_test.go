@@ -61,7 +61,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 	cases := map[string]struct{ plan, want string }{
 		"unknown field": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attributes\n    path: /x\n    absnet: [A]\n",
-			"bad.yaml:6:5: unknown field \"absnet\" for kind xml_attributes, did you mean \"absent\"? (allowed: name, kind, when, path, element, absent, set, sensitive, service)",
+			"bad.yaml:6:5: unknown field \"absnet\" for kind xml_attributes, did you mean \"absent\"? (allowed: name, kind, when, path, element, absent, set, sensitive, nonsensitive, service)",
 		},
 		"wrong type": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attributes\n    path: /x\n    absent: PlexOnlineToken\n",
@@ -69,7 +69,7 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 		},
 		"unknown kind": {
 			"version: 1\nresources:\n  - name: a\n    kind: xml_attribute\n",
-			"bad.yaml:4:11: unknown kind \"xml_attribute\", did you mean \"xml_attributes\"? (known kinds: plex_claim, plex_preferences, plex_service, plist_keys, registry_values, service, xml_attributes)",
+			"bad.yaml:4:11: unknown kind \"xml_attribute\", did you mean \"xml_attributes\"? (known kinds: plex_claim, plex_preferences, plex_service, plex_signin, plist_keys, registry_values, service, xml_attributes)",
 		},
 		"duplicate name": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A]}\n  - {name: a, kind: xml_attributes, path: /y, absent: [A]}\n",

@@ -40,6 +40,7 @@ type Saved struct {
 	// Services and Claims are what apply will do besides the writes, for show.
 	Services []*ServiceChange `json:"services,omitempty"`
 	Claims   []*ClaimChange   `json:"claims,omitempty"`
+	Signins  []*SigninChange  `json:"signins,omitempty"`
 }
 
 // SavedResource is one store's diff in a saved plan.
@@ -81,7 +82,7 @@ func NewSaved(p *Plan, planBytes []byte, root, goos, version string, ch *Changes
 	sum := sha256.Sum256(planBytes)
 	s := &Saved{Kind: SavedKind, FormatVersion: "1", Version: version, CreatedAt: time.Now().UTC(),
 		PlanFile: abs, PlanSHA256: hex.EncodeToString(sum[:]), Root: root, OS: goos, Salt: hex.EncodeToString(salt),
-		Services: ch.Services, Claims: ch.Claims}
+		Services: ch.Services, Claims: ch.Claims, Signins: ch.Signins}
 	for _, rc := range ch.Resources {
 		sr := SavedResource{Address: rc.Address, Kind: rc.Kind, Target: rc.Target, Exists: rc.Exists}
 		for _, v := range rc.Values {
@@ -215,7 +216,7 @@ func (s *Saved) check() error {
 // Changes rebuilds the diff for display. Sensitive values come back with empty text:
 // renderers never print them anyway.
 func (s *Saved) Changes() *Changes {
-	ch := &Changes{Services: s.Services, Claims: s.Claims}
+	ch := &Changes{Services: s.Services, Claims: s.Claims, Signins: s.Signins}
 	for _, sr := range s.Resources {
 		rc := &ResourceChange{Address: sr.Address, Kind: sr.Kind, Target: sr.Target, Exists: sr.Exists}
 		for _, v := range sr.Values {
@@ -275,7 +276,7 @@ func (s *Saved) Stale(now *Changes) []string {
 	for addr := range current {
 		reasons = append(reasons, fmt.Sprintf("resource %s is new since the plan was saved", addr))
 	}
-	return reasons
+	return append(reasons, staleSignins(s.Signins, now.Signins)...)
 }
 
 func (s *Saved) sameValue(saved *SavedText, now *stores.Value) bool {

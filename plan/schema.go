@@ -92,10 +92,13 @@ func kindSchema(k *Kind) obj {
 		all = append(all, obj{"if": obj{"required": []string{f}}, "then": onlyOnSchema(k.FieldOS[f].OS)})
 	}
 	if k.Role == RoleStore {
-		// A store must state something (validate: "states nothing").
+		// A store must state something (validate: "states nothing"), unless a
+		// plex_signin keeps it signed in, which a schema cannot see: such a store names
+		// its service, so a store with a service: passes here and validate decides.
 		all = append(all, obj{"anyOf": []any{
 			obj{"required": []string{"absent"}, "properties": obj{"absent": obj{"minItems": 1}}},
 			obj{"required": []string{"set"}, "properties": obj{"set": obj{"minProperties": 1}}},
+			obj{"required": []string{"service"}},
 		}})
 	}
 	for _, m := range k.Managers {
@@ -145,6 +148,16 @@ func fieldSchema(k *Kind, name string) obj {
 		s = obj{"$ref": "#/$defs/secret"}
 	case typeSet:
 		s = obj{"type": "object", "additionalProperties": valueSchema(k)}
+	case typeBool:
+		s = obj{"type": "boolean"}
+	case typeRelink:
+		s = obj{"oneOf": []any{
+			obj{"type": "object", "additionalProperties": false, "required": []string{"claim_token"}, "properties": obj{"claim_token": obj{"$ref": "#/$defs/secret"}}},
+			obj{"type": "object", "additionalProperties": false, "required": []string{"link_code"}, "properties": obj{"link_code": obj{"const": true}}},
+		}}
+	}
+	if k.Name == KindPlexSignin && name == "state" {
+		s = obj{"const": SigninWorking}
 	}
 	if name == "kind" {
 		s = obj{"const": k.Name}

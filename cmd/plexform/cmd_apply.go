@@ -87,8 +87,8 @@ func runApply(env *cliEnv, args []string) int {
 	if err != nil {
 		return reportFailure(env, err, backups.Dir, *asJSON)
 	}
-	for _, path := range res.Cleaned {
-		fmt.Fprintf(env.stderr, "Removed %s, left by an earlier run that was cut short.\n", path)
+	for _, line := range res.Cleaned {
+		fmt.Fprintln(env.stderr, line)
 	}
 	if !res.Applied {
 		if *asJSON {

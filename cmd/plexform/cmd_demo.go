@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/xmlattrs"
 )
@@ -298,7 +298,7 @@ func (d *demo) showSignIn() error {
 	return nil
 }
 
-var claimedAttr = regexp.MustCompile(`claimed="([01])"`)
+var claimedAttr = lazyre.New(`claimed="([01])"`)
 
 func (d *demo) showIdentity(meaning string) error {
 	addr, err := readAddr(d.addrFile)

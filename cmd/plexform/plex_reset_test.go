@@ -38,9 +38,11 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 			root := discovertest.Tree(t, p.Files)
 			prefs := plan.RootedPath(root, p.Want.Path)
 			code, stdout, stderr := runCLI("plan", "-root", root, "-f", "../../examples/plex-reset.yaml")
-			// plan shows non-sensitive values (the e-mail, as Terraform would); never the token.
-			if strings.Contains(stdout+stderr, fixtureSecrets[0]) {
-				t.Errorf("plan output shows the token")
+			// plan never shows the token, the e-mail address or the user name.
+			for _, s := range fixtureSecrets {
+				if strings.Contains(stdout+stderr, s) {
+					t.Errorf("plan output shows a fixture secret")
+				}
 			}
 			if code != exitOK {
 				t.Fatalf("plan: exit %d\n%s%s", code, stdout, stderr)
@@ -50,7 +52,7 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 				"# found: ", p.Want.How,
 				"~ " + prefs,
 				"- PlexOnlineToken    = (sensitive value)",
-				"- PlexOnlineMail     = ",
+				"- PlexOnlineMail     = (sensitive value)",
 				"Plan: 0 to add, 0 to change, 4 to remove.",
 			} {
 				if !strings.Contains(stdout, want) {
@@ -91,6 +93,13 @@ func TestPlexResetExampleOnEveryPlatformTree(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The sign-in example validates as it is shipped.
+func TestPlexSigninExample(t *testing.T) {
+	if code, stdout, stderr := runCLI("validate", "-f", "../../examples/plex-signin.yaml"); code != exitOK {
+		t.Fatalf("validate: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
 

@@ -11,8 +11,9 @@ package claim
 
 import (
 	"errors"
-	"regexp"
 	"strings"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // ErrRejected means the peer refused the claim token: it expired, was already used, or
@@ -30,7 +31,7 @@ var ErrAlreadyClaimed = errors.New("the server is already claimed by a plex.tv a
 
 // Every claim token seen from plex.tv/claim is "claim-" and 20 characters of this set;
 // the simulator accepts exactly that shape too.
-var claimShape = regexp.MustCompile(`^claim-[A-Za-z0-9_-]{20}$`)
+var claimShape = lazyre.New(`^claim-[A-Za-z0-9_-]{20}$`)
 
 // shapeHint explains ValidShape's rule to a user who pasted something else.
 const shapeHint = `the claim token does not look like one from plex.tv/claim ("claim-" and 20 letters, digits, '-' or '_')`

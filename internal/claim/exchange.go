@@ -77,16 +77,30 @@ func (e *Exchange) Token(ctx context.Context, claimToken string) (string, error)
 
 // headers are the X-Plex-* headers the Docker images send with the exchange.
 func (e *Exchange) headers() http.Header {
-	platform := or(e.Platform, plexPlatform(runtime.GOOS))
-	h := http.Header{}
-	h.Set("X-Plex-Client-Identifier", strings.TrimSpace(e.ClientIdentifier))
-	h.Set("X-Plex-Product", or(e.Product, "Plex Media Server"))
-	h.Set("X-Plex-Version", or(e.Version, "1.1"))
+	h := client{ID: e.ClientIdentifier, Product: or(e.Product, "Plex Media Server"), Version: or(e.Version, "1.1"),
+		Platform: e.Platform, PlatformVersion: e.PlatformVersion, Device: e.Device, DeviceName: e.DeviceName}.headers()
 	h.Set("X-Plex-Provides", "server")
+	return h
+}
+
+// client is who plexform says it is to plex.tv: the X-Plex-* headers every request
+// carries. Empty fields take defaults (see headers).
+type client struct {
+	ID, Product, Version, Platform, PlatformVersion, Device, DeviceName string
+}
+
+// headers spells c as X-Plex-* headers: Platform defaults to the OS as Plex names it,
+// PlatformVersion to "1.0", Device to Platform, DeviceName to this host's name.
+func (c client) headers() http.Header {
+	platform := or(c.Platform, plexPlatform(runtime.GOOS))
+	h := http.Header{}
+	h.Set("X-Plex-Client-Identifier", strings.TrimSpace(c.ID))
+	h.Set("X-Plex-Product", c.Product)
+	h.Set("X-Plex-Version", c.Version)
 	h.Set("X-Plex-Platform", platform)
-	h.Set("X-Plex-Platform-Version", or(e.PlatformVersion, "1.0"))
-	h.Set("X-Plex-Device", or(e.Device, platform))
-	h.Set("X-Plex-Device-Name", or(e.DeviceName, hostname()))
+	h.Set("X-Plex-Platform-Version", or(c.PlatformVersion, "1.0"))
+	h.Set("X-Plex-Device", or(c.Device, platform))
+	h.Set("X-Plex-Device-Name", or(c.DeviceName, hostname()))
 	return h
 }
 

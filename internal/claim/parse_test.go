@@ -70,6 +70,9 @@ var fixedErrorText = strings.Join([]string{
 	"the answer is not well-formed XML (line", "the answer is not XML of the expected shape",
 	"the answer has no <authentication-token> (nor a <user authenticationToken=...>)",
 	"the <authentication-token> in the answer is not a token (over 512 characters, or with spaces or control characters)",
+	"the answer is not JSON of the expected shape", "the answer has no usable id and code",
+	"the token in the answer is not a token (over 512 characters, or with spaces or control characters)",
+	"the answer is not <MyPlex signInState=...>", "signInState is not a word",
 	stores.ErrMalformed.Error(),
 }, " ")
 

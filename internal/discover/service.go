@@ -3,10 +3,10 @@ package discover
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -107,7 +107,7 @@ func snapService(root string) ([]Service, []Looked) {
 	return nil, []Looked{{rooted(root, "/snap/plexmediaserver"), "not found (snap)"}}
 }
 
-var setuidgid = regexp.MustCompile(`s6-setuidgid\s+([A-Za-z0-9_][A-Za-z0-9_.-]*)`)
+var setuidgid = lazyre.New(`s6-setuidgid\s+([A-Za-z0-9_][A-Za-z0-9_.-]*)`)
 
 func s6Service(root string) ([]Service, []Looked) {
 	var looked []Looked
@@ -153,7 +153,7 @@ func s6Service(root string) ([]Service, []Looked) {
 	return nil, looked
 }
 
-var startsPlex = regexp.MustCompile(`(?i)plex media server|plexmediaserver`)
+var startsPlex = lazyre.New(`(?i)plex media server|plexmediaserver`)
 
 func synologyService(root string) ([]Service, []Looked) {
 	var found []Service

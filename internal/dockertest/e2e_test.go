@@ -58,7 +58,7 @@ func writePlan(t *testing.T, text string) string {
 // pointed at the test's port.
 func resetPlan(t *testing.T, p *dockertest.Plex, extra string) string {
 	return writePlan(t, `version: 1
-backups: {dir: `+t.TempDir()+`}
+backups: {dir: `+filepath.Join(t.TempDir(), "backups")+`}
 resources:
   - name: prefs
     kind: plex_preferences
@@ -253,7 +253,7 @@ func TestTwoContainers(t *testing.T) {
 		"manager: docker", "container: plex-a")
 
 	chosen := writePlan(t, `version: 1
-backups: {dir: `+t.TempDir()+`}
+backups: {dir: `+filepath.Join(t.TempDir(), "backups")+`}
 resources:
   - {name: prefs, kind: plex_preferences, path: '`+a.Prefs+`', absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: docker, container: plex-a, timeout: 30s}
@@ -275,7 +275,7 @@ func TestMissingContainer(t *testing.T) {
 	p := e.RunPlex(t, dockertest.Images[0], "plex", discovertest.PrefsXML, 0, true)
 	started := e.StartedAt(t, "plex")
 	plan := writePlan(t, `version: 1
-backups: {dir: `+t.TempDir()+`}
+backups: {dir: `+filepath.Join(t.TempDir(), "backups")+`}
 resources:
   - {name: prefs, kind: xml_attributes, path: '`+p.Prefs+`', absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: docker, container: plexx}
@@ -297,7 +297,7 @@ func TestLocalClaim(t *testing.T) {
 	e := dockertest.Need(t)
 	p := e.RunPlex(t, dockertest.Images[1], "plex", discovertest.PrefsXML, 0, true)
 	plan := writePlan(t, `version: 1
-backups: {dir: `+t.TempDir()+`}
+backups: {dir: `+filepath.Join(t.TempDir(), "backups")+`}
 resources:
   - name: prefs
     kind: plex_preferences

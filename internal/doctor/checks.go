@@ -261,7 +261,7 @@ func (logCheck) Run(ctx context.Context, f *Facts) Result {
 		Fix: "a 401 from plex.tv means the stored token is no longer honoured: " + resetAdvice + ", then sign in again"}
 	secrets := f.Secrets(ctx)
 	for _, l := range hits[max(0, len(hits)-5):] {
-		r.Details = append(r.Details, redact.Line(l, secrets))
+		r.Details = append(r.Details, redact.LogLine(l, secrets...))
 	}
 	return r
 }

@@ -47,14 +47,11 @@ func (c *Claim) Timeout() time.Duration {
 const tokenName = "PlexOnlineToken"
 
 func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim, error) {
-	token, err := h.Plan.Resolve(r.Token, h.Options.Root, h.secretEnv)
+	token, err := h.claimToken(r.Token)
 	if err != nil {
-		return nil, fmt.Errorf("claim token: %w", err)
+		return nil, err
 	}
-	if !claim.ValidShape(token) {
-		return nil, fmt.Errorf("the claim token from %s is not a claim token (claim- and 20 letters, digits, - or _); get one at plex.tv/claim", sourceName(r.Token))
-	}
-	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL}, Token: strings.TrimSpace(token), Service: services[r.Service]}
+	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL}, Token: token, Service: services[r.Service]}
 	if c.Service == nil {
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
@@ -75,6 +72,19 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 	}
 	c.Prefs.Want = append(want, plan.Desired{Name: tokenName, Sensitive: true, Deferred: true})
 	return c, nil
+}
+
+// claimToken reads a claim token from its source and checks its shape, so a typo fails
+// before anything runs; the token itself is never in the error.
+func (h *Host) claimToken(src plan.Source) (string, error) {
+	token, err := h.Plan.Resolve(src, h.Options.Root, h.secretEnv)
+	if err != nil {
+		return "", fmt.Errorf("claim token: %w", err)
+	}
+	if !claim.ValidShape(token) {
+		return "", fmt.Errorf("the claim token from %s is not a claim token (claim- and 20 letters, digits, - or _); get one at plex.tv/claim", sourceName(src))
+	}
+	return strings.TrimSpace(token), nil
 }
 
 func sourceName(s plan.Source) string {

@@ -38,6 +38,7 @@ type Host struct {
 	Stores   []*Store
 	Services []*Service
 	Claims   []*Claim
+	Signins  []*Signin // plex_signin resources (signin.go)
 }
 
 // Store is one store resource with what it wants.
@@ -49,6 +50,8 @@ type Store struct {
 	Found   string // how plex_preferences found it
 	Want    []plan.Desired
 	Service *Service // nil when no service guards it
+	// signin is the plex_signin keeping this store signed in (signin.go), or nil.
+	signin *Signin
 }
 
 // Service is one service resource.
@@ -152,6 +155,9 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		}
 		h.Claims = append(h.Claims, c)
 	}
+	for _, err := range h.openSignins(byName, failed, at) {
+		errs = multierror.Append(errs, err)
+	}
 	return h, plan.Gather(errs)
 }
 
@@ -183,6 +189,10 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 		bases[s] = base
 	}
 	if err := plan.Gather(errs); err != nil {
+		return nil, nil, err
+	}
+	// A plex_signin's verdict decides whether its store's sign-in is reset.
+	if err := h.settleSignins(ctx, ch, bases); err != nil {
 		return nil, nil, err
 	}
 	// Claims come before services: a satisfied claim takes changes out of the stores
@@ -263,6 +273,7 @@ func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snaps
 		return nil, stores.Snapshot{}, err
 	}
 	rc.Kind, rc.Found = s.Kind, s.Found
+	s.keepSignIn(rc)
 	return rc, base, nil
 }
 

@@ -9,6 +9,13 @@
 // 401 as an expired token; anything else is 400. A stored PlexOnlineToken beginning with
 // "stale" stands for a token plex.tv no longer honours: the simulator logs a MyPlex 401
 // error for it at start, as PMS does.
+//
+// GET /myplex/account answers the account of the server's current token (given as the
+// X-Plex-Token header or query value, as PMS reads it) with its signInState, and 401
+// for any other token. A claim is saved to Preferences.xml at once, as PMS does. With
+// PlexTV set (a plex.tv stand-in, see internal/plextv) a claim token is exchanged there
+// for the server's token, and signInState is "invalid" while plex.tv rejects that
+// token, as PMS reports a revoked sign-in.
 package plexsim
 
 import (
@@ -24,12 +31,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -54,6 +61,8 @@ type Options struct {
 	// RefuseIfAttr makes the server refuse to start when Preferences.xml has this
 	// attribute, so tests can build "a server that will not start after the change".
 	RefuseIfAttr string
+	// PlexTV is the base URL of a plex.tv stand-in; empty: the simulator makes tokens up.
+	PlexTV string
 }
 
 // Settings names PMS uses for the sign-in.
@@ -123,6 +132,7 @@ func (s *Server) start() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/identity", s.identity)
 	mux.HandleFunc("/myplex/claim", s.claim)
+	mux.HandleFunc("/myplex/account", s.account)
 	s.http = &http.Server{Handler: s.logRequests(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { s.served <- s.http.Serve(ln) }()
 
@@ -242,11 +252,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&o.AddrFile, "addr-file", "", "file to write the listening address to once serving")
 	fl.StringVar(&o.LogPath, "log", "", `log file (default "<dir of prefs>/Logs/Plex Media Server.log")`)
 	fl.StringVar(&o.RefuseIfAttr, "refuse-if-attr", "", "refuse to start when Preferences.xml has this attribute")
+	fl.StringVar(&o.PlexTV, "plextv", "", "base URL of a plex.tv stand-in that claims are exchanged at")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
 	if o.PrefsPath == "" || fl.NArg() > 0 {
-		fmt.Fprintln(stderr, "plexsim: usage: plexsim -prefs PATH [-listen ADDR] [-addr-file PATH] [-log PATH] [-refuse-if-attr NAME]")
+		fmt.Fprintln(stderr, "plexsim: usage: plexsim -prefs PATH [-listen ADDR] [-addr-file PATH] [-log PATH] [-refuse-if-attr NAME] [-plextv URL]")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
@@ -258,7 +269,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-var claimToken = regexp.MustCompile(`^claim-[A-Za-z0-9_-]{20}$`)
+var claimToken = lazyre.New(`^claim-[A-Za-z0-9_-]{20}$`)
 
 func (s *Server) identity(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -296,14 +307,50 @@ func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
 		s.log.printf("ERROR", "MyPlex: Error 401 (Unauthorized) exchanging the claim token; it has expired")
 		http.Error(w, "claim token expired", http.StatusUnauthorized)
 	default:
-		user := "plexsim-user"
-		s.settings.set(attrToken, randomString(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
-		s.settings.set(attrUsername, user)
-		s.settings.set(attrMail, user+"@example.com")
-		s.log.printf("INFO", "MyPlex: claimed the server for %s", user)
+		signIn, status := s.exchange(r.Context(), token)
+		if status != http.StatusOK {
+			s.log.printf("ERROR", "MyPlex: Error %d exchanging the claim token at plex.tv", status)
+			http.Error(w, "claim token rejected by plex.tv", status)
+			return
+		}
+		s.settings.set(attrToken, signIn.token)
+		s.settings.set(attrUsername, signIn.username)
+		s.settings.set(attrMail, signIn.email)
+		// PMS saves a new sign-in at once, not only on shutdown.
+		if err := fileutil.WriteAtomic(s.opts.PrefsPath, s.settings.render(), s.meta); err != nil {
+			s.log.printf("ERROR", "Preferences: could not save: %v", err)
+		}
+		s.log.printf("INFO", "MyPlex: claimed the server")
 		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
 		fmt.Fprint(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MediaContainer size=\"0\">\n</MediaContainer>\n")
 	}
+}
+
+// account answers GET /myplex/account: the sign-in of the server, for its own token only.
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	given := r.Header.Get("X-Plex-Token")
+	if given == "" {
+		given = r.URL.Query().Get("X-Plex-Token")
+	}
+	s.mu.Lock()
+	token, user := s.settings.get(attrToken), s.settings.get(attrUsername)
+	s.mu.Unlock()
+	if token == "" || given != token {
+		http.Error(w, "Unauthorized", http.StatusUnauthorized)
+		return
+	}
+	state := "ok"
+	if s.rejectedByPlexTV(r.Context(), token) {
+		state = "invalid"
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+	// PMS's answer carries the token and the user name: what a client must not print.
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MyPlex authToken=\"%s\" username=\"%s\" mappingState=\"mapped\" mappingError=\"\" signInState=\"%s\" publicAddress=\"\" publicPort=\"0\" privateAddress=\"127.0.0.1\" privatePort=\"32400\" subscriptionActive=\"0\"/>\n",
+		attrEscaper.Replace(token), attrEscaper.Replace(user), state)
 }
 
 // logRequests logs the path only: a query string may carry a claim token.

@@ -11,9 +11,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/xmlattrs"
 )
@@ -43,8 +43,8 @@ type Result struct {
 }
 
 var (
-	plistStart = regexp.MustCompile(`^(?:\s|<\?[^>]*\?>|<!--(?s:.*?)-->|<!DOCTYPE[^>]*>)*<plist[\s>]`)
-	regStart   = regexp.MustCompile(`^\s*(?:Windows Registry Editor Version 5\.00|REGEDIT4)\s*(?:\n|$)`)
+	plistStart = lazyre.New(`^(?:\s|<\?[^>]*\?>|<!--(?s:.*?)-->|<!DOCTYPE[^>]*>)*<plist[\s>]`)
+	regStart   = lazyre.New(`^\s*(?:Windows Registry Editor Version 5\.00|REGEDIT4)\s*(?:\n|$)`)
 )
 
 // Detect tells a file's format from its content, not its name: a forum user's file may be

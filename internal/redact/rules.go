@@ -2,10 +2,10 @@ package redact
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/plan"
 )
 
@@ -46,9 +46,9 @@ func Sensitive(name string) bool {
 const EmailPlaceholder = "redacted@example.invalid"
 
 var (
-	emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}`)
-	uuidRE  = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
-	hexRE   = regexp.MustCompile(`^[0-9A-Fa-f]{8,}$`)
+	emailRE = lazyre.New(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}`)
+	uuidRE  = lazyre.New(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+	hexRE   = lazyre.New(`^[0-9A-Fa-f]{8,}$`)
 )
 
 // minLeftover is the shortest secret that is also searched for outside the value that

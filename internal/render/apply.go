@@ -20,6 +20,8 @@ type HumanObserver struct {
 	mu       sync.Mutex
 	live     bool
 	lastTick time.Duration
+	// countdown: the live line counts down to a link code's expiry, not up.
+	countdown bool
 }
 
 func (o *HumanObserver) Event(e executor.Event) {
@@ -27,7 +29,15 @@ func (o *HumanObserver) Event(e executor.Event) {
 	defer o.mu.Unlock()
 	if o.live {
 		fmt.Fprint(o.W, "\r\x1b[K")
-		o.live = false
+		o.live, o.countdown = false, false
+	}
+	if e.Type == executor.EventLinkCode {
+		fmt.Fprintln(o.W, e.Message)
+		if o.Terminal {
+			fmt.Fprint(o.W, "Waiting for the code to be entered…")
+			o.live, o.countdown = true, true
+		}
+		return
 	}
 	if e.Type == executor.EventStopping || e.Type == executor.EventStarting {
 		if o.Terminal {
@@ -39,12 +49,18 @@ func (o *HumanObserver) Event(e executor.Event) {
 	fmt.Fprintln(o.W, e.Message)
 }
 
+// Waiting rewrites the live line; while a link code waits, elapsed is the time left.
 func (o *HumanObserver) Waiting(resource, verb string, elapsed time.Duration) {
 	if !o.Terminal {
 		return
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.countdown {
+		left := elapsed.Round(time.Second)
+		fmt.Fprintf(o.W, "\r\x1b[K%s… %d:%02d left (Ctrl-C gives up and rolls back)", verb, int(left.Minutes()), int(left.Seconds())%60)
+		return
+	}
 	// One refresh a second is enough for a human and keeps the line from flickering.
 	if s := elapsed.Truncate(time.Second); o.live && s > o.lastTick {
 		o.lastTick = s
@@ -89,6 +105,8 @@ func ApplyHuman(w io.Writer, res *executor.Result, backupsDir, undo string, st S
 		fmt.Fprintf(w, "Backup %s of %s is in %s\n", m.ID, m.Target, backupsDir)
 	}
 	switch {
+	case signinRepaired(res.Changes):
+		fmt.Fprint(w, signinNextSteps(res.Changes, undo))
 	case claimed(res.Changes):
 		fmt.Fprintln(w, "The server is claimed again: it says claimed=\"1\". Sign in at http://127.0.0.1:32400/web with the account the claim token came from.")
 	case removedSignIn(res.Changes):

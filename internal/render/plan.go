@@ -73,6 +73,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, rc.Target)
 		}
 	}
+	signinVerdicts(w, ch, st)
 	if !ch.HasChanges() {
 		if len(ch.Resources) == 0 && len(ch.Services) == 0 && len(ch.Claims) == 0 {
 			fmt.Fprintln(w, "Nothing in this plan applies to this OS, so nothing was checked.")
@@ -118,6 +119,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			fmt.Fprintf(w, "\n  # %s (plex_claim, local) will claim %s once the server runs: %s\n", cc.Address, cc.URL, cc.Reason)
 		}
 	}
+	signinActions(w, ch)
 	add, change, remove := ch.Summary()
 	fmt.Fprintf(w, "\n%s %d to add, %d to change, %d to remove.\n", st.paint("1", "Plan:"), add, change, remove)
 }
@@ -171,6 +173,8 @@ type JSON struct {
 	ResourceChanges []ResourceJSON `json:"resource_changes"`
 	ServiceChanges  []ServiceJSON  `json:"service_changes"`
 	ClaimChanges    []ClaimJSON    `json:"claim_changes"`
+	// SigninChanges are the plex_signin verdicts; they never hold a token.
+	SigninChanges []*plan.SigninChange `json:"signin_changes"`
 	// Skipped names the resources whose when: left them out on this OS.
 	Skipped []string `json:"skipped"`
 }
@@ -237,7 +241,7 @@ type ServiceJSON struct {
 func PlanJSON(ch *plan.Changes, version string) JSON {
 	add, change, remove := ch.Summary()
 	doc := JSON{FormatVersion: "1.0", Version: version, Changes: ch.HasChanges(),
-		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}, ClaimChanges: []ClaimJSON{}, Skipped: append([]string{}, ch.Skipped...)}
+		Summary: Summary{add, change, remove}, ResourceChanges: []ResourceJSON{}, ServiceChanges: []ServiceJSON{}, ClaimChanges: []ClaimJSON{}, SigninChanges: append([]*plan.SigninChange{}, ch.Signins...), Skipped: append([]string{}, ch.Skipped...)}
 	for _, cc := range ch.Claims {
 		doc.ClaimChanges = append(doc.ClaimChanges, ClaimJSON{Address: cc.Address, URL: cc.URL, Method: cc.Method, Claim: cc.Claim, Reason: cc.Reason})
 	}

@@ -33,17 +33,6 @@ func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
 	return stage(path, data, meta, true)
 }
 
-// WriteUnsynced replaces path atomically like WriteAtomic but does not wait for the disk:
-// for records whose loss in a power cut costs nothing, written where a sync would cost
-// Plex's downtime (the journal's progress marks).
-func WriteUnsynced(path string, data []byte, meta stores.FileMeta) error {
-	p, err := stage(path, data, meta, false)
-	if err != nil {
-		return err
-	}
-	return p.rename()
-}
-
 func stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
 	// A symlinked settings file (common on NAS and in containers) stays a symlink: the
 	// new file replaces its target, not the link.

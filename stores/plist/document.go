@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
 
 	"howett.net/plist"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -73,7 +73,7 @@ func unmarshal(data []byte, v any) (format int, err error) {
 // quoted matches what parsers quote from their input, which may be a token: strconv,
 // time and encoding/xml errors repeat the offending text in quotes, howett's text parser
 // in `...', and its XML parser names an unknown element.
-var quoted = regexp.MustCompile("\"[^\"]*\"|'[^']*'|`[^`']*'|`[^`]*`|(unknown element) \\S+")
+var quoted = lazyre.New("\"[^\"]*\"|'[^']*'|`[^`']*'|`[^`]*`|(unknown element) \\S+")
 
 func redact(err error) string {
 	return quoted.ReplaceAllStringFunc(err.Error(), func(m string) string {

@@ -10,11 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // DefaultDockerHost is where the Docker engine listens unless DOCKER_HOST says otherwise.
@@ -293,7 +294,7 @@ func (e *Engine) socketOrHost() string {
 // containerName is what a container: field may hold: a name as the engine allows it
 // (with or without its leading slash) or an id. Anything else could walk the API's
 // paths, so it is refused before any request.
-var containerName = regexp.MustCompile(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var containerName = lazyre.New(`^/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 // CheckContainerName refuses what cannot be a container's name or id.
 func CheckContainerName(name string) error {

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/internal/parselimit"
 	"github.com/plexform/plexform/stores"
 )
@@ -37,7 +37,7 @@ type codec struct {
 	encode func(text []byte) []byte
 }
 
-var encodingDecl = regexp.MustCompile(`^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+var encodingDecl = lazyre.New(`^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
 
 // decode finds the file's encoding (byte-order mark first, then the XML declaration)
 // and returns its text as UTF-8.
@@ -223,6 +223,10 @@ func scanRoot(text []byte) (rootElement, error) {
 				return rootElement{}, fmt.Errorf("%w: %w", stores.ErrMalformed, parselimit.TooDeep(text, at))
 			}
 			open = append(open, t.Name)
+			// The rest is checked byte by byte when it is simple enough (scan.go).
+			if len(open) == 1 && fastScan && scanRest(text, int(dec.InputOffset()), top.name) == wellFormed {
+				return top, nil
+			}
 		case xml.EndElement:
 			// RawToken leaves tag matching to its caller.
 			if len(open) == 0 || open[len(open)-1] != t.Name {
@@ -344,6 +348,6 @@ func checkXMLChars(s string) error {
 
 // nameRE is a qualified name: an optional prefix and a local part, each a name without
 // a colon, as namespace-aware parsers (libxml2, Go's encoding/xml) require.
-var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$`)
+var nameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9._-]*(:[A-Za-z_][A-Za-z0-9._-]*)?$`)
 
 func validName(s string) bool { return nameRE.MatchString(s) }

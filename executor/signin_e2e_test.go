@@ -1,0 +1,372 @@
+//go:build unix
+
+package executor_test
+
+// End-to-end tests of plex_signin: the simulator under a real s6-supervise, signed in
+// with a token that a plex.tv stand-in (internal/plextv) honours, and plexform's own
+// binary run as a scheduled job would run it.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/internal/plextv"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// signinHost is a supervised simulator whose sign-in belongs to alice at a plex.tv
+// stand-in, and the plexform binary to keep it signed in.
+type signinHost struct {
+	*supervisedSim
+	tv     *plextv.Server
+	tvURL  string
+	bin    string
+	alice  *plextv.Account
+	before string // Preferences.xml as the server wrote it before the test acted
+}
+
+// signinBins are the plexform and simulator binaries, built once for all cases.
+type signinBins struct{ plexform, plexsim string }
+
+func newSigninHost(t *testing.T, bins signinBins) *signinHost {
+	t.Helper()
+	tv := plextv.New()
+	alice := tv.AddAccount("alice", "alice@example.com")
+	tv.Honour(alice, simToken)
+	url, stop, err := tv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+
+	h := newSimHostWith(t, bins.plexsim)
+	s := &supervisedSim{simHost: h, svcDir: filepath.Join(h.dir, "svc-plex")}
+	plexsimtest.Supervise(t, s.svcDir, append(h.simArgs(""), "-plextv", url))
+	s.s6 = service.NewS6(s.svcDir, service.OSRunner{})
+	plexsimtest.WaitAddr(t, h.addrFile)
+	// Once through a stop and a start, the file is in the server's own spelling, so a
+	// rolled-back apply can be compared byte for byte.
+	s.stop(t)
+	s.start(t)
+	return &signinHost{supervisedSim: s, tv: tv, tvURL: url, bin: bins.plexform, alice: alice, before: s.readPrefs(t)}
+}
+
+// signinPlan keeps the server signed in; relink is the relink: mapping, plexTV the URL
+// plexform asks (a dead one to test "unreachable").
+func (h *signinHost) signinPlan(t *testing.T, relink, plexTV string) string {
+	t.Helper()
+	yaml := fmt.Sprintf(`version: 1
+backups: {dir: %q}
+resources:
+  - name: prefs
+    kind: xml_attributes
+    path: %q
+  - name: plex
+    kind: service
+    manager: s6
+    dir: %q
+    timeout: 30s
+  - name: signin
+    kind: plex_signin
+    state: working
+    store: prefs
+    service: plex
+    url: "http://%s"
+    online: true
+    plex_tv: %q
+    relink: %s
+    timeout: 30s
+verify:
+  - http: {url: "http://%s/identity", status: 200, timeout: 60s}
+`, h.backups, h.prefs, h.svcDir, h.listen, plexTV, relink, h.listen)
+	return h.writePlan(t, yaml)
+}
+
+// run runs plexform with args and the extra environment, and returns its exit code
+// and output. Every output is scanned for secrets before it is returned.
+func (h *signinHost) run(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(h.bin, args...)
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run plexform: %v", err)
+	}
+	out := stdout.String() + stderr.String()
+	h.assertNoSecret(t, strings.Join(args, " "), out)
+	return code, out
+}
+
+// assertNoSecret fails when text holds any token plex.tv or the server ever had (the
+// account's, the server's old and new ones, the link code's, every claim token), the
+// e-mail address or the user name. It never prints them.
+func (h *signinHost) assertNoSecret(t *testing.T, what, text string) {
+	t.Helper()
+	secrets := append(h.tv.Issued(), simToken, "alice@example.com", "alice")
+	if tok := prefsValue(h.readPrefs(t), "PlexOnlineToken"); tok != "" {
+		secrets = append(secrets, tok)
+	}
+	for i, s := range secrets {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("%s: the text holds secret #%d of %d", what, i, len(secrets))
+		}
+	}
+}
+
+// scanFiles checks the saved plans, the backups' manifests and the server's log.
+func (h *signinHost) scanFiles(t *testing.T, paths ...string) {
+	t.Helper()
+	logPath := filepath.Join(filepath.Dir(h.prefs), "Logs", "Plex Media Server.log")
+	for _, p := range append(paths, logPath) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		h.assertNoSecret(t, filepath.Base(p), string(data))
+	}
+	manifests, _ := filepath.Glob(filepath.Join(h.backups, "*.json"))
+	for _, m := range manifests {
+		data, _ := os.ReadFile(m)
+		h.assertNoSecret(t, filepath.Base(m), string(data))
+	}
+}
+
+func prefsValue(prefs, name string) string {
+	i := strings.Index(prefs, " "+name+`="`)
+	if i < 0 {
+		return ""
+	}
+	rest := prefs[i+len(name)+3:]
+	return rest[:strings.IndexByte(rest, '"')]
+}
+
+func signinHealthyServerIsNeverTouched(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	pid := h.pid(t)
+	for round := 1; round <= 2; round++ {
+		code, out := h.run(t, nil, "plan", "-f", file, "-detailed-exitcode")
+		if code != 0 || !strings.Contains(out, "sign-in: working — plex.tv accepts the stored token") || !strings.Contains(out, "No changes.") {
+			t.Fatalf("round %d: plan exited %d:\n%s", round, code, out)
+		}
+		code, out = h.run(t, nil, "apply", "-f", file, "-auto-approve")
+		if code != 0 || !strings.Contains(out, "No changes.") {
+			t.Fatalf("round %d: apply exited %d:\n%s", round, code, out)
+		}
+		if got := h.pid(t); got != pid {
+			t.Fatalf("round %d: the server's pid went from %d to %d", round, pid, got)
+		}
+		// Across a restart of the server, the same.
+		h.stop(t)
+		h.start(t)
+		pid = h.pid(t)
+	}
+	if got := h.readPrefs(t); got != h.before {
+		t.Errorf("Preferences.xml changed:\n%s\nwant:\n%s", got, h.before)
+	}
+	h.scanFiles(t)
+}
+
+// revokedPlan revokes alice's tokens and checks that plan calls the sign-in broken,
+// exits 2, and plans the reset of the four values and the re-link. It saves the plan.
+func (h *signinHost) revokedPlan(t *testing.T, file string, env []string) string {
+	t.Helper()
+	h.tv.Revoke("alice")
+	saved := filepath.Join(h.dir, "signin.plan")
+	code, out := h.run(t, env, "plan", "-f", file, "-detailed-exitcode", "-out", saved)
+	if code != 2 {
+		t.Fatalf("plan of a revoked sign-in exited %d, want 2:\n%s", code, out)
+	}
+	for _, want := range []string{"sign-in: broken — plex.tv rejects the stored token", "- PlexOnlineToken    = (sensitive value)",
+		"- PlexOnlineMail     = (sensitive value)", "- PlexOnlineUsername = (sensitive value)", "- PlexOnlineHome", "signin (plex_signin) will re-link the server",
+		"Plan: 0 to add, 0 to change, 4 to remove."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out = h.run(t, env, "plan", "-f", file, "-json")
+	var doc struct {
+		Signins []struct{ Verdict, Relink string } `json:"signin_changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || len(doc.Signins) != 1 || doc.Signins[0].Verdict != "broken" {
+		t.Errorf("plan -json: exit %d, %v, signins %+v", code, err, doc.Signins)
+	}
+	return saved
+}
+
+// assertRelinked checks the server is signed in again with a token plex.tv honours,
+// and that plan now finds nothing to do.
+func (h *signinHost) assertRelinked(t *testing.T, file string, env []string) {
+	t.Helper()
+	token := prefsValue(h.readPrefs(t), "PlexOnlineToken")
+	if token == "" || token == simToken || !h.tv.Honoured(token) {
+		t.Fatalf("after the re-link the stored token is new: %v, honoured by plex.tv: %v", token != simToken, h.tv.Honoured(token))
+	}
+	if id, err := plexsimtest.GetIdentity(h.listen); err != nil || id.Claimed != "1" {
+		t.Errorf("/identity after the re-link: %+v, %v", id, err)
+	}
+	code, out := h.run(t, env, "plan", "-f", file, "-detailed-exitcode")
+	if code != 0 || !strings.Contains(out, "sign-in: working") {
+		t.Errorf("plan after the re-link exited %d:\n%s", code, out)
+	}
+}
+
+func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	saved := h.revokedPlan(t, file, nil)
+	// Someone enters the code on a phone once plexform shows it and polls for it.
+	h.tv.OnPin = func(code string) {
+		for h.tv.Requests("GET /api/v2/pins/{id}") < 2 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := h.tv.Enter(code, h.alice); err != nil {
+			t.Error(err)
+		}
+	}
+	code, out := h.run(t, nil, "apply", saved)
+	t.Logf("apply output:\n%s", out)
+	if code != 0 {
+		t.Fatalf("apply exited %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Open https://plex.tv/link on any device and enter ", "sign-in: working — plex.tv accepts the stored token",
+		"Tautulli", "Kometa", "Never paste the server's own token"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	h.assertRelinked(t, file, nil)
+	h.scanFiles(t, saved)
+}
+
+func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlan(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL)
+	// The owner signs in again in a browser elsewhere and fetches a claim token there.
+	h.tv.Revoke("alice")
+	browser := "browser-token-Qx81"
+	h.tv.Honour(h.alice, browser)
+	req, _ := http.NewRequest(http.MethodGet, h.tvURL+"/api/claim/token.json", nil)
+	req.Header.Set("X-Plex-Token", browser)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claimDoc struct{ Token string }
+	err = json.NewDecoder(resp.Body).Decode(&claimDoc)
+	resp.Body.Close()
+	if err != nil || claimDoc.Token == "" {
+		t.Fatalf("claim token: %v", err)
+	}
+	env := []string{"PLEXFORM_TEST_CLAIM=" + claimDoc.Token}
+	saved := h.revokedPlan(t, file, env)
+	code, out := h.run(t, env, "apply", "-f", file, "-auto-approve")
+	if code != 0 || !strings.Contains(out, "sign-in: working") {
+		t.Fatalf("apply exited %d:\n%s", code, out)
+	}
+	h.assertRelinked(t, file, env)
+	h.scanFiles(t, saved)
+}
+
+func signinPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	h.tv.Revoke("alice") // even a revoked token is left alone when plex.tv cannot say so
+	file := h.signinPlan(t, "{link_code: true}", "http://"+freeLoopbackAddr(t))
+	pid := h.pid(t)
+	code, out := h.run(t, nil, "plan", "-f", file, "-detailed-exitcode")
+	if code != 0 || !strings.Contains(out, "sign-in: unknown — plex.tv cannot be asked") || !strings.Contains(out, "Nothing is reset while the verdict is unknown") {
+		t.Errorf("plan exited %d:\n%s", code, out)
+	}
+	code, out = h.run(t, nil, "plan", "-f", file, "-json")
+	if code != 0 || !strings.Contains(out, `"verdict": "unknown"`) {
+		t.Errorf("plan -json exited %d:\n%s", code, out)
+	}
+	code, out = h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 0 || !strings.Contains(out, "No changes.") {
+		t.Errorf("apply exited %d:\n%s", code, out)
+	}
+	if h.pid(t) != pid || h.readPrefs(t) != h.before {
+		t.Error("the server was restarted or its settings changed")
+	}
+	h.scanFiles(t)
+}
+
+// A link code nobody enters expires; the apply is rolled back and the server is as it
+// was, revoked token and all.
+func signinLinkCodeNobodyEntersRollsBack(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	h.tv.PinLifetime = 2 * time.Second
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	code, out := h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 1 || !strings.Contains(out, "the link code expired before it was entered") || !strings.Contains(out, "rolled back") {
+		t.Fatalf("apply exited %d, want 1 with the expiry and the rollback:\n%s", code, out)
+	}
+	if got := h.readPrefs(t); got != h.before {
+		t.Errorf("Preferences.xml after the rollback:\n%s\nwant:\n%s", got, h.before)
+	}
+	if id, err := plexsimtest.GetIdentity(h.listen); err != nil || id.Claimed != "1" {
+		t.Errorf("/identity after the rollback: %+v, %v; want claimed as before", id, err)
+	}
+	h.scanFiles(t)
+}
+
+// Ctrl-C while the code waits rolls back too.
+func signinInterruptWhileWaitingRollsBack(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	var stdout bytes.Buffer
+	cmd := exec.Command(h.bin, "apply", "-f", file, "-auto-approve")
+	cmd.Stdout, cmd.Stderr = &stdout, &stdout
+	h.tv.OnPin = func(string) {
+		for h.tv.Requests("GET /api/v2/pins/{id}") < 2 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		_ = cmd.Process.Signal(os.Interrupt)
+	}
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("an interrupted apply succeeded:\n%s", stdout.String())
+	}
+	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stdout.String(), "rolled back") {
+		t.Errorf("exit %d:\n%s", cmd.ProcessState.ExitCode(), stdout.String())
+	}
+	if got := h.readPrefs(t); got != h.before {
+		t.Errorf("Preferences.xml after the rollback differs from before")
+	}
+	h.assertNoSecret(t, "interrupted apply", stdout.String())
+}
+
+// TestS6Signin runs the cases in parallel over binaries built once.
+func TestS6Signin(t *testing.T) {
+	bins := signinBins{plexform: buildPlexform(t), plexsim: plexsimtest.Build(t)}
+	for name, run := range map[string]func(*testing.T, signinBins){
+		"HealthyServerIsNeverTouched":                 signinHealthyServerIsNeverTouched,
+		"RevokedIsResetAndRelinkedByLinkCode":         signinRevokedIsResetAndRelinkedByLinkCode,
+		"RevokedIsResetAndRelinkedByClaimToken":       signinRevokedIsResetAndRelinkedByClaimToken,
+		"PlexTVUnreachableIsUnknownAndChangesNothing": signinPlexTVUnreachableIsUnknownAndChangesNothing,
+		"LinkCodeNobodyEntersRollsBack":               signinLinkCodeNobodyEntersRollsBack,
+		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			run(t, bins)
+		})
+	}
+}

@@ -1,0 +1,307 @@
+package claim
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"github.com/plexform/plexform/internal/lazyre"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plexform/plexform/stores"
+)
+
+// ErrRevoked means plex.tv answered 401 for a token: it was revoked (a password reset
+// with "sign out of all devices", a breach-driven reset) or never valid.
+var ErrRevoked = errors.New("plex.tv rejects the token")
+
+// ErrPinExpired means the link code expired (or plex.tv forgot it) before anyone
+// entered it at plex.tv/link.
+var ErrPinExpired = errors.New("the link code expired before it was entered at plex.tv/link")
+
+// PlexTV is plex.tv's account API as plexform uses it: check a token, sign in with a
+// link code (the PIN flow of python-plexapi's MyPlexPinLogin and every Plex app on a TV),
+// and get a claim token for the account. Tokens go in the X-Plex-Token header, never in
+// a URL, and never reach an error.
+type PlexTV struct {
+	// BaseURL defaults to DefaultExchangeURL (https://plex.tv); tests and proxies set it.
+	BaseURL string
+	// HTTP defaults to a client whose requests time out on their own; redirects are
+	// never followed.
+	HTTP *http.Client
+	// ClientIdentifier names this plexform to plex.tv; it must stay the same across
+	// runs on one host (StableClientIdentifier), as plex.tv lists each one as a device.
+	ClientIdentifier string
+	// Version is plexform's version, sent as X-Plex-Version ("1" when empty).
+	Version string
+	// PollEvery is the pause between two looks at a PIN; default one second.
+	PollEvery time.Duration
+}
+
+// plexTVTimeout bounds one request to plex.tv.
+const plexTVTimeout = 30 * time.Second
+
+// call sends one request to plex.tv with plexform's X-Plex-* headers and, when token is
+// set, X-Plex-Token, and asks for JSON.
+func (p *PlexTV) call(ctx context.Context, method, path, token, what string) (answer, error) {
+	base, err := parseBase(or(p.BaseURL, DefaultExchangeURL), "plex.tv")
+	if err != nil {
+		return answer{}, err
+	}
+	if strings.TrimSpace(p.ClientIdentifier) == "" {
+		return answer{}, fmt.Errorf("%s: no client identifier", what)
+	}
+	h := client{ID: p.ClientIdentifier, Product: "plexform", Version: or(p.Version, "1")}.headers()
+	h.Set("Accept", "application/json")
+	if token != "" {
+		h.Set("X-Plex-Token", token)
+	}
+	return request{client: p.HTTP, method: method, url: endpoint(base, path, ""), header: h,
+		timeout: plexTVTimeout, what: what + " at " + base.Redacted(), secrets: []string{token}}.send(ctx)
+}
+
+// CheckToken asks GET /api/v2/user with token: nil when plex.tv accepts it, ErrRevoked
+// when it answers 401, ErrUnreachable when it does not answer, and another error for
+// any other answer (the verdict is then unknown).
+func (p *PlexTV) CheckToken(ctx context.Context, token string) error {
+	const what = "ask plex.tv about the stored token"
+	if token == "" {
+		return fmt.Errorf("%s: there is no token: %w", what, ErrRevoked)
+	}
+	ans, err := p.call(ctx, http.MethodGet, "/api/v2/user", token, what)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ans.status == http.StatusOK:
+		return nil
+	case ans.status == http.StatusUnauthorized:
+		return fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
+	default:
+		return fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	}
+}
+
+// Pin is a link code: a person enters Code at https://plex.tv/link while signed in,
+// and plex.tv then gives the PIN an account token.
+type Pin struct {
+	ID        int64
+	Code      string
+	ExpiresAt time.Time
+}
+
+// LinkURL is where a person enters a link code.
+const LinkURL = "https://plex.tv/link"
+
+// pinJSON is plex.tv's PIN answer; only these fields are read.
+type pinJSON struct {
+	ID        int64   `json:"id"`
+	Code      string  `json:"code"`
+	ExpiresIn int     `json:"expiresIn"`
+	ExpiresAt string  `json:"expiresAt"`
+	AuthToken *string `json:"authToken"`
+}
+
+// codeShape is what a link code looks like; anything else (a terminal escape from a
+// hostile proxy, say) is not printed.
+var codeShape = lazyre.New(`^[A-Za-z0-9]{4,32}$`)
+
+// NewPin asks POST /api/v2/pins for a link code (a short one, as plex.tv/link takes).
+func (p *PlexTV) NewPin(ctx context.Context) (Pin, error) {
+	const what = "ask plex.tv for a link code"
+	ans, err := p.call(ctx, http.MethodPost, "/api/v2/pins", "", what)
+	if err != nil {
+		return Pin{}, err
+	}
+	if ans.status != http.StatusOK && ans.status != http.StatusCreated {
+		return Pin{}, fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	}
+	pin, _, err := parsePin(ans.body, time.Now())
+	if err != nil {
+		return Pin{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return pin, nil
+}
+
+// maxPinWait bounds the wait for a link code whatever expiry plex.tv states.
+const maxPinWait = time.Hour
+
+// pinLifetime is how long plex.tv keeps a short link code, for answers that do not say.
+const pinLifetime = 15 * time.Minute
+
+// parsePin reads plex.tv's PIN answer: the PIN, and its account token once the code was
+// entered ("" before). now dates a PIN whose answer gives no expiry. Nothing of the body
+// reaches an error: it may hold the token.
+func parsePin(body []byte, now time.Time) (Pin, string, error) {
+	var j pinJSON
+	if err := decodeJSON(body, &j); err != nil {
+		return Pin{}, "", err
+	}
+	if j.ID <= 0 || !codeShape.MatchString(j.Code) {
+		return Pin{}, "", fmt.Errorf("the answer has no usable id and code: %w", stores.ErrMalformed)
+	}
+	pin := Pin{ID: j.ID, Code: j.Code, ExpiresAt: now.Add(pinLifetime)}
+	if t, err := time.Parse(time.RFC3339, j.ExpiresAt); err == nil {
+		pin.ExpiresAt = t
+	} else if j.ExpiresIn > 0 && j.ExpiresIn <= int(24*time.Hour/time.Second) {
+		pin.ExpiresAt = now.Add(time.Duration(j.ExpiresIn) * time.Second)
+	}
+	// A wait must end: no answer keeps plexform waiting longer than maxPinWait.
+	if limit := now.Add(maxPinWait); pin.ExpiresAt.After(limit) {
+		pin.ExpiresAt = limit
+	}
+	if j.AuthToken == nil || *j.AuthToken == "" {
+		return pin, "", nil
+	}
+	if err := checkToken(*j.AuthToken); err != nil {
+		return Pin{}, "", err
+	}
+	return pin, *j.AuthToken, nil
+}
+
+// PinToken looks at the PIN once (GET /api/v2/pins/{id}) and returns its account token,
+// or "" while the code has not been entered. A PIN plex.tv no longer knows (404) gives
+// ErrPinExpired.
+func (p *PlexTV) PinToken(ctx context.Context, pin Pin) (string, error) {
+	const what = "look at the link code"
+	ans, err := p.call(ctx, http.MethodGet, "/api/v2/pins/"+strconv.FormatInt(pin.ID, 10), "", what)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case ans.status == http.StatusNotFound:
+		return "", fmt.Errorf("%s: %w", what, ErrPinExpired)
+	case ans.status != http.StatusOK:
+		return "", fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	}
+	_, token, err := parsePin(ans.body, time.Now())
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return token, nil
+}
+
+// WaitForPin polls the PIN until its code is entered and returns the account token.
+// tick is called before each look with the time left. It ends with ErrPinExpired when
+// the code expires first, and with the context's error on Ctrl-C; a look that fails on
+// the way (a dropped connection) does not end the wait.
+func (p *PlexTV) WaitForPin(ctx context.Context, pin Pin, tick func(left time.Duration)) (string, error) {
+	ctx, cancel := context.WithDeadline(ctx, pin.ExpiresAt)
+	defer cancel()
+	every := p.PollEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var last error
+	for {
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Now().After(pin.ExpiresAt.Add(-time.Second)) {
+				if last != nil {
+					return "", fmt.Errorf("%w (last error: %v)", ErrPinExpired, last)
+				}
+				return "", ErrPinExpired
+			}
+			return "", fmt.Errorf("wait for the link code: %w", ctx.Err())
+		case <-timer.C:
+		}
+		if tick != nil {
+			tick(time.Until(pin.ExpiresAt))
+		}
+		token, err := p.PinToken(ctx, pin)
+		switch {
+		case token != "":
+			return token, nil
+		case errors.Is(err, ErrPinExpired):
+			return "", err
+		case err != nil && ctx.Err() == nil:
+			last = err
+		}
+		timer.Reset(every)
+	}
+}
+
+// ClaimToken gets a claim token for the account of accountToken
+// (GET /api/claim/token.json), what plex.tv/claim shows in a browser.
+func (p *PlexTV) ClaimToken(ctx context.Context, accountToken string) (string, error) {
+	const what = "get a claim token from plex.tv"
+	ans, err := p.call(ctx, http.MethodGet, "/api/claim/token.json", accountToken, what)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case ans.status == http.StatusUnauthorized:
+		return "", fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
+	case ans.status != http.StatusOK:
+		return "", fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	}
+	var j struct {
+		Token string `json:"token"`
+	}
+	if err := decodeJSON(ans.body, &j); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	if !ValidShape(j.Token) {
+		return "", fmt.Errorf("%s: the answer holds no claim token: %w", what, stores.ErrMalformed)
+	}
+	return j.Token, nil
+}
+
+// decodeJSON never lets the body into an error: it may hold a token.
+func decodeJSON(body []byte, v any) error {
+	if err := json.Unmarshal(body, v); err != nil {
+		return fmt.Errorf("the answer is not JSON of the expected shape: %w", stores.ErrMalformed)
+	}
+	return nil
+}
+
+// checkToken refuses what cannot be a token before it is sent anywhere.
+func checkToken(token string) error {
+	if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
+		return fmt.Errorf("the token in the answer is not a token (over %d characters, or with spaces or control characters): %w", maxTokenLen, stores.ErrMalformed)
+	}
+	return nil
+}
+
+// machineIDFiles hold the host's machine id on Linux and the BSDs.
+var machineIDFiles = []string{"/etc/machine-id", "/var/lib/dbus/machine-id", "/etc/hostid"}
+
+// StableClientIdentifier is plexform's X-Plex-Client-Identifier on this host: the same
+// on every run (plex.tv lists each identifier as a device, and a PIN answers only the
+// identifier that asked for it), different on each host, and derived so that it does
+// not reveal the machine id it comes from (as systemd asks of applications). Without a
+// machine id it is derived from the host name.
+func StableClientIdentifier() string {
+	seed := ""
+	for _, path := range machineIDFiles {
+		if data, err := readSmall(path, 256); err == nil && strings.TrimSpace(string(data)) != "" {
+			seed = strings.TrimSpace(string(data))
+			break
+		}
+	}
+	if seed == "" {
+		seed = "host:" + hostname()
+	}
+	mac := hmac.New(sha256.New, []byte(seed))
+	mac.Write([]byte("plexform X-Plex-Client-Identifier"))
+	return "plexform-" + hex.EncodeToString(mac.Sum(nil))[:32]
+}
+
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}

@@ -1,0 +1,253 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/plexform/plexform/internal/claim"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+)
+
+// Signin is one plex_signin resource bound to this host: the store whose sign-in it
+// keeps working, the server and plex.tv it asks, and how it re-links. The claim token
+// (relink: claim_token) is never printed, saved or put in an error.
+type Signin struct {
+	Resource   *plan.Resource
+	Store      *Store
+	Service    *Service
+	Server     *claim.Server
+	PlexTV     *claim.PlexTV
+	ClaimToken string
+	// reset is the verdict's consequence: the store's sign-in values are to go. Until a
+	// verdict says broken they stay, so nothing read before it can reset anything.
+	reset bool
+}
+
+// Timeouts of the verdict's questions: plan must stay quick when a peer is down.
+const (
+	serverAskTimeout = 5 * time.Second
+	plexTVAskTimeout = 15 * time.Second
+)
+
+// Timeout bounds each wait of the re-link on the server (to answer, to say claimed).
+func (s *Signin) Timeout() time.Duration {
+	if s.Resource.Timeout > 0 {
+		return s.Resource.Timeout
+	}
+	return DefaultClaimTimeout
+}
+
+// errSkip leaves out a plex_signin whose store could not be bound: that store's own
+// error says why.
+var errSkip = errors.New("skipped")
+
+// openSignins binds the plan's plex_signin resources; each problem is one error, placed
+// at its resource by at.
+func (h *Host) openSignins(services map[string]*Service, failed map[string]bool, at func(*plan.Resource, error) error) []error {
+	var errs []error
+	for _, r := range h.Plan.Selected(h.Options.GOOS) {
+		if r.Kind != plan.KindPlexSignin || failed[r.Service] {
+			continue
+		}
+		s, err := h.openSignin(r, services)
+		if errors.Is(err, errSkip) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, at(r, err))
+			continue
+		}
+		h.Signins = append(h.Signins, s)
+	}
+	return errs
+}
+
+func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Signin, error) {
+	s := &Signin{Resource: r, Store: h.Store(r.Signin.Store), Service: services[r.Service],
+		Server: &claim.Server{URL: r.URL},
+		PlexTV: &claim.PlexTV{BaseURL: r.Signin.PlexTV, ClientIdentifier: claim.StableClientIdentifier()}}
+	if s.Store == nil {
+		// A store that failed to bind has its own error; the plan keeps both on one OS.
+		return nil, errSkip
+	}
+	if s.Service == nil {
+		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
+	}
+	if src := r.Signin.Relink.ClaimToken; src != nil {
+		token, err := h.claimToken(*src)
+		if err != nil {
+			return nil, err
+		}
+		s.ClaimToken = token
+	}
+	// The store wants the sign-in values gone, but keepSignIn drops that from every diff
+	// unless the verdict is broken. The store's own absent: holds none of them (the plan
+	// checks that).
+	s.Store.signin = s
+	for _, name := range plan.SignInValues {
+		s.Store.Want = append(s.Store.Want, plan.Desired{Name: name, Absent: true, Sensitive: s.Store.Resource.IsSensitive(name)})
+	}
+	return s, nil
+}
+
+// isSignInValue reports whether a store's value name is one of the sign-in values.
+func isSignInValue(name string) bool {
+	return slices.ContainsFunc(plan.SignInValues, func(v string) bool { return strings.EqualFold(v, name) })
+}
+
+// keepSignIn drops the reset of the sign-in values from a store's diff unless its
+// plex_signin found the sign-in broken.
+func (st *Store) keepSignIn(rc *plan.ResourceChange) {
+	if st.signin == nil || st.signin.reset {
+		return
+	}
+	kept := rc.Values[:0]
+	for _, v := range rc.Values {
+		if !isSignInValue(v.StoreName) {
+			kept = append(kept, v)
+		}
+	}
+	rc.Values = kept
+}
+
+// StoredToken reads the store's PlexOnlineToken (any casing; "" when absent).
+func (s *Signin) StoredToken(ctx context.Context) (string, error) {
+	st, err := s.Store.Store.Read(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, name := range lookupFold(st.Values, "PlexOnlineToken") {
+		if v := st.Values[name]; v.Text != "" {
+			return v.Text, nil
+		}
+	}
+	return "", nil
+}
+
+func lookupFold[V any](values map[string]V, name string) []string {
+	var out []string
+	for k := range values {
+		if strings.EqualFold(k, name) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// settleSignins gives each plex_signin its verdict and, when that changes whether its
+// store's sign-in is reset, diffs the store again (bases follows). The verdict then
+// stands for the rest of the apply: after the stop the server cannot be asked, and a
+// re-read of the store (Steps.Recheck) keeps or drops the reset as decided here.
+func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*Store]stores.Snapshot) error {
+	for _, s := range h.Signins {
+		var sc *plan.SigninChange
+		token, err := s.StoredToken(ctx)
+		if err != nil {
+			sc = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the stored token cannot be read",
+				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
+		} else {
+			sc = s.Observe(ctx, token)
+		}
+		sc.Store = s.Store.Resource.Name
+		was := s.reset
+		s.reset = sc.Verdict == plan.SigninBroken
+		for i, st := range h.Stores {
+			if st != s.Store || was == s.reset {
+				continue
+			}
+			rc, base, err := st.observe(ctx)
+			if err != nil {
+				return err
+			}
+			ch.Resources[i], bases[st] = rc, base
+		}
+		ch.Signins = append(ch.Signins, sc)
+	}
+	return nil
+}
+
+// Relinks are the plex_signin resources this apply re-links, with their verdicts.
+func (st *Steps) Relinks() []*Signin {
+	var out []*Signin
+	for _, s := range st.host.Signins {
+		if sc := signinChange(st.Changes, s.Resource.Name); sc != nil && sc.Verdict == plan.SigninBroken && sc.Relink != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func signinChange(ch *plan.Changes, address string) *plan.SigninChange {
+	for _, sc := range ch.Signins {
+		if sc.Address == address {
+			return sc
+		}
+	}
+	return nil
+}
+
+// Observe decides the verdict from the stored token: what the server says of it
+// (GET /myplex/account, signInState) and, with online: true, what plex.tv says
+// (GET /api/v2/user: 200 accepted, 401 revoked). Whatever cannot be asked makes the
+// verdict unknown, which never resets anything. No token reaches the result.
+func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
+	sc := &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Evidence: []string{}}
+	say := func(format string, args ...any) { sc.Evidence = append(sc.Evidence, fmt.Sprintf(format, args...)) }
+	broken := func(reason string, revoked bool) *plan.SigninChange {
+		sc.Verdict, sc.Reason, sc.Revoked, sc.Relink = plan.SigninBroken, reason, revoked, s.Resource.Signin.Relink.Method()
+		return sc
+	}
+	if token == "" {
+		say("stored token: none in %s", s.Store.Store.Target())
+		return broken("the server holds no sign-in token", false)
+	}
+	say("stored token: present in %s", s.Store.Store.Target())
+
+	sctx, cancel := context.WithTimeout(ctx, serverAskTimeout)
+	state, err := s.Server.SignInState(sctx, token)
+	cancel()
+	switch {
+	case errors.Is(err, claim.ErrTokenNotAccepted):
+		say("server %s: does not accept the stored token (HTTP 401)", s.Server.URL)
+		sc.Reason = "the server does not accept the stored token as its own (is store: this server's settings, and has it been restarted since they changed?)"
+		return sc
+	case err != nil:
+		say("server %s: cannot be asked: %v", s.Server.URL, err)
+		sc.Reason = "the server cannot be asked"
+		return sc
+	}
+	say("server %s: signInState=%s", s.Server.URL, state)
+	if !s.Resource.Signin.Online {
+		if state == "ok" {
+			sc.Verdict, sc.Reason = plan.SigninWorking, "the server reports its sign-in as ok"
+			return sc
+		}
+		return broken(fmt.Sprintf("the server reports its sign-in as %s", state), state == "invalid")
+	}
+
+	pctx, cancel := context.WithTimeout(ctx, plexTVAskTimeout)
+	err = s.PlexTV.CheckToken(pctx, token)
+	cancel()
+	switch {
+	case errors.Is(err, claim.ErrRevoked):
+		say("plex.tv %s: rejects the stored token (HTTP 401)", s.Resource.Signin.PlexTV)
+		return broken("plex.tv rejects the stored token", true)
+	case err != nil:
+		say("plex.tv %s: cannot be asked: %v", s.Resource.Signin.PlexTV, err)
+		sc.Reason = "plex.tv cannot be asked"
+		return sc
+	}
+	say("plex.tv %s: accepts the stored token", s.Resource.Signin.PlexTV)
+	if state != "ok" {
+		sc.Reason = fmt.Sprintf("plex.tv accepts the stored token, but the server reports its sign-in as %s (a restart of the server may settle it)", state)
+		return sc
+	}
+	sc.Verdict, sc.Reason = plan.SigninWorking, "plex.tv accepts the stored token"
+	return sc
+}

@@ -1,0 +1,139 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/plexform/plexform/plan"
+)
+
+const storedTok = "stored-TOKEN-abc123"
+
+// peer answers like a PMS (/myplex/account) or plex.tv (/api/v2/user) with a status and,
+// for PMS, a signInState.
+func peer(t *testing.T, status int, state string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Plex-Token") != storedTok {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(status)
+		if r.URL.Path == "/myplex/account" {
+			fmt.Fprintf(w, `<MyPlex authToken=%q username="jane" signInState=%q/>`, storedTok, state)
+		} else {
+			fmt.Fprintf(w, `{"username":"jane","authToken":%q}`, storedTok)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// bindSignin binds a plex_signin plan over a Preferences.xml holding prefs.
+func bindSignin(t *testing.T, prefs, server, plexTV string, online bool) *Host {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(path, []byte(prefs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := fmt.Sprintf(`version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: %q, set: {FriendlyName: den}}
+  - {name: plex, kind: service, manager: exec, start: ["true"], stop: ["true"], status: ["true"]}
+  - {name: signin, kind: plex_signin, store: prefs, service: plex, url: %q, plex_tv: %q, online: %v, relink: {link_code: true}}
+`, path, server, plexTV, online)
+	p, err := plan.Decode(filepath.Join(dir, "plan.yaml"), []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(p, Options{GOOS: runtime.GOOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+const withToken = `<Preferences FriendlyName="den" PlexOnlineToken="` + storedTok + `" PlexOnlineMail="jane@example.com" PlexOnlineUsername="jane"/>`
+
+func TestSigninVerdicts(t *testing.T) {
+	dead := "http://127.0.0.1:1"
+	for _, tc := range []struct {
+		name           string
+		prefs          string
+		server, plexTV func(t *testing.T) string
+		online         bool
+		verdict        string
+		reason         string
+		removes        int
+	}{
+		{"server ok, offline", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, nil, false, plan.SigninWorking, "the server reports its sign-in as ok", 0},
+		{"server invalid, offline", withToken, func(t *testing.T) string { return peer(t, 200, "invalid") }, nil, false, plan.SigninBroken, "the server reports its sign-in as invalid", 3},
+		{"plex.tv accepts", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 200, "") }, true, plan.SigninWorking, "plex.tv accepts the stored token", 0},
+		{"plex.tv revoked", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 401, "") }, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
+		{"plex.tv 500", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 500, "") }, true, plan.SigninUnknown, "plex.tv cannot be asked", 0},
+		{"plex.tv down", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(*testing.T) string { return dead }, true, plan.SigninUnknown, "plex.tv cannot be asked", 0},
+		{"server down", withToken, func(*testing.T) string { return dead }, nil, true, plan.SigninUnknown, "the server cannot be asked", 0},
+		{"server has another token", strings.Replace(withToken, storedTok, "other-token", 1), func(t *testing.T) string { return peer(t, 200, "ok") }, nil, true, plan.SigninUnknown, "the server does not accept the stored token", 0},
+		{"plex.tv accepts, server invalid", withToken, func(t *testing.T) string { return peer(t, 200, "invalid") }, func(t *testing.T) string { return peer(t, 200, "") }, true, plan.SigninUnknown, "plex.tv accepts the stored token, but the server reports", 0},
+		{"no token", `<Preferences FriendlyName="den" PlexOnlineMail="jane@example.com"/>`, func(*testing.T) string { return dead }, nil, true, plan.SigninBroken, "the server holds no sign-in token", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tv := dead
+			if tc.plexTV != nil {
+				tv = tc.plexTV(t)
+			}
+			h := bindSignin(t, tc.prefs, tc.server(t), tv, tc.online)
+			ch, err := h.Diff(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := ch.Signins[0]
+			if sc.Verdict != tc.verdict || !strings.Contains(sc.Reason, tc.reason) {
+				t.Errorf("verdict %s (%s), want %s (%s); evidence %q", sc.Verdict, sc.Reason, tc.verdict, tc.reason, sc.Evidence)
+			}
+			_, _, remove := ch.Summary()
+			if remove != tc.removes {
+				t.Errorf("%d values to remove, want %d", remove, tc.removes)
+			}
+			if want := tc.verdict == plan.SigninBroken; (sc.Relink != "") != want || ch.HasChanges() != want {
+				t.Errorf("relink %q, changes %v; want a re-link only when broken", sc.Relink, ch.HasChanges())
+			}
+			all := fmt.Sprintf("%+v %q", sc, sc.Evidence)
+			for _, secret := range []string{storedTok, "jane", "other-token"} {
+				if strings.Contains(all, secret) {
+					t.Errorf("the verdict holds %q", secret)
+				}
+			}
+		})
+	}
+}
+
+// A working sign-in leaves the store's own changes alone: the store is read back after
+// its write without the sign-in reset, so the write counts as done.
+func TestSigninWorkingStoreDiffKeepsTheSignIn(t *testing.T) {
+	h := bindSignin(t, strings.Replace(withToken, `FriendlyName="den"`, `FriendlyName="old"`, 1), peer(t, 200, "ok"), "http://127.0.0.1:1", false)
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if add, change, remove := ch.Summary(); add != 0 || change != 1 || remove != 0 {
+		t.Errorf("summary %d/%d/%d, want only FriendlyName changed", add, change, remove)
+	}
+	rc, err := h.Store("prefs").Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rc.Values {
+		if isSignInValue(v.StoreName) {
+			t.Errorf("the store's own diff plans %s %s for a working sign-in", v.Action, v.StoreName)
+		}
+	}
+}

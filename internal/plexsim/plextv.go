@@ -1,0 +1,85 @@
+package plexsim
+
+import (
+	"context"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// signIn is what a claim gives the server.
+type signIn struct{ token, username, email string }
+
+// plexTVTimeout bounds one request to the plex.tv stand-in.
+const plexTVTimeout = 10 * time.Second
+
+var plexTVClient = &http.Client{
+	Timeout:       plexTVTimeout,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// exchange turns a claim token into the server's sign-in. Without a plex.tv stand-in
+// it makes one up; with one it asks POST /api/claim/exchange as PMS does, and returns
+// plex.tv's status when it refuses (or 502 when it cannot be asked).
+func (s *Server) exchange(ctx context.Context, claim string) (signIn, int) {
+	if s.opts.PlexTV == "" {
+		user := "plexsim-user"
+		return signIn{randomString(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"), user, user + "@example.com"}, http.StatusOK
+	}
+	ctx, cancel := context.WithTimeout(ctx, plexTVTimeout)
+	defer cancel()
+	u := strings.TrimSuffix(s.opts.PlexTV, "/") + "/api/claim/exchange?" + url.Values{"token": {claim}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return signIn{}, http.StatusBadGateway
+	}
+	req.Header.Set("X-Plex-Client-Identifier", s.settings.get(attrProcMach))
+	req.Header.Set("X-Plex-Product", "Plex Media Server")
+	req.Header.Set("X-Plex-Provides", "server")
+	resp, err := plexTVClient.Do(req)
+	if err != nil {
+		return signIn{}, http.StatusBadGateway
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+		return signIn{}, resp.StatusCode
+	}
+	var doc struct {
+		Username string `xml:"username,attr"`
+		Email    string `xml:"email,attr"`
+		Token    string `xml:"authentication-token"`
+	}
+	if err := xml.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil || doc.Token == "" {
+		return signIn{}, http.StatusBadGateway
+	}
+	return signIn{strings.TrimSpace(doc.Token), doc.Username, doc.Email}, http.StatusOK
+}
+
+// rejectedByPlexTV reports whether plex.tv refuses the server's token: a token whose
+// value begins with "stale", or, with a stand-in, its GET /api/v2/user answering 401.
+// A stand-in that cannot be asked rejects nothing: PMS keeps its last known state.
+func (s *Server) rejectedByPlexTV(ctx context.Context, token string) bool {
+	if strings.HasPrefix(token, "stale") {
+		return true
+	}
+	if s.opts.PlexTV == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, plexTVTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(s.opts.PlexTV, "/")+"/api/v2/user", nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("X-Plex-Token", token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := plexTVClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusUnauthorized
+}

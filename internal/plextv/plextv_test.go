@@ -1,0 +1,157 @@
+package plextv
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func do(t *testing.T, srv *httptest.Server, method, path string, header map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+func TestUserAcceptedThenRevoked(t *testing.T) {
+	s := New()
+	a := s.AddAccount("alice", "alice@example.com")
+	s.Honour(a, "tok-1")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	status, body := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-1"})
+	if status != 200 || body["username"] != "alice" {
+		t.Fatalf("honoured token: %d %v", status, body["username"])
+	}
+	if status, _ := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-2"}); status != 401 {
+		t.Errorf("unknown token: %d, want 401", status)
+	}
+	if n := s.Revoke("alice"); n != 1 {
+		t.Errorf("Revoke = %d, want 1", n)
+	}
+	if status, _ := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-1"}); status != 401 {
+		t.Errorf("revoked token: %d, want 401", status)
+	}
+}
+
+func TestLinkCodeClaimTokenAndExchange(t *testing.T) {
+	s := New()
+	s.AddAccount("alice", "alice@example.com")
+	codes := make(chan string, 1)
+	s.OnPin = func(code string) { codes <- code }
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := map[string]string{"X-Plex-Client-Identifier": "c-1", "X-Plex-Product": "plexform"}
+
+	if status, _ := do(t, srv, "POST", "/api/v2/pins", map[string]string{"X-Plex-Product": "plexform"}); status != 400 {
+		t.Errorf("a PIN without a client identifier: %d, want 400", status)
+	}
+	status, pin := do(t, srv, "POST", "/api/v2/pins", client)
+	code, _ := pin["code"].(string)
+	if status != 201 || len(code) != 4 || pin["authToken"] != nil {
+		t.Fatalf("new PIN: %d %v", status, pin)
+	}
+	if got := <-codes; got != code {
+		t.Errorf("OnPin got %q, want %q", got, code)
+	}
+	id := "/api/v2/pins/" + strconv.Itoa(int(pin["id"].(float64)))
+	if status, _ := do(t, srv, "GET", id, map[string]string{"X-Plex-Client-Identifier": "other"}); status != 404 {
+		t.Errorf("another client's PIN: %d, want 404", status)
+	}
+	if _, p := do(t, srv, "GET", id, client); p["authToken"] != nil {
+		t.Error("the PIN has a token before its code was entered")
+	}
+	if err := s.Enter("nope", nil); err == nil {
+		t.Error("Enter of an unknown code succeeded")
+	}
+	if err := s.Enter(strings.ToLower(code), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, p := do(t, srv, "GET", id, client)
+	token, _ := p["authToken"].(string)
+	if token == "" || !s.Honoured(token) {
+		t.Fatalf("after Enter the PIN's token is %d bytes, honoured %v", len(token), s.Honoured(token))
+	}
+
+	status, claim := do(t, srv, "GET", "/api/claim/token.json", map[string]string{"X-Plex-Token": token})
+	claimToken, _ := claim["token"].(string)
+	if status != 200 || !strings.HasPrefix(claimToken, "claim-") || len(claimToken) != 26 {
+		t.Fatalf("claim token: %d, %d bytes", status, len(claimToken))
+	}
+	if status, _ := do(t, srv, "GET", "/api/claim/token.json", map[string]string{"X-Plex-Token": "bad"}); status != 401 {
+		t.Errorf("claim token with a bad account token: %d, want 401", status)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/claim/exchange?token="+claimToken, nil)
+	req.Header.Set("X-Plex-Client-Identifier", "server-1")
+	resp, err := srv.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("exchange: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	resp, err = srv.Client().Do(req)
+	if err != nil || resp.StatusCode != 401 {
+		t.Errorf("a used claim token: %v %v, want 401", resp, err)
+	}
+	resp.Body.Close()
+	if n := s.Revoke("alice"); n != 2 {
+		t.Errorf("Revoke after a link and a claim: %d tokens, want 2", n)
+	}
+}
+
+func TestExpiredPinIsGone(t *testing.T) {
+	s := New()
+	s.AddAccount("alice", "a@example.com")
+	s.PinLifetime = time.Nanosecond
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := map[string]string{"X-Plex-Client-Identifier": "c", "X-Plex-Product": "p"}
+	_, pin := do(t, srv, "POST", "/api/v2/pins", client)
+	time.Sleep(time.Millisecond)
+	if status, _ := do(t, srv, "GET", "/api/v2/pins/"+strconv.Itoa(int(pin["id"].(float64))), client); status != 404 {
+		t.Errorf("an expired PIN: %d, want 404", status)
+	}
+	if err := s.Enter(pin["code"].(string), nil); err == nil {
+		t.Error("Enter of an expired code succeeded")
+	}
+}
+
+func TestAccountsFileAndLoopbackOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "accounts")
+	if err := os.WriteFile(path, []byte("# test\nalice alice@example.com tok-a tok-b\n\nbob bob@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := New()
+	if err := s.LoadAccounts(path); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Honoured("tok-a") || !s.Honoured("tok-b") || s.Honoured("bob@example.com") {
+		t.Error("the accounts file was not read as username email tokens")
+	}
+	if err := os.WriteFile(path, []byte("lonely\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := New().LoadAccounts(path); err == nil || !strings.Contains(err.Error(), ":1:") {
+		t.Errorf("a line without an e-mail: %v, want an error naming line 1", err)
+	}
+	if _, _, err := New().Listen("0.0.0.0:0"); err == nil {
+		t.Error("Listen on 0.0.0.0 succeeded; the stand-in must serve loopback only")
+	}
+}

@@ -1,0 +1,37 @@
+package redact
+
+import (
+	"github.com/plexform/plexform/internal/lazyre"
+	"strings"
+)
+
+var (
+	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*[=:]\s*["']?)[^&\s"']+`)
+	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
+	emailLike = lazyre.New(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+	tokenLike = lazyre.New(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
+	// The value may not start with "(": a placeholder put there already stays whole.
+	userParam = lazyre.New(`(?i)\b((?:username|user|account|e-?mail|server for|signed in as)(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s,;&(][^\s,;&]*)`)
+)
+
+// LogLine hides, in one line of a Plex log, every given secret (the sign-in values read
+// from the settings) and anything shaped like a token, an e-mail address, a machine
+// identifier or a user name, so the line can be shown in output and errors.
+func LogLine(line string, secrets ...string) string {
+	// Whole addresses first: a user name that is also an address's local part would
+	// otherwise leave its domain behind.
+	line = emailLike.ReplaceAllString(line, "(masked e-mail)")
+	for _, s := range secrets {
+		if len(s) >= 3 {
+			line = strings.ReplaceAll(line, s, "(masked)")
+		}
+	}
+	line = tokenParam.ReplaceAllString(line, "${1}(masked)")
+	line = userParam.ReplaceAllString(line, "${1}(masked)")
+	return tokenLike.ReplaceAllStringFunc(line, func(m string) string {
+		if strings.ContainsAny(m, "0123456789") {
+			return "(masked)"
+		}
+		return m
+	})
+}

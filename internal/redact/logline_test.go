@@ -1,0 +1,24 @@
+package redact
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestLogLineMasksSecretsAndPersonalData(t *testing.T) {
+	line := `Jan 01, 2026 ERROR - MyPlex: Error 401 refreshing the account of alice; GET /myplex/account?X-Plex-Token=tokABC123xyz email=alice%40example.com jane@example.org`
+	got := LogLine(line, "alice", "tokABC123xyz")
+	for _, secret := range []string{"alice", "tokABC123xyz", "jane@example.org", "example.com"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("LogLine left %q in: %s", secret, got)
+		}
+	}
+	for _, kept := range []string{"Jan 01, 2026 ERROR - MyPlex: Error 401 refreshing the account", "GET /myplex/account?X-Plex-Token="} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("LogLine lost %q: %s", kept, got)
+		}
+	}
+	if plain := "INFO - Listening on 127.0.0.1:32400"; LogLine(plain) != plain {
+		t.Errorf("LogLine changed a line with nothing to hide: %s", LogLine(plain))
+	}
+}
