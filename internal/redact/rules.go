@@ -12,11 +12,11 @@ import (
 // What is redacted whatever its value looks like: every name plexform never prints
 // (plan.IsSensitiveName), and on top of it what identifies the server or its owner to a
 // reader of a public post, though plan output may show it: machine and certificate
-// identifiers, the Gracenote account, and the sign-in's mail and user name. All compare
+// identifiers and the Gracenote account. All compare
 // case-insensitively (PMS versions differ in casing).
 var (
 	sensitiveNames = []string{
-		"plexonlinemail", "plexonlineusername", "gracenoteuser",
+		"gracenoteuser",
 		"machineidentifier", "processedmachineidentifier", "anonymousmachineidentifier",
 		"certificateuuid",
 	}
