@@ -115,7 +115,7 @@ func runDemo(env *cliEnv, args []string) int {
 	signal.Stop(signals)
 	close(finished)
 	if err := d.cleanUp(*keep); err != nil {
-		fmt.Fprintf(env.stderr, "Error: clean up the demo: %s\n", err)
+		errorf(env, "clean up the demo: %s\n", err)
 		if code == exitOK {
 			code = exitError
 		}

@@ -37,7 +37,19 @@ func runRedact(env *cliEnv, args []string) int {
 		return fail(env, fmt.Errorf("redact %s: %w; nothing was written", in, err))
 	}
 	if *out == "" || *out == "-" {
-		if _, err := env.stdout.Write(res.Data); err != nil {
+		data := res.Data
+		// A binary plist or a UTF-16 .reg on a terminal is noise; show it as text there.
+		if isTerminal(env.stdout) {
+			text, ok, err := redact.Readable(res)
+			if err != nil {
+				return fail(env, fmt.Errorf("redact %s: %w", in, err))
+			}
+			if ok {
+				data = text
+				fmt.Fprintf(env.stderr, "Shown as text: %s is a binary plist or a UTF-16 .reg file; -o FILE (or a pipe) gets it in its own format.\n", in)
+			}
+		}
+		if _, err := env.stdout.Write(data); err != nil {
 			return fail(env, err)
 		}
 	} else if err := writeCopy(in, *out, res.Data, *force); err != nil {

@@ -20,10 +20,12 @@ import (
 
 const defaultPlanFile = "plexform.yaml"
 
-// newFlags makes a command's flag set; errors and -h go to stderr and end in exit 1.
+// newFlags makes a command's flag set; errors go to stderr and end in exit 1 (run sends
+// an asked-for -h to stdout). Every command takes -no-color.
 func newFlags(env *cliEnv, name, usageLine string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
+	fs.BoolVar(&env.noColor, "no-color", env.noColor, "print no colour codes (as NO_COLOR does)")
 	fs.Usage = func() {
 		fmt.Fprintf(env.stderr, "Usage: plexform %s %s\n\nFlags:\n", name, usageLine)
 		fs.PrintDefaults()
@@ -52,7 +54,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
 func parseNoArgs(env *cliEnv, fs *flag.FlagSet, args []string) bool {
 	positional, ok := parse(fs, args)
 	if ok && len(positional) > 0 {
-		fmt.Fprintf(env.stderr, "Error: plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
+		errorf(env, "plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
 		return false
 	}
 	return ok
@@ -82,17 +84,28 @@ func checkOut(path string) error {
 func restoreCommand(planFile, root, id string) string {
 	cmd := "plexform restore"
 	if planFile != "" && planFile != defaultPlanFile {
-		cmd += " -f " + shellQuote(planFile)
+		cmd += " -f " + render.ShellQuote(planFile)
 	}
 	if root != "" {
-		cmd += " -root " + shellQuote(root)
+		cmd += " -root " + render.ShellQuote(root)
 	}
 	return cmd + " " + id
 }
 
 func fail(env *cliEnv, err error) int {
-	fmt.Fprintf(env.stderr, "Error: %s\n", err)
+	errorf(env, "%s\n", err)
 	return exitError
+}
+
+// errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
+// Terraform does; format ends in its own newline.
+func errorf(env *cliEnv, format string, args ...any) {
+	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
+}
+
+// warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
+func warnf(env *cliEnv, format string, args ...any) {
+	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
 }
 
 // loadHost decodes the plan file and binds it to this host.
@@ -100,7 +113,7 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
-			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE", defaultPlanFile)
+			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)
 		}
 		return nil, nil, fmt.Errorf("read plan file: %w", err)
 	}
@@ -165,9 +178,10 @@ func isTerminal(r any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// styleFor colours output only on a terminal and never with NO_COLOR.
+// styleFor colours output only on a terminal, never with NO_COLOR (set to anything, as
+// no-color.org says) or -no-color.
 func styleFor(env *cliEnv, w io.Writer) render.Style {
-	if _, noColor := env.getenv("NO_COLOR"); noColor {
+	if _, noColor := env.getenv("NO_COLOR"); noColor || env.noColor {
 		return render.Style{}
 	}
 	return render.Style{Color: isTerminal(w)}
@@ -190,3 +204,6 @@ func checkRoot(root string) (string, error) {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// shellQuote quotes a path for a command line a user will paste into a shell.
+var shellQuote = render.ShellQuote

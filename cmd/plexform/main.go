@@ -10,9 +10,6 @@ import (
 	"slices"
 )
 
-// version is the plexform release; saved plans and backups record it.
-const version = "0.1.0"
-
 // Exit codes (README "Exit codes").
 const (
 	exitOK         = 0
@@ -44,6 +41,8 @@ type cliEnv struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) (string, bool)
+	// noColor is -no-color, which every command takes (newFlags).
+	noColor bool
 }
 
 func main() {
@@ -55,31 +54,44 @@ func run(args []string, env *cliEnv) (code int) {
 	// an error (1) with a line that says so. An apply's own panics are rolled back
 	// inside the executor before they get here.
 	defer crashed(env, &code)
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.stdout)
-		if len(args) == 0 {
-			return exitError
-		}
-		return exitOK
+		return exitError
 	}
-	if args[0] == "version" || args[0] == "-version" || args[0] == "--version" {
-		fmt.Fprintf(env.stdout, "plexform %s\n", version)
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(env.stdout)
 		return exitOK
+	case "help":
+		// `plexform help CMD` is `plexform CMD -h`.
+		if len(args) == 1 {
+			usage(env.stdout)
+			return exitOK
+		}
+		return run([]string{args[1], "-h"}, env)
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands {
-		if c.name == args[0] {
-			code := c.run(env, args[1:])
-			// The flag package ends -h as an error; asking for help is not one.
-			if code == exitError && slices.ContainsFunc(args[1:], isHelpFlag) {
-				return exitOK
-			}
-			return code
+		if c.name != args[0] {
+			continue
 		}
+		if slices.ContainsFunc(args[1:], isHelpFlag) {
+			// Asked-for help goes to stdout (so `| less` works) and is no error; the
+			// flag package ends -h as one.
+			helpEnv := *env
+			helpEnv.stderr = env.stdout
+			if code := c.run(&helpEnv, args[1:]); code != exitError {
+				return code
+			}
+			return exitOK
+		}
+		return c.run(env, args[1:])
 	}
 	if hidden, ok := hiddenCommands[args[0]]; ok {
 		return hidden(env, args[1:])
 	}
-	fmt.Fprintf(env.stderr, "plexform: unknown command %q\n\n", args[0])
+	errorf(env, "unknown command %q\n", args[0])
 	usage(env.stderr)
 	return exitError
 }
@@ -93,8 +105,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: plexform COMMAND [flags]")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun `plexform COMMAND -h` for a command's flags. Exit codes: 0 ok, 1 error (nothing changed or")
+	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
+	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
 	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete.")
 }

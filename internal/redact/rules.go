@@ -6,21 +6,28 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/internal/lazyre"
+	"github.com/plexform/plexform/plan"
 )
 
-// sensitiveNames are redacted whatever their value looks like; so is any name with one of
-// sensitiveSuffixes. Both compare case-insensitively (PMS versions differ in casing).
+// What is redacted whatever its value looks like: every name plexform never prints
+// (plan.IsSensitiveName), and on top of it what identifies the server or its owner to a
+// reader of a public post, though plan output may show it: machine and certificate
+// identifiers and the Gracenote account. All compare
+// case-insensitively (PMS versions differ in casing).
 var (
 	sensitiveNames = []string{
-		"plexonlinetoken", "plexonlinemail", "plexonlineusername",
+		"gracenoteuser",
 		"machineidentifier", "processedmachineidentifier", "anonymousmachineidentifier",
 		"certificateuuid",
 	}
-	sensitiveSuffixes = []string{"token", "password", "secret", "uuid", "identifier"}
+	sensitiveSuffixes = []string{"uuid", "identifier"}
 )
 
 // Sensitive tells whether a value named name is redacted whatever it holds.
 func Sensitive(name string) bool {
+	if plan.IsSensitiveName(name) {
+		return true
+	}
 	lower := strings.ToLower(name)
 	for _, n := range sensitiveNames {
 		if lower == n {
@@ -68,6 +75,7 @@ type scrubber struct {
 	placeholders map[string]string // secret -> placeholder
 	secrets      []string          // placeholders' keys of minLeftover+ bytes, longest first
 	shaped       int               // identifiers numbered so far
+	hosts        int               // customConnections hosts numbered so far
 	names        []string          // redacted value names, first-seen order, unique
 	count        int               // values redacted
 	elsewhere    int               // replacements outside the values visited
@@ -89,6 +97,10 @@ func isPlaceholder(v string) bool {
 // collect records a sensitive value before anything is rewritten, so that the secret is
 // also found where it appears before the value that names it.
 func (s *scrubber) collect(name, value string) {
+	if isConnections(name) {
+		s.collectHosts(value)
+		return
+	}
 	if !Sensitive(name) || value == "" || isPlaceholder(value) {
 		return
 	}
@@ -111,8 +123,23 @@ func (s *scrubber) collect(name, value string) {
 	s.placeholders[value] = p
 	if len(value) >= minLeftover {
 		s.secrets = append(s.secrets, value)
-		sort.SliceStable(s.secrets, func(i, j int) bool { return len(s.secrets[i]) > len(s.secrets[j]) })
+		s.sortSecrets()
 	}
+}
+
+// known tells whether a secret is already searched for.
+func (s *scrubber) known(secret string) bool {
+	for _, k := range s.secrets {
+		if k == secret {
+			return true
+		}
+	}
+	return false
+}
+
+// sortSecrets puts the longest first, so a secret inside another is not replaced first.
+func (s *scrubber) sortSecrets() {
+	sort.SliceStable(s.secrets, func(i, j int) bool { return len(s.secrets[i]) > len(s.secrets[j]) })
 }
 
 // value returns what a value becomes, and whether that differs; it counts the change
@@ -121,6 +148,8 @@ func (s *scrubber) value(name, value string) (string, bool) {
 	next := value
 	if p, ok := s.placeholders[value]; ok && Sensitive(name) {
 		next = p
+	} else if isConnections(name) {
+		next, _ = s.text(s.maskConnections(value))
 	} else {
 		next, _ = s.text(value)
 	}

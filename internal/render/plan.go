@@ -40,8 +40,12 @@ func (s Style) symbol(a plan.Action) string {
 	return " "
 }
 
-// Warning is the painted "Warning:" that starts every warning line.
-func Warning(st Style) string { return st.paint("33", "Warning:") }
+// Warning is the painted "Warning:" that starts every warning line: bold yellow when
+// coloured, as Terraform prints it.
+func Warning(st Style) string { return st.paint("1;33", "Warning:") }
+
+// Error is the painted "Error:" that starts every error line: bold red when coloured.
+func Error(st Style) string { return st.paint("1;31", "Error:") }
 
 // NoChanges is the line printed when the host matches the plan.
 const NoChanges = "No changes. The host matches the plan."

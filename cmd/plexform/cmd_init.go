@@ -1,0 +1,264 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/plan"
+)
+
+func init() {
+	commands = append(commands, command{"init", "write a commented plexform.yaml for this host from what discovery finds", runInit})
+}
+
+func runInit(env *cliEnv, args []string) int {
+	fs := newFlags(env, "init", "[-f FILE] [-root DIR]")
+	file := fs.String("f", defaultPlanFile, "write the plan to `FILE` (- for stdout); an existing file is never replaced")
+	rootFlag := fs.String("root", "", "look for Plex inside `DIR` (a mounted disk, a container volume); the plan names paths as that host sees them")
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	root, err := checkRoot(*rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	o := discover.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv}
+	settings, _, err := discover.FindSettings(o)
+	if err != nil {
+		return fail(env, fmt.Errorf("%w\nplexform init writes a plan only for a Plex it found; `plexform doctor` shows the same search, and the README's examples are plans to start from by hand", err))
+	}
+	svc, _, svcErr := discover.FindService(o)
+	text, err := initPlan(root, settings, svc, svcErr)
+	if err != nil {
+		return fail(env, err)
+	}
+	// What init writes must be a plan plexform reads; a discovery result it cannot
+	// express is a bug to report, not a file to leave behind.
+	if _, err := plan.Decode(*file, text); err != nil {
+		return fail(env, fmt.Errorf("the plan init made does not decode (please report this): %w", err))
+	}
+	if *file == "-" {
+		if _, err := env.stdout.Write(text); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	if err := writeNew(*file, text); err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", *file, settings.Target(), settings.How)
+	if svcErr != nil {
+		warnf(env, "how Plex is run here was not found, so the plan names no service; read the comment in %s before applying\n", *file)
+	}
+	next := "plexform plan"
+	if *file != defaultPlanFile {
+		next += " -f " + render.ShellQuote(*file)
+	}
+	if root != "" {
+		next += " -root " + render.ShellQuote(root)
+	}
+	fmt.Fprintf(env.stdout, "Read it, then run `%s` to see what apply would change.\n", next)
+	return exitOK
+}
+
+// writeNew writes a file that must not exist yet, all or nothing: a temp file in the
+// same directory, then a hard link to the name (which fails if anything, even a dangling
+// symlink, holds it), then the temp file goes.
+func writeNew(path string, data []byte) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists; plexform init never replaces a file: move it away or name another with -f", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("stat %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".plexform-init-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s exists; plexform init never replaces a file: move it away or name another with -f", path)
+		}
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// hostPath is a path found under root as the host itself sees it: what a plan names
+// (plan and apply put it back under -root).
+func hostPath(root, p string) string {
+	if root == "" || p == "" {
+		return p
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return "/" + filepath.ToSlash(rel)
+}
+
+// q is s as a YAML scalar, quoted when it needs it (spaces, backslashes, colons).
+func q(s string) string {
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		return fmt.Sprintf("%q", s) // a JSON string is YAML too
+	}
+	return strings.TrimSuffix(string(out), "\n")
+}
+
+func qList(list []string) string {
+	quoted := make([]string, len(list))
+	for i, s := range list {
+		quoted[i] = q(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// initPlan writes the plan: the concrete store and service found, then the portable
+// plex_* resources as a comment.
+func initPlan(root string, s discover.Settings, svc discover.Service, svcErr error) ([]byte, error) {
+	absentList := "[" + strings.Join(signInNames, ", ") + "]"
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("# A plan for this host, written by `plexform init` (plexform %s) from what it found:\n", version)
+	// Under -root, say where things are as the host sees them.
+	hostText := func(t string) string {
+		if root == "" {
+			return t
+		}
+		return strings.ReplaceAll(t, root+string(filepath.Separator), "/")
+	}
+	w("#   settings: %s %s\n#     found by: %s\n", s.Kind, hostPath(root, s.Target()), hostText(s.How))
+	if svcErr == nil {
+		w("#   service:  %s", svc.Config.Manager)
+		if svc.User != "" {
+			w(", runs as %s", svc.User)
+		}
+		w("\n#     found by: %s\n", hostText(svc.How))
+	}
+	if root != "" {
+		w("# Found under -root %s; paths are written as that host sees them:\n# run plexform there, or here with the same -root.\n", root)
+	}
+	w(`#
+# plexform plan   shows what apply would change (nothing is changed);
+# plexform apply  resets the sign-in: stops Plex, backs up, removes the four values,
+#                 starts Plex, verifies, and rolls back on any failure.
+# Then sign in again at http://127.0.0.1:32400/web from this machine. Every field is
+# described in plexform's README.
+version: 1
+description: Reset Plex sign-in
+# backups:
+#   dir: /var/backups/plexform   # default: /var/lib/plexform/backups as root
+#   keep: 10                     # newest backups kept per store
+resources:
+  - name: prefs
+    kind: %s
+`, s.Kind)
+	// A defaults domain and the registry exist on one OS only; the plan says which.
+	when := ""
+	switch {
+	case s.Domain != "":
+		when = "    when: {os: [darwin]}\n"
+	case s.Kind == plan.KindRegistryValues:
+		when = "    when: {os: [windows]}\n"
+	}
+	switch {
+	case s.Domain != "":
+		w("    domain: %s\n", q(s.Domain))
+	case s.Kind == plan.KindRegistryValues:
+		w("    key: %s\n", q(s.Key))
+		if s.User != "" {
+			w("    user: %s   # the hive of the account the Plex service runs as\n", q(s.User))
+		}
+	default:
+		w("    path: %s\n", q(hostPath(root, s.Path)))
+	}
+	w("    absent: %s\n", absentList)
+	w("%s", when)
+	if svcErr != nil {
+		w(`    # No service manager running Plex was found here (%s).
+    # Plex rewrites its settings when it stops, so an edit made while it runs is lost:
+    # add a kind: service resource (manager: systemd, snap, s6, exec, ...; see the
+    # README) and name it here with service: plex before applying.
+`, oneLine(firstLine(svcErr.Error())))
+	} else {
+		w("    service: plex              # stopped while prefs changes\n")
+		w("  - name: plex\n    kind: service\n    manager: %s\n", svc.Config.Manager)
+		c := svc.Config
+		switch {
+		case c.Container != "":
+			w("    container: %s\n", q(c.Container))
+			if c.DockerHost != "" {
+				w("    # found on the engine at %s: run plexform with DOCKER_HOST set to it\n", c.DockerHost)
+			}
+		case c.Unit != "":
+			w("    unit: %s\n", q(c.Unit))
+		case c.Dir != "":
+			w("    dir: %s\n", q(hostPath(root, c.Dir)))
+		case len(c.Start) > 0:
+			w("    start: %s\n    stop: %s\n    status: %s   # exit 0 = running\n", qList(c.Start), qList(c.Stop), qList(c.Status))
+		case c.App != "":
+			w("    app: %s\n", q(c.App))
+		}
+		w("    state: running\n    timeout: 60s\n%s", when)
+	}
+	verify := "verify:                        # after apply; a failure rolls the apply back\n  - http: {url: 'http://127.0.0.1:32400/identity', status: 200, contains: MediaContainer, timeout: 60s}\n"
+	if root != "" {
+		// Under -root the URL would ask this machine's server, not the tree's.
+		verify = "# verify URLs are used as written, also under -root; on that host:\n" + commentOut(verify)
+	}
+	w("%s", verify)
+	w(`
+# The portable alternative: the same plan on any host, Linux, NAS, Docker, macOS or
+# Windows. Instead of the resources above, these find Plex's settings and the service
+# that runs it each time plexform runs (plexform doctor shows what they find):
+#
+# resources:
+#   - name: prefs
+#     kind: plex_preferences
+#     absent: %s
+#     service: plex
+#   - name: plex
+#     kind: plex_service
+#     state: running
+#     timeout: 60s
+`, absentList)
+	return []byte(b.String()), nil
+}
+
+func commentOut(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "# " + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

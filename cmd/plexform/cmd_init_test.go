@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// res is the part of a plan.Resource init decides.
+type res struct {
+	Name, Kind, Path, Domain, Key, User, Service, Manager, Unit, Dir, App, Container, State string
+	Start, Stop, Status, OS                                                                 []string
+}
+
+// Every store and service discovery can find becomes a plan that decodes to it, with
+// paths as the host under -root sees them and awkward names quoted.
+func TestInitPlanDecodesForEveryKind(t *testing.T) {
+	root := "/mnt/disk"
+	for _, c := range []struct {
+		name     string
+		settings discover.Settings
+		svc      discover.Service
+		svcErr   error
+		want     []res
+	}{
+		{"Docker s6", discover.Settings{Kind: plan.KindXMLAttributes, Path: root + "/config/Library/Application Support/Plex Media Server/Preferences.xml", How: "known location"},
+			discover.Service{Config: service.Config{Manager: "s6", Dir: root + "/run/service/svc-plex"}, How: "s6 dir"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/config/Library/Application Support/Plex Media Server/Preferences.xml", Service: "plex"},
+				{Name: "plex", Kind: plan.KindService, Manager: "s6", Dir: "/run/service/svc-plex", State: "running"}}},
+		{"container on a Docker engine", discover.Settings{Kind: plan.KindXMLAttributes, Path: root + "/srv/plex/config/Library/Application Support/Plex Media Server/Preferences.xml", How: "container mount"},
+			discover.Service{Config: service.Config{Manager: "docker", Container: "plex"}, How: "docker"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/srv/plex/config/Library/Application Support/Plex Media Server/Preferences.xml", Service: "plex"},
+				{Name: "plex", Kind: plan.KindService, Manager: "docker", Container: "plex", State: "running"}}},
+		{"Windows registry of a service account", discover.Settings{Kind: plan.KindRegistryValues, Key: `HKCU\Software\Plex, Inc.\Plex Media Server`, User: "S-1-5-21-1-2-3-1001", How: "NSSM"},
+			discover.Service{Config: service.Config{Manager: "windows-service", Unit: "PlexService"}, How: "service"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindRegistryValues, Key: `HKCU\Software\Plex, Inc.\Plex Media Server`, User: "S-1-5-21-1-2-3-1001", Service: "plex", OS: []string{"windows"}},
+				{Name: "plex", Kind: plan.KindService, Manager: "windows-service", Unit: "PlexService", State: "running", OS: []string{"windows"}}}},
+		{"macOS defaults", discover.Settings{Kind: plan.KindPlistKeys, Domain: "com.plexapp.plexmediaserver", How: "defaults"},
+			discover.Service{Config: service.Config{Manager: "app", App: "Plex Media Server"}, How: "app"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindPlistKeys, Domain: "com.plexapp.plexmediaserver", Service: "plex", OS: []string{"darwin"}},
+				{Name: "plex", Kind: plan.KindService, Manager: "app", App: "Plex Media Server", State: "running", OS: []string{"darwin"}}}},
+		{"TrueNAS jail", discover.Settings{Kind: plan.KindXMLAttributes, Path: root + "/mnt/tank/iocage/jails/plex/root/Plex Media Server/Preferences.xml", How: "jail"},
+			discover.Service{Config: service.Config{Manager: "exec", Start: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestart"},
+				Stop: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestop"}, Status: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestatus"}}, How: "rc"}, nil,
+			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/mnt/tank/iocage/jails/plex/root/Plex Media Server/Preferences.xml", Service: "plex"},
+				{Name: "plex", Kind: plan.KindService, Manager: "exec", State: "running",
+					Start: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestart"}, Stop: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestop"},
+					Status: []string{"iocage", "exec", "plex", "service", "plexmediaserver", "onestatus"}}}},
+		{"no service found", discover.Settings{Kind: plan.KindXMLAttributes, Path: root + "/srv/plex: odd #name/Preferences.xml", How: "env"},
+			discover.Service{}, errors.New("no way to run Plex Media Server found\nlooked at ..."),
+			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/srv/plex: odd #name/Preferences.xml"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text, err := initPlan(root, c.settings, c.svc, c.svcErr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := plan.Decode("plexform.yaml", text)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			var got []res
+			for _, r := range p.Resources {
+				got = append(got, res{Name: r.Name, Kind: r.Kind, Path: r.Path, Domain: r.Domain, Key: r.Key, User: r.User, Service: r.Service,
+					Manager: r.Manager, Unit: r.Unit, Dir: r.Dir, App: r.App, Container: r.Container, Start: r.Start, Stop: r.Stop, Status: r.Status, State: r.State, OS: r.When.OS})
+			}
+			if d := cmp.Diff(c.want, got); d != "" {
+				t.Errorf("resources (-want +got):\n%s\n%s", d, text)
+			}
+			if len(p.Resources) > 0 && len(p.Resources[0].Absent) != 4 {
+				t.Errorf("prefs removes %v", p.Resources[0].Absent)
+			}
+		})
+	}
+}

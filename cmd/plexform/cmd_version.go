@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/plexform/plexform/internal/render"
+)
+
+// Stamped by scripts/release.sh with -ldflags "-X main.version=... -X main.commit=...
+// -X main.buildDate=...". A `go install` or `go build` leaves them empty and
+// versionInfo fills them from the build info Go embeds. version is also what saved
+// plans and backups record.
+var (
+	version   string
+	commit    string
+	buildDate string
+)
+
+// devVersion is what a build with neither a stamp nor a module version reports (a test
+// binary, `go run` from a tree without VCS information).
+const devVersion = "devel"
+
+func init() {
+	version, commit, buildDate = versionInfo(version, commit, buildDate, debug.ReadBuildInfo)
+}
+
+// versionInfo keeps what -ldflags stamped and fills the rest from the build info: the
+// module version of `go install ...@v1.2.0`, the VCS revision and time of a build in a
+// checkout.
+func versionInfo(v, c, d string, read func() (*debug.BuildInfo, bool)) (string, string, string) {
+	if info, ok := read(); ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = strings.TrimPrefix(info.Main.Version, "v")
+		}
+		stamped, modified := c != "", false
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if !stamped {
+					c = s.Value
+				}
+			case "vcs.time":
+				if d == "" {
+					d = s.Value
+				}
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if modified && !stamped && c != "" {
+			c += "-dirty"
+		}
+	}
+	if v == "" {
+		v = devVersion
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	if d == "" {
+		d = "unknown"
+	}
+	return v, c, d
+}
+
+func init() {
+	commands = append(commands, command{"version", "print plexform's version, commit, build date and platform", runVersion})
+}
+
+// versionJSON is `plexform version -json`.
+type versionJSON struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	BuildDate string `json:"build_date"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}
+
+func runVersion(env *cliEnv, args []string) int {
+	fs := newFlags(env, "version", "[-json]")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	v := versionJSON{Version: version, Commit: commit, BuildDate: buildDate, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if *asJSON {
+		if err := render.WriteJSON(env.stdout, v); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(env.stdout, "plexform %s\ncommit %s\nbuilt %s with %s for %s/%s\n", v.Version, v.Commit, v.BuildDate, v.GoVersion, v.OS, v.Arch)
+	return exitOK
+}

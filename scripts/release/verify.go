@@ -1,0 +1,291 @@
+package main
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"debug/elf"
+	"debug/macho"
+	"debug/pe"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+)
+
+// targets are the release's OS/arch pairs, as archive names spell them.
+var targets = []string{
+	"linux_amd64", "linux_arm64", "linux_armv7", "darwin_amd64", "darwin_arm64",
+	"windows_amd64", "windows_arm64", "freebsd_amd64",
+}
+
+var archiveName = regexp.MustCompile(`^plexform_(.+)_(linux|darwin|windows|freebsd)_(amd64|arm64|armv7)\.(tar\.gz|zip)$`)
+
+// maxMember bounds what is read of one archive member: a plexform binary is ~10 MB.
+const maxMember = 256 << 20
+
+// verifyDist checks a dist/ directory: SHA256SUMS names every archive there and each
+// sum is right; every target has its archive; each archive holds exactly the top
+// directory, the binary, README.md and LICENSE with fixed owners, modes and one time;
+// and each binary is a static, -trimpath build for its OS and architecture.
+func verifyDist(dist, version string) (int, error) {
+	sums, err := readSums(filepath.Join(dist, "SHA256SUMS"))
+	if err != nil {
+		return 0, err
+	}
+	des, err := os.ReadDir(dist)
+	if err != nil {
+		return 0, err
+	}
+	var errs error
+	seen := map[string]bool{}
+	for _, de := range des {
+		if de.Name() == "SHA256SUMS" {
+			continue
+		}
+		m := archiveName.FindStringSubmatch(de.Name())
+		if m == nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: not a release archive name", de.Name()))
+			continue
+		}
+		if version != "" && m[1] != version {
+			errs = multierror.Append(errs, fmt.Errorf("%s: version %s, want %s", de.Name(), m[1], version))
+		}
+		seen[m[2]+"_"+m[3]] = true
+		data, err := os.ReadFile(filepath.Join(dist, de.Name()))
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			continue
+		}
+		sum := sha256.Sum256(data)
+		if want, ok := sums[de.Name()]; !ok {
+			errs = multierror.Append(errs, fmt.Errorf("%s: not in SHA256SUMS", de.Name()))
+		} else if want != hex.EncodeToString(sum[:]) {
+			errs = multierror.Append(errs, fmt.Errorf("%s: sha256 does not match SHA256SUMS", de.Name()))
+		}
+		delete(sums, de.Name())
+		if err := verifyArchive(de.Name(), data, m[2], m[3]); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", de.Name(), err))
+		}
+	}
+	for name := range sums {
+		errs = multierror.Append(errs, fmt.Errorf("SHA256SUMS names %s, which is not in %s", name, dist))
+	}
+	for _, t := range targets {
+		if !seen[t] {
+			errs = multierror.Append(errs, fmt.Errorf("no archive for %s", t))
+		}
+	}
+	return len(seen), errs
+}
+
+// readSums reads sha256sum's output: "HEX  NAME" per line.
+func readSums(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sums := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for n := 1; sc.Scan(); n++ {
+		sum, name, ok := strings.Cut(sc.Text(), "  ")
+		if !ok || len(sum) != 64 {
+			return nil, fmt.Errorf("%s:%d: not a sha256sum line", path, n)
+		}
+		sums[name] = sum
+	}
+	return sums, sc.Err()
+}
+
+// member is one archive entry as read back.
+type member struct {
+	name     string
+	mode     os.FileMode
+	uid, gid int
+	mtime    time.Time
+	data     []byte
+}
+
+func verifyArchive(name string, data []byte, goos, arch string) error {
+	var members []member
+	var err error
+	if strings.HasSuffix(name, ".zip") {
+		if goos != "windows" {
+			return errors.New("only windows archives are zip files")
+		}
+		members, err = readZip(data)
+	} else {
+		if goos == "windows" {
+			return errors.New("windows archives are zip files")
+		}
+		members, err = readTarGz(data)
+	}
+	if err != nil {
+		return err
+	}
+	top := strings.TrimSuffix(strings.TrimSuffix(name, ".zip"), ".tar.gz")
+	exe := "plexform"
+	if goos == "windows" {
+		exe = "plexform.exe"
+	}
+	want := []string{top + "/", top + "/LICENSE", top + "/README.md", top + "/" + exe}
+	var got []string
+	for _, m := range members {
+		got = append(got, m.name)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("entries %q, want %q in that order", got, want)
+	}
+	var errs error
+	for _, m := range members {
+		wantMode := os.FileMode(0o644)
+		switch {
+		case strings.HasSuffix(m.name, "/"):
+			wantMode = os.ModeDir | 0o755
+		case strings.HasSuffix(m.name, "/"+exe):
+			wantMode = 0o755
+		}
+		if m.mode != wantMode {
+			errs = multierror.Append(errs, fmt.Errorf("%s: mode %v, want %v", m.name, m.mode, wantMode))
+		}
+		if m.uid != 0 || m.gid != 0 {
+			errs = multierror.Append(errs, fmt.Errorf("%s: owner %d:%d, want 0:0", m.name, m.uid, m.gid))
+		}
+		if !m.mtime.Equal(members[0].mtime) {
+			errs = multierror.Append(errs, fmt.Errorf("%s: time %v differs from the others' %v", m.name, m.mtime, members[0].mtime))
+		}
+	}
+	if err := verifyBinary(members[3].data, goos, arch); err != nil {
+		errs = multierror.Append(errs, fmt.Errorf("%s: %w", members[3].name, err))
+	}
+	return errs
+}
+
+func readTarGz(data []byte) ([]member, error) {
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	var out []member
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(io.LimitReader(tr, maxMember))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, member{name: h.Name, mode: h.FileInfo().Mode(), uid: h.Uid, gid: h.Gid, mtime: h.ModTime, data: body})
+	}
+}
+
+func readZip(data []byte) ([]member, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	var out []member
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(io.LimitReader(rc, maxMember))
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, member{name: f.Name, mode: f.Mode(), mtime: f.Modified, data: body})
+	}
+	return out, nil
+}
+
+// verifyBinary checks the executable format, the machine and, from the build info Go
+// embeds, that it was built for this target with CGO_ENABLED=0 and -trimpath.
+func verifyBinary(bin []byte, goos, arch string) error {
+	r := bytes.NewReader(bin)
+	switch goos {
+	case "linux", "freebsd":
+		f, err := elf.NewFile(r)
+		if err != nil {
+			return fmt.Errorf("not an ELF file: %w", err)
+		}
+		wantMachine := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "armv7": elf.EM_ARM}[arch]
+		if f.Machine != wantMachine {
+			return fmt.Errorf("ELF machine %v, want %v", f.Machine, wantMachine)
+		}
+		wantABI := elf.ELFOSABI_NONE
+		if goos == "freebsd" {
+			wantABI = elf.ELFOSABI_FREEBSD
+		}
+		if f.OSABI != wantABI {
+			return fmt.Errorf("ELF OS ABI %v, want %v", f.OSABI, wantABI)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				return errors.New("has a program interpreter: dynamically linked, want static")
+			}
+		}
+		if libs, _ := f.ImportedLibraries(); len(libs) > 0 {
+			return fmt.Errorf("links %v dynamically, want static", libs)
+		}
+	case "darwin":
+		f, err := macho.NewFile(r)
+		if err != nil {
+			return fmt.Errorf("not a Mach-O file: %w", err)
+		}
+		want := map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}[arch]
+		if f.Cpu != want || f.Type != macho.TypeExec {
+			return fmt.Errorf("Mach-O %v %v, want an executable for %v", f.Type, f.Cpu, want)
+		}
+	case "windows":
+		f, err := pe.NewFile(r)
+		if err != nil {
+			return fmt.Errorf("not a PE file: %w", err)
+		}
+		want := map[string]uint16{"amd64": pe.IMAGE_FILE_MACHINE_AMD64, "arm64": pe.IMAGE_FILE_MACHINE_ARM64}[arch]
+		if f.Machine != want || f.Characteristics&pe.IMAGE_FILE_EXECUTABLE_IMAGE == 0 {
+			return fmt.Errorf("PE machine %#x, want an executable for %#x", f.Machine, want)
+		}
+	}
+	info, err := buildinfo.Read(r)
+	if err != nil {
+		return fmt.Errorf("no Go build info: %w", err)
+	}
+	goarch, goarm := arch, ""
+	if arch == "armv7" {
+		goarch, goarm = "arm", "7"
+	}
+	want := map[string]string{"GOOS": goos, "GOARCH": goarch, "CGO_ENABLED": "0", "-trimpath": "true"}
+	if goarm != "" {
+		want["GOARM"] = goarm
+	}
+	got := map[string]string{}
+	for _, s := range info.Settings {
+		got[s.Key] = s.Value
+	}
+	for k, v := range want {
+		if got[k] != v {
+			return fmt.Errorf("built with %s=%q, want %q", k, got[k], v)
+		}
+	}
+	return nil
+}
