@@ -1,8 +1,11 @@
 package redact
 
 import (
-	"github.com/plexform/plexform/internal/lazyre"
+	"fmt"
 	"strings"
+	"unicode"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 var (
@@ -28,10 +31,30 @@ func LogLine(line string, secrets ...string) string {
 	}
 	line = tokenParam.ReplaceAllString(line, "${1}(masked)")
 	line = userParam.ReplaceAllString(line, "${1}(masked)")
-	return tokenLike.ReplaceAllStringFunc(line, func(m string) string {
+	line = tokenLike.ReplaceAllStringFunc(line, func(m string) string {
 		if strings.ContainsAny(m, "0123456789") {
 			return "(masked)"
 		}
 		return m
 	})
+	return Printable(line)
 }
+
+// Printable escapes control characters (a terminal's escape sequences among them) in text
+// read from a file anyone may have written, so that showing it cannot drive the terminal.
+func Printable(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool { return r != '\t' && unicode.IsControl(r) }

@@ -22,3 +22,13 @@ func TestLogLineMasksSecretsAndPersonalData(t *testing.T) {
 		t.Errorf("LogLine changed a line with nothing to hide: %s", LogLine(plain))
 	}
 }
+
+func TestLogLineEscapesTerminalControls(t *testing.T) {
+	got := LogLine("Dec 01 ERROR \x1b]0;owned\x07 sign-in failed\x1b[2J")
+	if strings.ContainsAny(got, "\x1b\x07") {
+		t.Fatalf("a control character reached the output: %q", got)
+	}
+	if !strings.Contains(got, `\x1b]0;owned\x07 sign-in failed`) {
+		t.Errorf("the line is not kept readable: %q", got)
+	}
+}
