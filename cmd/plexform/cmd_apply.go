@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
@@ -77,12 +76,15 @@ func runApply(env *cliEnv, args []string) int {
 		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	}
 	if saved == nil && !*autoApprove {
-		op.Confirm = func(ctx context.Context) (bool, error) { return confirm(ctx, env, *asJSON) }
+		op.Confirm = func(ctx context.Context) (bool, error) {
+			_, ok := askYes(ctx, env, !*asJSON, "apply", "Do you want to perform these actions?",
+				"pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)")
+			return ok, nil
+		}
 	}
 	res, err := executor.Run(ctx, op)
 	if errors.Is(err, executor.ErrCancelled) {
-		fmt.Fprintln(env.stdout, "\nApply cancelled. Nothing was changed.")
-		return exitError
+		return exitError // askYes said why
 	}
 	if err != nil {
 		return reportFailure(env, err, backups.Dir, *asJSON)
@@ -137,21 +139,6 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 		return nil, nil, err
 	}
 	return saved, h, nil
-}
-
-// confirm asks for "yes" on a terminal; anywhere else an unattended apply must say
-// -auto-approve (or apply a saved plan), so a pipe can never approve by accident. A
-// Ctrl-C at the prompt cancels at once.
-func confirm(ctx context.Context, env *cliEnv, asJSON bool) (bool, error) {
-	if asJSON || !isTerminal(env.stdin) {
-		return false, errors.New("apply asks for confirmation, and there is no terminal to ask on; pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE). Nothing was changed")
-	}
-	fmt.Fprint(env.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-	answer, err := readLine(ctx, env.stdin)
-	if err != nil {
-		return false, nil // interrupted or end of input: not a yes
-	}
-	return strings.TrimSpace(answer) == "yes", nil
 }
 
 func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {

@@ -42,18 +42,13 @@ func runRecover(env *cliEnv, args []string) int {
 		if *autoApprove {
 			return true, nil
 		}
-		if !isTerminal(env.stdin) {
-			return false, fmt.Errorf("recover asks for confirmation, and there is no terminal to ask on; pass -auto-approve. Nothing was changed")
-		}
-		fmt.Fprint(env.stdout, "\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ")
-		answer, err := readLine(ctx, env.stdin)
-		return err == nil && strings.TrimSpace(answer) == "yes", nil
+		_, ok := askYes(ctx, env, true, "recover", "Do you want to perform these actions?", "pass -auto-approve")
+		return ok, nil
 	}
 	rec, err := executor.Recover(ctx, op)
 	if err != nil {
 		if errors.Is(err, executor.ErrCancelled) {
-			fmt.Fprintln(env.stdout, "\nRecover cancelled. Nothing was changed.")
-			return exitError
+			return exitError // askYes said why
 		}
 		return reportFailure(env, err, backups.Dir, false)
 	}
