@@ -4,6 +4,7 @@
 package executor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -397,7 +398,7 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 			}
 			continue
 		}
-		if _, backedUp := r.snaps[s]; !backedUp || !bytesEqual(r.snaps[s], s.Base) {
+		if _, backedUp := r.snaps[s]; !backedUp || !sameSnapshot(r.snaps[s], s.Base) {
 			if err := r.backUp(s, s.Base); err != nil {
 				return true, err
 			}
@@ -458,8 +459,9 @@ func writesOf(rc *plan.ResourceChange) []writeOf {
 	return out
 }
 
-func bytesEqual(a, b stores.Snapshot) bool {
-	return string(a.Data) == string(b.Data) && a.Meta == b.Meta
+// sameSnapshot reports whether two snapshots hold the same bytes with the same owner and mode.
+func sameSnapshot(a, b stores.Snapshot) bool {
+	return bytes.Equal(a.Data, b.Data) && a.Meta == b.Meta
 }
 
 // backUp saves one store's snapshot and remembers it for a rollback.

@@ -164,7 +164,7 @@ func bindJournal(ctx context.Context, op RecoverOperation, j *Journal) ([]*recov
 			}
 			t.backup, t.snap = m, snap
 			now, err := st.Store.Snapshot(ctx)
-			t.differ = err != nil || string(now.Data) != string(snap.Data) || now.Meta != snap.Meta
+			t.differ = err != nil || !sameSnapshot(now, snap)
 		}
 		out = append(out, t)
 	}

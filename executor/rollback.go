@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -108,7 +107,7 @@ func (r *run) rollback(ctx context.Context, cause error) error {
 // restoreIfChanged puts snap back unless the store already holds exactly it: rewriting
 // bytes that are already there could only fail (a full disk), never help.
 func restoreIfChanged(ctx context.Context, st stores.Store, snap stores.Snapshot) error {
-	if now, err := st.Snapshot(ctx); err == nil && bytes.Equal(now.Data, snap.Data) && now.Meta == snap.Meta {
+	if now, err := st.Snapshot(ctx); err == nil && sameSnapshot(now, snap) {
 		return nil
 	}
 	return st.Restore(ctx, snap)
