@@ -37,7 +37,6 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/lazyre"
-	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -50,16 +49,23 @@ const DefaultListen = "127.0.0.1:32400"
 // Options configures one simulated server.
 type Options struct {
 	// PrefsPath is Preferences.xml. It may be missing: PMS then starts with new settings.
+	// On Windows it may be empty: the settings are then the values of RegistryKey, where
+	// PMS keeps them there.
 	PrefsPath string
+	// RegistryKey (Windows only) is the key whose values are the settings when PrefsPath
+	// is empty; empty means PMS's own, HKCU\Software\Plex, Inc.\Plex Media Server.
+	RegistryKey string
 	// Listen is a loopback host:port; port 0 picks a free one. Empty means DefaultListen.
 	Listen string
 	// AddrFile, when set, receives the address actually listened on once the server
 	// accepts connections, and is removed again on a clean stop.
 	AddrFile string
-	// LogPath defaults to "<dir of PrefsPath>/Logs/Plex Media Server.log".
+	// LogPath defaults to "<dir of PrefsPath>/Logs/Plex Media Server.log" (on Windows
+	// with the settings in the registry, %LOCALAPPDATA%\Plex Media Server\Logs\...).
 	LogPath string
-	// RefuseIfAttr makes the server refuse to start when Preferences.xml has this
-	// attribute, so tests can build "a server that will not start after the change".
+	// RefuseIfAttr makes the server refuse to start when its settings have this
+	// attribute (registry value), so tests can build "a server that will not start after
+	// the change".
 	RefuseIfAttr string
 	// PlexTV is the base URL of a plex.tv stand-in; empty: the simulator makes tokens up.
 	PlexTV string
@@ -86,25 +92,26 @@ type Server struct {
 
 	mu       sync.Mutex
 	settings settings
-	meta     stores.FileMeta
+	store    settingsStore
 }
 
 // Start reads the settings, starts listening and returns at once. Stop ends it.
 func Start(opts Options) (*Server, error) {
-	if opts.PrefsPath == "" {
-		return nil, errors.New("plexsim: no Preferences.xml path given (-prefs)")
+	store, logDir, err := openSettings(opts)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Listen == "" {
 		opts.Listen = DefaultListen
 	}
 	if opts.LogPath == "" {
-		opts.LogPath = filepath.Join(filepath.Dir(opts.PrefsPath), "Logs", "Plex Media Server.log")
+		opts.LogPath = filepath.Join(logDir, "Logs", "Plex Media Server.log")
 	}
 	log, err := openLog(opts.LogPath)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: log, served: make(chan error, 1)}
+	s := &Server{opts: opts, log: log, served: make(chan error, 1), store: store}
 	if err := s.start(); err != nil {
 		log.printf("ERROR", "Plex Media Server v%s - failed to start: %v", Version, err)
 		log.close()
@@ -119,7 +126,7 @@ func (s *Server) start() error {
 		return err
 	}
 	if name := s.opts.RefuseIfAttr; name != "" && s.settings.has(name) {
-		return fmt.Errorf("refusing to start: %s has the attribute %s", s.opts.PrefsPath, name)
+		return fmt.Errorf("refusing to start: %s has the %s %s", s.store, s.store.noun(), name)
 	}
 	if err := checkLoopback(s.opts.Listen); err != nil {
 		return err
@@ -150,28 +157,16 @@ func (s *Server) start() error {
 }
 
 func (s *Server) loadSettings() error {
-	path := s.opts.PrefsPath
-	meta, exists, err := fileutil.Stat(path)
+	st, exists, err := s.store.load()
 	if err != nil {
 		return err
 	}
 	if !exists {
-		// PMS creates the file with new identifiers; a fresh file belongs to whoever runs it.
-		s.meta = stores.FileMeta{Path: path, UID: -1, GID: -1, Mode: 0o644}
-		s.settings.set(attrMachine, randomString(40, "0123456789abcdef"))
-		s.settings.set(attrProcMach, randomString(40, "0123456789abcdef"))
-		s.log.printf("INFO", "Preferences: %s does not exist; starting with new settings", path)
-		return nil
+		// PMS starts with new identifiers when it finds no settings.
+		st.set(attrMachine, randomString(40, "0123456789abcdef"))
+		st.set(attrProcMach, randomString(40, "0123456789abcdef"))
+		s.log.printf("INFO", "Preferences: %s does not exist; starting with new settings", s.store)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	st, err := parsePrefs(data)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	s.meta = meta
 	s.settings = st
 	return nil
 }
@@ -209,9 +204,9 @@ func (s *Server) stop() error {
 		errs = append(errs, fmt.Errorf("stop serving: %w", err))
 	}
 	s.mu.Lock()
-	data := s.settings.render()
+	err := s.store.save(s.settings)
 	s.mu.Unlock()
-	if err := fileutil.WriteAtomic(s.opts.PrefsPath, data, s.meta); err != nil {
+	if err != nil {
 		s.log.printf("ERROR", "Preferences: could not save: %v", err)
 		errs = append(errs, err)
 	}
@@ -240,28 +235,40 @@ func Run(ctx context.Context, opts Options) error {
 	return s.Stop()
 }
 
-// Main is the simulator's command line. It runs until SIGTERM or SIGINT and returns the
-// process exit code: 0 after a clean stop, 1 when it refused to start or could not
-// save, 2 on bad flags.
+// Main is the simulator's command line. It runs until SIGTERM or SIGINT (on Windows also
+// until its hidden window gets WM_CLOSE, as taskkill without /f sends) and returns the
+// process exit code: 0 after a clean stop, 1 when it refused to start or could not save,
+// 2 on bad flags.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("plexsim", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var o Options
-	fl.StringVar(&o.PrefsPath, "prefs", "", "Preferences.xml to read at start and write on shutdown (required)")
+	fl.StringVar(&o.PrefsPath, "prefs", "", prefsFlagUsage)
 	fl.StringVar(&o.Listen, "listen", DefaultListen, "loopback address to serve on; port 0 picks a free port")
 	fl.StringVar(&o.AddrFile, "addr-file", "", "file to write the listening address to once serving")
 	fl.StringVar(&o.LogPath, "log", "", `log file (default "<dir of prefs>/Logs/Plex Media Server.log")`)
-	fl.StringVar(&o.RefuseIfAttr, "refuse-if-attr", "", "refuse to start when Preferences.xml has this attribute")
+	fl.StringVar(&o.RefuseIfAttr, "refuse-if-attr", "", "refuse to start when the settings have this attribute")
 	fl.StringVar(&o.PlexTV, "plextv", "", "base URL of a plex.tv stand-in that claims are exchanged at")
+	platformFlags(fl, &o)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if o.PrefsPath == "" || fl.NArg() > 0 {
-		fmt.Fprintln(stderr, "plexsim: usage: plexsim -prefs PATH [-listen ADDR] [-addr-file PATH] [-log PATH] [-refuse-if-attr NAME] [-plextv URL]")
+	if err := flagsFromEnv(fl); err != nil {
+		fmt.Fprintf(stderr, "plexsim: %v\n", err)
+		return 2
+	}
+	if o.PrefsPath == "" && prefsRequired || fl.NArg() > 0 {
+		fmt.Fprintln(stderr, "plexsim: usage: "+usageLine)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	ctx, closeWindow, err := untilWindowClosed(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "plexsim: %v\n", err)
+		return 1
+	}
+	defer closeWindow()
 	if err := Run(ctx, o); err != nil {
 		fmt.Fprintf(stderr, "plexsim: %v\n", err)
 		return 1
@@ -317,7 +324,7 @@ func (s *Server) claim(w http.ResponseWriter, r *http.Request) {
 		s.settings.set(attrUsername, signIn.username)
 		s.settings.set(attrMail, signIn.email)
 		// PMS saves a new sign-in at once, not only on shutdown.
-		if err := fileutil.WriteAtomic(s.opts.PrefsPath, s.settings.render(), s.meta); err != nil {
+		if err := s.store.save(s.settings); err != nil {
 			s.log.printf("ERROR", "Preferences: could not save: %v", err)
 		}
 		s.log.printf("INFO", "MyPlex: claimed the server")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/plexform/plexform/stores"
@@ -143,6 +144,12 @@ func (d stagingDir) rename(from, to string) error {
 }
 func (d stagingDir) remove(name string) error { return os.Remove(d.join(name)) }
 func (d stagingDir) sync() error {
+	// Windows cannot flush a directory: FlushFileBuffers needs a handle with write access,
+	// which a directory handle cannot have, so every sync failed with "Access denied" and
+	// every atomic write with it. NTFS journals the rename itself.
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	f, err := os.Open(string(d))
 	if err != nil {
 		return err
