@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/sys/windows"
 )
 
 // On Windows a directory's protection is its ACL, which plexform leaves to the
@@ -94,7 +96,15 @@ func (d *trustedDir) remove(name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	return d.root.Remove(name)
+	err := d.root.Remove(name)
+	if errors.Is(err, windows.ERROR_INVALID_FUNCTION) {
+		// os.Root deletes with FileDispositionInformationEx and falls back only on the
+		// statuses Windows gives; Wine 8 answers "not implemented", so every remove failed
+		// there. A plain delete of the same name is as safe: the directory's path holds no
+		// link (checked at open), and deleting a link deletes the link, not its target.
+		err = os.Remove(d.join(name))
+	}
+	return err
 }
 
 func (d *trustedDir) rename(from, to string) error {

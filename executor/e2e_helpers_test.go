@@ -5,14 +5,12 @@ package executor_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,21 +21,12 @@ import (
 	"github.com/plexform/plexform/stores/service"
 )
 
-// The made-up sign-in of the simulated host. Tests compare files against it but never
-// print it.
-const (
-	simToken = "tok-e2e-secret-5Jq9"
-	// signedIn is written by hand, not by the server: a space before "/>" and no final
-	// newline, so the server's own rewrite on shutdown is visibly different from it.
-	signedIn = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
-		`<Preferences MachineIdentifier="mi-e2e" ProcessedMachineIdentifier="pmi-e2e" FriendlyName="den" PlexOnlineHome="1"` +
-		` PlexOnlineMail="alice@example.com" PlexOnlineToken="` + simToken + `" PlexOnlineUsername="alice" AcceptedEULA="1" />`
-)
-
-var signInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
-
-// waitLimit bounds every wait, only so that a broken test ends; never a speed assertion.
-const waitLimit = time.Minute
+// signedIn is the made-up sign-in of the simulated host, written by hand, not by the
+// server: a space before "/>" and no final newline, so the server's own rewrite on
+// shutdown is visibly different from it. Tests compare files against it but never print it.
+const signedIn = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+	`<Preferences MachineIdentifier="mi-e2e" ProcessedMachineIdentifier="pmi-e2e" FriendlyName="den" PlexOnlineHome="1"` +
+	` PlexOnlineMail="alice@example.com" PlexOnlineToken="` + simToken + `" PlexOnlineUsername="alice" AcceptedEULA="1" />`
 
 // simHost is a throw-away Plex host: a Preferences.xml and the simulator serving it on
 // a fixed loopback port (a plan's verify URL must name the port before the server runs).
@@ -69,16 +58,6 @@ func newSimHostWith(tb testing.TB, bin string) *simHost {
 	}
 	h.writePrefs(tb, signedIn)
 	return h
-}
-
-func freeLoopbackAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (h *simHost) simArgs(refuseIfAttr string) []string {
@@ -242,35 +221,6 @@ func (h *simHost) apply(tb testing.TB, yaml string, obs executor.Observer) (*exe
 	return executor.Apply(context.Background(), bound, executor.Options{
 		Backups: &executor.Backups{Dir: h.backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
 	})
-}
-
-// recorder keeps an apply's events, and runs a hook on each, for tests that look at the
-// host at a given step.
-type recorder struct {
-	mu     sync.Mutex
-	events []executor.Event
-	on     func(executor.Event)
-}
-
-func (r *recorder) Event(e executor.Event) {
-	r.mu.Lock()
-	r.events = append(r.events, e)
-	r.mu.Unlock()
-	if r.on != nil {
-		r.on(e)
-	}
-}
-
-func (r *recorder) Waiting(string, string, time.Duration) {}
-
-func (r *recorder) types() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.events))
-	for i, e := range r.events {
-		out[i] = e.Type
-	}
-	return out
 }
 
 // withoutSignIn removes the four sign-in attributes from a Preferences.xml text as a

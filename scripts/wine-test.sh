@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the Windows tests against Wine's real registry, reg.exe and service control manager:
-# the registry store, and discovery's Windows lookups.
+# Runs the Windows tests against Wine's real registry, reg.exe, taskkill and service control
+# manager: the registry store, discovery's Windows lookups, and the windows-app manager and a
+# whole apply against the simulator built for Windows, installed as "Plex Media Server.exe".
 #
 #   scripts/wine-test.sh            # from anywhere in the repository
 #
@@ -16,6 +17,8 @@ root=$(pwd)
 suites=(
 	"./stores/registry/...:."
 	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./stores/service:^TestWine"
+	"./executor:^TestWine"
 )
 
 missing=()
@@ -57,6 +60,16 @@ else
 	cp "$tmp/bcryptprimitives.dll" "$dll"
 	echo "wine-test: installed the ProcessPrng shim"
 fi
+
+# There is no display here: Wine's null graphics driver still lets a program create
+# windows, and the simulator needs its hidden one to get taskkill's WM_CLOSE.
+wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f >/dev/null
+
+# The Plex Media Server simulator for the windows-app tests, which install it under the
+# name of PMS's exe; they skip without this variable, so they run nowhere but here.
+GOOS=windows GOARCH=amd64 go build -o "$tmp/plexsim.exe" ./cmd/plexsim
+PLEXFORM_WINE_PLEXSIM=$(winepath -w "$tmp/plexsim.exe")
+export PLEXFORM_WINE_PLEXSIM
 
 status=0
 for suite in "${suites[@]}"; do

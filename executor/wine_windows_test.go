@@ -1,0 +1,386 @@
+//go:build windows
+
+package executor_test
+
+// End-to-end tests of the Windows app: the simulator, installed as "Plex Media Server.exe"
+// in the folder the InstallFolder registry value names, keeps its settings in
+// HKCU\Software\Plex, Inc.\Plex Media Server and quits on WM_CLOSE as PMS does; plexform
+// resets it through host.Open and executor.Apply with the windows-app manager (taskkill
+// without /f, start from InstallFolder), exactly as `plexform apply` does it.
+//
+// They run under Wine from scripts/wine-test.sh, which builds the simulator for Windows
+// and names it in PLEXFORM_WINE_PLEXSIM. They stop every process of that image name and
+// rewrite PMS's own registry key, so they run nowhere else: not on a Windows machine
+// that may have a real Plex.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/windows/registry"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/service"
+)
+
+const plexKey = `Software\Plex, Inc.\Plex Media Server`
+
+// wineApp is a Windows host with Plex installed and running as the signed-in user's app.
+type wineApp struct {
+	dir, install, backups, addrFile, listen string
+	app                                     *service.WindowsApp
+}
+
+// newWineApp installs the simulator, seeds PMS's registry key with a signed-in server
+// (through reg.exe, not plexform's code) and starts it. refuseIf, when set, is a value
+// that makes the simulator refuse to start.
+func newWineApp(t *testing.T, refuseIf string) *wineApp {
+	t.Helper()
+	sim := os.Getenv("PLEXFORM_WINE_PLEXSIM")
+	if sim == "" {
+		t.Skip("runs under Wine from scripts/wine-test.sh only: it stops every \"Plex Media Server.exe\" and rewrites HKCU\\" + plexKey)
+	}
+	dir, err := os.MkdirTemp("", "plexform-winapp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir's cleanup fails under Wine 8 (see stores/registry's tests); the script
+	// removes the whole prefix afterwards, so what Remove cannot take stays till then.
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	w := &wineApp{
+		dir:      dir,
+		install:  filepath.Join(dir, "Plex", "Plex Media Server"),
+		backups:  filepath.Join(dir, "backups"),
+		addrFile: filepath.Join(dir, "addr"),
+		listen:   freeLoopbackAddr(t),
+		app:      service.NewWindowsApp(nil),
+	}
+	if err := os.MkdirAll(w.install, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, sim, filepath.Join(w.install, service.PlexImage))
+
+	regExe(t, "delete", `HKCU\`+plexKey, "/f") // a key left by an earlier test
+	for _, v := range [][]string{
+		{"InstallFolder", "REG_SZ", w.install},
+		{"MachineIdentifier", "REG_SZ", "mi-wine"},
+		{"ProcessedMachineIdentifier", "REG_SZ", "pmi-wine"},
+		{"FriendlyName", "REG_SZ", "den"},
+		{"AcceptedEULA", "REG_DWORD", "1"},
+		{"PlexOnlineHome", "REG_SZ", "1"},
+		{"PlexOnlineMail", "REG_SZ", "alice@example.com"},
+		{"PlexOnlineToken", "REG_SZ", simToken},
+		{"PlexOnlineUsername", "REG_SZ", "alice"},
+	} {
+		regExe(t, "add", `HKCU\`+plexKey, "/v", v[0], "/t", v[1], "/d", v[2], "/f")
+	}
+	t.Cleanup(func() { regExe(t, "delete", `HKCU\`+plexKey, "/f") })
+
+	// windows-app starts the exe without arguments, as Windows starts PMS: the simulator
+	// takes its flags from the environment it inherits.
+	t.Setenv("PLEXSIM_LISTEN", w.listen)
+	t.Setenv("PLEXSIM_ADDR_FILE", w.addrFile)
+	t.Setenv("PLEXSIM_REFUSE_IF_ATTR", refuseIf)
+	t.Cleanup(func() {
+		// Whatever the test left running goes, without a chance to write.
+		ctx := context.Background()
+		if up, _ := w.app.Running(ctx); up {
+			_ = w.app.ForceStop(ctx)
+			_ = service.WaitFor(ctx, w.app, false, waitLimit, nil)
+		}
+	})
+	w.start(t)
+	return w
+}
+
+func (w *wineApp) start(t *testing.T) {
+	t.Helper()
+	os.Remove(w.addrFile)
+	ctx := context.Background()
+	if err := w.app.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := service.WaitFor(ctx, w.app, true, waitLimit, nil); err != nil {
+		t.Fatal(err)
+	}
+	plexsimtest.WaitAddr(t, w.addrFile)
+}
+
+func (w *wineApp) stop(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if err := w.app.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := service.WaitFor(ctx, w.app, false, waitLimit, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *wineApp) running(t *testing.T) bool {
+	t.Helper()
+	up, err := w.app.Running(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return up
+}
+
+// planYAML is the reset plan: the four sign-in values absent from PMS's key, which the
+// app guards, and /identity answering after the start. set is one more value to write.
+func (w *wineApp) planYAML(set string, verifyTimeout time.Duration) string {
+	if set != "" {
+		set = fmt.Sprintf("    set: {%s: \"1\"}\n", set)
+	}
+	return fmt.Sprintf(`version: 1
+backups:
+  dir: %q
+resources:
+  - name: prefs
+    kind: registry_values
+    key: 'HKCU\%s'
+    absent: [%s]
+%s    service: plex
+    when: {os: [windows]}
+  - name: plex
+    kind: service
+    manager: windows-app
+    when: {os: [windows]}
+    state: running
+    timeout: 30s
+verify:
+  - http: {url: "http://%s/identity", status: 200, timeout: %s}
+`, w.backups, plexKey, strings.Join(signInNames, ", "), set, w.listen, verifyTimeout)
+}
+
+func (w *wineApp) apply(t *testing.T, yaml string, obs executor.Observer) (*executor.Result, error) {
+	t.Helper()
+	file := filepath.Join(w.dir, "plexform.yaml")
+	p, err := plan.Decode(file, []byte(yaml))
+	if err != nil {
+		t.Fatalf("decode the test plan: %v", err)
+	}
+	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
+	if err != nil {
+		t.Fatalf("bind the test plan: %v", err)
+	}
+	return executor.Apply(context.Background(), bound, executor.Options{
+		Backups: &executor.Backups{Dir: w.backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
+	})
+}
+
+// regValue is one value as the registry holds it, read without plexform's code.
+type regValue struct {
+	typ  uint32
+	data string
+}
+
+func readKey(t *testing.T) map[string]regValue {
+	t.Helper()
+	k, err := registry.OpenKey(registry.CURRENT_USER, plexKey, registry.QUERY_VALUE)
+	if err != nil {
+		t.Fatalf("open HKCU\\%s: %v", plexKey, err)
+	}
+	defer k.Close()
+	names, err := k.ReadValueNames(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]regValue{}
+	for _, name := range names {
+		buf := make([]byte, 4096)
+		n, typ, err := k.GetValue(name, buf)
+		if err != nil {
+			t.Fatalf("read value %q: %v", name, err)
+		}
+		values[name] = regValue{typ, string(buf[:n])}
+	}
+	return values
+}
+
+// sameKey names the values that differ, never their data (a token may be among them).
+func keyDiff(got, want map[string]regValue) []string {
+	var diff []string
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			diff = append(diff, name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			diff = append(diff, name)
+		}
+	}
+	slices.Sort(diff)
+	return diff
+}
+
+func TestWineWindowsAppResetWhileRunning(t *testing.T) {
+	w := newWineApp(t, "")
+	before := readKey(t)
+	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+		t.Fatalf("/identity before the reset: %+v, %v", id, err)
+	}
+	// A value deleted while the app runs comes back when it quits: the key plexform
+	// must edit is the one the app leaves, read after the stop.
+	regExe(t, "delete", `HKCU\`+plexKey, "/v", "FriendlyName", "/f")
+
+	var atStop map[string]regValue
+	rec := &recorder{on: func(e executor.Event) {
+		if e.Type == executor.EventStopped {
+			atStop = readKey(t)
+		}
+	}}
+	res, err := w.apply(t, w.planYAML("", waitLimit), rec)
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	t.Logf("events: %v", rec.types())
+	if d := keyDiff(atStop, before); len(d) != 0 {
+		t.Errorf("the key as the app left it on its way down differs from before in %v; want what the app read at start written back", d)
+	}
+	wantTypes := []string{executor.EventStopping, executor.EventStopped, executor.EventBackedUp, executor.EventWritten,
+		executor.EventStarting, executor.EventStarted, executor.EventVerified}
+	if got := rec.types(); !slices.Equal(got, wantTypes) {
+		t.Errorf("events %v, want %v", got, wantTypes)
+	}
+	// Had plexform written before the app was down, the app would have put the sign-in
+	// back on its way down.
+	after := readKey(t)
+	for _, name := range signInNames {
+		delete(before, name)
+	}
+	if d := keyDiff(after, before); len(d) != 0 {
+		t.Errorf("after the reset the key differs from before without the sign-in in %v", d)
+	}
+	if !w.running(t) {
+		t.Error("the app is not running after the apply")
+	}
+	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "0" || id.MachineIdentifier != "pmi-wine" {
+		t.Errorf("/identity after the reset: %+v, %v; want unclaimed, same server", id, err)
+	}
+	if _, _, remove := res.Changes.Summary(); remove != 4 {
+		t.Errorf("%d values removed, want 4", remove)
+	}
+	if len(res.Backups) != 1 {
+		t.Errorf("backups: %d, want 1", len(res.Backups))
+	}
+
+	// The reset holds through the app's own next shutdown, and a second apply has
+	// nothing to do and leaves the app alone.
+	w.stop(t)
+	if d := keyDiff(readKey(t), after); len(d) != 0 {
+		t.Errorf("the app's shutdown after the reset changed %v", d)
+	}
+	w.start(t)
+	again := &recorder{}
+	res, err = w.apply(t, w.planYAML("", waitLimit), again)
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	if res.Changes.HasChanges() || len(again.types()) != 0 {
+		t.Errorf("the second apply did %v; want nothing", again.types())
+	}
+}
+
+// A sign-in value deleted by hand while the app runs is back after the stop, so the
+// writes the plan showed are not the ones needed: the apply refuses, writes nothing, and
+// the app runs again as it was.
+func TestWineWindowsAppChangedOnItsWayDownRefuses(t *testing.T) {
+	w := newWineApp(t, "")
+	before := readKey(t)
+	regExe(t, "delete", `HKCU\`+plexKey, "/v", "PlexOnlineMail", "/f")
+
+	_, err := w.apply(t, w.planYAML("", waitLimit), &recorder{})
+	if err == nil || !strings.Contains(err.Error(), "changed after the plan was shown") {
+		t.Fatalf("apply: %v; want a refusal saying the key changed after the plan was shown", err)
+	}
+	if d := keyDiff(readKey(t), before); len(d) != 0 {
+		t.Errorf("after the refusal the key differs from what the app wrote in %v", d)
+	}
+	if !w.running(t) {
+		t.Error("the app is not running after the refused apply")
+	}
+	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+		t.Errorf("/identity after the refused apply: %+v, %v; want the server as it was, claimed", id, err)
+	}
+}
+
+// refuseValue makes the simulator refuse to start; the plan sets it, so the app will not
+// come back after the change.
+const refuseValue = "PlexformTestRefuse"
+
+func TestWineWindowsAppThatWillNotStartIsRolledBack(t *testing.T) {
+	w := newWineApp(t, refuseValue)
+	// Once through the app's own stop and start, so the key holds what the app writes.
+	w.stop(t)
+	w.start(t)
+	before := readKey(t)
+
+	rec := &recorder{}
+	_, err := w.apply(t, w.planYAML(refuseValue, 5*time.Second), rec)
+	f, ok := executor.IsFailure(err)
+	if !ok {
+		t.Fatalf("apply of a change the app refuses: %v; want a Failure", err)
+	}
+	t.Logf("events: %v; error: %v", rec.types(), err)
+	if !f.RolledBack || !f.Changed || len(f.Left) != 0 {
+		t.Errorf("Failure: rolled back %v, changed %v, left %v; want rolled back completely", f.RolledBack, f.Changed, f.Left)
+	}
+	if msg := f.Error(); strings.Contains(msg, simToken) || !strings.Contains(msg, "identity") {
+		t.Errorf("the failure %q should name the check that failed, and never the token", msg)
+	}
+	if d := keyDiff(readKey(t), before); len(d) != 0 {
+		t.Errorf("after the rollback the key differs from before the apply in %v", d)
+	}
+	if !w.running(t) {
+		t.Error("the app is not running after the rollback")
+	}
+	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+		t.Errorf("/identity after the rollback: %+v, %v; want the server as it was, claimed", id, err)
+	}
+	for _, want := range []string{executor.EventWritten, executor.EventRollback, executor.EventRestored} {
+		if !slices.Contains(rec.types(), want) {
+			t.Errorf("events %v lack %q", rec.types(), want)
+		}
+	}
+}
+
+func regExe(t *testing.T, args ...string) {
+	t.Helper()
+	if err := exec.Command("reg.exe", args...).Run(); err != nil && args[0] != "delete" {
+		t.Fatalf("reg %s %s: %v", args[0], args[1], err) // never the data: it may be the token
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
