@@ -16,17 +16,13 @@ package executor_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/windows/registry"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
@@ -35,63 +31,32 @@ import (
 	"github.com/plexform/plexform/stores/service"
 )
 
-const plexKey = `Software\Plex, Inc.\Plex Media Server`
+const plexKey = plexsimtest.PlexKey
 
 // wineApp is a Windows host with Plex installed and running as the signed-in user's app.
 type wineApp struct {
-	dir, install, backups, addrFile, listen string
-	app                                     *service.WindowsApp
+	*plexsimtest.WindowsApp
+	backups string
+	app     *service.WindowsApp
 }
 
 // newWineApp installs the simulator, seeds PMS's registry key with a signed-in server
-// (through reg.exe, not plexform's code) and starts it. refuseIf, when set, is a value
-// that makes the simulator refuse to start.
+// and starts it. refuseIf, when set, is a value that makes the simulator refuse to start.
 func newWineApp(t *testing.T, refuseIf string) *wineApp {
 	t.Helper()
-	sim := os.Getenv("PLEXFORM_WINE_PLEXSIM")
-	if sim == "" {
-		t.Skip("runs under Wine from scripts/wine-test.sh only: it stops every \"Plex Media Server.exe\" and rewrites HKCU\\" + plexKey)
-	}
-	dir, err := os.MkdirTemp("", "plexform-winapp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// t.TempDir's cleanup fails under Wine 8 (see stores/registry's tests); the script
-	// removes the whole prefix afterwards, so what Remove cannot take stays till then.
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	w := &wineApp{
-		dir:      dir,
-		install:  filepath.Join(dir, "Plex", "Plex Media Server"),
-		backups:  filepath.Join(dir, "backups"),
-		addrFile: filepath.Join(dir, "addr"),
-		listen:   freeLoopbackAddr(t),
-		app:      service.NewWindowsApp(nil),
-	}
-	if err := os.MkdirAll(w.install, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	copyFile(t, sim, filepath.Join(w.install, service.PlexImage))
-
-	regExe(t, "delete", `HKCU\`+plexKey, "/f") // a key left by an earlier test
-	for _, v := range [][]string{
-		{"InstallFolder", "REG_SZ", w.install},
-		{"MachineIdentifier", "REG_SZ", "mi-wine"},
-		{"ProcessedMachineIdentifier", "REG_SZ", "pmi-wine"},
-		{"FriendlyName", "REG_SZ", "den"},
-		{"AcceptedEULA", "REG_DWORD", "1"},
-		{"PlexOnlineHome", "REG_SZ", "1"},
-		{"PlexOnlineMail", "REG_SZ", "alice@example.com"},
-		{"PlexOnlineToken", "REG_SZ", simToken},
-		{"PlexOnlineUsername", "REG_SZ", "alice"},
-	} {
-		regExe(t, "add", `HKCU\`+plexKey, "/v", v[0], "/t", v[1], "/d", v[2], "/f")
-	}
-	t.Cleanup(func() { regExe(t, "delete", `HKCU\`+plexKey, "/f") })
-
-	// windows-app starts the exe without arguments, as Windows starts PMS: the simulator
-	// takes its flags from the environment it inherits.
-	t.Setenv("PLEXSIM_LISTEN", w.listen)
-	t.Setenv("PLEXSIM_ADDR_FILE", w.addrFile)
+	inst := plexsimtest.InstallWindowsApp(t)
+	w := &wineApp{WindowsApp: inst, backups: filepath.Join(inst.Dir, "backups"), app: service.NewWindowsApp(nil)}
+	plexsimtest.SeedPlexKey(t,
+		[3]string{"InstallFolder", "REG_SZ", w.Install},
+		[3]string{"MachineIdentifier", "REG_SZ", "mi-wine"},
+		[3]string{"ProcessedMachineIdentifier", "REG_SZ", "pmi-wine"},
+		[3]string{"FriendlyName", "REG_SZ", "den"},
+		[3]string{"AcceptedEULA", "REG_DWORD", "1"},
+		[3]string{"PlexOnlineHome", "REG_SZ", "1"},
+		[3]string{"PlexOnlineMail", "REG_SZ", "alice@example.com"},
+		[3]string{"PlexOnlineToken", "REG_SZ", simToken},
+		[3]string{"PlexOnlineUsername", "REG_SZ", "alice"},
+	)
 	t.Setenv("PLEXSIM_REFUSE_IF_ATTR", refuseIf)
 	t.Cleanup(func() {
 		// Whatever the test left running goes, without a chance to write.
@@ -107,7 +72,7 @@ func newWineApp(t *testing.T, refuseIf string) *wineApp {
 
 func (w *wineApp) start(t *testing.T) {
 	t.Helper()
-	os.Remove(w.addrFile)
+	os.Remove(w.AddrFile)
 	ctx := context.Background()
 	if err := w.app.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -115,7 +80,7 @@ func (w *wineApp) start(t *testing.T) {
 	if err := service.WaitFor(ctx, w.app, true, waitLimit, nil); err != nil {
 		t.Fatal(err)
 	}
-	plexsimtest.WaitAddr(t, w.addrFile)
+	plexsimtest.WaitAddr(t, w.AddrFile)
 }
 
 func (w *wineApp) stop(t *testing.T) {
@@ -162,12 +127,12 @@ resources:
     timeout: 30s
 verify:
   - http: {url: "http://%s/identity", status: 200, timeout: %s}
-`, w.backups, plexKey, strings.Join(signInNames, ", "), set, w.listen, verifyTimeout)
+`, w.backups, plexKey, strings.Join(signInNames, ", "), set, w.Listen, verifyTimeout)
 }
 
 func (w *wineApp) apply(t *testing.T, yaml string, obs executor.Observer) (*executor.Result, error) {
 	t.Helper()
-	file := filepath.Join(w.dir, "plexform.yaml")
+	file := filepath.Join(w.Dir, "plexform.yaml")
 	p, err := plan.Decode(file, []byte(yaml))
 	if err != nil {
 		t.Fatalf("decode the test plan: %v", err)
@@ -181,66 +146,20 @@ func (w *wineApp) apply(t *testing.T, yaml string, obs executor.Observer) (*exec
 	})
 }
 
-// regValue is one value as the registry holds it, read without plexform's code.
-type regValue struct {
-	typ  uint32
-	data string
-}
-
-func readKey(t *testing.T) map[string]regValue {
-	t.Helper()
-	k, err := registry.OpenKey(registry.CURRENT_USER, plexKey, registry.QUERY_VALUE)
-	if err != nil {
-		t.Fatalf("open HKCU\\%s: %v", plexKey, err)
-	}
-	defer k.Close()
-	names, err := k.ReadValueNames(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := map[string]regValue{}
-	for _, name := range names {
-		buf := make([]byte, 4096)
-		n, typ, err := k.GetValue(name, buf)
-		if err != nil {
-			t.Fatalf("read value %q: %v", name, err)
-		}
-		values[name] = regValue{typ, string(buf[:n])}
-	}
-	return values
-}
-
-// sameKey names the values that differ, never their data (a token may be among them).
-func keyDiff(got, want map[string]regValue) []string {
-	var diff []string
-	for name, v := range want {
-		if g, ok := got[name]; !ok || g != v {
-			diff = append(diff, name)
-		}
-	}
-	for name := range got {
-		if _, ok := want[name]; !ok {
-			diff = append(diff, name)
-		}
-	}
-	slices.Sort(diff)
-	return diff
-}
-
 func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 	w := newWineApp(t, "")
-	before := readKey(t)
-	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+	before := plexsimtest.ReadPlexKey(t)
+	if id, err := plexsimtest.GetIdentity(w.Listen); err != nil || id.Claimed != "1" {
 		t.Fatalf("/identity before the reset: %+v, %v", id, err)
 	}
 	// A value deleted while the app runs comes back when it quits: the key plexform
 	// must edit is the one the app leaves, read after the stop.
-	regExe(t, "delete", `HKCU\`+plexKey, "/v", "FriendlyName", "/f")
+	plexsimtest.Reg(t, "delete", `HKCU\`+plexKey, "/v", "FriendlyName", "/f")
 
-	var atStop map[string]regValue
+	var atStop map[string]plexsimtest.RegValue
 	rec := &recorder{on: func(e executor.Event) {
 		if e.Type == executor.EventStopped {
-			atStop = readKey(t)
+			atStop = plexsimtest.ReadPlexKey(t)
 		}
 	}}
 	res, err := w.apply(t, w.planYAML("", waitLimit), rec)
@@ -248,7 +167,7 @@ func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 		t.Fatalf("apply: %v", err)
 	}
 	t.Logf("events: %v", rec.types())
-	if d := keyDiff(atStop, before); len(d) != 0 {
+	if d := plexsimtest.KeyDiff(atStop, before); len(d) != 0 {
 		t.Errorf("the key as the app left it on its way down differs from before in %v; want what the app read at start written back", d)
 	}
 	wantTypes := []string{executor.EventStopping, executor.EventStopped, executor.EventBackedUp, executor.EventWritten,
@@ -258,17 +177,17 @@ func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 	}
 	// Had plexform written before the app was down, the app would have put the sign-in
 	// back on its way down.
-	after := readKey(t)
+	after := plexsimtest.ReadPlexKey(t)
 	for _, name := range signInNames {
 		delete(before, name)
 	}
-	if d := keyDiff(after, before); len(d) != 0 {
+	if d := plexsimtest.KeyDiff(after, before); len(d) != 0 {
 		t.Errorf("after the reset the key differs from before without the sign-in in %v", d)
 	}
 	if !w.running(t) {
 		t.Error("the app is not running after the apply")
 	}
-	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "0" || id.MachineIdentifier != "pmi-wine" {
+	if id, err := plexsimtest.GetIdentity(w.Listen); err != nil || id.Claimed != "0" || id.MachineIdentifier != "pmi-wine" {
 		t.Errorf("/identity after the reset: %+v, %v; want unclaimed, same server", id, err)
 	}
 	if _, _, remove := res.Changes.Summary(); remove != 4 {
@@ -281,7 +200,7 @@ func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 	// The reset holds through the app's own next shutdown, and a second apply has
 	// nothing to do and leaves the app alone.
 	w.stop(t)
-	if d := keyDiff(readKey(t), after); len(d) != 0 {
+	if d := plexsimtest.KeyDiff(plexsimtest.ReadPlexKey(t), after); len(d) != 0 {
 		t.Errorf("the app's shutdown after the reset changed %v", d)
 	}
 	w.start(t)
@@ -300,20 +219,20 @@ func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 // the app runs again as it was.
 func TestWineWindowsAppChangedOnItsWayDownRefuses(t *testing.T) {
 	w := newWineApp(t, "")
-	before := readKey(t)
-	regExe(t, "delete", `HKCU\`+plexKey, "/v", "PlexOnlineMail", "/f")
+	before := plexsimtest.ReadPlexKey(t)
+	plexsimtest.Reg(t, "delete", `HKCU\`+plexKey, "/v", "PlexOnlineMail", "/f")
 
 	_, err := w.apply(t, w.planYAML("", waitLimit), &recorder{})
 	if err == nil || !strings.Contains(err.Error(), "changed after the plan was shown") {
 		t.Fatalf("apply: %v; want a refusal saying the key changed after the plan was shown", err)
 	}
-	if d := keyDiff(readKey(t), before); len(d) != 0 {
+	if d := plexsimtest.KeyDiff(plexsimtest.ReadPlexKey(t), before); len(d) != 0 {
 		t.Errorf("after the refusal the key differs from what the app wrote in %v", d)
 	}
 	if !w.running(t) {
 		t.Error("the app is not running after the refused apply")
 	}
-	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+	if id, err := plexsimtest.GetIdentity(w.Listen); err != nil || id.Claimed != "1" {
 		t.Errorf("/identity after the refused apply: %+v, %v; want the server as it was, claimed", id, err)
 	}
 }
@@ -327,7 +246,7 @@ func TestWineWindowsAppThatWillNotStartIsRolledBack(t *testing.T) {
 	// Once through the app's own stop and start, so the key holds what the app writes.
 	w.stop(t)
 	w.start(t)
-	before := readKey(t)
+	before := plexsimtest.ReadPlexKey(t)
 
 	rec := &recorder{}
 	_, err := w.apply(t, w.planYAML(refuseValue, 5*time.Second), rec)
@@ -342,45 +261,18 @@ func TestWineWindowsAppThatWillNotStartIsRolledBack(t *testing.T) {
 	if msg := f.Error(); strings.Contains(msg, simToken) || !strings.Contains(msg, "identity") {
 		t.Errorf("the failure %q should name the check that failed, and never the token", msg)
 	}
-	if d := keyDiff(readKey(t), before); len(d) != 0 {
+	if d := plexsimtest.KeyDiff(plexsimtest.ReadPlexKey(t), before); len(d) != 0 {
 		t.Errorf("after the rollback the key differs from before the apply in %v", d)
 	}
 	if !w.running(t) {
 		t.Error("the app is not running after the rollback")
 	}
-	if id, err := plexsimtest.GetIdentity(w.listen); err != nil || id.Claimed != "1" {
+	if id, err := plexsimtest.GetIdentity(w.Listen); err != nil || id.Claimed != "1" {
 		t.Errorf("/identity after the rollback: %+v, %v; want the server as it was, claimed", id, err)
 	}
 	for _, want := range []string{executor.EventWritten, executor.EventRollback, executor.EventRestored} {
 		if !slices.Contains(rec.types(), want) {
 			t.Errorf("events %v lack %q", rec.types(), want)
 		}
-	}
-}
-
-func regExe(t *testing.T, args ...string) {
-	t.Helper()
-	if err := exec.Command("reg.exe", args...).Run(); err != nil && args[0] != "delete" {
-		t.Fatalf("reg %s %s: %v", args[0], args[1], err) // never the data: it may be the token
-	}
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -17,6 +17,7 @@ root=$(pwd)
 suites=(
 	"./stores/registry/...:."
 	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./internal/plexsim:^TestWine"
 	"./stores/service:^TestWine"
 	"./executor:^TestWine"
 )

@@ -71,5 +71,25 @@ func (w *WindowsApp) Start(context.Context) error {
 	if err != nil {
 		return wrap(w, "start", fmt.Errorf("find the install folder (value InstallFolder under HKCU\\%s): %w", plexSettingsKey, err))
 	}
+	// A relative folder would start whatever exe of that name sits below plexform's
+	// working directory, as plexform's user, who may be an administrator.
+	if !fullWindowsPath(dir) {
+		return wrap(w, "start", fmt.Errorf("the install folder %q (value InstallFolder under HKCU\\%s) is not a full path like C:\\Program Files\\Plex\\Plex Media Server; repair the Plex install", dir, plexSettingsKey))
+	}
 	return wrap(w, "start", w.launch(filepath.Join(dir, w.Image)))
+}
+
+// fullWindowsPath reports whether p is a drive path (C:\...) or a UNC path (\\server\share...).
+// It is spelled out rather than filepath.IsAbs so that it means the same on every OS the
+// tests run on.
+func fullWindowsPath(p string) bool {
+	sep := func(c byte) bool { return c == '\\' || c == '/' }
+	switch {
+	case len(p) >= 3 && p[1] == ':' && sep(p[2]):
+		c := p[0] | 0x20 // lower case
+		return c >= 'a' && c <= 'z'
+	case len(p) >= 3 && sep(p[0]) && sep(p[1]) && !sep(p[2]):
+		return true
+	}
+	return false
 }

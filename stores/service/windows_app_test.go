@@ -67,3 +67,28 @@ func TestWindowsAppStartRunsInstalledExe(t *testing.T) {
 		t.Errorf("error %v should name InstallFolder", err)
 	}
 }
+
+// A relative InstallFolder would start an exe from plexform's working directory: it is
+// refused before anything is launched.
+func TestWindowsAppStartRefusesRelativeInstallFolder(t *testing.T) {
+	for _, dir := range []string{"", "Plex Media Server", `.\Plex`, `C:Plex`, `\Plex`, "%ProgramFiles%\\Plex"} {
+		up := false
+		w, launched := fakeWindowsApp(&up, &fakeRunner{})
+		w.folder = func() (string, error) { return dir, nil }
+		err := w.Start(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "not a full path") {
+			t.Errorf("InstallFolder %q: Start = %v, want a 'not a full path' error", dir, err)
+		}
+		if len(*launched) != 0 {
+			t.Errorf("InstallFolder %q: launched %q", dir, *launched)
+		}
+	}
+	for _, dir := range []string{`C:\Program Files\Plex\Plex Media Server`, `d:/Plex`, `C:\`, `\\nas\apps\Plex`} {
+		up := false
+		w, launched := fakeWindowsApp(&up, &fakeRunner{})
+		w.folder = func() (string, error) { return dir, nil }
+		if err := w.Start(context.Background()); err != nil || len(*launched) != 1 {
+			t.Errorf("InstallFolder %q: Start = %v, launched %q; want one launch", dir, err, *launched)
+		}
+	}
+}

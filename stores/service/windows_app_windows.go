@@ -64,6 +64,11 @@ func installFolder() (string, error) {
 		return "", err
 	}
 	defer k.Close()
-	dir, _, err := k.GetStringValue("InstallFolder")
-	return dir, err
+	dir, typ, err := k.GetStringValue("InstallFolder")
+	if err != nil || typ != registry.EXPAND_SZ {
+		return dir, err
+	}
+	// As REG_EXPAND_SZ the value may be "%ProgramFiles%\Plex\Plex Media Server", which
+	// names no folder until expanded.
+	return registry.ExpandString(dir)
 }
