@@ -5,6 +5,7 @@ package executor_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,6 +59,16 @@ func newSimHostWith(tb testing.TB, bin string) *simHost {
 	}
 	h.writePrefs(tb, signedIn)
 	return h
+}
+
+func freeLoopbackAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func (h *simHost) simArgs(refuseIfAttr string) []string {

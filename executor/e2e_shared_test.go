@@ -4,9 +4,7 @@ package executor_test
 // and the Windows app's under Wine (wine_windows_test.go).
 
 import (
-	"net"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/plexform/plexform/executor"
@@ -20,16 +18,6 @@ var signInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsern
 
 // waitLimit bounds every wait, only so that a broken test ends; never a speed assertion.
 const waitLimit = time.Minute
-
-func freeLoopbackAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // recorder keeps an apply's events, and runs a hook on each, for tests that look at the
 // host at a given step.

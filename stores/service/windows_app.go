@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 )
@@ -12,9 +11,6 @@ const PlexImage = "Plex Media Server.exe"
 
 // plexSettingsKey is where Plex's installer records InstallFolder (below HKCU).
 const plexSettingsKey = `Software\Plex, Inc.\Plex Media Server`
-
-// errNotWindows is what the Windows managers answer elsewhere.
-var errNotWindows = errors.New("the windows-app and windows-service managers work only on Windows")
 
 // WindowsApp is Plex Media Server as the per-user tray app it normally is on Windows.
 // Stop asks it to quit (taskkill without /f, which closes its window so it saves its

@@ -2,7 +2,13 @@
 
 package service
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// errNotWindows is what the Windows managers answer elsewhere.
+var errNotWindows = errors.New("the windows-app and windows-service managers work only on Windows")
 
 func processRunning(string) (bool, error) { return false, errNotWindows }
 func launchUnelevated(string) error       { return errNotWindows }
