@@ -53,11 +53,18 @@ func (w *WindowsApp) kill(ctx context.Context, force bool) error {
 		argv = append(argv, "/f")
 	}
 	_, err := w.run.Run(ctx, argv)
-	if err != nil {
-		// taskkill also fails when the process is already gone; that is a stop done.
-		if up, rerr := w.running(w.Image); rerr == nil && !up {
-			return nil
-		}
+	if err == nil {
+		return nil
+	}
+	// taskkill also fails when the process is already gone; that is a stop done.
+	up, rerr := w.running(w.Image)
+	if rerr == nil && !up {
+		return nil
+	}
+	if !force && rerr == nil {
+		// Without /f, taskkill asks the app's windows to close; it fails when it sees none,
+		// which is what it sees from another session than the one Plex runs in.
+		err = fmt.Errorf("%w; taskkill could not ask Plex to quit: run plexform in the session of the user signed in to Windows (not over SSH or WinRM), or quit Plex from its tray icon first", err)
 	}
 	return wrap(w, "stop", err)
 }
