@@ -2,7 +2,10 @@
 // cares: it reads Preferences.xml once at start and refuses a malformed one, serves
 // /identity and /myplex/claim on loopback, writes PMS-style log lines, and on SIGTERM
 // writes its in-memory settings back over Preferences.xml (so an edit made to the file
-// while it runs is lost, exactly the trap plexform exists to avoid).
+// while it runs is lost, exactly the trap plexform exists to avoid). On Windows
+// (plexsim_windows.go) it keeps its settings as the values of PMS's registry key, as PMS
+// does there, and also stops, saving them, when its hidden window gets WM_CLOSE, which is
+// how `taskkill` without /f asks PMS to quit.
 //
 // Claim tokens: "claim-" followed by 20 characters of [A-Za-z0-9_-] are accepted; such a
 // token whose 20 characters begin with "expired" (claim-expired0123456789abc) is answered
@@ -189,7 +192,7 @@ func checkLoopback(addr string) error {
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
 // Stop does what PMS does on SIGTERM: stop serving, write the in-memory settings back
-// over Preferences.xml, and log the shutdown. Calls after the first return its result.
+// over Preferences.xml (or the registry key), and log the shutdown. Calls after the first return its result.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() { s.stopErr = s.stop() })
 	return s.stopErr
