@@ -362,9 +362,25 @@ func (r *ansibleResult) fail(err error) int {
 	return exitError
 }
 
-// msgLine puts an error, which may list several problems on lines of their own, on the
-// one line of an Ansible msg.
-func msgLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
+// msgLine puts an error, which may list several problems on lines of their own ("2
+// problems:\n  - a\n  - b"), on the one line of an Ansible msg: "2 problems: a; b".
+func msgLine(err error) string {
+	var b strings.Builder
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimPrefix(strings.TrimSpace(line), "- ")
+		switch {
+		case line == "":
+			continue
+		case b.Len() == 0:
+		case strings.HasSuffix(b.String(), ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+	}
+	return b.String()
+}
 
 // failed reports a failed apply: rolled back, refused before any change, or left
 // incomplete with what is left.

@@ -137,6 +137,7 @@ func (a *ansible) run(t *testing.T, callback string, args ...string) (string, in
 		}
 		code = ee.ExitCode()
 	}
+	t.Logf("ansible-playbook %s (exit %d):\n%s", strings.Join(args, " "), code, out.String())
 	for _, s := range secrets {
 		if strings.Contains(out.String(), s) {
 			t.Errorf("ansible-playbook %s printed the secret %q:\n%s", strings.Join(args, " "), s, out.String())
