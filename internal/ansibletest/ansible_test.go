@@ -90,7 +90,7 @@ type ansible struct {
 	env []string
 }
 
-func newAnsible(t *testing.T, plexform, inventory string, extraEnv ...string) *ansible {
+func newAnsible(t *testing.T, plexform string, extraEnv ...string) *ansible {
 	t.Helper()
 	testtool.Require(t, "ansible-playbook", "ansible")
 	dir := t.TempDir()
@@ -100,7 +100,6 @@ func newAnsible(t *testing.T, plexform, inventory string, extraEnv ...string) *a
 	copyFile(t, plexform, filepath.Join(lib, "plexform"), 0o755)
 	copyFile(t, filepath.Join(repoRoot(t), "examples", "ansible", "library", "plexform.yml"), filepath.Join(lib, "plexform.yml"), 0o644)
 	write(t, filepath.Join(dir, "playbook.yml"), playbook)
-	write(t, filepath.Join(dir, "inventory.yml"), inventory)
 	write(t, filepath.Join(dir, "ansible.cfg"), "[defaults]\n")
 	for _, d := range []string{"home", "local-tmp", "remote-tmp"} {
 		must(t, os.MkdirAll(filepath.Join(dir, d), 0o700))
@@ -119,13 +118,24 @@ func newAnsible(t *testing.T, plexform, inventory string, extraEnv ...string) *a
 	return a
 }
 
+// command is an Ansible command run in the playbook directory with its environment.
+func (a *ansible) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = a.dir, append([]string{}, a.env...)
+	return cmd
+}
+
+func (a *ansible) inventory(t *testing.T, content string) {
+	t.Helper()
+	write(t, filepath.Join(a.dir, "inventory.yml"), content)
+}
+
 // run runs ansible-playbook with args and returns its stdout and stderr together, and
 // its exit code; no output may hold a secret of the fixtures.
 func (a *ansible) run(t *testing.T, callback string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command("ansible-playbook", append([]string{"-i", "inventory.yml", "playbook.yml"}, args...)...)
-	cmd.Dir = a.dir
-	cmd.Env = append(append([]string{}, a.env...), "ANSIBLE_STDOUT_CALLBACK="+callback)
+	cmd := a.command("ansible-playbook", append([]string{"-i", "inventory.yml", "playbook.yml"}, args...)...)
+	cmd.Env = append(cmd.Env, "ANSIBLE_STDOUT_CALLBACK="+callback)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -276,56 +286,51 @@ func checkRun(t *testing.T, a *ansible, hosts []string, trees []string) {
 	}
 }
 
-// applyRuns applies over every host, the one named failing failing and rolled back alone,
-// then applies again: nothing changes anywhere. prefs reads a host's Preferences.xml;
-// identity answers its server's /identity.
+// applyRuns applies over every host: the one named failing fails and is rolled back
+// alone while the others are reset. A second run changes nothing anywhere: the failing
+// host fails and rolls back again, the others report no changes. prefs reads a host's
+// Preferences.xml; identity answers its server's /identity.
 func applyRuns(t *testing.T, a *ansible, hosts []string, failing string, prefs func(host string) string, identity func(host string) string) {
 	t.Helper()
 	failingBefore := prefs(failing)
-	results, out, code := a.runJSON(t)
-	if code == 0 {
-		t.Errorf("the apply exited 0 although %s failed:\n%s", failing, out)
-	}
-	for _, h := range hosts {
-		r, ok := results[h]
-		if !ok {
-			t.Fatalf("no result for %s:\n%s", h, out)
+	for run := 1; run <= 2; run++ {
+		results, out, code := a.runJSON(t)
+		if code == 0 {
+			t.Errorf("run %d exited 0 although %s failed:\n%s", run, failing, out)
 		}
-		if h == failing {
-			if !r.Failed || r.Changed || r.RolledBack == nil || !*r.RolledBack || !strings.Contains(r.Msg, "rolled back") {
-				t.Errorf("%s: want failed, unchanged, rolled back; got %+v", h, r)
+		for _, h := range hosts {
+			r, ok := results[h]
+			if !ok {
+				t.Fatalf("run %d: no result for %s:\n%s", run, h, out)
 			}
-			if got := prefs(h); got != failingBefore {
-				t.Errorf("%s: Preferences.xml after the rollback:\n%s\nwant byte for byte:\n%s", h, got, failingBefore)
+			switch {
+			case h == failing:
+				if !r.Failed || r.Changed || r.RolledBack == nil || !*r.RolledBack || !strings.Contains(r.Msg, "rolled back") {
+					t.Errorf("run %d, %s: want failed, unchanged, rolled back; got %+v", run, h, r)
+				}
+				if got := prefs(h); got != failingBefore {
+					t.Errorf("run %d, %s: Preferences.xml after the rollback:\n%s\nwant byte for byte:\n%s", run, h, got, failingBefore)
+				}
+				if id := identity(h); !strings.Contains(id, `claimed="1"`) {
+					t.Errorf("run %d, %s: the server does not run signed in as before after the rollback: %q", run, h, id)
+				}
+				continue
+			case run == 1:
+				if r.Failed || !r.Changed || len(r.Backups) != 1 || r.DowntimeMs == nil || len(r.ResourceChanges) != 1 {
+					t.Errorf("run 1, %s: want changed with one backup; got %+v", h, r)
+				}
+			default:
+				if r.Changed || r.Failed || r.Msg != "No changes. The host matches the plan." || len(r.Backups) != 0 {
+					t.Errorf("run 2, %s: want ok and unchanged; got %+v", h, r)
+				}
 			}
-			if id := identity(h); !strings.Contains(id, `claimed="1"`) {
-				t.Errorf("%s: the server does not run signed in as before after the rollback: %q", h, id)
+			got := prefs(h)
+			if strings.Contains(got, "PlexOnline") || !strings.Contains(got, `FriendlyName="host `) {
+				t.Errorf("run %d, %s: Preferences.xml after the apply:\n%s", run, h, got)
 			}
-			continue
-		}
-		if r.Failed || !r.Changed || len(r.Backups) != 1 || r.DowntimeMs == nil || len(r.ResourceChanges) != 1 {
-			t.Errorf("%s: want changed with one backup; got %+v", h, r)
-		}
-		got := prefs(h)
-		if strings.Contains(got, "PlexOnline") || !strings.Contains(got, `FriendlyName="host `) {
-			t.Errorf("%s: Preferences.xml after the apply:\n%s", h, got)
-		}
-		if id := identity(h); !strings.Contains(id, `claimed="0"`) {
-			t.Errorf("%s: the server does not run unclaimed after the apply: %q", h, id)
-		}
-	}
-
-	// Again, without the failing host: nothing is left to change.
-	results, out, code = a.runJSON(t, "--limit", "all:!"+failing)
-	if code != 0 {
-		t.Errorf("the second apply exited %d:\n%s", code, out)
-	}
-	for _, h := range hosts {
-		if h == failing {
-			continue
-		}
-		if r := results[h]; r.Changed || r.Failed || r.Msg != "No changes. The host matches the plan." {
-			t.Errorf("%s on the second run: want ok and unchanged; got %+v", h, r)
+			if id := identity(h); !strings.Contains(id, `claimed="0"`) {
+				t.Errorf("run %d, %s: the server does not run unclaimed after the apply: %q", run, h, id)
+			}
 		}
 	}
 }
@@ -362,7 +367,8 @@ func TestPlaybookLocal(t *testing.T) {
 			inv.WriteString("      plexform_set: {Broken: '1'}\n")
 		}
 	}
-	a := newAnsible(t, bin, inv.String())
+	a := newAnsible(t, bin)
+	a.inventory(t, inv.String())
 
 	checkRun(t, a, hosts, trees)
 	applyRuns(t, a, hosts, failing,
@@ -430,7 +436,8 @@ func buildHostImage(t *testing.T, e *dockertest.Env) {
 func TestPlaybookContainers(t *testing.T) {
 	testtool.Require(t, "ansible-playbook", "ansible")
 	e := dockertest.Need(t)
-	if out, err := exec.Command("ansible-doc", "-t", "connection", "community.docker.docker").CombinedOutput(); err != nil {
+	a := newAnsible(t, e.Plexform, "DOCKER_HOST="+e.Host)
+	if out, err := a.command("ansible-doc", "-t", "connection", "community.docker.docker").CombinedOutput(); err != nil {
 		testtool.Unavailable(t, "Ansible's community.docker collection is missing (Debian package ansible): "+strings.TrimSpace(string(out)))
 	}
 	buildHostImage(t, e)
@@ -462,7 +469,7 @@ func TestPlaybookContainers(t *testing.T) {
 	for _, h := range hosts {
 		waitFor(t, h+" answers /identity", func() bool { return strings.Contains(identity(h), "MediaContainer") })
 	}
-	a := newAnsible(t, e.Plexform, inv.String(), "DOCKER_HOST="+e.Host)
+	a.inventory(t, inv.String())
 
 	checkRun(t, a, hosts, trees)
 	for _, h := range hosts {
@@ -476,9 +483,8 @@ func TestPlaybookContainers(t *testing.T) {
 // TestAnsibleDoc: ansible-doc renders the sidecar documentation beside the binary.
 func TestAnsibleDoc(t *testing.T) {
 	testtool.Require(t, "ansible-doc", "ansible")
-	a := newAnsible(t, buildPlexform(t), "all: {}\n")
-	cmd := exec.Command("ansible-doc", "-M", filepath.Join(a.dir, "library"), "plexform")
-	cmd.Env = a.env
+	a := newAnsible(t, buildPlexform(t))
+	cmd := a.command("ansible-doc", "-M", filepath.Join(a.dir, "library"), "plexform")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ansible-doc: %v\n%s", err, out)
@@ -494,10 +500,9 @@ func TestAnsibleDoc(t *testing.T) {
 // TestExamplePlaybook: the example playbook and inventory parse as Ansible reads them.
 func TestExamplePlaybook(t *testing.T) {
 	testtool.Require(t, "ansible-playbook", "ansible")
-	a := newAnsible(t, buildPlexform(t), "all: {}\n")
+	a := newAnsible(t, buildPlexform(t))
 	ex := filepath.Join(repoRoot(t), "examples", "ansible")
-	cmd := exec.Command("ansible-playbook", "--syntax-check", "-i", filepath.Join(ex, "inventory.yml"), filepath.Join(ex, "playbook.yml"))
-	cmd.Env = a.env
+	cmd := a.command("ansible-playbook", "--syntax-check", "-i", filepath.Join(ex, "inventory.yml"), filepath.Join(ex, "playbook.yml"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ansible-playbook --syntax-check: %v\n%s", err, out)
 	}
