@@ -23,6 +23,8 @@ import (
 	"github.com/plexform/plexform/internal/dockertest"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/plan"
+	"gopkg.in/yaml.v3"
 )
 
 func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }
@@ -505,6 +507,31 @@ func TestExamplePlaybook(t *testing.T) {
 	cmd := a.command("ansible-playbook", "--syntax-check", "-i", filepath.Join(ex, "inventory.yml"), filepath.Join(ex, "playbook.yml"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("ansible-playbook --syntax-check: %v\n%s", err, out)
+	}
+	// Its inline plan is a valid plan, as the module will decode it.
+	var plays []struct {
+		Tasks []map[string]yaml.Node `yaml:"tasks"`
+	}
+	must(t, yaml.Unmarshal(readBytes(t, filepath.Join(ex, "playbook.yml")), &plays))
+	found := 0
+	for _, play := range plays {
+		for _, task := range play.Tasks {
+			mod, ok := task["plexform"]
+			if !ok {
+				continue
+			}
+			var args struct{ Plan yaml.Node }
+			must(t, mod.Decode(&args))
+			data, err := yaml.Marshal(&args.Plan)
+			must(t, err)
+			if _, err := plan.Decode("playbook.yml plan", data); err != nil {
+				t.Errorf("the example playbook's plan: %v", err)
+			}
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("the example playbook has %d plexform tasks, want 1", found)
 	}
 }
 
