@@ -322,6 +322,12 @@ func (r *ansibleResult) describe(ch *plan.Changes, withDiff bool) {
 			r.Diff = append(r.Diff, diffOf(rc))
 		}
 	}
+	// plan prints these as warnings too: a service whose state could not be read.
+	for _, sc := range doc.ServiceChanges {
+		if w := fmt.Sprintf("cannot read the state of %s (%s): %s", sc.Address, sc.Service, sc.StateError); sc.StateError != "" && !slices.Contains(r.Warnings, w) {
+			r.Warnings = append(r.Warnings, w)
+		}
+	}
 }
 
 // diffOf is one resource's before and after, one `Name = value` line per value that
