@@ -62,6 +62,10 @@ func ansibleArgsFile(args []string) (map[string]json.RawMessage, bool) {
 		return nil, false
 	}
 	defer f.Close()
+	// What was opened must be what Lstat saw, not a symlink swapped in between.
+	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
+		return nil, false
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxAnsibleArgs+1))
 	if err != nil || len(data) > maxAnsibleArgs {
 		return nil, false
