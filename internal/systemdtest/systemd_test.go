@@ -132,6 +132,51 @@ func TestSystemd(t *testing.T) {
 		m.checkOwner(t, prefs)
 	})
 
+	// Discovery reads unit files; systemd has its own rules for which line wins. Here
+	// systemd itself says where the server's data is (the environment of the running
+	// process), and plan must name the same file.
+	t.Run("discovery agrees with systemd", func(t *testing.T) {
+		const envDir = "/srv/plex-env"
+		m.exec(t, "install", "-d", "-o", "plex", "-g", "plex", envDir, envDir+"/Plex Media Server")
+		m.write(t, envDir+"/Plex Media Server/Preferences.xml", discovertest.PrefsXML, "plex:plex", prefsMode)
+		const resetFiles = "/etc/systemd/system/plexmediaserver.service.d/zz-reset.conf"
+		t.Cleanup(func() {
+			_ = m.e.Command("exec", m.name, "rm", "-f", envFile, resetFiles).Run()
+			_ = m.e.Command("exec", m.name, "systemctl", "daemon-reload").Run()
+			_ = m.e.Command("exec", m.name, "systemctl", "restart", "plexmediaserver").Run()
+		})
+		for _, tc := range []struct {
+			name, envFile, dropIn, want string
+		}{
+			{"the drop-in moves the data dir", "", "", dataDir},
+			// Old /etc/default/plexmediaserver files and Arch's /etc/conf.d set it too:
+			// systemd gives EnvironmentFile= precedence over any Environment=.
+			{"the EnvironmentFile beats the drop-in", "PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=" + envDir + "\n", "", envDir},
+			{"a drop-in's empty EnvironmentFile= drops it", "PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=" + envDir + "\n", "[Service]\nEnvironmentFile=\n", dataDir},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				m.exec(t, "rm", "-f", envFile, resetFiles)
+				if tc.envFile != "" {
+					m.write(t, envFile, tc.envFile, "root:root", "644")
+				}
+				if tc.dropIn != "" {
+					m.write(t, resetFiles, tc.dropIn, "root:root", "644")
+				}
+				m.exec(t, "systemctl", "daemon-reload")
+				m.seed(t)
+				got := m.serverEnv(t, "PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR")
+				if got != tc.want {
+					t.Errorf("systemd gave the server PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=%s, want %s", got, tc.want)
+				}
+				out, errOut, code := m.plexform("plan", "-f", example)
+				if code != 0 {
+					t.Fatalf("plan exited %d:\n%s%s", code, out, errOut)
+				}
+				mustContain(t, "plan", out, "~ "+got+"/Plex Media Server/Preferences.xml\n")
+			})
+		}
+	})
+
 	// The server refuses to start on the settings the plan writes: plexform puts the
 	// file back byte for byte and systemd runs the server again. By then the unit has
 	// used up Plex's StartLimitBurst=3 (the seed's start, the apply's, and systemd's own
@@ -332,6 +377,20 @@ func (m *machine) checkOwner(t *testing.T, path string) {
 func (m *machine) unitRun(t *testing.T) string {
 	t.Helper()
 	return strings.ReplaceAll(m.output(t, "systemctl", "show", "-p", "InvocationID", "-p", "ActiveEnterTimestamp", "-p", "ActiveState", "plexmediaserver"), "\n", " ")
+}
+
+// serverEnv is a variable in the environment systemd gave the running server.
+func (m *machine) serverEnv(t *testing.T, name string) string {
+	t.Helper()
+	pid := m.output(t, "systemctl", "show", "-p", "MainPID", "--value", "plexmediaserver")
+	environ := m.read(t, "/proc/"+pid+"/environ")
+	for _, kv := range strings.Split(environ, "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	t.Fatalf("the server (pid %s) has no %s in its environment", pid, name)
+	return ""
 }
 
 // waitServer waits until the server accepts connections on its port (the container
