@@ -19,7 +19,7 @@
 set -euo pipefail
 
 suite=bookworm
-cache=${PLEXFORM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/plexform}
+cache=${PLEXFORM_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/plexform}
 arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
 
 mirror() {

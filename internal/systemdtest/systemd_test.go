@@ -220,11 +220,18 @@ verify:
 	})
 }
 
-// boot imports the rootfs and starts systemd as PID 1 with what it needs in a
-// container: its cgroup tree writable (the host's hierarchy; --cgroupns=host),
-// SYS_ADMIN to mount, no seccomp filter, tmpfs on /run. No --privileged.
-// --network none gives it a loopback of its own, so the server's port 32400 cannot meet
-// another test's.
+// boot imports the rootfs and starts systemd as PID 1 in a container, without
+// --privileged: that fails on a machine whose own capability bounding set lacks one
+// (runc: "unable to apply caps: operation not permitted"; the sandbox this was written
+// in has no CAP_SYS_RESOURCE). What systemd needs is the host's cgroup tree mounted
+// writable (--cgroupns=host, -v /sys/fs/cgroup:/sys/fs/cgroup:rw): Docker mounts it
+// read-only, and systemd then exits at once. That machine has cgroup v1 with the v2
+// tree at /sys/fs/cgroup/unified, where systemd 252 runs in its "hybrid" mode under
+// Docker's /docker/<id> cgroups (a cgroup v2 host is untried). SYS_ADMIN and an
+// unconfined seccomp are the usual recipe for systemd in Docker; that machine booted it
+// without them too. tmpfs on /run and /run/lock, as systemd expects. --network none
+// gives it a loopback of its own, so the server's port 32400 cannot meet another
+// test's.
 func boot(t *testing.T) *machine {
 	t.Helper()
 	e := dockertest.Need(t)
