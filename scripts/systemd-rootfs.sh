@@ -9,9 +9,10 @@
 #
 # The rootfs is `debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm`.
 # Building it takes minutes (it downloads about 40 MB of packages), so the tarball (60 MB) is
-# kept in PLEXFORM_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/plexform), named by a hash
-# of the recipe (the suite, the architecture and the build function below, as bash prints
-# it, without comments): changing the recipe builds a new one, and older ones are removed.
+# kept in PLEXFORM_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/plexform, or
+# /var/cache/plexform without HOME), named by a hash of the recipe (the suite, the
+# architecture and the build function below, as bash prints it, without comments):
+# changing the recipe builds a new one, and older ones are removed.
 #
 # The Debian mirror is DEBIAN_MIRROR, else the first Debian archive apt is configured with
 # here (/etc/apt/sources.list and sources.list.d, one-line or deb822), else deb.debian.org.
@@ -19,7 +20,15 @@
 set -euo pipefail
 
 suite=bookworm
-cache=${PLEXFORM_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/plexform}
+if [ -n "${PLEXFORM_CACHE_DIR:-}" ]; then
+	cache=$PLEXFORM_CACHE_DIR
+elif [ -n "${XDG_CACHE_HOME:-}" ]; then
+	cache=$XDG_CACHE_HOME/plexform
+elif [ -n "${HOME:-}" ]; then
+	cache=$HOME/.cache/plexform
+else
+	cache=/var/cache/plexform
+fi
 arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
 
 mirror() {
