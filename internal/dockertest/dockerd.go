@@ -61,9 +61,15 @@ var (
 
 // Main sets up the engine and the images, runs the tests, and takes it all down again.
 // Call it from TestMain: os.Exit(dockertest.Main(m)).
-func Main(m *testing.M) int {
+func Main(m *testing.M) int { return runMain(m, true) }
+
+// MainEngine is Main without Plex's images, for tests that bring an image of their own
+// (internal/systemdtest): the engine and the static plexform only.
+func MainEngine(m *testing.M) int { return runMain(m, false) }
+
+func runMain(m *testing.M, images bool) int {
 	var err error
-	env, err = setUp()
+	env, err = setUp(images)
 	if err != nil {
 		missing = err.Error()
 		env = nil
@@ -94,7 +100,7 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-func setUp() (*Env, error) {
+func setUp(images bool) (*Env, error) {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, fmt.Errorf("the docker command is not installed (Debian package docker.io)")
 	}
@@ -112,9 +118,15 @@ func setUp() (*Env, error) {
 		}
 		e.Host = strings.TrimSpace(string(out))
 	}
-	if err := e.buildImages(); err != nil {
+	if err := e.buildPlexform(); err != nil {
 		_ = e.tearDown()
 		return nil, err
+	}
+	if images {
+		if err := e.buildImages(); err != nil {
+			_ = e.tearDown()
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -143,9 +155,8 @@ func usableEngine() (string, error) {
 	return host, nil
 }
 
-// buildImages builds a static plexform and imports a tar holding only it, once per
-// image, with the image's own environment.
-func (e *Env) buildImages() error {
+// buildPlexform builds a static plexform, which runs in any container.
+func (e *Env) buildPlexform() error {
 	e.Plexform = filepath.Join(e.dir, "plexform")
 	build := exec.Command("go", "build", "-o", e.Plexform, "./cmd/plexform")
 	build.Dir = e.Repo
@@ -153,6 +164,12 @@ func (e *Env) buildImages() error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build a static plexform: %v\n%s", err, out)
 	}
+	return nil
+}
+
+// buildImages imports a tar holding only the static plexform, once per image, with the
+// image's own environment.
+func (e *Env) buildImages() error {
 	bin, err := os.ReadFile(e.Plexform)
 	if err != nil {
 		return err
@@ -197,6 +214,10 @@ func (e *Env) tearDown() error {
 	}
 	return nil
 }
+
+// Command is the docker command against the engine, to run with stdin or output of
+// the caller's choosing.
+func (e *Env) Command(args ...string) *exec.Cmd { return e.command(args...) }
 
 func (e *Env) command(args ...string) *exec.Cmd {
 	cmd := exec.Command("docker", args...)
