@@ -133,7 +133,7 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 
 // hostOptions binds a plan on this host; the backups dir doubles as plexform's state.
 func hostOptions(env *cliEnv, p *plan.Plan, root string) host.Options {
-	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, StateDir: backupsFor(p, root).Dir}
+	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, State: backupsFor(p, root)}
 }
 
 // backupsFor is the backups directory for a plan: its backups.dir, or the default state

@@ -126,7 +126,11 @@ func (st *Steps) Recheck(ctx context.Context) ([]*StoreStep, error) {
 		return nil, err
 	}
 	if len(moved) > 0 {
-		st.host.settleClaims(st.Changes, st.host.loadUsedClaims())
+		used, err := st.host.loadUsedClaims()
+		if err != nil {
+			return nil, err
+		}
+		st.host.settleClaims(st.Changes, used)
 	}
 	return moved, nil
 }
