@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // On Windows a directory's protection is its ACL, which plexform leaves to the
@@ -22,6 +24,12 @@ type trustedDir struct {
 }
 
 const openNonblock = 0
+
+// openTrustedDirIn: the walk below refuses every link on the way, inside a -root tree
+// or not, so no link can lead a backups dir out of the tree.
+func openTrustedDirIn(_ fileutil.Root, path string, create bool) (*trustedDir, error) {
+	return openTrustedDir(path, create)
+}
 
 func openTrustedDir(path string, create bool) (*trustedDir, error) {
 	abs, err := filepath.Abs(path)

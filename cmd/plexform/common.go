@@ -16,6 +16,7 @@ import (
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 const defaultPlanFile = "plexform.yaml"
@@ -143,10 +144,11 @@ func backupsFor(p *plan.Plan, root string) *executor.Backups {
 	if p != nil {
 		dir = p.Backups.Dir
 	}
+	// Under -root the directories on the way are made and followed inside the tree.
 	if dir == "" {
-		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir())}
+		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir()), Root: fileutil.RootAt(root)}
 	}
-	return &executor.Backups{Dir: p.HostPath(root, dir)}
+	return &executor.Backups{Dir: p.HostPath(root, dir), Root: fileutil.RootAt(root)}
 }
 
 // defaultBackupsDir follows each OS's habit for program state.
