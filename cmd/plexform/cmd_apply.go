@@ -50,7 +50,10 @@ func runApply(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups := backupsFor(h.Plan, h.Options.Root)
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return fail(env, err)
+	}
 
 	ctx, stop := interruptible(env)
 	defer stop()
@@ -134,7 +137,11 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, hostOptions(env, p, saved.Root))
+	opts, err := hostOptions(env, p, saved.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(p, opts)
 	if err != nil {
 		return nil, nil, err
 	}

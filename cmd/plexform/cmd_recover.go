@@ -30,7 +30,10 @@ func runRecover(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups := backupsFor(h.Plan, h.Options.Root)
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return fail(env, err)
+	}
 	ctx, stop := interruptible(env)
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{

@@ -107,8 +107,11 @@ func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGive
 	}
 	if perr == nil {
 		keep = p.Backups.Keep
-		var err error
-		if h, err = host.Open(p, hostOptions(env, p, root)); err != nil {
+		opts, err := hostOptions(env, p, root)
+		if err != nil {
+			return nil, err
+		}
+		if h, err = host.Open(p, opts); err != nil {
 			return nil, err
 		}
 	}

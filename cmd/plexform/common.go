@@ -125,7 +125,11 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, hostOptions(env, p, root))
+	opts, err := hostOptions(env, p, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(p, opts)
 	if err != nil {
 		return nil, nil, err // each problem names the file, line and resource already
 	}
@@ -133,22 +137,30 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 }
 
 // hostOptions binds a plan on this host; the backups dir doubles as plexform's state.
-func hostOptions(env *cliEnv, p *plan.Plan, root string) host.Options {
-	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, State: backupsFor(p, root)}
+func hostOptions(env *cliEnv, p *plan.Plan, root string) (host.Options, error) {
+	backups, err := backupsFor(p, root)
+	if err != nil {
+		return host.Options{}, err
+	}
+	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, State: backups}, nil
 }
 
 // backupsFor is the backups directory for a plan: its backups.dir, or the default state
 // dir, inside root when one is given.
-func backupsFor(p *plan.Plan, root string) *executor.Backups {
+func backupsFor(p *plan.Plan, root string) (*executor.Backups, error) {
 	dir := ""
 	if p != nil {
 		dir = p.Backups.Dir
 	}
 	// Under -root the directories on the way are made and followed inside the tree.
 	if dir == "" {
-		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir()), Root: fileutil.RootAt(root)}
+		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir()), Root: fileutil.RootAt(root)}, nil
 	}
-	return &executor.Backups{Dir: p.HostPath(root, dir), Root: fileutil.RootAt(root)}
+	path, err := p.HostPath(root, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: backups.dir: %w", p.File, err)
+	}
+	return &executor.Backups{Dir: path, Root: fileutil.RootAt(root)}, nil
 }
 
 // defaultBackupsDir follows each OS's habit for program state.
