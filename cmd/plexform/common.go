@@ -14,6 +14,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -100,13 +101,16 @@ func fail(env *cliEnv, err error) int {
 
 // errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
 // Terraform does; format ends in its own newline.
+//
+// The message is escaped (redact.PrintableLines): it names paths, and a file name may
+// hold a terminal's escape sequences that anyone who can write a directory can choose.
 func errorf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
 func warnf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // loadHost decodes the plan file and binds it to this host.
