@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -32,6 +33,17 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
 				return os.Geteuid() == 0, nil
+			}
+			// [!tool:NAME] skip ... : a missing peer skips the script here and fails it
+			// in CI, as testtool.Require does for Go tests.
+			if tool, ok := strings.CutPrefix(cond, "tool:"); ok {
+				if _, err := exec.LookPath(tool); err != nil {
+					if testtool.InCI() {
+						return false, fmt.Errorf("%s is not installed; CI must provide it (.ci/run)", tool)
+					}
+					return false, nil
+				}
+				return true, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
