@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 )
@@ -93,7 +94,7 @@ func runApply(env *cliEnv, args []string) int {
 		return reportFailure(env, err, backups.Dir, *asJSON)
 	}
 	for _, line := range res.Cleaned {
-		fmt.Fprintln(env.stderr, line)
+		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
 	}
 	if !res.Applied {
 		if *asJSON {
