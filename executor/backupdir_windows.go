@@ -139,5 +139,6 @@ func (d *trustedDir) sync() error { return nil }
 
 func (d *trustedDir) close() error { return d.root.Close() }
 
-// ownedByMe: files in the profile's directory carry the user's ACL.
+// ownedByMe: openTrustedDir checked that no one else may make a file in the directory
+// (dirACLProblem), so every file in it is of this user or an administrator.
 func ownedByMe(fs.FileInfo) bool { return true }
