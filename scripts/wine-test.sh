@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Windows tests against Wine's real registry, reg.exe and service control manager:
-# the registry store, and discovery's Windows lookups.
+# the registry store, discovery's Windows lookups, and the Windows file checks (links on a
+# store's path, the backups dir's owner and ACL).
 #
 #   scripts/wine-test.sh            # from anywhere in the repository
 #
@@ -16,6 +17,8 @@ root=$(pwd)
 suites=(
 	"./stores/registry/...:."
 	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./stores/fileutil:^TestWindows"
+	"./executor:^TestWindows"
 )
 
 missing=()
