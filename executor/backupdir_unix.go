@@ -64,15 +64,15 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 		return nil, "", fmt.Errorf("backups dir %s: open /: %w", orig, err)
 	}
 	cur := "/"
-	for i, name := range parts {
-		last := i == len(parts)-1
-		nfd, err := openDirNoFollow(fd, name, last)
+	last := len(parts) - 1
+	for i, name := range parts[:last] {
+		nfd, err := openDirNoFollow(fd, name, false)
 		if errors.Is(err, unix.ENOENT) && create {
 			if err := unix.Mkdirat(fd, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 				unix.Close(fd)
 				return nil, "", fmt.Errorf("backups dir %s: create %s: %w", orig, filepath.Join(cur, name), err)
 			}
-			nfd, err = openDirNoFollow(fd, name, last)
+			nfd, err = openDirNoFollow(fd, name, false)
 		}
 		if err != nil {
 			here := filepath.Join(cur, name)
@@ -84,11 +84,6 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 					return nil, "", fmt.Errorf("backups dir %s: %w", orig, fs.ErrNotExist)
 				}
 				return nil, "", fmt.Errorf("backups dir %s: open %s: %w", orig, here, err)
-			}
-			if last {
-				unix.Close(fd)
-				return nil, "", fmt.Errorf("backups dir %s is a symlink, which plexform does not follow there (backups hold Plex's token); "+
-					"fix: set backups.dir (or -dir) to the real directory, or replace the link with a directory of your own (mkdir -m 0700): %w", here, ErrUntrustedDir)
 			}
 			if err := unix.Fstat(fd, &dirSt); err != nil {
 				unix.Close(fd)
@@ -113,16 +108,76 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 		unix.Close(fd)
 		fd, cur = nfd, filepath.Join(cur, name)
 	}
+	d, err := openTrustedChild(fd, cur, parts[last], orig, create, euid)
+	unix.Close(fd)
+	return d, "", err
+}
+
+// openTrustedDirIn is openTrustedDir for a backups dir that may lie in a -root tree:
+// there the directories on the way are resolved, and with create made (0700), inside the
+// tree by the Root, so a symlinked parent (an absolute link, ../..) cannot lead outside
+// it; the dir itself gets the same checks as anywhere.
+func openTrustedDirIn(root fileutil.Root, path string, create bool) (*trustedDir, error) {
+	if !root.Holds(path) {
+		return openTrustedDir(path, create)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("backups dir %s: %w", path, err)
+	}
+	if abs == root.Dir() {
+		return nil, fmt.Errorf("backups dir %s: the top of -root cannot be the backups directory: %w", path, ErrUntrustedDir)
+	}
+	parentPath, name := filepath.Dir(abs), filepath.Base(abs)
+	var parent *os.File
+	if create {
+		parent, err = root.MkdirAll(parentPath, 0o700)
+	} else {
+		parent, err = root.OpenDir(parentPath)
+	}
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, fmt.Errorf("backups dir %s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backups dir %s: %w", path, err)
+	}
+	defer parent.Close()
+	return openTrustedChild(int(parent.Fd()), parentPath, name, path, create, os.Geteuid())
+}
+
+// openTrustedChild opens the backups dir itself, name in the open directory parent (at
+// host path cur), making it 0700 when create is set and it is missing. It must not be a
+// symlink, must belong to this user and must be private (dirProblem).
+func openTrustedChild(parent int, cur, name, orig string, create bool, euid int) (*trustedDir, error) {
+	here := filepath.Join(cur, name)
+	fd, err := openDirNoFollow(parent, name, true)
+	if errors.Is(err, unix.ENOENT) && create {
+		if err := unix.Mkdirat(parent, name, 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
+			return nil, fmt.Errorf("backups dir %s: create %s: %w", orig, here, err)
+		}
+		fd, err = openDirNoFollow(parent, name, true)
+	}
+	if err != nil {
+		var st unix.Stat_t
+		if unix.Fstatat(parent, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return nil, fmt.Errorf("backups dir %s is a symlink, which plexform does not follow there (backups hold Plex's token); "+
+				"fix: set backups.dir (or -dir) to the real directory, or replace the link with a directory of your own (mkdir -m 0700): %w", here, ErrUntrustedDir)
+		}
+		if errors.Is(err, unix.ENOENT) {
+			return nil, fmt.Errorf("backups dir %s: %w", orig, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("backups dir %s: open %s: %w", orig, here, err)
+	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, "", fmt.Errorf("backups dir %s: %w", orig, err)
+		return nil, fmt.Errorf("backups dir %s: %w", orig, err)
 	}
-	if problem := dirProblem(&st, euid, cur); problem != "" {
+	if problem := dirProblem(&st, euid, here); problem != "" {
 		unix.Close(fd)
-		return nil, "", fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
+		return nil, fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
 	}
-	return &trustedDir{path: cur, fd: fd}, "", nil
+	return &trustedDir{path: here, fd: fd}, nil
 }
 
 // openDirNoFollow opens a directory on the way with walkFlag, which needs only search

@@ -11,12 +11,13 @@ import (
 	"strings"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// On Windows a directory's protection is its ACL, which plexform leaves to the
-// account's profile (%LOCALAPPDATA% is private to its user). What is checked is what
-// a planted link could exploit: no component of the path may be a symlink or a
-// junction, and everything inside is opened through an os.Root, which refuses names
+// On Windows no component of the path may be a symlink or a junction, the directory
+// must be private by its owner and ACL (backupdir_acl_windows.go; made so when plexform
+// creates it), and everything inside is opened through an os.Root, which refuses names
 // that lead out of it.
 type trustedDir struct {
 	path string
@@ -24,6 +25,12 @@ type trustedDir struct {
 }
 
 const openNonblock = 0
+
+// openTrustedDirIn: the walk below refuses every link on the way, inside a -root tree
+// or not, so no link can lead a backups dir out of the tree.
+func openTrustedDirIn(_ fileutil.Root, path string, create bool) (*trustedDir, error) {
+	return openTrustedDir(path, create)
+}
 
 func openTrustedDir(path string, create bool) (*trustedDir, error) {
 	abs, err := filepath.Abs(path)
@@ -40,7 +47,7 @@ func openTrustedDir(path string, create bool) (*trustedDir, error) {
 		cur = filepath.Join(cur, name)
 		fi, err := os.Lstat(cur)
 		if errors.Is(err, fs.ErrNotExist) && create {
-			if err := os.Mkdir(cur, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			if err := mkdirPrivate(cur); err != nil && !errors.Is(err, fs.ErrExist) {
 				return nil, fmt.Errorf("backups dir %s: create %s: %w", path, cur, err)
 			}
 			fi, err = os.Lstat(cur)
@@ -58,6 +65,13 @@ func openTrustedDir(path string, create bool) (*trustedDir, error) {
 		if !fi.IsDir() {
 			return nil, fmt.Errorf("backups dir %s: %s is not a directory", path, cur)
 		}
+	}
+	problem, err := dirACLProblem(abs)
+	if err != nil {
+		return nil, fmt.Errorf("backups dir %s: %w", path, err)
+	}
+	if problem != "" {
+		return nil, fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
 	}
 	root, err := os.OpenRoot(abs)
 	if err != nil {
@@ -135,5 +149,6 @@ func (d *trustedDir) sync() error { return nil }
 
 func (d *trustedDir) close() error { return d.root.Close() }
 
-// ownedByMe: files in the profile's directory carry the user's ACL.
+// ownedByMe: openTrustedDir checked that no one else may make a file in the directory
+// (dirACLProblem), so every file in it is of this user or an administrator.
 func ownedByMe(fs.FileInfo) bool { return true }

@@ -26,6 +26,10 @@ import (
 // stores lists the directory once, not N times.
 type Backups struct {
 	Dir string
+	// Root is the -root tree Dir lies in, if any: the directories on the way to Dir are
+	// then resolved and made inside the tree (a link there means the tree's path, as it
+	// would on the tree's own host), never on this machine's /. The zero Root: none.
+	Root fileutil.Root
 
 	dir *trustedDir
 	idx *index
@@ -69,7 +73,7 @@ func (b *Backups) open(create bool) (*trustedDir, error) {
 	if b.dir != nil {
 		return b.dir, nil
 	}
-	d, err := openTrustedDir(b.Dir, create)
+	d, err := openTrustedDirIn(b.Root, b.Dir, create)
 	if errors.Is(err, fs.ErrNotExist) && !create {
 		return nil, nil
 	}

@@ -44,7 +44,7 @@ func applyWithState(t *testing.T, sim *supervisedSim, yaml string, obs executor.
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS, StateDir: sim.backups})
+	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS, State: &executor.Backups{Dir: sim.backups}})
 	if err != nil {
 		t.Fatalf("bind: %v", err)
 	}

@@ -2,12 +2,8 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -96,7 +92,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	var errs *multierror.Error
 	for _, t := range targets {
 		if t.entry.Staged != "" {
-			if err := removeStaged(t.entry.Staged, t.store.Store.Target()); err != nil {
+			if err := removeStaged(fileutil.RootAt(op.Host.Options.Root), t.entry.Staged, t.store.Store.Target()); err != nil {
 				errs = multierror.Append(errs, err)
 			}
 		}
@@ -190,17 +186,14 @@ func bindJournalServices(h *host.Host, j *Journal) ([]recoverService, error) {
 	return out, plan.Gather(errs)
 }
 
-// removeStaged removes a staged file the journal names, but only one of ours: beside the
-// store, with our prefix. Anything else named there is left alone.
-func removeStaged(staged, target string) error {
-	if resolved, err := filepath.EvalSymlinks(target); err == nil {
-		target = resolved
-	}
-	if filepath.Dir(staged) != filepath.Dir(target) || !strings.HasPrefix(filepath.Base(staged), fileutil.TempPrefix(filepath.Base(target))) {
-		return fmt.Errorf("the journal names %s as a staged file of %s, which is not a name plexform uses; left alone", staged, target)
-	}
-	if err := os.Remove(staged); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", staged, err)
+// removeStaged removes a staged file the journal names, but only one of ours: a temp
+// name of the store's file, removed from the directory that file really is in, found
+// through the Root as Stage found it (under -root a link there means the tree's path,
+// never this machine's). Any other name is left alone, and a symlink planted at the
+// staged name is removed itself, never followed.
+func removeStaged(root fileutil.Root, staged, target string) error {
+	if err := root.RemoveLeftover(target, staged); err != nil {
+		return fmt.Errorf("remove the staged file %s that the journal names: %w", staged, err)
 	}
 	return nil
 }

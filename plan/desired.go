@@ -68,7 +68,10 @@ func (p *Plan) Resolve(src Source, root string, getenv func(string) (string, boo
 		}
 		return v, nil
 	default:
-		path := p.HostPath(root, src.File)
+		path, err := p.HostPath(root, src.File)
+		if err != nil {
+			return "", fmt.Errorf("read value from file: %w", err)
+		}
 		// Inside root, links included, and a regular file of a sane size: a value file
 		// is a token or a name, and a FIFO or device there must not hang or flood us.
 		data, _, err := fileutil.RootAt(root).ReadFile(path, maxValueFile)

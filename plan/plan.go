@@ -3,13 +3,10 @@
 package plan
 
 import (
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Plan is a decoded, validated plan file.
@@ -225,25 +222,4 @@ func (p *Plan) Resource(name string) *Resource {
 		}
 	}
 	return nil
-}
-
-// HostPath resolves a path of the plan on the host: inside root when one is given (for
-// mounted disks, container volumes and tests). Relative paths are relative to the plan
-// file's directory, so a checked-in plan means the same wherever it is run from.
-func (p *Plan) HostPath(root, path string) string {
-	if path == "" {
-		return ""
-	}
-	if !filepath.IsAbs(path) {
-		return filepath.Join(filepath.Dir(p.File), path)
-	}
-	return RootedPath(root, path)
-}
-
-// RootedPath puts an absolute host path inside root (when root is set). A .. that would
-// climb above / stays at /, as on the host itself (validate refuses such paths in a plan;
-// this keeps every other caller inside the root too). What the path then leads to is
-// resolved inside root by fileutil.Root, symlinks included.
-func RootedPath(root, path string) string {
-	return fileutil.RootAt(root).Path(path)
 }

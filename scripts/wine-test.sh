@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the Windows tests against Wine's real registry, reg.exe, taskkill and service control
-# manager: the registry store, discovery's Windows lookups, and the windows-app manager and a
-# whole apply against the simulator built for Windows, installed as "Plex Media Server.exe".
+# manager: the registry store, discovery's Windows lookups, the Windows file checks (links on
+# a store's path, the backups dir's owner and ACL), and the windows-app manager and a whole
+# apply against the simulator built for Windows, installed as "Plex Media Server.exe".
 #
 #   scripts/wine-test.sh            # from anywhere in the repository
 #
@@ -17,9 +18,10 @@ root=$(pwd)
 suites=(
 	"./stores/registry/...:."
 	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./stores/fileutil:^TestWindows"
 	"./internal/plexsim:^TestWine"
 	"./stores/service:^TestWine"
-	"./executor:^TestWine"
+	"./executor:^(TestWindows|TestWine)"
 )
 
 missing=()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 )
@@ -50,7 +51,10 @@ func runApply(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups := backupsFor(h.Plan, h.Options.Root)
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return fail(env, err)
+	}
 
 	ctx, stop := interruptible(env)
 	defer stop()
@@ -90,7 +94,7 @@ func runApply(env *cliEnv, args []string) int {
 		return reportFailure(env, err, backups.Dir, *asJSON)
 	}
 	for _, line := range res.Cleaned {
-		fmt.Fprintln(env.stderr, line)
+		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
 	}
 	if !res.Applied {
 		if *asJSON {
@@ -134,7 +138,11 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, hostOptions(env, p, saved.Root))
+	opts, err := hostOptions(env, p, saved.Root)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(p, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -71,11 +71,11 @@ func backupsDir(file, rootFlag, dir string) (*executor.Backups, error) {
 		return &executor.Backups{Dir: dir}, nil
 	}
 	if _, err := os.Stat(file); err != nil && file == defaultPlanFile {
-		return backupsFor(nil, root), nil
+		return backupsFor(nil, root)
 	}
 	p, err := plan.Load(file)
 	if err != nil {
 		return nil, err
 	}
-	return backupsFor(p, root), nil
+	return backupsFor(p, root)
 }

@@ -33,7 +33,11 @@ func runPlan(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	// A run cut short may have left the host half changed: a plan of it would mislead.
-	if err := executor.CheckUnfinished(backupsFor(h.Plan, h.Options.Root)); err != nil {
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := executor.CheckUnfinished(backups); err != nil {
 		return fail(env, err)
 	}
 	ch, err := h.Diff(context.Background())

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 )
 
@@ -30,7 +31,10 @@ func runRecover(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups := backupsFor(h.Plan, h.Options.Root)
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return fail(env, err)
+	}
 	ctx, stop := interruptible(env)
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{
@@ -38,7 +42,7 @@ func runRecover(env *cliEnv, args []string) int {
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)},
 	}}
 	op.Confirm = func(ctx context.Context, actions []string) (bool, error) {
-		fmt.Fprintf(env.stdout, "An apply was cut short; recover will put the host back as it was before it:\n  %s\n", strings.Join(actions, "\n  "))
+		fmt.Fprintf(env.stdout, "An apply was cut short; recover will put the host back as it was before it:\n  %s\n", redact.PrintableLines(strings.Join(actions, "\n  ")))
 		if *autoApprove {
 			return true, nil
 		}
@@ -53,7 +57,7 @@ func runRecover(env *cliEnv, args []string) int {
 		return reportFailure(env, err, backups.Dir, false)
 	}
 	if rec.Journal == nil {
-		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", backups.Dir)
+		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Dir))
 		return exitOK
 	}
 	fmt.Fprintf(env.stdout, "\nRecovered: the host is as it was before the apply of %s (pid %d, cut short at step %q).\n",

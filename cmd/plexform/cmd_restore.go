@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
@@ -62,7 +63,7 @@ func runRestore(env *cliEnv, args []string) int {
 		warnf(env, "no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.\n")
 	}
 	fmt.Fprintf(env.stdout, "Backup %s of %s, taken %s from %s (%d bytes, owner %s, mode %s)\nwill be written to %s.\n",
-		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), m.Target, m.Size, fileutil.DescribeOwner(m.UID, m.GID), m.Mode, dest.store.Target())
+		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), redact.Printable(m.Target), m.Size, fileutil.DescribeOwner(m.UID, m.GID), m.Mode, redact.Printable(dest.store.Target()))
 	if dest.store.Target() != m.Target && root == "" {
 		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
 	}
@@ -107,8 +108,11 @@ func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGive
 	}
 	if perr == nil {
 		keep = p.Backups.Keep
-		var err error
-		if h, err = host.Open(p, hostOptions(env, p, root)); err != nil {
+		opts, err := hostOptions(env, p, root)
+		if err != nil {
+			return nil, err
+		}
+		if h, err = host.Open(p, opts); err != nil {
 			return nil, err
 		}
 	}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 const defaultPlanFile = "plexform.yaml"
@@ -99,13 +101,16 @@ func fail(env *cliEnv, err error) int {
 
 // errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
 // Terraform does; format ends in its own newline.
+//
+// The message is escaped (redact.PrintableLines): it names paths, and a file name may
+// hold a terminal's escape sequences that anyone who can write a directory can choose.
 func errorf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
 func warnf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+fmt.Sprintf(format, args...))
+	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // loadHost decodes the plan file and binds it to this host.
@@ -124,7 +129,11 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h, err := host.Open(p, hostOptions(env, p, root))
+	opts, err := hostOptions(env, p, root)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := host.Open(p, opts)
 	if err != nil {
 		return nil, nil, err // each problem names the file, line and resource already
 	}
@@ -132,21 +141,30 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 }
 
 // hostOptions binds a plan on this host; the backups dir doubles as plexform's state.
-func hostOptions(env *cliEnv, p *plan.Plan, root string) host.Options {
-	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, StateDir: backupsFor(p, root).Dir}
+func hostOptions(env *cliEnv, p *plan.Plan, root string) (host.Options, error) {
+	backups, err := backupsFor(p, root)
+	if err != nil {
+		return host.Options{}, err
+	}
+	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, State: backups}, nil
 }
 
 // backupsFor is the backups directory for a plan: its backups.dir, or the default state
 // dir, inside root when one is given.
-func backupsFor(p *plan.Plan, root string) *executor.Backups {
+func backupsFor(p *plan.Plan, root string) (*executor.Backups, error) {
 	dir := ""
 	if p != nil {
 		dir = p.Backups.Dir
 	}
+	// Under -root the directories on the way are made and followed inside the tree.
 	if dir == "" {
-		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir())}
+		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir()), Root: fileutil.RootAt(root)}, nil
 	}
-	return &executor.Backups{Dir: p.HostPath(root, dir)}
+	path, err := p.HostPath(root, dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: backups.dir: %w", p.File, err)
+	}
+	return &executor.Backups{Dir: path, Root: fileutil.RootAt(root)}, nil
 }
 
 // defaultBackupsDir follows each OS's habit for program state.

@@ -167,6 +167,17 @@ type unit struct {
 	User     unitSetting
 	Group    unitSetting
 	Problems []Looked // EnvironmentFiles that could not be read, and such
+	// envFiles are the EnvironmentFile= entries in effect, in order; they are read once
+	// the unit and every drop-in are folded (see readEnvFiles).
+	envFiles []envFile
+}
+
+// envFile is one EnvironmentFile= entry.
+type envFile struct {
+	Path     string // under root
+	Optional bool   // "-" prefix: a missing or unreadable file is no problem
+	From     string // the unit file or drop-in that names it
+	Line     int
 }
 
 // findUnit reads plexmediaserver.service as systemd would pick it, with its drop-ins in
@@ -209,11 +220,13 @@ func findUnit(root string, looked *[]Looked) *unit {
 		}
 		u.apply(root, f, parseUnit(data))
 	}
+	u.readEnvFiles(root)
 	return u
 }
 
-// apply folds one file's directives into u: a later assignment wins, and an empty
-// Environment= forgets every earlier one, as in systemd.
+// apply folds one file's directives into u: a later assignment wins, an empty
+// Environment= forgets every earlier Environment=, and an empty EnvironmentFile= every
+// earlier EnvironmentFile=, as in systemd.
 func (u *unit) apply(root, file string, ds []directive) {
 	for _, d := range ds {
 		switch d.Key {
@@ -229,25 +242,35 @@ func (u *unit) apply(root, file string, ds []directive) {
 			}
 		case "EnvironmentFile":
 			if d.Value == "" {
+				u.envFiles = nil
 				continue
 			}
 			name := strings.TrimPrefix(d.Value, "-")
-			optional := name != d.Value
-			p := rooted(root, name)
-			data, err := readConfig(root, p)
-			if err != nil {
-				if !optional {
-					u.Problems = append(u.Problems, Looked{p, fmt.Sprintf("EnvironmentFile= of %s (line %d) unreadable: %v", file, d.Line, err)})
-				}
-				continue
-			}
-			for k, v := range parseEnvFile(data) {
-				u.Env[k] = unitSetting{Value: v, From: file, Via: p}
-			}
+			u.envFiles = append(u.envFiles, envFile{Path: rooted(root, name), Optional: name != d.Value, From: file, Line: d.Line})
 		case "User":
 			u.User = unitSetting{Value: d.Value, From: file}
 		case "Group":
 			u.Group = unitSetting{Value: d.Value, From: file}
+		}
+	}
+}
+
+// readEnvFiles adds the EnvironmentFile= values over the Environment= ones. systemd
+// gives a file's settings precedence over Environment=, wherever either line stands
+// (systemd.exec(5); seen with systemd 252 in internal/systemdtest): a drop-in's
+// Environment= does not move Plex's data dir when the unit's EnvironmentFile sets it,
+// as Arch's /etc/conf.d/plexmediaserver does. Between files, the later one wins.
+func (u *unit) readEnvFiles(root string) {
+	for _, f := range u.envFiles {
+		data, err := readConfig(root, f.Path)
+		if err != nil {
+			if !f.Optional {
+				u.Problems = append(u.Problems, Looked{f.Path, fmt.Sprintf("EnvironmentFile= of %s (line %d) unreadable: %v", f.From, f.Line, err)})
+			}
+			continue
+		}
+		for k, v := range parseEnvFile(data) {
+			u.Env[k] = unitSetting{Value: v, From: f.From, Via: f.Path}
 		}
 	}
 }

@@ -74,6 +74,7 @@ func FuzzParseUnit(f *testing.F) {
 			}
 			u := &unit{Env: map[string]unitSetting{}}
 			u.apply(root, "f.conf", []directive{d})
+			u.readEnvFiles(root)
 		}
 		parseEnvFile(data)
 	})
@@ -88,5 +89,56 @@ func TestEnvironmentFileStaysInRoot(t *testing.T) {
 	s, _, err := FindSettings(Options{Root: root, GOOS: "linux"})
 	if err != nil || s.AppSupport != root+"/data" {
 		t.Errorf("FindSettings = %+v, %v; want %s/data", s, err, root)
+	}
+}
+
+// systemd gives EnvironmentFile= precedence over Environment=, wherever the lines stand
+// (systemd.exec(5), and what systemd 252 does in internal/systemdtest): a drop-in's
+// Environment= does not move the data dir the unit's EnvironmentFile sets. An empty
+// EnvironmentFile= in a drop-in drops the unit's files, and with them their problems.
+func TestEnvironmentFileOverridesEnvironment(t *testing.T) {
+	const unitFile = "/usr/lib/systemd/system/plexmediaserver.service"
+	const dropIn = "/etc/systemd/system/plexmediaserver.service.d/override.conf"
+	for _, tc := range []struct {
+		name, unit, dropIn, want, how string
+	}{
+		{"file over a later drop-in",
+			"[Service]\nEnvironmentFile=/etc/conf.d/plexmediaserver\n",
+			"[Service]\nEnvironment=PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/from-dropin\n",
+			"/from-file", "through its EnvironmentFile"},
+		{"file over an Environment= after it in the same file",
+			"[Service]\nEnvironmentFile=/etc/conf.d/plexmediaserver\nEnvironment=PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/from-unit\n",
+			"",
+			"/from-file", "through its EnvironmentFile"},
+		{"an empty EnvironmentFile= drops the unit's files",
+			"[Service]\nEnvironmentFile=/etc/conf.d/plexmediaserver\nEnvironmentFile=/etc/missing\n",
+			"[Service]\nEnvironmentFile=\nEnvironment=PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/from-dropin\n",
+			"/from-dropin", "in the systemd unit's drop-in"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{
+				unitFile:                      tc.unit,
+				"/etc/conf.d/plexmediaserver": "PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/from-file\n",
+				"/from-file/Plex Media Server/Preferences.xml":   "<Preferences/>",
+				"/from-dropin/Plex Media Server/Preferences.xml": "<Preferences/>",
+				"/from-unit/Plex Media Server/Preferences.xml":   "<Preferences/>",
+			}
+			if tc.dropIn != "" {
+				files[dropIn] = tc.dropIn
+			}
+			root := tree(t, files)
+			s, looked, err := FindSettings(Options{Root: root, GOOS: "linux"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.AppSupport != root+tc.want || !strings.Contains(s.How, tc.how) {
+				t.Errorf("found %s (%s), want %s%s (%s)", s.AppSupport, s.How, root, tc.want, tc.how)
+			}
+			for _, l := range looked {
+				if strings.Contains(l.Where, "missing") {
+					t.Errorf("an EnvironmentFile a drop-in dropped is still reported: %+v", l)
+				}
+			}
+		})
 	}
 }

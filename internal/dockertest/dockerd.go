@@ -1,8 +1,6 @@
 package dockertest
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -63,9 +61,15 @@ var (
 
 // Main sets up the engine and the images, runs the tests, and takes it all down again.
 // Call it from TestMain: os.Exit(dockertest.Main(m)).
-func Main(m *testing.M) int {
+func Main(m *testing.M) int { return runMain(m, true) }
+
+// MainEngine is Main without Plex's images, for tests that bring an image of their own
+// (internal/systemdtest): the engine and the static plexform only.
+func MainEngine(m *testing.M) int { return runMain(m, false) }
+
+func runMain(m *testing.M, images bool) int {
 	var err error
-	env, err = setUp()
+	env, err = setUp(images)
 	if err != nil {
 		missing = err.Error()
 		env = nil
@@ -96,7 +100,7 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-func setUp() (*Env, error) {
+func setUp(images bool) (*Env, error) {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return nil, fmt.Errorf("the docker command is not installed (Debian package docker.io)")
 	}
@@ -114,9 +118,15 @@ func setUp() (*Env, error) {
 		}
 		e.Host = strings.TrimSpace(string(out))
 	}
-	if err := e.buildImages(); err != nil {
+	if err := e.buildPlexform(); err != nil {
 		_ = e.tearDown()
 		return nil, err
+	}
+	if images {
+		if err := e.buildImages(); err != nil {
+			_ = e.tearDown()
+			return nil, err
+		}
 	}
 	return e, nil
 }
@@ -145,9 +155,8 @@ func usableEngine() (string, error) {
 	return host, nil
 }
 
-// buildImages builds a static plexform and imports a tar holding only it, once per
-// image, with the image's own environment.
-func (e *Env) buildImages() error {
+// buildPlexform builds a static plexform, which runs in any container.
+func (e *Env) buildPlexform() error {
 	e.Plexform = filepath.Join(e.dir, "plexform")
 	build := exec.Command("go", "build", "-o", e.Plexform, "./cmd/plexform")
 	build.Dir = e.Repo
@@ -155,32 +164,25 @@ func (e *Env) buildImages() error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build a static plexform: %v\n%s", err, out)
 	}
+	return nil
+}
+
+// buildImages imports a tar holding only the static plexform, once per image, with the
+// image's own environment.
+func (e *Env) buildImages() error {
 	bin, err := os.ReadFile(e.Plexform)
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "plexform", Mode: 0o755, Size: int64(len(bin)), ModTime: time.Now()}); err != nil {
-		return err
-	}
-	if _, err := tw.Write(bin); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
+	files := []File{{Name: "plexform", Mode: 0o755, Data: bin}}
 	for _, img := range Images {
-		args := []string{"import", "--change", `ENTRYPOINT ["/plexform", "__plexsim"]`}
+		changes := []string{`ENTRYPOINT ["/plexform", "__plexsim"]`}
 		for _, kv := range img.Env {
 			k, v, _ := strings.Cut(kv, "=")
-			args = append(args, "--change", fmt.Sprintf("ENV %s=%q", k, v))
+			changes = append(changes, fmt.Sprintf("ENV %s=%q", k, v))
 		}
-		args = append(args, "-", img.Tag)
-		cmd := e.command(args...)
-		cmd.Stdin = bytes.NewReader(buf.Bytes())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("docker import %s: %v\n%s", img.Tag, err, out)
+		if err := e.importImage(img.Tag, files, changes...); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -212,6 +214,10 @@ func (e *Env) tearDown() error {
 	}
 	return nil
 }
+
+// Command is the docker command against the engine, to run with stdin or output of
+// the caller's choosing.
+func (e *Env) Command(args ...string) *exec.Cmd { return e.command(args...) }
 
 func (e *Env) command(args ...string) *exec.Cmd {
 	cmd := exec.Command("docker", args...)

@@ -9,15 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Claim is one plex_claim resource: the server it claims, and the claim token, which is
@@ -243,24 +241,32 @@ type usedClaims struct {
 	Digests map[string]string `json:"digests"` // claim resource name → digest of its token
 }
 
-func (h *Host) usedClaimsPath() string {
-	if h.Options.StateDir == "" {
-		return ""
-	}
-	return filepath.Join(h.Options.StateDir, usedClaimsFile)
-}
+// maxUsedClaims bounds the read of the state file: a salt and a digest per claim
+// resource fit in a few hundred bytes, so anything near this is not ours.
+const maxUsedClaims = 1 << 20
 
-func (h *Host) loadUsedClaims() usedClaims {
+// loadUsedClaims reads the spent tokens through the trusted state dir. A plan without
+// claims reads nothing; a missing file (or dir) is an empty record, and a dir or file
+// plexform does not trust is an error rather than a record to believe.
+func (h *Host) loadUsedClaims() (usedClaims, error) {
 	u := usedClaims{Digests: map[string]string{}}
-	if path := h.usedClaimsPath(); path != "" {
-		if data, err := os.ReadFile(path); err == nil {
-			_ = json.Unmarshal(data, &u)
-		}
+	if h.Options.State == nil || len(h.Claims) == 0 {
+		return u, nil
 	}
+	data, err := h.Options.State.ReadFile(usedClaimsFile, maxUsedClaims)
+	if errors.Is(err, fs.ErrNotExist) {
+		return u, nil
+	}
+	if err != nil {
+		return u, fmt.Errorf("read the spent claim tokens: %w", err)
+	}
+	// A record that does not decode is treated as empty: the claim then runs again,
+	// which is what its token asks for anyway.
+	_ = json.Unmarshal(data, &u)
 	if u.Digests == nil {
 		u.Digests = map[string]string{}
 	}
-	return u
+	return u, nil
 }
 
 func (u usedClaims) digest(token string) string {
@@ -277,11 +283,13 @@ func (c *Claim) spent(u usedClaims) bool {
 // RecordClaims remembers the tokens of the claims this apply made, so the plan is
 // satisfied while the same token is given.
 func (h *Host) RecordClaims(ch *plan.Changes) error {
-	path := h.usedClaimsPath()
-	if path == "" {
+	if h.Options.State == nil {
 		return nil
 	}
-	u := h.loadUsedClaims()
+	u, err := h.loadUsedClaims()
+	if err != nil {
+		return err
+	}
 	if u.Salt == "" {
 		salt := make([]byte, 16)
 		if _, err := rand.Read(salt); err != nil {
@@ -304,8 +312,8 @@ func (h *Host) RecordClaims(ch *plan.Changes) error {
 	if err != nil {
 		return err
 	}
-	if err := fileutil.MkdirPrivate(h.Options.StateDir); err != nil {
-		return err
+	if err := h.Options.State.WriteFile(usedClaimsFile, append(data, '\n')); err != nil {
+		return fmt.Errorf("remember the spent claim tokens: %w", err)
 	}
-	return fileutil.WritePrivate(path, append(data, '\n'))
+	return nil
 }

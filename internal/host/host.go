@@ -26,9 +26,19 @@ type Options struct {
 	GOOS string
 	// Getenv reads environment variables for {env: VAR} values; os.LookupEnv normally.
 	Getenv func(string) (string, bool)
-	// StateDir keeps what plexform must remember between applies (the backups dir):
-	// which claim tokens were spent. Empty: nothing is remembered.
-	StateDir string
+	// State keeps what plexform must remember between applies (which claim tokens were
+	// spent) in the trusted backups dir: executor.Backups. nil: nothing is remembered.
+	State StateFiles
+}
+
+// StateFiles are the small files plexform keeps beside its backups, read and written
+// only through the trusted directory's checks (its owner and mode, no link followed,
+// bounded reads), since another user may have made that directory or planted a link.
+type StateFiles interface {
+	// ReadFile reads name, at most max bytes; a missing file is fs.ErrNotExist.
+	ReadFile(name string, max int64) ([]byte, error)
+	// WriteFile replaces name atomically, 0600, creating the directory 0700 if needed.
+	WriteFile(name string, data []byte) error
 }
 
 // Host is a plan bound to this machine.
@@ -197,7 +207,10 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 	}
 	// Claims come before services: a satisfied claim takes changes out of the stores
 	// it touches, and a service restarts only for stores that still change.
-	used := h.loadUsedClaims()
+	used, err := h.loadUsedClaims()
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, c := range h.Claims {
 		ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
 	}

@@ -85,7 +85,11 @@ func (h *Host) Steps(ctx context.Context) (*Steps, error) {
 	for _, v := range h.Plan.Verify {
 		c := Check{HTTP: v.HTTP, Log: v.Log}
 		if v.Log != nil {
-			c.LogPath = h.Plan.HostPath(h.Options.Root, v.Log.Path)
+			path, err := h.Plan.HostPath(h.Options.Root, v.Log.Path)
+			if err != nil {
+				return nil, fmt.Errorf("verify log: %w", err)
+			}
+			c.LogPath = path
 		}
 		st.Checks = append(st.Checks, c)
 	}
@@ -126,7 +130,11 @@ func (st *Steps) Recheck(ctx context.Context) ([]*StoreStep, error) {
 		return nil, err
 	}
 	if len(moved) > 0 {
-		st.host.settleClaims(st.Changes, st.host.loadUsedClaims())
+		used, err := st.host.loadUsedClaims()
+		if err != nil {
+			return nil, err
+		}
+		st.host.settleClaims(st.Changes, used)
 	}
 	return moved, nil
 }

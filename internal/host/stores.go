@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,7 +20,11 @@ import (
 // each kind opens.
 func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, error) {
 	kind := r.Kind
-	t := plan.Target{Path: p.HostPath(opts.Root, r.Path), Element: r.Element, Domain: r.Domain, Key: r.Key, User: r.User, Root: opts.Root, GOOS: opts.GOOS}
+	path, err := p.HostPath(opts.Root, r.Path)
+	if err != nil {
+		return nil, "", "", fmt.Errorf("path: %w", err)
+	}
+	t := plan.Target{Path: path, Element: r.Element, Domain: r.Domain, Key: r.Key, User: r.User, Root: opts.Root, GOOS: opts.GOOS}
 	found := ""
 	if plan.KindOf(kind).Discovered {
 		s, looked, err := discover.FindSettings(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv, Path: r.Path})
@@ -35,7 +38,7 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 	if k == nil || k.Open == nil {
 		return nil, "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
 	}
-	if err := checkDir(t.Path); err != nil {
+	if err := checkDir(fileutil.RootAt(opts.Root), t.Path); err != nil {
 		return nil, "", "", err
 	}
 	st, err := k.Open(t)
@@ -44,17 +47,18 @@ func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, stri
 
 // checkDir refuses a store path whose directory does not exist: a missing file is
 // "nothing to remove", but a missing directory is a typo in path: (or -root) that would
-// otherwise plan "No changes" and pass a drift check.
-func checkDir(path string) error {
+// otherwise plan "No changes" and pass a drift check. The directory is looked up as the
+// store will be, inside -root (a link there means the tree's path).
+func checkDir(root fileutil.Root, path string) error {
 	if path == "" {
 		return nil
 	}
 	dir := filepath.Dir(path)
-	fi, err := os.Stat(dir)
+	typ, err := root.TypeOf(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("the directory %s does not exist, so path: %s can name no file; check the path (and -root)", dir, path)
-	case err == nil && !fi.IsDir():
+	case err == nil && !typ.IsDir():
 		return fmt.Errorf("%s is not a directory, so path: %s can name no file; check the path (and -root)", dir, path)
 	}
 	return nil // another error (permission) is the read's to report
@@ -85,7 +89,11 @@ func (s *Store) warnUnwritable(ctx context.Context, rc *plan.ResourceChange) {
 
 // openService returns the service acting for r and (for plex_service) how it was found.
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
-	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: p.HostPath(opts.Root, r.Dir),
+	dir, err := p.HostPath(opts.Root, r.Dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("dir: %w", err)
+	}
+	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: dir,
 		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
 	if opts.Root != "" && cfg.Dir != "" {
 		// s6's tools follow symlinks on this machine: hand them the directory the tree's

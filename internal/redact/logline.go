@@ -41,14 +41,23 @@ func LogLine(line string, secrets ...string) string {
 }
 
 // Printable escapes control characters (a terminal's escape sequences among them) in text
-// read from a file anyone may have written, so that showing it cannot drive the terminal.
-func Printable(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
+// read from a file anyone may have written, or a path with a name anyone may have chosen
+// (a name may hold any byte but / and NUL), so that showing it cannot drive the terminal.
+// A newline is escaped too: one line stays one line.
+func Printable(s string) string { return escape(s, false) }
+
+// PrintableLines is Printable for text of several lines, such as an error listing its
+// problems one a line: each line escaped, the newlines between them kept.
+func PrintableLines(s string) string { return escape(s, true) }
+
+func escape(s string, keepNewlines bool) string {
+	ctl := func(r rune) bool { return isControl(r) && !(keepNewlines && r == '\n') }
+	if strings.IndexFunc(s, ctl) < 0 {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if isControl(r) {
+		if ctl(r) {
 			fmt.Fprintf(&b, "\\x%02x", r)
 			continue
 		}

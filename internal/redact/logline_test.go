@@ -32,3 +32,14 @@ func TestLogLineEscapesTerminalControls(t *testing.T) {
 		t.Errorf("the line is not kept readable: %q", got)
 	}
 }
+
+func TestPrintableLinesKeepsOnlyNewlines(t *testing.T) {
+	in := "open /srv/\x1b[31mevil\x07/Preferences.xml: denied\n  - /srv/\x1b]0;x\n\tnext\r"
+	want := "open /srv/\\x1b[31mevil\\x07/Preferences.xml: denied\n  - /srv/\\x1b]0;x\n\tnext\\x0d"
+	if got := PrintableLines(in); got != want {
+		t.Errorf("PrintableLines = %q, want %q", got, want)
+	}
+	if got := Printable("a\nb"); got != `a\x0ab` {
+		t.Errorf("Printable keeps a path's newline raw: %q", got)
+	}
+}

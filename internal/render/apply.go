@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/plan"
 )
 
@@ -32,7 +33,7 @@ func (o *HumanObserver) Event(e executor.Event) {
 		o.live, o.countdown = false, false
 	}
 	if e.Type == executor.EventLinkCode {
-		fmt.Fprintln(o.W, e.Message)
+		fmt.Fprintln(o.W, redact.PrintableLines(e.Message))
 		if o.Terminal {
 			fmt.Fprint(o.W, "Waiting for the code to be entered…")
 			o.live, o.countdown = true, true
@@ -41,12 +42,12 @@ func (o *HumanObserver) Event(e executor.Event) {
 	}
 	if e.Type == executor.EventStopping || e.Type == executor.EventStarting {
 		if o.Terminal {
-			fmt.Fprintf(o.W, "%s…", e.Message)
+			fmt.Fprintf(o.W, "%s…", redact.Printable(e.Message))
 			o.live, o.lastTick = true, 0
 			return
 		}
 	}
-	fmt.Fprintln(o.W, e.Message)
+	fmt.Fprintln(o.W, redact.PrintableLines(e.Message)) // it names paths: see PlanHuman
 }
 
 // Waiting rewrites the live line; while a link code waits, elapsed is the time left.
@@ -166,7 +167,7 @@ type FailureJSON struct {
 
 // ApplyFailureHuman says what went wrong, what was undone and what is left.
 func ApplyFailureHuman(w io.Writer, st Style, f *executor.Failure, backupsDir string) {
-	fmt.Fprintf(w, "%s %s\n", Error(st), f.Err)
+	fmt.Fprintf(w, "%s %s\n", Error(st), redact.PrintableLines(f.Err.Error()))
 	switch {
 	case !f.Changed:
 	case f.RolledBack:
@@ -174,9 +175,9 @@ func ApplyFailureHuman(w io.Writer, st Style, f *executor.Failure, backupsDir st
 	default:
 		fmt.Fprintln(w, "The rollback is INCOMPLETE. What is left:")
 		for _, l := range f.Left {
-			fmt.Fprintf(w, "  - %s\n", l)
+			fmt.Fprintf(w, "  - %s\n", redact.PrintableLines(l))
 		}
-		fmt.Fprintf(w, "Backups are in %s (see `plexform backups`; put one back with `plexform restore ID`).\n", backupsDir)
+		fmt.Fprintf(w, "Backups are in %s (see `plexform backups`; put one back with `plexform restore ID`).\n", redact.Printable(backupsDir))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 )
@@ -50,7 +51,8 @@ func Error(st Style) string { return st.paint("1;31", "Error:") }
 // NoChanges is the line printed when the host matches the plan.
 const NoChanges = "No changes. The host matches the plan."
 
-// PlanHuman prints a diff the way `plexform plan` shows it.
+// PlanHuman prints a diff the way `plexform plan` shows it. Paths and messages are
+// escaped (redact.Printable): a file name may hold a terminal's escape sequences.
 func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 	for _, sc := range ch.Services {
 		if sc.StateError != "" {
@@ -58,7 +60,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 			if sc.Action != plan.Leave {
 				then = "The plan assumes it runs; apply will refuse until its state can be read."
 			}
-			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", Warning(st), sc.Address, sc.Describe, sc.StateError, then)
+			fmt.Fprintf(w, "%s cannot read the state of %s (%s): %s\n  %s\n\n", Warning(st), sc.Address, redact.Printable(sc.Describe), redact.PrintableLines(sc.StateError), then)
 		}
 	}
 	if len(ch.Skipped) > 0 {
@@ -66,11 +68,11 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 	}
 	for _, rc := range ch.Resources {
 		for _, msg := range rc.Warnings {
-			fmt.Fprintf(w, "%s %s\n\n", Warning(st), msg)
+			fmt.Fprintf(w, "%s %s\n\n", Warning(st), redact.PrintableLines(msg))
 		}
 		// A mistyped path or -root must not read as "nothing to do" without a word.
 		if !rc.Exists {
-			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, rc.Target)
+			fmt.Fprintf(w, "Note: %s: %s does not exist, so there is nothing in it to change.\n\n", rc.Address, redact.Printable(rc.Target))
 		}
 	}
 	signinVerdicts(w, ch, st)
@@ -89,9 +91,9 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 		}
 		fmt.Fprintf(w, "\n  # %s (%s) will be updated in place\n", rc.Address, rc.Kind)
 		if rc.Found != "" {
-			fmt.Fprintf(w, "  # found: %s\n", rc.Found)
+			fmt.Fprintf(w, "  # found: %s\n", redact.Printable(rc.Found))
 		}
-		fmt.Fprintf(w, "  %s %s\n", st.symbol(plan.Change), rc.Target)
+		fmt.Fprintf(w, "  %s %s\n", st.symbol(plan.Change), redact.Printable(rc.Target))
 		width := 0
 		for _, v := range rc.Values {
 			if v.Action != plan.NoOp {
@@ -107,7 +109,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 	}
 	for _, sc := range ch.Services {
 		if line := serviceLine(sc); line != "" {
-			fmt.Fprintf(w, "\n  # %s (%s) %s\n", sc.Address, sc.Describe, line)
+			fmt.Fprintf(w, "\n  # %s (%s) %s\n", sc.Address, redact.Printable(sc.Describe), line)
 		}
 	}
 	for _, cc := range ch.Claims {

@@ -5,10 +5,8 @@
 package fileutil
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"os/user"
 	"strconv"
 
@@ -50,17 +48,6 @@ func fileMode(bits uint32) fs.FileMode {
 		m |= fs.ModeSticky
 	}
 	return m
-}
-
-// MkdirPrivate makes dir (and parents) and makes sure dir itself is 0700: backups hold tokens.
-func MkdirPrivate(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("make %s private (mode 0700): %w", dir, errors.Unwrap(err))
-	}
-	return nil
 }
 
 // WritePrivate writes a 0600 file atomically, owned by whoever runs plexform.

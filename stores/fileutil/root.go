@@ -61,6 +61,13 @@ func (r Root) Path(p string) string {
 	return filepath.Join(r.dir, filepath.Clean(string(filepath.Separator)+p))
 }
 
+// Holds reports whether path lies in the root's tree, so that Root's methods resolve it
+// there (as the tree's own host would); false for this machine's /, which holds no tree.
+func (r Root) Holds(path string) bool {
+	_, _, rooted, err := r.split(path)
+	return err == nil && rooted
+}
+
 // split tells where path resolves: inside the root (rooted, with rel relative to it), or on
 // this machine's own file system (rel relative to its /).
 func (r Root) split(path string) (base, rel string, rooted bool, err error) {

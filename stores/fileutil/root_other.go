@@ -15,11 +15,12 @@ import (
 )
 
 // Windows has no openat: paths under a Root are spelled inside it (Root.Path) and opened
-// as they are. A store path there is a registry key far more often than a file, and no
-// other user plants links in a Windows profile; the checks that do not need openat
-// (regular files only, a size cap) apply all the same.
+// as they are, after a walk that refuses any symlink or junction on the way
+// (refuseReparse), inside -root or not. The checks that do not need openat (regular
+// files only, a size cap) apply all the same.
 
-// local spells path on this machine, refusing one that climbs out of the root.
+// local spells path on this machine, refusing one that climbs out of the root or
+// passes through a link.
 func (r Root) local(path string) (string, error) {
 	base, rel, rooted, err := r.split(path)
 	if err != nil {
@@ -28,6 +29,9 @@ func (r Root) local(path string) (string, error) {
 	full := filepath.Join(base, rel)
 	if rooted && full != r.dir && !filepath.IsLocal(rel) {
 		return "", fmt.Errorf("%s leaves -root %s", path, r.dir)
+	}
+	if err := refuseReparse(base, rel, path); err != nil {
+		return "", err
 	}
 	return full, nil
 }

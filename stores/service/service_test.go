@@ -60,7 +60,7 @@ func TestCommandLines(t *testing.T) {
 		want []string
 	}{
 		{Config{Manager: "systemd", Unit: "plexmediaserver"},
-			[]string{"systemctl stop plexmediaserver", "systemctl start plexmediaserver", "systemctl is-active plexmediaserver"}},
+			[]string{"systemctl stop plexmediaserver", "systemctl reset-failed plexmediaserver", "systemctl start plexmediaserver", "systemctl is-active plexmediaserver"}},
 		{Config{Manager: "snap", Unit: "plexmediaserver"},
 			[]string{"snap stop plexmediaserver", "snap start plexmediaserver", "snap services plexmediaserver"}},
 		{Config{Manager: "s6", Dir: "/run/service/svc-plex"},
@@ -93,6 +93,29 @@ func TestFailedCommandNamesCommandAndStderr(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
+	}
+}
+
+// A start clears the unit's start counter first, so a rollback's start is not refused
+// after the apply's own start and systemd's restarts used up Plex's StartLimitBurst=3
+// (internal/systemdtest shows it with a real systemd). A unit that is not loaded makes
+// reset-failed fail too; the start still runs and its error is the one reported.
+func TestSystemdStartResetsFailedFirst(t *testing.T) {
+	r := &fakeRunner{answers: map[string]fakeAnswer{
+		"systemctl reset-failed plexmediaserver": {err: exit("systemctl reset-failed plexmediaserver", 1, "Failed to reset failed state of unit plexmediaserver.service: Unit plexmediaserver.service not loaded.")},
+		"systemctl start plexmediaserver":        {err: exit("systemctl start plexmediaserver", 5, "Failed to start plexmediaserver.service: Unit plexmediaserver.service not found.")},
+	}}
+	err := NewSystemd("plexmediaserver", r).Start(context.Background())
+	if diff := cmp.Diff([]string{"systemctl reset-failed plexmediaserver", "systemctl start plexmediaserver"}, r.calls); diff != "" {
+		t.Errorf("commands (-want +got):\n%s", diff)
+	}
+	for _, want := range []string{"start systemd unit plexmediaserver", "command systemctl start plexmediaserver", "not found"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "reset") {
+		t.Errorf("the error names the reset-failed, not the start: %v", err)
 	}
 }
 

@@ -26,7 +26,16 @@ func (s *Systemd) Stop(ctx context.Context) error {
 	return runVerb(ctx, s.run, s, "systemctl", "stop", s.Unit)
 }
 
+// Start clears the unit's failed state and start counter first (systemctl reset-failed),
+// then starts it. Plex's own unit allows 3 starts in 60 s (StartLimitBurst=3,
+// StartLimitInterval=60s): a restart shortly before the apply, the apply's own start, and
+// the automatic restarts (Restart=on-failure) of a start that failed use them up, and
+// systemd then refuses the rollback's start ("start of the service was attempted too
+// often"), leaving Plex down. A start plexform asks for is deliberate, not a crash loop,
+// so it does what that refusal tells a human to do. reset-failed fails only for a unit
+// that is not loaded, which the start then reports in its own words.
 func (s *Systemd) Start(ctx context.Context) error {
+	_, _ = s.run.Run(ctx, []string{"systemctl", "reset-failed", s.Unit})
 	return runVerb(ctx, s.run, s, "systemctl", "start", s.Unit)
 }
 

@@ -1,0 +1,71 @@
+//go:build unix
+
+package executor
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/plexform/plexform/stores/fileutil"
+)
+
+// Under -root the default backups dir lies in the tree; a symlinked parent there (root's
+// own, so the host walk would trust it) means the tree's path, and the missing
+// directories are made inside the tree, never outside it.
+func TestBackupsDirParentsAreMadeInsideTheRoot(t *testing.T) {
+	for name, link := range map[string]func(outside string) string{
+		"absolute link": func(outside string) string { return outside },
+		"climbing link": func(outside string) string { return "../../../../../../../../" + outside },
+	} {
+		t.Run(name, func(t *testing.T) {
+			work := t.TempDir()
+			tree := filepath.Join(work, "tree")
+			outside := filepath.Join(work, "outside")
+			mustMkdir(t, tree, 0o755)
+			mustMkdir(t, outside, 0o755)
+			if err := os.Symlink(link(outside), filepath.Join(tree, "var")); err != nil {
+				t.Fatal(err)
+			}
+			root := fileutil.RootAt(tree)
+			b := &Backups{Dir: root.Path("/var/lib/plexform/backups"), Root: root}
+			if err := b.WriteFile("state", []byte("x")); err != nil {
+				t.Fatalf("WriteFile: %v", err)
+			}
+			defer b.Close()
+			inTree := filepath.Join(tree, outside, "lib", "plexform", "backups")
+			if got, err := os.ReadFile(filepath.Join(inTree, "state")); err != nil || string(got) != "x" {
+				t.Errorf("the state file is not in the tree's %s: %q, %v", inTree, got, err)
+			}
+			if fi, err := os.Stat(inTree); err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("the backups dir in the tree: %v, %v (want mode 0700)", fi, err)
+			}
+			if _, err := os.Lstat(filepath.Join(outside, "lib")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a directory was made outside the tree (%v)", err)
+			}
+			if fi, _ := os.Stat(outside); fi.Mode().Perm() != 0o755 {
+				t.Errorf("the outside dir was chmodded to %04o", fi.Mode().Perm())
+			}
+		})
+	}
+}
+
+// Without create, a missing backups dir in the tree is "nothing there", and the dir
+// itself may not be a link even inside the tree.
+func TestBackupsDirInsideTheRootRefusesALinkedDir(t *testing.T) {
+	tree := t.TempDir()
+	root := fileutil.RootAt(tree)
+	b := &Backups{Dir: root.Path("/var/backups"), Root: root}
+	if list, err := b.List(); err != nil || len(list) != 0 {
+		t.Fatalf("List of a missing dir: %v, %v", list, err)
+	}
+	mustMkdir(t, filepath.Join(tree, "var", "real"), 0o700)
+	if err := os.Symlink("real", filepath.Join(tree, "var", "backups")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteFile("state", []byte("x")); !errors.Is(err, ErrUntrustedDir) {
+		t.Errorf("WriteFile through a linked backups dir: %v, want it refused", err)
+	}
+}
