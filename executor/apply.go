@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -322,6 +323,7 @@ func (r *run) changed() []*host.StoreStep {
 // store that cannot stage (the registry, a defaults domain) is backed up and written
 // after the stop, as it must be read again then.
 func (r *run) prepare(ctx context.Context) error {
+	collectIfLarge(r.steps)
 	for _, s := range r.changed() {
 		if _, ok := s.Stager(); !ok || s.HasDeferred() {
 			continue // a deferred value is fetched after the stop; staged then
@@ -607,4 +609,24 @@ func IsFailure(err error) (*Failure, bool) {
 	var f *Failure
 	ok := errors.As(err, &f)
 	return f, ok
+}
+
+// largeRead is how much stores' bytes make an apply hand its garbage back before staging.
+const largeRead = 16 << 20
+
+// collectIfLarge, when the stores read are large, collects the garbage before staging
+// and returns the freed memory to the system. Reading a store decodes all its values (a
+// 50 MB Preferences.xml is mostly attribute values, many of which must be unescaped into
+// copies); once diffed they are garbage, but spread over small pages that the one large
+// buffer staging allocates for the new content cannot reuse, so without this the peak
+// would be the file's bytes, its values and the new content together. It costs a few
+// milliseconds, before any service is stopped.
+func collectIfLarge(steps *host.Steps) {
+	total := 0
+	for _, s := range steps.Stores {
+		total += len(s.Base.Data)
+	}
+	if total >= largeRead {
+		debug.FreeOSMemory()
+	}
 }
