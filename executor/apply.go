@@ -265,7 +265,7 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 		return nil, r.rollback(ctx, err)
 	}
 	stoppedAt := time.Now()
-	r.journal.step(stepStopped)
+	r.journal.mark(stepStopped)
 	pause(stepStopped)
 	rechecked, err := r.recheck(ctx)
 	if err != nil {
@@ -422,7 +422,7 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 			return len(again) > 0, err
 		}
 	}
-	r.journal.step(stepBackedUp)
+	r.journal.mark(stepBackedUp)
 	pause(stepBackedUp)
 	return len(again) > 0, nil
 }
