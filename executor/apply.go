@@ -660,10 +660,17 @@ func serviceStateErrors(ch *plan.Changes) error {
 // real by staging its content beside itself, still before the stop.
 func (r *run) checkWritable(ctx context.Context) error {
 	var errs *multierror.Error
+	staged := 0
 	for _, s := range r.changed() {
 		if err := s.Store.Store.CheckWritable(ctx); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("%s: %w", s.Resource.Name, err))
 		}
+		if _, ok := s.Stager(); ok {
+			staged++
+		}
+	}
+	if err := checkOpenFiles(staged, openFilesLimit()); err != nil {
+		errs = multierror.Append(errs, err)
 	}
 	return plan.Gather(errs)
 }
