@@ -505,9 +505,11 @@ func (r *run) backUp(s *host.StoreStep, snap stores.Snapshot) error {
 		return fmt.Errorf("%s: %w", s.Resource.Name, err)
 	}
 	// A store backed up again (the server rewrote it on shutdown) keeps one backup: the
-	// newer one, which holds what a rollback must put back.
+	// newer one, which holds what a rollback must put back. (Only then is the list
+	// searched: over thousands of stores, a search per store would be quadratic.)
+	_, again := r.snaps[s]
 	for i, old := range r.backups {
-		if old.Resource == s.Resource.Name {
+		if again && old.Resource == s.Resource.Name {
 			if err := r.opts.Backups.Discard(old); err != nil {
 				r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: err.Error()})
 			}

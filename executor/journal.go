@@ -75,22 +75,24 @@ type journal struct {
 	// dirty is true when something recover uses (a store's backup) changed since the
 	// last write.
 	dirty bool
+	// at is each store's position in j.Stores, by resource name.
+	at map[string]int
 }
 
 func newJournal(opts Options, steps *host.Steps, r *run) *journal {
-	j := &journal{backups: opts.Backups, obs: r.obs, j: Journal{
+	j := &journal{backups: opts.Backups, obs: r.obs, at: map[string]int{}, j: Journal{
 		Format: 1, PID: os.Getpid(), Started: time.Now().UTC(), Plan: opts.PlanFile, Root: opts.Root,
 	}}
+	backup := make(map[string]string, len(r.backups))
+	for _, m := range r.backups {
+		backup[m.Resource] = m.ID
+	}
 	for _, s := range r.changed() {
-		js := JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target()}
-		for _, m := range r.backups {
-			if m.Resource == s.Resource.Name {
-				js.Backup = m.ID
-			}
-		}
+		js := JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: backup[s.Resource.Name]}
 		if p := r.staged[s]; p != nil {
 			js.Staged = p.Temp()
 		}
+		j.at[js.Resource] = len(j.j.Stores)
 		j.j.Stores = append(j.j.Stores, js)
 	}
 	return j
@@ -166,27 +168,23 @@ func (j *journal) backedUp(s *host.StoreStep, m *Manifest) {
 	if j == nil {
 		return
 	}
-	for i := range j.j.Stores {
-		if j.j.Stores[i].Resource == s.Resource.Name {
-			// A store the server rewrote on shutdown is backed up again: the newest
-			// backup holds what it held before this run's write.
-			j.j.Stores[i].Backup = m.ID
-			j.dirty = true
-			return
-		}
-	}
-	j.j.Stores = append(j.j.Stores, JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: m.ID})
 	j.dirty = true
+	if i, ok := j.at[s.Resource.Name]; ok {
+		// A store the server rewrote on shutdown is backed up again: the newest backup
+		// holds what it held before this run's write.
+		j.j.Stores[i].Backup = m.ID
+		return
+	}
+	j.at[s.Resource.Name] = len(j.j.Stores)
+	j.j.Stores = append(j.j.Stores, JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: m.ID})
 }
 
 func (j *journal) written(s *host.StoreStep) {
 	if j == nil {
 		return
 	}
-	for i := range j.j.Stores {
-		if j.j.Stores[i].Resource == s.Resource.Name {
-			j.j.Stores[i].Written, j.j.Stores[i].Staged = true, ""
-		}
+	if i, ok := j.at[s.Resource.Name]; ok {
+		j.j.Stores[i].Written, j.j.Stores[i].Staged = true, ""
 	}
 	// A staged file gone by its rename needs no removal (recover ignores a missing one),
 	// and a written store differs from its backup, which recover sees for itself.
