@@ -44,6 +44,16 @@ for pkg_target in $(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort
 	fuzz "${pkg_target%%:*}" "${pkg_target##*:}"
 done
 
+echo "== the Docker end-to-end tests again, against Podman's Docker-compatible API"
+if command -v podman >/dev/null && [ "$(id -u)" = 0 ]; then
+	bash scripts/podman.sh run go test -count=1 ./internal/dockertest/
+elif [ "${CI:-}" = true ]; then
+	echo "FAIL: podman (as root) is needed in CI; install with: apt-get install podman"
+	exit 1
+else
+	echo "SKIPPED: needs root and podman (apt-get install podman)"
+fi
+
 echo "== Windows registry under Wine"
 bash scripts/wine-test.sh
 

@@ -154,7 +154,7 @@ func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
 		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
-	render.ApplyFailureHuman(env.stderr, f, backupsDir)
+	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), f, backupsDir)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(env.stderr, "(interrupted)")
 	}

@@ -34,7 +34,7 @@ func runBackups(env *cliEnv, args []string) int {
 	for _, p := range b.Problems() {
 		skipped = append(skipped, p.Error())
 		if !*asJSON {
-			fmt.Fprintf(env.stderr, "Warning: %s\n", p)
+			warnf(env, "%s\n", p)
 		}
 	}
 	if *asJSON {

@@ -59,7 +59,7 @@ func runRestore(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	if dest.svc == nil {
-		fmt.Fprintln(env.stderr, "Warning: no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.")
+		warnf(env, "no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.\n")
 	}
 	fmt.Fprintf(env.stdout, "Backup %s of %s, taken %s from %s (%d bytes, owner %s, mode %s)\nwill be written to %s.\n",
 		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), m.Target, m.Size, fileutil.DescribeOwner(m.UID, m.GID), m.Mode, dest.store.Target())

@@ -12,7 +12,7 @@ import (
 // once. verb names the command in the messages.
 func askYes(ctx context.Context, env *cliEnv, allowed bool, verb, question, howElse string) (int, bool) {
 	if !allowed || !isTerminal(env.stdin) {
-		fmt.Fprintf(env.stderr, "Error: %s asks for confirmation, and there is no terminal to ask on; %s. Nothing was changed.\n", verb, howElse)
+		errorf(env, "%s asks for confirmation, and there is no terminal to ask on; %s. Nothing was changed.\n", verb, howElse)
 		return exitError, false
 	}
 	fmt.Fprintf(env.stdout, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", question)

@@ -18,7 +18,7 @@ func crashed(env *cliEnv, code *int) {
 	if err, ok := r.(runtime.Error); ok {
 		what = err.Error()
 	}
-	fmt.Fprintf(env.stderr, "Error: plexform stopped on an internal error (%s); this is a bug, please report it.\n"+
+	errorf(env, "plexform stopped on an internal error (%s); this is a bug, please report it.\n"+
 		"If an apply was running, `plexform recover` puts the host back as it was before it.\n", what)
 	*code = exitError
 }

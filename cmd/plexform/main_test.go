@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/testtool"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -31,6 +33,17 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			if cond == "root" {
 				return os.Geteuid() == 0, nil
+			}
+			// [!tool:NAME] skip ... : a missing peer skips the script here and fails it
+			// in CI, as testtool.Require does for Go tests.
+			if tool, ok := strings.CutPrefix(cond, "tool:"); ok {
+				if _, err := exec.LookPath(tool); err != nil {
+					if testtool.InCI() {
+						return false, fmt.Errorf("%s is not installed; CI must provide it (.ci/run)", tool)
+					}
+					return false, nil
+				}
+				return true, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -163,13 +176,25 @@ func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(os.Chmod(d, fi.Mode().Perm()|0o011))
 		}
 	}
-	cmd := exec.Command(bin, args[2:]...)
-	cmd.Dir = ts.Getenv("WORK")
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	// The copy was just written, and a script running in parallel may fork while the
+	// write's descriptor is open: the forked child holds it until its own exec, and an
+	// exec of the copy in that window fails with ETXTBSY (golang/go#22315). That error
+	// alone is tried again, as Go's own tests do.
+	for attempt := 0; ; attempt++ {
+		cmd := exec.Command(bin, args[2:]...)
+		cmd.Dir = ts.Getenv("WORK")
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+dir)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+		stdout.Reset()
+		stderr.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err = cmd.Run()
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	ts.Logf("asuser: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	if (err == nil) == neg {
 		ts.Fatalf("asuser %v: unexpected result %v", args, err)

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,5 +94,37 @@ func TestRedactBinaryPlistOnTerminal(t *testing.T) {
 	}
 	if !bytes.HasPrefix(piped.Bytes(), []byte("bplist00")) || strings.Contains(pipedErr.String(), "Shown as text") {
 		t.Errorf("redact to a pipe did not write the binary plist as it is")
+	}
+}
+
+// Every "Error:" and "Warning:" a command prints is painted on a terminal, not only the
+// ones that go through fail: the refusal to ask without a terminal, and an apply that
+// failed and was rolled back.
+func TestApplyErrorsColouredOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Preferences.xml"), []byte(signedInPrefs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	planFile := filepath.Join(dir, "reset.yaml")
+	yaml := `version: 1
+backups: {dir: backups}
+resources:
+  - {name: prefs, kind: xml_attributes, path: Preferences.xml, absent: [PlexOnlineToken], service: plex}
+  - {name: plex, kind: service, manager: exec, start: ["false"], stop: ["true"], status: ["false"], timeout: 5s}
+`
+	if err := os.WriteFile(planFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const red = "\x1b[1;31mError:\x1b[0m "
+	_, _, stderr := runTTY(t, true, nil, "apply", "-f", planFile)
+	if !strings.Contains(stderr, red+"apply asks for confirmation") {
+		t.Errorf("refusal to ask, stderr on a terminal: %q", stderr)
+	}
+	code, _, stderr := runTTY(t, true, nil, "apply", "-auto-approve", "-f", planFile)
+	if code != exitError || !strings.Contains(stderr, red) || !strings.Contains(stderr, "rolled back") {
+		t.Errorf("failed apply: exit %d, stderr on a terminal: %q", code, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "Preferences.xml")); string(got) != signedInPrefs {
+		t.Errorf("Preferences.xml after the rolled-back apply: %q", got)
 	}
 }

@@ -168,8 +168,8 @@ type FailureJSON struct {
 }
 
 // ApplyFailureHuman says what went wrong, what was undone and what is left.
-func ApplyFailureHuman(w io.Writer, f *executor.Failure, backupsDir string) {
-	fmt.Fprintf(w, "Error: %s\n", f.Err)
+func ApplyFailureHuman(w io.Writer, st Style, f *executor.Failure, backupsDir string) {
+	fmt.Fprintf(w, "%s %s\n", Error(st), f.Err)
 	switch {
 	case !f.Changed:
 	case f.RolledBack:

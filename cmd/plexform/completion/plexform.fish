@@ -9,8 +9,9 @@ function __plexform_complete
 	set -l out ($bin __complete $words "$cur" 2>/dev/null)
 	switch "$out[1]"
 		case __plan_files__
-			__fish_complete_suffix .yaml
-			__fish_complete_suffix .yml
+			# Plan files and directories only (fish's __fish_complete_suffix falls back
+			# to every file).
+			string match -r -- '^.*(?:\.ya?ml|/)(?:\t.*)?$' (__fish_complete_path "$cur")
 		case __files__
 			__fish_complete_path (commandline -ct)
 		case __dirs__
