@@ -305,9 +305,9 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 	if n := len(d.tag.attrs); n > 0 {
 		ws, quote = string(d.tag.attrs[n-1].ws(d.text)), d.tag.attrs[n-1].quote
 	}
-	has := d.tag.attrNames(len(edits))
+	quoteOf := d.tag.attrQuotes(len(edits))
 	for _, e := range edits {
-		exists := has(e.Name)
+		own, exists := quoteOf(e.Name)
 		switch {
 		case e.Remove:
 			if exists {
@@ -317,11 +317,13 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 			if err := checkXMLChars(e.Value.Text); err != nil {
 				return nil, fmt.Errorf("value of %s: %w", e.Name, err)
 			}
-			escaped := escapeAttr(e.Value.Text, quote, d.codec.maxRune)
 			if exists {
-				replaced[e.Name] = escaped
+				// Escaped for the quote the value is written in, which may not be the
+				// one a new attribute would get.
+				replaced[e.Name] = escapeAttr(e.Value.Text, own, d.codec.maxRune)
 				continue
 			}
+			escaped := escapeAttr(e.Value.Text, quote, d.codec.maxRune)
 			if !validName(e.Name) {
 				return nil, fmt.Errorf("%q is not a valid XML attribute name", e.Name)
 			}

@@ -228,20 +228,28 @@ func (t *startTag) appendRendered(dst, data []byte, removed map[string]bool, rep
 	return append(dst, t.tail...)
 }
 
-// attrNames tells whether the tag has an attribute written with a name. A plan's few
-// edits look through the attributes; many (redact rewriting every value of a large
-// file) build a set once, so the lookups never cost attributes × edits.
-func (t *startTag) attrNames(lookups int) func(name string) bool {
+// attrQuotes finds an attribute of the tag by the name it is written with, and gives the
+// quote its value is written in. A plan's few edits look through the attributes; many
+// (redact rewriting every value of a large file) build a map once, so the lookups never
+// cost attributes × edits.
+func (t *startTag) attrQuotes(lookups int) func(name string) (quote byte, ok bool) {
 	if lookups <= 16 {
-		return func(name string) bool {
-			return slices.ContainsFunc(t.attrs, func(a rawAttr) bool { return a.name == name })
+		return func(name string) (byte, bool) {
+			i := slices.IndexFunc(t.attrs, func(a rawAttr) bool { return a.name == name })
+			if i < 0 {
+				return 0, false
+			}
+			return t.attrs[i].quote, true
 		}
 	}
-	set := make(map[string]bool, len(t.attrs))
+	quotes := make(map[string]byte, len(t.attrs))
 	for _, a := range t.attrs {
-		set[a.name] = true
+		quotes[a.name] = a.quote
 	}
-	return func(name string) bool { return set[name] }
+	return func(name string) (byte, bool) {
+		q, ok := quotes[name]
+		return q, ok
+	}
 }
 
 // escapeAttr escapes a value for an attribute quoted with quote. Runes above maxRune
