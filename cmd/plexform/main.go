@@ -91,6 +91,11 @@ func run(args []string, env *cliEnv) (code int) {
 	if hidden, ok := hiddenCommands[args[0]]; ok {
 		return hidden(env, args[1:])
 	}
+	// Ansible runs a binary module with one argument, the path of its JSON args file
+	// (cmd_ansible.go).
+	if margs, ok := ansibleArgsFile(args); ok {
+		return runAnsible(env, margs)
+	}
 	errorf(env, "unknown command %q\n", args[0])
 	usage(env.stderr)
 	return exitError

@@ -1,8 +1,6 @@
 package dockertest
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -159,28 +157,15 @@ func (e *Env) buildImages() error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "plexform", Mode: 0o755, Size: int64(len(bin)), ModTime: time.Now()}); err != nil {
-		return err
-	}
-	if _, err := tw.Write(bin); err != nil {
-		return err
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
+	files := []File{{Name: "plexform", Mode: 0o755, Data: bin}}
 	for _, img := range Images {
-		args := []string{"import", "--change", `ENTRYPOINT ["/plexform", "__plexsim"]`}
+		changes := []string{`ENTRYPOINT ["/plexform", "__plexsim"]`}
 		for _, kv := range img.Env {
 			k, v, _ := strings.Cut(kv, "=")
-			args = append(args, "--change", fmt.Sprintf("ENV %s=%q", k, v))
+			changes = append(changes, fmt.Sprintf("ENV %s=%q", k, v))
 		}
-		args = append(args, "-", img.Tag)
-		cmd := e.command(args...)
-		cmd.Stdin = bytes.NewReader(buf.Bytes())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("docker import %s: %v\n%s", img.Tag, err, out)
+		if err := e.importImage(img.Tag, files, changes...); err != nil {
+			return err
 		}
 	}
 	return nil
