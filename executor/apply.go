@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -264,7 +266,7 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 		return nil, r.rollback(ctx, err)
 	}
 	stoppedAt := time.Now()
-	r.journal.step(stepStopped)
+	r.journal.mark(stepStopped)
 	pause(stepStopped)
 	rechecked, err := r.recheck(ctx)
 	if err != nil {
@@ -322,37 +324,69 @@ func (r *run) changed() []*host.StoreStep {
 // store that cannot stage (the registry, a defaults domain) is backed up and written
 // after the stop, as it must be read again then.
 func (r *run) prepare(ctx context.Context) error {
+	collectIfLarge(r.steps)
+	var todo []*host.StoreStep
 	for _, s := range r.changed() {
 		if _, ok := s.Stager(); !ok || s.HasDeferred() {
 			continue // a deferred value is fetched after the stop; staged then
 		}
-		if err := r.stage(ctx, s); err != nil {
-			return err
-		}
+		todo = append(todo, s)
 	}
-	for _, s := range r.changed() {
-		if _, ok := s.Stager(); !ok {
+	// Each store stages beside itself, independently of the others: its sync waits
+	// together with theirs (see syncWorkers).
+	staged := make([]stores.Staged, len(todo))
+	errs := make([]error, len(todo))
+	inParallel(len(todo), func(i int) { staged[i], errs[i] = stageStore(ctx, todo[i]) })
+	var failed *multierror.Error
+	for i, s := range todo {
+		if errs[i] != nil {
+			failed = multierror.Append(failed, errs[i])
 			continue
 		}
-		if err := r.backUp(s, s.Base); err != nil {
-			return err
-		}
+		r.staged[s] = staged[i] // discarded by the rollback if another failed
 	}
-	return nil
+	if err := plan.Gather(failed); err != nil {
+		return err
+	}
+	// The backups must be on disk before the stop, all of them, not each before the next.
+	err := r.opts.Backups.Batch(func() error {
+		for _, s := range r.changed() {
+			if _, ok := s.Stager(); !ok {
+				continue
+			}
+			if err := r.backUp(s, s.Base); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		r.backups = nil // a failed batch removed what it saved
+	}
+	return err
 }
 
 func (r *run) stage(ctx context.Context, s *host.StoreStep) error {
-	sg, _ := s.Stager()
 	if old := r.staged[s]; old != nil {
 		_ = old.Discard()
 		delete(r.staged, s)
 	}
-	p, err := sg.Stage(ctx, s.Base, s.Change.Edits())
+	p, err := stageStore(ctx, s)
 	if err != nil {
-		return fmt.Errorf("%s: %w", s.Resource.Name, err)
+		return err
 	}
 	r.staged[s] = p
 	return nil
+}
+
+// stageStore prepares one store's new content beside it.
+func stageStore(ctx context.Context, s *host.StoreStep) (stores.Staged, error) {
+	sg, _ := s.Stager()
+	p, err := sg.Stage(ctx, s.Base, s.Change.Edits())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Resource.Name, err)
+	}
+	return p, nil
 }
 
 // recheck reads the stores again now that the services are down. Where the bytes are
@@ -420,7 +454,7 @@ func (r *run) recheck(ctx context.Context) (moved bool, err error) {
 			return len(again) > 0, err
 		}
 	}
-	r.journal.step(stepBackedUp)
+	r.journal.mark(stepBackedUp)
 	pause(stepBackedUp)
 	return len(again) > 0, nil
 }
@@ -471,9 +505,11 @@ func (r *run) backUp(s *host.StoreStep, snap stores.Snapshot) error {
 		return fmt.Errorf("%s: %w", s.Resource.Name, err)
 	}
 	// A store backed up again (the server rewrote it on shutdown) keeps one backup: the
-	// newer one, which holds what a rollback must put back.
+	// newer one, which holds what a rollback must put back. (Only then is the list
+	// searched: over thousands of stores, a search per store would be quadratic.)
+	_, again := r.snaps[s]
 	for i, old := range r.backups {
-		if old.Resource == s.Resource.Name {
+		if again && old.Resource == s.Resource.Name {
 			if err := r.opts.Backups.Discard(old); err != nil {
 				r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: err.Error()})
 			}
@@ -546,13 +582,45 @@ func (r *run) write(ctx context.Context) error {
 
 // durable waits for the disk to hold the renames made while the server was down.
 func (r *run) durable() error {
-	var errs *multierror.Error
-	for _, p := range r.committed {
-		if err := p.Durable(); err != nil {
-			errs = multierror.Append(errs, err)
+	errs := make([]error, len(r.committed))
+	inParallel(len(r.committed), func(i int) { errs[i] = r.committed[i].Durable() })
+	var all *multierror.Error
+	for _, err := range errs {
+		if err != nil {
+			all = multierror.Append(all, err)
 		}
 	}
-	return plan.Gather(errs)
+	return plan.Gather(all)
+}
+
+// syncWorkers is how many syncs of independent files an apply waits on at once. A sync
+// waits mostly for the file system's journal to commit, and syncs that wait together
+// share one commit: over 1,000 stores, one at a time, the waits were most of the apply.
+const syncWorkers = 16
+
+// inParallel calls do(0) … do(n-1), up to syncWorkers at once, and returns when all
+// have returned. Each call must touch only what its index names.
+func inParallel(n int, do func(i int)) {
+	if n == 1 {
+		do(0)
+		return
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, syncWorkers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				do(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // prune keeps the newest backups of each store this apply backed up, whether the apply
@@ -594,10 +662,17 @@ func serviceStateErrors(ch *plan.Changes) error {
 // real by staging its content beside itself, still before the stop.
 func (r *run) checkWritable(ctx context.Context) error {
 	var errs *multierror.Error
+	staged := 0
 	for _, s := range r.changed() {
 		if err := s.Store.Store.CheckWritable(ctx); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("%s: %w", s.Resource.Name, err))
 		}
+		if _, ok := s.Stager(); ok {
+			staged++
+		}
+	}
+	if err := checkOpenFiles(staged, openFilesLimit()); err != nil {
+		errs = multierror.Append(errs, err)
 	}
 	return plan.Gather(errs)
 }
@@ -607,4 +682,24 @@ func IsFailure(err error) (*Failure, bool) {
 	var f *Failure
 	ok := errors.As(err, &f)
 	return f, ok
+}
+
+// largeRead is how much stores' bytes make an apply hand its garbage back before staging.
+const largeRead = 16 << 20
+
+// collectIfLarge, when the stores read are large, collects the garbage before staging
+// and returns the freed memory to the system. Reading a store decodes all its values (a
+// 50 MB Preferences.xml is mostly attribute values, many of which must be unescaped into
+// copies); once diffed they are garbage, but spread over small pages that the one large
+// buffer staging allocates for the new content cannot reuse, so without this the peak
+// would be the file's bytes, its values and the new content together. It costs a few
+// milliseconds, before any service is stopped.
+func collectIfLarge(steps *host.Steps) {
+	total := 0
+	for _, s := range steps.Stores {
+		total += len(s.Base.Data)
+	}
+	if total >= largeRead {
+		debug.FreeOSMemory()
+	}
 }

@@ -62,15 +62,10 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 	return data, nil
 }
 
-// createExcl makes a new 0600 file holding data. It fails if the name exists in any
-// form (a file, a symlink, a dangling symlink), so a name guessed and planted in
-// advance is never written through.
-func (d *trustedDir) createExcl(name string, data []byte) error {
-	return d.create(name, data, true)
-}
-
-// create is createExcl with the file's sync optional, for records whose loss in a
-// power cut costs nothing.
+// create makes a new 0600 file holding data, synced unless sync is false (for records
+// whose loss in a power cut costs nothing, or that are synced later: Backups.Batch). It
+// fails if the name exists in any form (a file, a symlink, a dangling symlink), so a
+// name guessed and planted in advance is never written through.
 func (d *trustedDir) create(name string, data []byte, sync bool) error {
 	f, err := d.open(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -112,10 +107,8 @@ func (d *trustedDir) replace(name string, data []byte, sync bool) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := tempPrefix + hex.EncodeToString(rnd[:])
-	if err := d.create(tmp, data, sync); err != nil {
+	tmp, err := d.createTemp(data, sync)
+	if err != nil {
 		return err
 	}
 	if err := d.rename(tmp, name); err != nil {
@@ -126,6 +119,30 @@ func (d *trustedDir) replace(name string, data []byte, sync bool) error {
 		return nil
 	}
 	return d.sync()
+}
+
+// createTemp makes a new temp file holding data and returns its name.
+func (d *trustedDir) createTemp(data []byte, sync bool) (string, error) {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := tempPrefix + hex.EncodeToString(rnd[:])
+	if err := d.create(tmp, data, sync); err != nil {
+		return "", err
+	}
+	return tmp, nil
+}
+
+// syncFile waits until the disk holds the file name's content.
+func (d *trustedDir) syncFile(name string) error {
+	f, err := d.open(name, os.O_WRONLY, 0) // Windows flushes only a handle open for writing
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", d.join(name), err)
+	}
+	return nil
 }
 
 // exists reports whether the directory holds an entry of that name, of any type.

@@ -33,6 +33,76 @@ type Backups struct {
 
 	dir *trustedDir
 	idx *index
+	// batch, while Batch runs, holds the backups Saved so far, written but not yet
+	// synced, their manifests under temp names.
+	batch *saveBatch
+}
+
+// saveBatch is what Batch has left to do for each backup saved within it.
+type saveBatch struct{ pending []pendingSave }
+
+type pendingSave struct {
+	m           *Manifest
+	tmpManifest string
+}
+
+// Batch runs save, a series of Saves whose backups need to be durable only once all of
+// them are (an apply backs up every store before the stop). Each Save writes its copy
+// and its manifest (under a temp name) without waiting for the disk; then all are synced
+// at once, sixteen at a time, and only then is each manifest renamed to its name and the
+// directory synced, once. A sync waits for the file system's journal, and syncs that
+// wait together share one commit: one store at a time, over 1,000 stores, these waits
+// were most of the apply. A backup is listed only once its manifest has its name, so a
+// crash midway leaves copies without manifests and temp files, which Tidy removes.
+func (b *Backups) Batch(save func() error) error {
+	b.batch = &saveBatch{}
+	defer func() { b.batch = nil }()
+	if err := save(); err != nil {
+		b.abandon()
+		return err
+	}
+	pending := b.batch.pending
+	if len(pending) == 0 {
+		return nil
+	}
+	d := b.dir
+	errs := make([]error, 2*len(pending))
+	inParallel(len(errs), func(i int) {
+		p := pending[i/2]
+		if i%2 == 0 {
+			errs[i] = d.syncFile(p.m.File)
+		} else {
+			errs[i] = d.syncFile(p.tmpManifest)
+		}
+	})
+	err := errors.Join(errs...)
+	for _, p := range pending {
+		if err != nil {
+			break
+		}
+		if err = d.rename(p.tmpManifest, p.m.ID+manifestExt); err != nil {
+			err = fmt.Errorf("back up %s: %w", p.m.Target, err)
+		}
+	}
+	if err == nil {
+		if err = d.sync(); err != nil {
+			err = fmt.Errorf("sync the backups directory %s: %w", b.Dir, err)
+		}
+	}
+	if err != nil {
+		b.abandon()
+		return err
+	}
+	return nil
+}
+
+// abandon removes what the batch wrote: a failed batch leaves no backup behind.
+func (b *Backups) abandon() {
+	for _, p := range b.batch.pending {
+		b.dir.remove(p.tmpManifest)
+		_ = b.Discard(p.m)
+	}
+	b.batch.pending = nil
 }
 
 // Manifest says what a backup is and where it came from. Read back from disk it is
@@ -194,7 +264,7 @@ func (b *Backups) Save(resource, kind, target, planFile, version string, snap st
 		} else if taken {
 			continue
 		}
-		err := d.createExcl(m.File, snap.Data)
+		err := d.create(m.File, snap.Data, b.batch == nil)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
@@ -205,7 +275,14 @@ func (b *Backups) Save(resource, kind, target, planFile, version string, snap st
 	}
 	data, err := encodeManifest(m)
 	if err == nil {
-		err = d.writeAtomic(m.ID+manifestExt, data)
+		if b.batch != nil {
+			var tmp string
+			if tmp, err = d.createTemp(data, false); err == nil {
+				b.batch.pending = append(b.batch.pending, pendingSave{m: m, tmpManifest: tmp})
+			}
+		} else {
+			err = d.writeAtomic(m.ID+manifestExt, data)
+		}
 	}
 	if err != nil {
 		d.remove(m.File)

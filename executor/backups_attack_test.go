@@ -3,17 +3,12 @@
 package executor
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,49 +19,6 @@ import (
 // These tests play the attacker of the security review: a second local user who can
 // write where plexform (as root) keeps or reaches its backups. Each plants what the
 // review planted and checks that root touched nothing outside the plan.
-
-// attacker is a real second user, made for the test and removed after.
-type attacker struct {
-	name     string
-	uid, gid int
-}
-
-func newAttacker(t *testing.T) *attacker {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		testtool.Unavailable(t, "needs root, to create a second user")
-	}
-	testtool.Require(t, "useradd", "passwd")
-	testtool.Require(t, "userdel", "passwd")
-	var rnd [4]byte
-	_, _ = rand.Read(rnd[:])
-	name := "pfx" + hex.EncodeToString(rnd[:])
-	if out, err := exec.Command("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name).CombinedOutput(); err != nil {
-		t.Fatalf("useradd: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("userdel", name).CombinedOutput(); err != nil {
-			t.Errorf("userdel %s: %v: %s", name, err, out)
-		}
-	})
-	u, err := user.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return &attacker{name: name, uid: uid, gid: gid}
-}
-
-// run runs a shell script as the attacker.
-func (a *attacker) run(t *testing.T, script string) {
-	t.Helper()
-	cmd := exec.Command("sh", "-ec", script)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(a.uid), Gid: uint32(a.gid)}}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("as %s: %s: %v: %s", a.name, script, err, out)
-	}
-}
 
 // sharedTemp is a temp dir the attacker can reach (t.TempDir is 0700 for root).
 func sharedTemp(t *testing.T) string {
@@ -96,7 +48,7 @@ func victim(t *testing.T, dir string) (path string, check func()) {
 }
 
 func TestAttackerLockSymlinkIsNotTruncated(t *testing.T) {
-	a := newAttacker(t)
+	a := testtool.SecondUser(t)
 	dir := sharedTemp(t)
 	target, check := victim(t, dir)
 	for _, c := range []struct{ name, setup string }{
@@ -112,11 +64,11 @@ func TestAttackerLockSymlinkIsNotTruncated(t *testing.T) {
 			} else {
 				bdir = filepath.Join(dir, "vol", "b1")
 				mustMkdir(t, filepath.Dir(bdir), 0o755)
-				if err := os.Chown(filepath.Dir(bdir), a.uid, a.gid); err != nil {
+				if err := os.Chown(filepath.Dir(bdir), a.UID, a.GID); err != nil {
 					t.Fatal(err)
 				}
 			}
-			a.run(t, "cd "+dir+" && "+c.setup)
+			a.Run(t, "cd "+dir+" && "+c.setup)
 			b := &Backups{Dir: bdir}
 			unlock, err := b.Lock(0)
 			if err == nil {
@@ -131,7 +83,7 @@ func TestAttackerLockSymlinkIsNotTruncated(t *testing.T) {
 }
 
 func TestAttackerSymlinkAtNextBackupNameIsNotWrittenThrough(t *testing.T) {
-	a := newAttacker(t)
+	a := testtool.SecondUser(t)
 	dir := sharedTemp(t)
 	target, check := victim(t, dir)
 	backups := filepath.Join(dir, "backups")
@@ -143,7 +95,7 @@ func TestAttackerSymlinkAtNextBackupNameIsNotWrittenThrough(t *testing.T) {
 		base := now.Add(time.Duration(s)*time.Second).Format(idTimeLayout) + "-prefs"
 		links = append(links, base+".xml", base+"-2.xml")
 	}
-	a.run(t, "cd "+backups+" && for n in "+strings.Join(links, " ")+"; do ln -s "+target+" $n; done")
+	a.Run(t, "cd "+backups+" && for n in "+strings.Join(links, " ")+"; do ln -s "+target+" $n; done")
 	b := &Backups{Dir: backups}
 	snap := stores.Snapshot{Ext: "xml", Data: []byte(`<Preferences PlexOnlineToken="tok-SECRET-123456"/>`), Meta: stores.FileMeta{UID: 0, GID: 0, Mode: 0o600}}
 	if _, err := b.Save("prefs", "xml_attributes", "/srv/Preferences.xml", "", "test", snap); err == nil {
@@ -153,7 +105,7 @@ func TestAttackerSymlinkAtNextBackupNameIsNotWrittenThrough(t *testing.T) {
 }
 
 func TestAttackerManifestOutsideTheDirIsNotPruned(t *testing.T) {
-	a := newAttacker(t)
+	a := testtool.SecondUser(t)
 	dir := sharedTemp(t)
 	target, check := victim(t, dir)
 	backups := filepath.Join(dir, "backups")
@@ -161,7 +113,7 @@ func TestAttackerManifestOutsideTheDirIsNotPruned(t *testing.T) {
 	rel, _ := filepath.Rel(backups, target)
 	for i := 0; i < 3; i++ {
 		m := fmt.Sprintf(`{"id":"2020010%dT000000Z-prefs","resource":"prefs","kind":"xml_attributes","target":"/srv/Preferences.xml","file":%q,"uid":0,"gid":0,"mode":"0600","sha256":"%064d","size":1,"time":"2020-01-0%dT00:00:00Z"}`, i+1, rel, 0, i+1)
-		a.run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 2020010%dT000000Z-prefs.json", backups, m, i+1))
+		a.Run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 2020010%dT000000Z-prefs.json", backups, m, i+1))
 	}
 	b := &Backups{Dir: backups}
 	_ = b.Prune("prefs", "/srv/Preferences.xml", 1)
@@ -172,7 +124,7 @@ func TestAttackerManifestOutsideTheDirIsNotPruned(t *testing.T) {
 }
 
 func TestAttackerManifestCannotRestoreToItsTarget(t *testing.T) {
-	a := newAttacker(t)
+	a := testtool.SecondUser(t)
 	dir := sharedTemp(t)
 	target, check := victim(t, dir)
 	backups := filepath.Join(dir, "backups")
@@ -180,7 +132,7 @@ func TestAttackerManifestCannotRestoreToItsTarget(t *testing.T) {
 	body := "the attacker bytes\n"
 	m := fmt.Sprintf(`{"id":"20200101T000000Z-prefs","resource":"prefs","kind":"xml_attributes","target":%q,"file":"20200101T000000Z-prefs.xml","uid":0,"gid":0,"mode":"0644","sha256":"%s","size":%d,"time":"2020-01-01T00:00:00Z"}`,
 		target, sha256Hex(body), len(body))
-	a.run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 20200101T000000Z-prefs.json && printf '%%s' '%s' > 20200101T000000Z-prefs.xml", backups, m, body))
+	a.Run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 20200101T000000Z-prefs.json && printf '%%s' '%s' > 20200101T000000Z-prefs.xml", backups, m, body))
 	b := &Backups{Dir: backups}
 	if _, _, err := b.Load("20200101T000000Z-prefs"); err == nil {
 		t.Error("Load accepted a backup from a directory another user can write")
@@ -192,14 +144,14 @@ func TestAttackerManifestCannotRestoreToItsTarget(t *testing.T) {
 }
 
 func TestAttackerSymlinkedParentUnderRootIsNotFollowed(t *testing.T) {
-	a := newAttacker(t)
+	a := testtool.SecondUser(t)
 	dir := sharedTemp(t)
 	// A tree under -root whose var/ belongs to the attacker (a volume of theirs); the
 	// default backups dir under -root is var/lib/plexform/backups.
 	tree := filepath.Join(dir, "host")
 	mustMkdir(t, tree, 0o755)
 	mustMkdir(t, filepath.Join(tree, "var"), 0o755)
-	if err := os.Chown(filepath.Join(tree, "var"), a.uid, a.gid); err != nil {
+	if err := os.Chown(filepath.Join(tree, "var"), a.UID, a.GID); err != nil {
 		t.Fatal(err)
 	}
 	outside := filepath.Join(dir, "outside")
@@ -209,7 +161,7 @@ func TestAttackerSymlinkedParentUnderRootIsNotFollowed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a.run(t, "ln -s "+outside+" "+filepath.Join(tree, "var", "lib"))
+	a.Run(t, "ln -s "+outside+" "+filepath.Join(tree, "var", "lib"))
 	b := &Backups{Dir: filepath.Join(tree, "var", "lib", "plexform", "backups")}
 	unlock, err := b.Lock(0)
 	if err == nil {

@@ -72,22 +72,27 @@ type journal struct {
 	backups *Backups
 	j       Journal
 	obs     Observer
+	// dirty is true when something recover uses (a store's backup) changed since the
+	// last write.
+	dirty bool
+	// at is each store's position in j.Stores, by resource name.
+	at map[string]int
 }
 
 func newJournal(opts Options, steps *host.Steps, r *run) *journal {
-	j := &journal{backups: opts.Backups, obs: r.obs, j: Journal{
+	j := &journal{backups: opts.Backups, obs: r.obs, at: map[string]int{}, j: Journal{
 		Format: 1, PID: os.Getpid(), Started: time.Now().UTC(), Plan: opts.PlanFile, Root: opts.Root,
 	}}
+	backup := make(map[string]string, len(r.backups))
+	for _, m := range r.backups {
+		backup[m.Resource] = m.ID
+	}
 	for _, s := range r.changed() {
-		js := JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target()}
-		for _, m := range r.backups {
-			if m.Resource == s.Resource.Name {
-				js.Backup = m.ID
-			}
-		}
+		js := JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: backup[s.Resource.Name]}
 		if p := r.staged[s]; p != nil {
 			js.Staged = p.Temp()
 		}
+		j.at[js.Resource] = len(j.j.Stores)
 		j.j.Stores = append(j.j.Stores, js)
 	}
 	return j
@@ -101,6 +106,7 @@ func (j *journal) save(step string, sync bool) error {
 		return nil
 	}
 	j.j.Step = step
+	j.dirty = false
 	data, err := json.MarshalIndent(j.j, "", "  ")
 	if err != nil {
 		return err
@@ -118,6 +124,24 @@ func (j *journal) save(step string, sync bool) error {
 }
 
 func (j *journal) step(step string) { _ = j.save(step, false) }
+
+// mark records a step while Plex is down. Recover does not read the step, only what the
+// journal names (the backups, the staged files, the services' states), so a mark that
+// changes nothing recover uses is kept in memory and written with the next write, at
+// the latest the "started" one: each write replaces a file, which costs the downtime
+// about a millisecond on ext4 even unsynced. When a store was backed up again while the
+// server was down, the journal must name the new backup before the rename, so the mark
+// is written at once.
+func (j *journal) mark(step string) {
+	if j == nil {
+		return
+	}
+	if j.dirty {
+		j.step(step)
+		return
+	}
+	j.j.Step = step
+}
 
 // last is the last step recorded, for messages.
 func (j *journal) last() string {
@@ -144,14 +168,14 @@ func (j *journal) backedUp(s *host.StoreStep, m *Manifest) {
 	if j == nil {
 		return
 	}
-	for i := range j.j.Stores {
-		if j.j.Stores[i].Resource == s.Resource.Name {
-			// A store the server rewrote on shutdown is backed up again: the newest
-			// backup holds what it held before this run's write.
-			j.j.Stores[i].Backup = m.ID
-			return
-		}
+	j.dirty = true
+	if i, ok := j.at[s.Resource.Name]; ok {
+		// A store the server rewrote on shutdown is backed up again: the newest backup
+		// holds what it held before this run's write.
+		j.j.Stores[i].Backup = m.ID
+		return
 	}
+	j.at[s.Resource.Name] = len(j.j.Stores)
 	j.j.Stores = append(j.j.Stores, JournalStore{Resource: s.Resource.Name, Target: s.Store.Store.Target(), Backup: m.ID})
 }
 
@@ -159,12 +183,12 @@ func (j *journal) written(s *host.StoreStep) {
 	if j == nil {
 		return
 	}
-	for i := range j.j.Stores {
-		if j.j.Stores[i].Resource == s.Resource.Name {
-			j.j.Stores[i].Written, j.j.Stores[i].Staged = true, ""
-		}
+	if i, ok := j.at[s.Resource.Name]; ok {
+		j.j.Stores[i].Written, j.j.Stores[i].Staged = true, ""
 	}
-	j.step(stepWritten)
+	// A staged file gone by its rename needs no removal (recover ignores a missing one),
+	// and a written store differs from its backup, which recover sees for itself.
+	j.mark(stepWritten)
 }
 
 func (j *journal) rollingBack(cause error) {

@@ -99,6 +99,7 @@ func LockStores(targets []string, wait time.Duration) (unlock func(), err error)
 		on  string
 	}
 	var locks []held
+	seen := map[string]bool{} // keys already in locks: a set, as plans may hold thousands of stores
 	release := func() {
 		for i := len(locks) - 1; i >= 0; i-- {
 			unlockFile(locks[i].f)
@@ -111,12 +112,13 @@ func LockStores(targets []string, wait time.Duration) (unlock func(), err error)
 			release()
 			return nil, err
 		}
-		if f == nil || slices.ContainsFunc(locks, func(h held) bool { return h.key == key }) {
+		if f == nil || seen[key] {
 			if f != nil {
 				f.Close()
 			}
 			continue
 		}
+		seen[key] = true
 		locks = append(locks, held{key, f, on})
 	}
 	// One order for every run, so two runs waiting for overlapping stores cannot deadlock.

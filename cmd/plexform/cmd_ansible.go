@@ -222,7 +222,10 @@ func runAnsible(env *cliEnv, args map[string]json.RawMessage) (code int) {
 	if err != nil {
 		return res.fail(err)
 	}
-	backups := backupsFor(h.Plan, h.Options.Root)
+	backups, err := backupsFor(h.Plan, h.Options.Root)
+	if err != nil {
+		return res.fail(err)
+	}
 	ctx, stop := interruptible(env)
 	defer stop()
 	if p.check {
@@ -286,7 +289,11 @@ func (p *ansibleParams) openHost(env *cliEnv, root string) (*host.Host, error) {
 	if p.backupsDir != "" {
 		pl.Backups.Dir = p.backupsDir
 	}
-	return host.Open(pl, hostOptions(env, pl, root))
+	opts, err := hostOptions(env, pl, root)
+	if err != nil {
+		return nil, err
+	}
+	return host.Open(pl, opts)
 }
 
 // check is check mode: the plan only, nothing written.

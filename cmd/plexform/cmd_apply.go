@@ -104,7 +104,7 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	if *asJSON {
 		_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version),
-			DowntimeMs: res.Downtime.Milliseconds(), Backups: render.BackupIDs(res.Backups), Rechecked: res.Rechecked})
+			DowntimeMs: res.Downtime.Milliseconds(), DowntimeUs: res.Downtime.Microseconds(), Backups: render.BackupIDs(res.Backups), Rechecked: res.Rechecked})
 		return exitOK
 	}
 	undo := ""

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // The scripts are thin: each asks `plexform __complete WORDS...` for its candidates, so
@@ -159,7 +160,7 @@ func commandNames() []string {
 	return names
 }
 
-var flagLine = regexp.MustCompile(`(?m)^  -(\S+)( \S+)?`)
+var flagLine = lazyre.New(`(?m)^  -(\S+)( \S+)?`)
 
 // commandFlags reads a command's flags from its own -h output, so completion cannot
 // drift from the flags the command defines; the value says whether a flag takes a value.
@@ -172,7 +173,7 @@ func commandFlags(env *cliEnv, name string) (map[string]bool, bool) {
 		helpEnv := &cliEnv{stdin: strings.NewReader(""), stdout: &help, stderr: &help, getenv: env.getenv}
 		c.run(helpEnv, []string{"-h"})
 		flags := map[string]bool{}
-		for _, m := range flagLine.FindAllStringSubmatch(help.String(), -1) {
+		for _, m := range flagLine.Regexp().FindAllStringSubmatch(help.String(), -1) {
 			flags[m[1]] = m[2] != ""
 		}
 		return flags, true

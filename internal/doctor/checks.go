@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
@@ -228,7 +228,7 @@ func describeOwner(root string, uid, gid int) string {
 // logLines is how much of the log's end is searched.
 const logLines = 2000
 
-var signInError = regexp.MustCompile(`(?i)myplex.*(error|fail|warn|denied|401)|\b401\b|unauthori[sz]ed`)
+var signInError = lazyre.New(`(?i)myplex.*(error|fail|warn|denied|401)|\b401\b|unauthori[sz]ed`)
 
 type logCheck struct{}
 

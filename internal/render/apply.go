@@ -147,11 +147,14 @@ Next: sign the server in again.
 `, undo)
 }
 
-// ApplyJSON is the final line of `apply -json`.
+// ApplyJSON is the final line of `apply -json`. The downtime is given twice: in whole
+// milliseconds, as it always was, and in microseconds, since a downtime near the floor
+// (a rename and a start) is a few milliseconds and whole ones hide a change of half.
 type ApplyJSON struct {
 	Type       string   `json:"type"`
 	Changes    JSON     `json:"changes"`
 	DowntimeMs int64    `json:"downtime_ms"`
+	DowntimeUs int64    `json:"downtime_us"`
 	Backups    []string `json:"backups"`
 	Rechecked  bool     `json:"rechecked"`
 }

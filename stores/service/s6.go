@@ -14,6 +14,9 @@ import (
 type S6 struct {
 	Dir string
 	run Runner
+	// fileAgrees is set once s6-svstat and the supervise/status file, read together,
+	// told the same state: from then on Running reads the file alone (statusfile.go).
+	fileAgrees bool
 }
 
 // NewS6 returns the service for the s6 service directory dir.
@@ -37,7 +40,16 @@ func (s *S6) Start(ctx context.Context) error {
 // it, so both are transitional. A process that keeps crashing flips between a moment
 // of "up" and "down, want up"; only a check of the server itself (verify) tells that
 // apart from a healthy start.
+//
+// Once s6-svstat and the status file s6-supervise writes have agreed (statusfile.go),
+// Running reads that file itself: starting s6-svstat costs a process, about as long as
+// the rest of the window in which Plex is down for the write.
 func (s *S6) Running(ctx context.Context) (bool, error) {
+	if s.fileAgrees {
+		if st, ok := readS6StatusFile(s.Dir); ok {
+			return s.decide(st)
+		}
+	}
 	out, err := s.run.Run(ctx, []string{"s6-svstat", s.Dir})
 	if err != nil {
 		if strings.Contains(err.Error(), "supervise not running") {
@@ -49,6 +61,13 @@ func (s *S6) Running(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("read the state of %s: %w", s.Describe(), err)
 	}
+	if fst, ok := readS6StatusFile(s.Dir); ok && fst.sameState(st) {
+		s.fileAgrees = true
+	}
+	return s.decide(st)
+}
+
+func (s *S6) decide(st s6Status) (bool, error) {
 	switch {
 	case st.up && !st.wantDown:
 		return true, nil
@@ -61,6 +80,10 @@ func (s *S6) Running(ctx context.Context) (bool, error) {
 type s6Status struct {
 	up, wantUp, wantDown bool
 	line                 string
+}
+
+func (a s6Status) sameState(b s6Status) bool {
+	return a.up == b.up && a.wantUp == b.wantUp && a.wantDown == b.wantDown
 }
 
 // parseS6Status reads s6-svstat's human output, such as

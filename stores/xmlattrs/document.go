@@ -198,6 +198,13 @@ func scanRoot(text []byte) (rootElement, error) {
 	var open []xml.Name
 	for {
 		at := dec.InputOffset()
+		if top.name == "" && fastScan && int(at) < len(text) && text[at] == '<' {
+			// The root's start tag and all after it, byte by byte when simple enough
+			// (roottag.go, scan.go); otherwise encoding/xml reads on from here.
+			if name, values, end, ok := fastRootTag(text, int(at)); ok && scanRest(text, end, name) == wellFormed {
+				return rootElement{name: name, values: values}, nil
+			}
+		}
 		tok, err := dec.RawToken()
 		if err == io.EOF {
 			break
@@ -258,7 +265,7 @@ func fullName(n xml.Name) string {
 // locate finds the element's start tag in the text and checks that the attributes the
 // parser saw are exactly the ones written there.
 func locate(c codec, text []byte, path []int, name string, values map[string]string) (*document, error) {
-	tag, err := findStartTag(text, path)
+	tag, err := findStartTag(text, path, len(values))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
 	}
@@ -298,8 +305,9 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 	if n := len(d.tag.attrs); n > 0 {
 		ws, quote = string(d.tag.attrs[n-1].ws(d.text)), d.tag.attrs[n-1].quote
 	}
+	quoteOf := d.tag.attrQuotes(len(edits))
 	for _, e := range edits {
-		_, exists := d.values[e.Name]
+		own, exists := quoteOf(e.Name)
 		switch {
 		case e.Remove:
 			if exists {
@@ -309,25 +317,34 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 			if err := checkXMLChars(e.Value.Text); err != nil {
 				return nil, fmt.Errorf("value of %s: %w", e.Name, err)
 			}
-			escaped := escapeAttr(e.Value.Text, quote, d.codec.maxRune)
 			if exists {
-				replaced[e.Name] = escaped
+				// Escaped for the quote the value is written in, which may not be the
+				// one a new attribute would get.
+				replaced[e.Name] = escapeAttr(e.Value.Text, own, d.codec.maxRune)
 				continue
 			}
+			escaped := escapeAttr(e.Value.Text, quote, d.codec.maxRune)
 			if !validName(e.Name) {
 				return nil, fmt.Errorf("%q is not a valid XML attribute name", e.Name)
 			}
 			added = append(added, rawAttr{name: e.Name, quote: quote, addedWS: ws, addedBody: e.Name + "=" + string(quote) + escaped + string(quote)})
 		}
 	}
-	rendered := d.tag.render(d.text, removed, replaced, added)
-	size := len(d.text) + len(rendered) - (d.tag.end - d.tag.start)
-	text := make([]byte, 0, len(d.codec.bom)+size)
+	// One buffer for the whole result, sized for it: the tag's growth is at most what
+	// is added or replaced, so nothing is copied twice, even for a 50 MB file.
+	grow := len(d.codec.bom)
+	for _, v := range replaced {
+		grow += len(v) + 3
+	}
+	for _, a := range added {
+		grow += len(a.addedWS) + len(a.addedBody)
+	}
+	text := make([]byte, 0, len(d.text)+grow)
 	if d.codec.encode == nil {
 		text = append(text, d.codec.bom...)
 	}
 	text = append(text, d.text[:d.tag.start]...)
-	text = append(text, rendered...)
+	text = d.tag.appendRendered(text, d.text, removed, replaced, added)
 	text = append(text, d.text[d.tag.end:]...)
 	if d.codec.encode == nil {
 		return text, nil

@@ -3,6 +3,7 @@ package xmlattrs
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -23,6 +24,7 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 	for k, v := range doc.values {
 		values[k] = stores.Value{Text: v}
 	}
+	f.remember(raw, doc)
 	return stores.State{Exists: true, Values: values}, stores.Snapshot{Ext: "xml", Data: raw, Meta: meta}, nil
 }
 
@@ -34,9 +36,12 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 		}
 		return nil, fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
 	}
-	doc, err := parseDocument(base.Data, f.element, f.root)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w; the file was left alone", f.path, err)
+	doc := f.loaded(base.Data)
+	if doc == nil {
+		var err error
+		if doc, err = parseDocument(base.Data, f.element, f.root); err != nil {
+			return nil, fmt.Errorf("write %s: %w; the file was left alone", f.path, err)
+		}
 	}
 	out, err := doc.edited(edits)
 	if err != nil {
@@ -52,4 +57,34 @@ func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edi
 // Unchanged compares the file's bytes with base's.
 func (f *File) Unchanged(_ context.Context, base stores.Snapshot) (bool, error) {
 	return f.fs.SameContent(f.path, base.Data)
+}
+
+// lastLoad is what Load parsed last: the bytes it read and where their element's start
+// tag is. Stage is given those same bytes back as its base and edits them without a
+// second parse, which for a 50 MB Preferences.xml would decode every attribute value
+// again (50 MB of strings) while the first copy is still held. Only the tag's offsets
+// are kept, not the values.
+type lastLoad struct {
+	mu  sync.Mutex
+	raw []byte
+	doc *document
+}
+
+func (f *File) remember(raw []byte, doc *document) {
+	kept := *doc
+	kept.values = nil // edited looks names up in the tag; the values are the big part
+	f.last.mu.Lock()
+	f.last.raw, f.last.doc = raw, &kept
+	f.last.mu.Unlock()
+}
+
+// loaded returns the document Load parsed from exactly this slice (the same bytes in
+// memory, not merely equal ones: a snapshot's bytes are never changed once read), or nil.
+func (f *File) loaded(raw []byte) *document {
+	f.last.mu.Lock()
+	defer f.last.mu.Unlock()
+	if len(raw) == 0 || len(raw) != len(f.last.raw) || &raw[0] != &f.last.raw[0] {
+		return nil
+	}
+	return f.last.doc
 }

@@ -3,6 +3,7 @@ package xmlattrs
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -39,7 +40,10 @@ func (a rawAttr) ws(data []byte) []byte {
 // findStartTag walks data (UTF-8, well-formed: the caller has parsed it already) to the
 // start tag of the element reached by childPath, where childPath[i] is the index among
 // element siblings at depth i (childPath[0] is always 0: the root).
-func findStartTag(data []byte, childPath []int) (*startTag, error) {
+//
+// attrs is how many attributes the parse found on that element: the slice of them is
+// made once at its size (a 50 MB file's root holds some 50,000).
+func findStartTag(data []byte, childPath []int, attrs int) (*startTag, error) {
 	depth := 0
 	// seen[d] counts element children met so far at depth d under the current parent.
 	seen := make([]int, len(childPath)+1)
@@ -64,7 +68,11 @@ func findStartTag(data []byte, childPath []int) (*startTag, error) {
 			depth--
 			i = skipPast(data, i, ">")
 		default:
-			tag, err := lexStartTag(data, i)
+			hint := 0
+			if depth == len(childPath)-1 && seen[depth] == childPath[depth] {
+				hint = attrs // the element sought: its attributes were counted by the parse
+			}
+			tag, err := lexStartTag(data, i, hint)
 			if err != nil {
 				return nil, err
 			}
@@ -129,12 +137,12 @@ func skipDoctype(data []byte, from int) int {
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // lexStartTag cuts the start tag beginning at data[at] == '<' into its pieces.
-func lexStartTag(data []byte, at int) (*startTag, error) {
+func lexStartTag(data []byte, at, attrs int) (*startTag, error) {
 	i := at + 1
 	for i < len(data) && !isSpace(data[i]) && data[i] != '/' && data[i] != '>' {
 		i++
 	}
-	tag := &startTag{start: at, nameEnd: i}
+	tag := &startTag{start: at, nameEnd: i, attrs: make([]rawAttr, 0, attrs)}
 	for {
 		wsStart := i
 		for i < len(data) && isSpace(data[i]) {
@@ -180,14 +188,15 @@ func lexStartTag(data []byte, at int) (*startTag, error) {
 	}
 }
 
-// render rebuilds the tag with the edits applied. Untouched attributes keep their bytes;
-// a removed attribute takes its leading whitespace with it, except that the first
-// surviving attribute inherits the first original one's, so "<P\n  A=.. B=..>" minus A
-// still starts its attributes on a new line.
-func (t *startTag) render(data []byte, removed map[string]bool, replaced map[string]string, added []rawAttr) string {
-	var b strings.Builder
-	b.Grow(t.end - t.start + 64)
-	b.Write(data[t.start:t.nameEnd])
+// appendRendered appends the tag, rebuilt with the edits applied, to dst. Untouched
+// attributes keep their bytes; a removed attribute takes its leading whitespace with it,
+// except that the first surviving attribute inherits the first original one's, so
+// "<P\n  A=.. B=..>" minus A still starts its attributes on a new line. It appends to
+// the caller's buffer (the whole file's) rather than building the tag apart: a 50 MB
+// Preferences.xml is mostly this one tag, and a separate copy of it would be another
+// 50 MB held at once.
+func (t *startTag) appendRendered(dst, data []byte, removed map[string]bool, replaced map[string]string, added []rawAttr) []byte {
+	dst = append(dst, data[t.start:t.nameEnd]...)
 	var firstWS []byte
 	if len(t.attrs) > 0 {
 		firstWS = t.attrs[0].ws(data)
@@ -201,24 +210,46 @@ func (t *startTag) render(data []byte, removed map[string]bool, replaced map[str
 		if wrote == 0 {
 			ws = firstWS
 		}
-		b.Write(ws)
+		dst = append(dst, ws...)
 		if v, ok := replaced[a.name]; ok {
-			b.WriteString(a.name)
-			b.WriteByte('=')
-			b.WriteByte(a.quote)
-			b.WriteString(v)
-			b.WriteByte(a.quote)
+			dst = append(dst, a.name...)
+			dst = append(dst, '=', a.quote)
+			dst = append(dst, v...)
+			dst = append(dst, a.quote)
 		} else {
-			b.Write(data[a.start:a.end])
+			dst = append(dst, data[a.start:a.end]...)
 		}
 		wrote++
 	}
 	for _, a := range added {
-		b.WriteString(a.addedWS)
-		b.WriteString(a.addedBody)
+		dst = append(dst, a.addedWS...)
+		dst = append(dst, a.addedBody...)
 	}
-	b.WriteString(t.tail)
-	return b.String()
+	return append(dst, t.tail...)
+}
+
+// attrQuotes finds an attribute of the tag by the name it is written with, and gives the
+// quote its value is written in. A plan's few edits look through the attributes; many
+// (redact rewriting every value of a large file) build a map once, so the lookups never
+// cost attributes × edits.
+func (t *startTag) attrQuotes(lookups int) func(name string) (quote byte, ok bool) {
+	if lookups <= 16 {
+		return func(name string) (byte, bool) {
+			i := slices.IndexFunc(t.attrs, func(a rawAttr) bool { return a.name == name })
+			if i < 0 {
+				return 0, false
+			}
+			return t.attrs[i].quote, true
+		}
+	}
+	quotes := make(map[string]byte, len(t.attrs))
+	for _, a := range t.attrs {
+		quotes[a.name] = a.quote
+	}
+	return func(name string) (byte, bool) {
+		q, ok := quotes[name]
+		return q, ok
+	}
 }
 
 // escapeAttr escapes a value for an attribute quoted with quote. Runes above maxRune

@@ -25,6 +25,7 @@ type File struct {
 	path    string
 	element string
 	root    string // the root element's required name; empty: any
+	last    lastLoad
 }
 
 // Option changes how New's store reads its file.

@@ -63,6 +63,14 @@ var preserveCases = []struct {
 		edits: []stores.Edit{{Name: "FriendlyName", Value: stores.Value{Text: "new & 'shiny'"}}, {Name: "Added", Value: stores.Value{Text: `<x>"`}}},
 	},
 	{
+		// The new attribute takes the last one's quote; a changed one keeps its own, and
+		// its value is escaped for that quote (an apostrophe in a '-quoted value).
+		name:  "a changed value is escaped for its own quote",
+		in:    `<Preferences FriendlyName='old' B="2"/>`,
+		want:  `<Preferences FriendlyName='Jane&apos;s "den"' B="2" Added="it's &quot;x&quot;"/>`,
+		edits: []stores.Edit{{Name: "FriendlyName", Value: stores.Value{Text: `Jane's "den"`}}, {Name: "Added", Value: stores.Value{Text: `it's "x"`}}},
+	},
+	{
 		name:  "comments, doctype and a nested element",
 		in:    "<!-- hi <Preferences PlexOnlineToken='no'/> -->\n<!DOCTYPE Preferences [<!ELEMENT Preferences ANY>]>\n<Preferences PlexOnlineToken=\"x\"><Child PlexOnlineToken=\"keep\"/></Preferences>",
 		want:  "<!-- hi <Preferences PlexOnlineToken='no'/> -->\n<!DOCTYPE Preferences [<!ELEMENT Preferences ANY>]>\n<Preferences><Child PlexOnlineToken=\"keep\"/></Preferences>",

@@ -674,7 +674,7 @@ func applyBig(c config, t *table) error {
 type applyJSON struct {
 	Type       string    `json:"type"`
 	Time       time.Time `json:"time"`
-	DowntimeMs float64   `json:"downtime_ms"`
+	DowntimeUs float64   `json:"downtime_us"`
 }
 
 func finalLine(out []byte) (applyJSON, error) {
@@ -687,7 +687,7 @@ func finalLine(out []byte) (applyJSON, error) {
 }
 
 // downtime applies the reset plan over the simulator under s6, signed in again before
-// each apply, and reads the downtime the tool reports: downtime_ms of the final
+// each apply, and reads the downtime the tool reports: downtime_us of the final
 // line, and, to the microsecond, the time from the "stopped" event to "starting".
 func downtime(c config, t *table) error {
 	for _, tool := range []string{"s6-supervise", "s6-svc"} {
@@ -713,7 +713,7 @@ func downtime(c config, t *table) error {
 		slices.Sort(reported)
 		slices.Sort(events)
 		r := measured(fmt.Sprintf("downtime, %s Preferences.xml, s6 (whole apply in the time columns)", size.name), s)
-		r.compared = fmt.Sprintf("downtime_ms median %g; stopped→starting events %s", reported[len(reported)/2], ms(events[len(events)/2]))
+		r.compared = fmt.Sprintf("downtime_us median %.3f ms; stopped→starting events %s", reported[len(reported)/2], ms(events[len(events)/2]))
 		limit := map[string]time.Duration{"2 KB": 2 * time.Millisecond, "5 MB": 25 * time.Millisecond}[size.name]
 		r.target = verdict("≤ "+ms(limit), events[len(events)/2] <= limit)
 		t.add(r)
@@ -809,7 +809,7 @@ verify:
 			return nil, nil, nil, fmt.Errorf("apply %d printed no stopped/starting events: the server was not restarted", i)
 		}
 		s = append(s, x)
-		reported = append(reported, final.DowntimeMs)
+		reported = append(reported, final.DowntimeUs/1000)
 		events = append(events, startingAt.Sub(stoppedAt))
 	}
 	return s, reported, events, nil
