@@ -13,9 +13,6 @@ func init() {
 	commands = append(commands, command{"doctor", "tell what stands between you and your server, without leaking a token", runDoctor})
 }
 
-// doctorReport is `doctor -json`.
-type doctorReport = doctor.Report
-
 func runDoctor(env *cliEnv, args []string) int {
 	fs := newFlags(env, "doctor", "[-json] [-root DIR] [-url URL] [-online]")
 	asJSON := fs.Bool("json", false, "print one JSON document instead of the human view")

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plexform/plexform/internal/doctor"
 	"github.com/plexform/plexform/internal/plexsim"
 )
 
@@ -74,7 +75,7 @@ func runDoctorCmd(t *testing.T, args ...string) (int, string) {
 			}
 		}
 		if asJSON {
-			var rep doctorReport
+			var rep doctor.Report
 			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 				t.Fatalf("doctor -json printed no JSON document: %v\n%s", err, stdout.String())
 			}

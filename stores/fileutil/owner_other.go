@@ -2,14 +2,7 @@
 
 package fileutil
 
-import (
-	"io/fs"
-	"os"
-
-	"github.com/plexform/plexform/stores"
-)
+import "io/fs"
 
 // Windows files carry ACLs, not a uid/gid pair; the temp file inherits the directory's.
 func ownerOf(fs.FileInfo) (uid, gid int) { return -1, -1 }
-
-func chownIfNeeded(*os.File, stores.FileMeta) error { return nil }
