@@ -15,6 +15,8 @@ import (
 
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/service"
 )
 
 const prefsXML = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
@@ -381,5 +383,85 @@ verify:
 	t.Logf("%d applies rolled back, %d refused, %d backups checked", rolledBack, refused, len(list))
 	if rolledBack == 0 {
 		t.Error("no apply got as far as a write, so this test showed nothing about rollbacks")
+	}
+}
+
+// restartingService is a server whose start fails and whose manager then keeps trying,
+// as systemd does with Restart=on-failure: until it is stopped, Running answers that it
+// is between states ("activating (auto-restart)"), and it may come up on whatever file
+// is there at that moment. Every call is recorded in events.
+type restartingService struct {
+	stores.Service
+	events    *[]string
+	starts    int
+	restarting bool
+}
+
+func (s *restartingService) Start(ctx context.Context) error {
+	s.starts++
+	*s.events = append(*s.events, "start")
+	if s.starts == 1 {
+		s.restarting = true
+		return errors.New("start failed; the manager will retry")
+	}
+	return s.Service.Start(ctx)
+}
+
+func (s *restartingService) Stop(ctx context.Context) error {
+	*s.events = append(*s.events, "stop")
+	s.restarting = false
+	return s.Service.Stop(ctx)
+}
+
+func (s *restartingService) Running(ctx context.Context) (bool, error) {
+	if s.restarting {
+		return false, &service.TransitionError{Service: "plex", State: "activating (auto-restart)"}
+	}
+	return s.Service.Running(ctx)
+}
+
+// recordingRestore notes when its store is put back.
+type recordingRestore struct {
+	stores.Store
+	events *[]string
+}
+
+func (r recordingRestore) Restore(ctx context.Context, snap stores.Snapshot) error {
+	*r.events = append(*r.events, "restore")
+	return r.Store.Restore(ctx, snap)
+}
+
+// A server that its manager is restarting after a failed start is stopped before its
+// file goes back: left alone, it could come up on the written file and write that back
+// over the restored one when it next stops. (host.Service.Running counts a service
+// between states as running, which is what makes the rollback stop it.)
+func TestRollbackStopsAServiceBeingRestarted(t *testing.T) {
+	dir := t.TempDir()
+	prefs, up := filepath.Join(dir, "Preferences.xml"), filepath.Join(dir, "up")
+	for _, p := range []string{prefs, up} {
+		if err := os.WriteFile(p, []byte(prefsXML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
+  - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`]}
+`)
+	var events []string
+	h.Services[0].Service = &restartingService{Service: h.Services[0].Service, events: &events}
+	h.Stores[0].Store = recordingRestore{h.Stores[0].Store, &events}
+	_, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(dir, "backups")}, Keep: 10})
+	if f, ok := IsFailure(err); !ok || !f.RolledBack {
+		t.Fatalf("err = %v, want a complete rollback", err)
+	}
+	if got, want := strings.Join(events, " "), "stop start stop restore start"; got != want {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	if got, _ := os.ReadFile(prefs); string(got) != prefsXML {
+		t.Errorf("Preferences.xml after the rollback: %q", got)
+	}
+	if _, err := os.Stat(up); err != nil {
+		t.Error("the server is not running again after the rollback")
 	}
 }
