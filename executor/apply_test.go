@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/plexform/plexform/internal/testtool"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
@@ -392,8 +392,8 @@ verify:
 // is there at that moment. Every call is recorded in events.
 type restartingService struct {
 	stores.Service
-	events    *[]string
-	starts    int
+	events     *[]string
+	starts     int
 	restarting bool
 }
 
