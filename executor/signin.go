@@ -2,7 +2,9 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
@@ -47,7 +49,13 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 		if err != nil {
 			return err
 		}
-		r.obs.Event(Event{Type: EventLinked, Resource: name, Message: "The code was entered; getting a claim token for that account from plex.tv"})
+		// The code was on screen and in logs: whoever read it could enter it. Only the
+		// account the server was signed in to may take it back; any other is refused
+		// before a claim token is even asked for.
+		if err := r.sameOwner(ctx, s, account); err != nil {
+			return err
+		}
+		r.obs.Event(Event{Type: EventLinked, Resource: name, Message: "The code was entered by the account the server was signed in to; getting a claim token for it from plex.tv"})
 		if claimToken, err = s.PlexTV.ClaimToken(ctx, account); err != nil {
 			return err
 		}
@@ -71,4 +79,55 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 	}
 	r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
 	return nil
+}
+
+// errOtherOwner refuses a link code entered by another account. It names no account:
+// the output it lands in is what the code leaked through.
+var errOtherOwner = errors.New("the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked, so the apply rolls back. " +
+	"To give the server to another account, sign it in by hand or use relink: {claim_token: ...}")
+
+// errNoOwner refuses a link code when the settings named no account before the reset:
+// then nobody can be told apart from the owner.
+var errNoOwner = errors.New("the server's settings named no plex.tv account before the reset (no PlexOnlineUsername or PlexOnlineMail), so a link code cannot show that the account entering it is the owner; nothing was linked, so the apply rolls back. " +
+	"Sign the server in by hand or use relink: {claim_token: ...}")
+
+// sameOwner asks plex.tv who entered the link code (accountToken is that account's) and
+// refuses anyone but the account the server was signed in to before the reset.
+func (r *run) sameOwner(ctx context.Context, s *host.Signin, accountToken string) error {
+	was := r.previousOwner(s)
+	if !was.Known() {
+		return errNoOwner
+	}
+	now, err := s.PlexTV.WhoIs(ctx, accountToken)
+	if err != nil {
+		return err
+	}
+	if !was.Same(now) {
+		return errOtherOwner
+	}
+	return nil
+}
+
+// previousOwner is the account the store named before this apply reset it: the
+// PlexOnlineUsername and PlexOnlineMail its reset removes. Steps holds them as read when
+// the diff was made (again after the stop), and rollback puts exactly those back.
+func (r *run) previousOwner(s *host.Signin) claim.Owner {
+	var was claim.Owner
+	for _, st := range r.steps.Stores {
+		if st.Store != s.Store || st.Change == nil {
+			continue
+		}
+		for _, v := range st.Change.Values {
+			if v.Action != plan.Remove || v.Before == nil {
+				continue
+			}
+			switch {
+			case strings.EqualFold(v.StoreName, "PlexOnlineUsername"):
+				was.Username = v.Before.Text
+			case strings.EqualFold(v.StoreName, "PlexOnlineMail"):
+				was.Email = v.Before.Text
+			}
+		}
+	}
+	return was
 }

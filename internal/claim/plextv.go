@@ -76,18 +76,79 @@ func (p *PlexTV) CheckToken(ctx context.Context, token string) error {
 	if token == "" {
 		return fmt.Errorf("%s: there is no token: %w", what, ErrRevoked)
 	}
+	_, err := p.user(ctx, token, what)
+	return err
+}
+
+// user asks GET /api/v2/user with token and returns plex.tv's answer when it is 200.
+func (p *PlexTV) user(ctx context.Context, token, what string) ([]byte, error) {
 	ans, err := p.call(ctx, http.MethodGet, "/api/v2/user", token, what)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case ans.status == http.StatusOK:
-		return nil
+		return ans.body, nil
 	case ans.status == http.StatusUnauthorized:
-		return fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
+		return nil, fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
 	default:
-		return fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+		return nil, fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
 	}
+}
+
+// Owner is who a plex.tv account is, as far as a server's settings tell
+// (PlexOnlineUsername, PlexOnlineMail) and plex.tv's /api/v2/user answers (username,
+// email). It is personal data: it is compared, never printed or put in an error.
+type Owner struct {
+	Username, Email string
+}
+
+// Known reports whether i names anyone at all.
+func (i Owner) Known() bool {
+	return strings.TrimSpace(i.Username) != "" || strings.TrimSpace(i.Email) != ""
+}
+
+// Same reports whether i and other are one account: the user names or the e-mail
+// addresses match, ignoring case (plex.tv signs in with either, in any case). A field
+// empty on either side matches nothing, so two unknown owners are never the same.
+func (i Owner) Same(other Owner) bool {
+	match := func(a, b string) bool {
+		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+		return a != "" && strings.EqualFold(a, b)
+	}
+	return match(i.Username, other.Username) || match(i.Email, other.Email)
+}
+
+// WhoIs asks GET /api/v2/user with accountToken who the account is (python-plexapi's
+// MyPlexAccount reads the same answer). ErrRevoked when plex.tv answers 401.
+func (p *PlexTV) WhoIs(ctx context.Context, accountToken string) (Owner, error) {
+	const what = "ask plex.tv which account entered the link code"
+	body, err := p.user(ctx, accountToken, what)
+	if err != nil {
+		return Owner{}, err
+	}
+	id, err := parseUser(body)
+	if err != nil {
+		return Owner{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return id, nil
+}
+
+// parseUser reads username and email from plex.tv's /api/v2/user answer. The answer
+// also holds the account's token: nothing of it reaches an error.
+func parseUser(body []byte) (Owner, error) {
+	var j struct {
+		Username string `json:"username"`
+		Email    string `json:"email"`
+	}
+	if err := decodeJSON(body, &j); err != nil {
+		return Owner{}, err
+	}
+	id := Owner{Username: j.Username, Email: j.Email}
+	if !id.Known() {
+		return Owner{}, fmt.Errorf("the answer names no account (no username, no email): %w", stores.ErrMalformed)
+	}
+	return id, nil
 }
 
 // Pin is a link code: a person enters Code at https://plex.tv/link while signed in,
