@@ -61,6 +61,61 @@ func TestCheckToken(t *testing.T) {
 	}
 }
 
+func TestWhoIs(t *testing.T) {
+	tv, p := standIn(t)
+	ctx := context.Background()
+	got, err := p.WhoIs(ctx, accountToken)
+	if err != nil || got != (Owner{Username: "jane", Email: "jane@example.com"}) {
+		t.Fatalf("WhoIs of jane's token: %v (jane: %v)", err, got.Username == "jane")
+	}
+	tv.Revoke("jane")
+	_, err = p.WhoIs(ctx, accountToken)
+	if !errors.Is(err, ErrRevoked) {
+		t.Errorf("WhoIs of a revoked token: %v, want ErrRevoked", err)
+	}
+	assertNoSecret(t, err, accountToken, "jane")
+	// A peer that answers 200 with an account but no name, or not JSON, tells nobody.
+	for name, body := range map[string]string{
+		"no names": `{"id":1,"uuid":"u","username":"","authToken":"` + accountToken + `"}`,
+		"not json": `<user username="jane">` + accountToken,
+	} {
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) }))
+		_, err := (&PlexTV{BaseURL: peer.URL, ClientIdentifier: "c"}).WhoIs(ctx, accountToken)
+		peer.Close()
+		if !errors.Is(err, stores.ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+		assertNoSecret(t, err, accountToken, "jane")
+	}
+}
+
+func TestOwnerSame(t *testing.T) {
+	alice := Owner{Username: "alice", Email: "alice@example.com"}
+	for _, c := range []struct {
+		name  string
+		other Owner
+		same  bool
+	}{
+		{"both match", alice, true},
+		{"user name in another case", Owner{Username: "ALICE", Email: "new@example.com"}, true},
+		{"e-mail only, another case", Owner{Username: "alice2", Email: "Alice@Example.COM"}, true},
+		{"e-mail with stray spaces", Owner{Email: " alice@example.com\n"}, true},
+		{"another account", Owner{Username: "mallory", Email: "mallory@example.com"}, false},
+		{"nobody", Owner{}, false},
+		{"user name of another's e-mail", Owner{Username: "alice@example.com"}, false},
+	} {
+		if got := alice.Same(c.other); got != c.same {
+			t.Errorf("%s: Same = %v, want %v", c.name, got, c.same)
+		}
+		if got := c.other.Same(alice); got != c.same {
+			t.Errorf("%s (the other way round): Same = %v, want %v", c.name, got, c.same)
+		}
+	}
+	if (Owner{}).Same(Owner{}) || (Owner{}).Known() || !(Owner{Email: "a@b"}).Known() {
+		t.Error("an unknown owner must be unknown and the same as nobody")
+	}
+}
+
 func TestLinkCodeSignsInAndGetsAClaimToken(t *testing.T) {
 	tv, p := standIn(t)
 	tv.OnPin = func(code string) {
@@ -214,6 +269,27 @@ func FuzzParsePin(f *testing.F) {
 		}
 		if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
 			t.Fatalf("parsePin returned an unusable token of %d bytes", len(token))
+		}
+	})
+}
+
+func FuzzParseUser(f *testing.F) {
+	f.Add(`{"id":1,"uuid":"abc","username":"jane","email":"jane@example.com","authToken":"`, `secret-TOKEN-1"}`)
+	f.Add(`{"username":"","email":""}`, "")
+	f.Add(`{"username":`, `secret-TOKEN-1}`)
+	f.Add(`{"email":"\u001b[2J"}`, "")
+	f.Add(`<user username="jane" authToken="`, `secret-TOKEN-1"/>`)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		owner, err := parseUser([]byte(before + after))
+		if err != nil {
+			if owner != (Owner{}) || !errors.Is(err, stores.ErrMalformed) {
+				t.Fatalf("parseUser failed with a value or without ErrMalformed: %v", err)
+			}
+			checkNoLeak(t, err, after)
+			return
+		}
+		if !owner.Known() {
+			t.Fatal("parseUser returned nobody without an error")
 		}
 	})
 }

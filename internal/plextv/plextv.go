@@ -2,8 +2,9 @@
 // Server talk to, for tests and the hidden `plexform __plextv` command. It keeps
 // accounts and the tokens plex.tv has issued to them, and answers:
 //
-//   - GET /api/v2/user with X-Plex-Token: 200 and the account (JSON) for a token it
-//     honours, 401 for one it revoked or never issued;
+//   - GET /api/v2/user with X-Plex-Token: 200 and the account (JSON: id, uuid,
+//     username, email, as plex.tv answers) for a token it honours, 401 for one it
+//     revoked or never issued;
 //   - POST /api/v2/pins: a new 4-character link code (what https://plex.tv/link asks
 //     for), and GET /api/v2/pins/{id}: that PIN, with its authToken once someone has
 //     entered the code; both need the same X-Plex-Client-Identifier, as on plex.tv;
@@ -12,7 +13,7 @@
 //     plex.tv issues the server its own token for the account (XML, as plex.tv answers).
 //
 // A test "enters" a link code with Enter (or POST /__plextv/enter?code=ABCD when run as
-// a command), and revokes an account's tokens with Revoke (POST /__plextv/revoke),
+// a command; &username=NAME enters it as that account instead of the first), and revokes an account's tokens with Revoke (POST /__plextv/revoke),
 // which is what a password reset with "sign out of all devices" does.
 //
 // It never logs a token, a code's token, an e-mail address or a user name.
@@ -144,6 +145,21 @@ func (s *Server) Enter(code string, a *Account) error {
 	return fmt.Errorf("no pending link code %q", code)
 }
 
+// named returns the account with this user name, or nil (the first account) for "".
+func (s *Server) named(username string) (*Account, error) {
+	if username == "" {
+		return nil, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.accounts {
+		if a.Username == username {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("no account with the user name given")
+}
+
 // Pending lists the link codes waiting to be entered.
 func (s *Server) Pending() []string {
 	s.mu.Lock()
@@ -201,7 +217,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case path == "/api/claim/exchange" && r.Method == http.MethodPost:
 		s.exchange(w, r)
 	case path == "/__plextv/enter" && r.Method == http.MethodPost:
-		if err := s.Enter(r.URL.Query().Get("code"), nil); err != nil {
+		a, err := s.named(r.URL.Query().Get("username"))
+		if err == nil {
+			err = s.Enter(r.URL.Query().Get("code"), a)
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
 		}
 	case path == "/__plextv/revoke" && r.Method == http.MethodPost:

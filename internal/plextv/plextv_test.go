@@ -38,8 +38,8 @@ func TestUserAcceptedThenRevoked(t *testing.T) {
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	status, body := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-1"})
-	if status != 200 || body["username"] != "alice" {
-		t.Fatalf("honoured token: %d %v", status, body["username"])
+	if status != 200 || body["username"] != "alice" || body["email"] != "alice@example.com" || body["uuid"] != a.UUID || body["id"] != float64(a.ID) {
+		t.Fatalf("honoured token: %d %v", status, body)
 	}
 	if status, _ := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-2"}); status != 401 {
 		t.Errorf("unknown token: %d, want 401", status)
@@ -113,6 +113,38 @@ func TestLinkCodeClaimTokenAndExchange(t *testing.T) {
 	resp.Body.Close()
 	if n := s.Revoke("alice"); n != 2 {
 		t.Errorf("Revoke after a link and a claim: %d tokens, want 2", n)
+	}
+}
+
+// A code entered as another account (POST /__plextv/enter?username=) gives a token of
+// that account, which /api/v2/user names.
+func TestEnterAsAnotherAccount(t *testing.T) {
+	s := New()
+	s.AddAccount("alice", "alice@example.com")
+	s.AddAccount("mallory", "mallory@example.com")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := map[string]string{"X-Plex-Client-Identifier": "c-1", "X-Plex-Product": "plexform"}
+	_, pin := do(t, srv, "POST", "/api/v2/pins", client)
+	code, _ := pin["code"].(string)
+	enter := func(username string) int {
+		resp, err := srv.Client().Post(srv.URL+"/__plextv/enter?code="+code+"&username="+username, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := enter("nobody"); status != 404 {
+		t.Errorf("enter as an unknown account: %d, want 404", status)
+	}
+	if status := enter("mallory"); status != 200 {
+		t.Fatalf("enter as mallory: %d", status)
+	}
+	_, p := do(t, srv, "GET", "/api/v2/pins/"+strconv.Itoa(int(pin["id"].(float64))), client)
+	token, _ := p["authToken"].(string)
+	if status, user := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": token}); status != 200 || user["username"] != "mallory" {
+		t.Errorf("the entered code's token belongs to %v (%d), want mallory", user["username"], status)
 	}
 }
 
