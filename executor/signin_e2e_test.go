@@ -40,6 +40,12 @@ type signinBins struct{ plexform, plexsim string }
 
 func newSigninHost(t *testing.T, bins signinBins) *signinHost {
 	t.Helper()
+	return newSigninHostWith(t, bins, signedIn)
+}
+
+// newSigninHostWith is newSigninHost whose server starts from prefs.
+func newSigninHostWith(t *testing.T, bins signinBins, prefs string) *signinHost {
+	t.Helper()
 	tv := plextv.New()
 	alice := tv.AddAccount("alice", "alice@example.com")
 	tv.Honour(alice, simToken)
@@ -50,6 +56,7 @@ func newSigninHost(t *testing.T, bins signinBins) *signinHost {
 	t.Cleanup(func() { _ = stop() })
 
 	h := newSimHostWith(t, bins.plexsim)
+	h.writePrefs(t, prefs)
 	s := &supervisedSim{simHost: h, svcDir: filepath.Join(h.dir, "svc-plex")}
 	plexsimtest.Supervise(t, s.svcDir, append(h.simArgs(""), "-plextv", url))
 	s.s6 = service.NewS6(s.svcDir, service.OSRunner{})
@@ -118,7 +125,7 @@ func (h *signinHost) run(t *testing.T, env []string, args ...string) (int, strin
 // e-mail address or the user name. It never prints them.
 func (h *signinHost) assertNoSecret(t *testing.T, what, text string) {
 	t.Helper()
-	secrets := append(h.tv.Issued(), simToken, "alice@example.com", "alice")
+	secrets := append(h.tv.Issued(), simToken, "alice@example.com", "alice", "mallory@example.com", "mallory")
 	if tok := prefsValue(h.readPrefs(t), "PlexOnlineToken"); tok != "" {
 		secrets = append(secrets, tok)
 	}
@@ -231,15 +238,8 @@ func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	saved := h.revokedPlan(t, file, nil)
-	// Someone enters the code on a phone once plexform shows it and polls for it.
-	h.tv.OnPin = func(code string) {
-		for h.tv.Requests("GET /api/v2/pins/{id}") < 2 {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if err := h.tv.Enter(code, h.alice); err != nil {
-			t.Error(err)
-		}
-	}
+	// The owner enters the code on a phone once plexform shows it and polls for it.
+	h.enterAs(t, h.alice)
 	code, out := h.run(t, nil, "apply", saved)
 	t.Logf("apply output:\n%s", out)
 	if code != 0 {
@@ -327,6 +327,67 @@ func signinLinkCodeNobodyEntersRollsBack(t *testing.T, bins signinBins) {
 	h.scanFiles(t)
 }
 
+// enterAs enters the link code as account once plexform polls for it.
+func (h *signinHost) enterAs(t *testing.T, account *plextv.Account) {
+	h.tv.OnPin = func(code string) {
+		for h.tv.Requests("GET /api/v2/pins/{id}") < 2 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err := h.tv.Enter(code, account); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// assertRefusedLink checks that an apply whose link code was entered ends refused and
+// rolled back: exit 1 with the refusal, Preferences.xml byte for byte as before, the
+// server claimed as before, and no claim token ever asked of plex.tv.
+func (h *signinHost) assertRefusedLink(t *testing.T, file, refusal string) {
+	t.Helper()
+	code, out := h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 1 || !strings.Contains(out, refusal) || !strings.Contains(out, "The apply was rolled back") {
+		t.Fatalf("apply exited %d, want 1 with %q and the rollback:\n%s", code, refusal, out)
+	}
+	if strings.Contains(out, "getting a claim token") {
+		t.Errorf("the refused link went on to a claim token:\n%s", out)
+	}
+	if n := h.tv.Requests("GET /api/claim/token.json"); n != 0 {
+		t.Errorf("plexform asked plex.tv for %d claim tokens, want none", n)
+	}
+	if got := h.readPrefs(t); got != h.before {
+		t.Errorf("Preferences.xml after the rollback differs from before")
+	}
+	if id, err := plexsimtest.GetIdentity(h.listen); err != nil || id.Claimed != "1" {
+		t.Errorf("/identity after the rollback: %+v, %v; want claimed as before", id, err)
+	}
+	h.scanFiles(t)
+}
+
+// The link code is in the output, so anyone reading it may enter it: a code entered by
+// another account links nothing and rolls the apply back.
+func signinLinkCodeEnteredByAnotherAccountIsRefused(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	mallory := h.tv.AddAccount("mallory", "mallory@example.com")
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	h.enterAs(t, mallory)
+	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked")
+}
+
+// Without PlexOnlineUsername and PlexOnlineMail nobody can be told to be the owner, so
+// even the right account's code is refused.
+func signinLinkCodeWithoutKnownOwnerIsRefused(t *testing.T, bins signinBins) {
+	prefs := strings.NewReplacer(` PlexOnlineMail="alice@example.com"`, "", ` PlexOnlineUsername="alice"`, "").Replace(signedIn)
+	h := newSigninHostWith(t, bins, prefs)
+	if strings.Contains(h.before, "PlexOnlineUsername") || strings.Contains(h.before, "PlexOnlineMail") {
+		t.Fatal("the server wrote an owner into its settings by itself")
+	}
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	h.enterAs(t, h.alice)
+	h.assertRefusedLink(t, file, "the server's settings named no plex.tv account before the reset")
+}
+
 // Ctrl-C while the code waits rolls back too.
 func signinInterruptWhileWaitingRollsBack(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
@@ -363,6 +424,8 @@ func TestS6Signin(t *testing.T) {
 		"PlexTVUnreachableIsUnknownAndChangesNothing": signinPlexTVUnreachableIsUnknownAndChangesNothing,
 		"LinkCodeNobodyEntersRollsBack":               signinLinkCodeNobodyEntersRollsBack,
 		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
+		"LinkCodeEnteredByAnotherAccountIsRefused":    signinLinkCodeEnteredByAnotherAccountIsRefused,
+		"LinkCodeWithoutKnownOwnerIsRefused":          signinLinkCodeWithoutKnownOwnerIsRefused,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
