@@ -83,12 +83,12 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 
 // errOtherOwner refuses a link code entered by another account. It names no account:
 // the output it lands in is what the code leaked through.
-var errOtherOwner = errors.New("the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked, so the apply rolls back. " +
+var errOtherOwner = errors.New("the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked and the apply is rolled back. " +
 	"To give the server to another account, sign it in by hand or use relink: {claim_token: ...}")
 
 // errNoOwner refuses a link code when the settings named no account before the reset:
 // then nobody can be told apart from the owner.
-var errNoOwner = errors.New("the server's settings named no plex.tv account before the reset (no PlexOnlineUsername or PlexOnlineMail), so a link code cannot show that the account entering it is the owner; nothing was linked, so the apply rolls back. " +
+var errNoOwner = errors.New("the server's settings named no plex.tv account before the reset (no PlexOnlineUsername or PlexOnlineMail), so a link code cannot show that the account entering it is the owner; nothing was linked and the apply is rolled back. " +
 	"Sign the server in by hand or use relink: {claim_token: ...}")
 
 // sameOwner asks plex.tv who entered the link code (accountToken is that account's) and

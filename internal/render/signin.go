@@ -35,7 +35,7 @@ func signinActions(w io.Writer, ch *plan.Changes) {
 	for _, sc := range ch.Signins {
 		switch sc.Relink {
 		case "link_code":
-			fmt.Fprintf(w, "\n  # %s (plex_signin) will re-link the server once it runs: it shows a code to enter at https://plex.tv/link on any device, then claims the server with that account\n", sc.Address)
+			fmt.Fprintf(w, "\n  # %s (plex_signin) will re-link the server once it runs: it shows a code to enter at https://plex.tv/link on any device, then claims the server if the account that enters it is the one the server was signed in to\n", sc.Address)
 		case "claim_token":
 			fmt.Fprintf(w, "\n  # %s (plex_signin) will re-link the server once it runs, with the claim token the plan names\n", sc.Address)
 		}
