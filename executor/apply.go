@@ -252,6 +252,9 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 	if err := r.checkWritable(ctx); err != nil {
 		return nil, refused(err)
 	}
+	if err := r.checkRelinks(); err != nil {
+		return nil, refused(err)
+	}
 	r.logMarks = markLogs(steps.Checks)
 	if err := r.prepare(ctx); err != nil {
 		return nil, r.rollback(ctx, err)

@@ -86,10 +86,21 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 var errOtherOwner = errors.New("the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked and the apply is rolled back. " +
 	"To give the server to another account, sign it in by hand or use relink: {claim_token: ...}")
 
-// errNoOwner refuses a link code when the settings named no account before the reset:
-// then nobody can be told apart from the owner.
-var errNoOwner = errors.New("the server's settings named no plex.tv account before the reset (no PlexOnlineUsername or PlexOnlineMail), so a link code cannot show that the account entering it is the owner; nothing was linked and the apply is rolled back. " +
+// errNoOwner refuses a link code when the settings name no plex.tv account: then
+// nobody entering the code can be shown to be the owner.
+var errNoOwner = errors.New("the server's settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), so nobody entering a link code can be shown to be its owner, and relink: {link_code: true} cannot re-link it; nothing was linked. " +
 	"Sign the server in by hand or use relink: {claim_token: ...}")
+
+// checkRelinks refuses, before anything changes, a link-code re-link that could only be
+// refused after the reset: with no owner known, no account may complete the code.
+func (r *run) checkRelinks() error {
+	for _, s := range r.steps.Relinks() {
+		if s.Resource.Signin.Relink.LinkCode && !r.previousOwner(s).Known() {
+			return fmt.Errorf("%s: %w", s.Resource.Name, errNoOwner)
+		}
+	}
+	return nil
+}
 
 // sameOwner asks plex.tv who entered the link code (accountToken is that account's) and
 // refuses anyone but the account the server was signed in to before the reset.

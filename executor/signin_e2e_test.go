@@ -339,14 +339,15 @@ func (h *signinHost) enterAs(t *testing.T, account *plextv.Account) {
 	}
 }
 
-// assertRefusedLink checks that an apply whose link code was entered ends refused and
-// rolled back: exit 1 with the refusal, Preferences.xml byte for byte as before, the
-// server claimed as before, and no claim token ever asked of plex.tv.
-func (h *signinHost) assertRefusedLink(t *testing.T, file, refusal string) {
+// assertRefusedLink checks that a link-code apply ends refused: exit 1 with the
+// refusal (after a rollback when changed is set, before any change otherwise),
+// Preferences.xml byte for byte as before, the server claimed as before, and no claim
+// token ever asked of plex.tv.
+func (h *signinHost) assertRefusedLink(t *testing.T, file, refusal string, changed bool) {
 	t.Helper()
 	code, out := h.run(t, nil, "apply", "-f", file, "-auto-approve")
-	if code != 1 || !strings.Contains(out, refusal) || !strings.Contains(out, "The apply was rolled back") {
-		t.Fatalf("apply exited %d, want 1 with %q and the rollback:\n%s", code, refusal, out)
+	if code != 1 || !strings.Contains(out, refusal) || strings.Contains(out, "The apply was rolled back") != changed {
+		t.Fatalf("apply exited %d, want 1 with %q (rolled back: %v):\n%s", code, refusal, changed, out)
 	}
 	if strings.Contains(out, "getting a claim token") {
 		t.Errorf("the refused link went on to a claim token:\n%s", out)
@@ -371,11 +372,12 @@ func signinLinkCodeEnteredByAnotherAccountIsRefused(t *testing.T, bins signinBin
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	h.tv.Revoke("alice")
 	h.enterAs(t, mallory)
-	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked")
+	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
 }
 
-// Without PlexOnlineUsername and PlexOnlineMail nobody can be told to be the owner, so
-// even the right account's code is refused.
+// Without PlexOnlineUsername and PlexOnlineMail nobody can be shown to be the owner, so
+// a link code could only be refused: the apply is refused before it stops the server,
+// and no code is asked for or shown.
 func signinLinkCodeWithoutKnownOwnerIsRefused(t *testing.T, bins signinBins) {
 	prefs := strings.NewReplacer(` PlexOnlineMail="alice@example.com"`, "", ` PlexOnlineUsername="alice"`, "").Replace(signedIn)
 	h := newSigninHostWith(t, bins, prefs)
@@ -385,7 +387,11 @@ func signinLinkCodeWithoutKnownOwnerIsRefused(t *testing.T, bins signinBins) {
 	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
 	h.tv.Revoke("alice")
 	h.enterAs(t, h.alice)
-	h.assertRefusedLink(t, file, "the server's settings named no plex.tv account before the reset")
+	pid := h.pid(t)
+	h.assertRefusedLink(t, file, "the server's settings name no plex.tv account", false)
+	if n := h.tv.Requests("POST /api/v2/pins"); n != 0 || h.pid(t) != pid {
+		t.Errorf("%d link codes asked for, server pid %d → %d; want none, and the server left running", n, pid, h.pid(t))
+	}
 }
 
 // Ctrl-C while the code waits rolls back too.
