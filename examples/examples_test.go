@@ -3,6 +3,8 @@ package examples
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -219,8 +221,26 @@ func TestKubernetesInitScript(t *testing.T) {
 		t.Errorf("backups after the reset: %v", backups)
 	}
 
+	// The marker holds a salted digest: not the token, not its plain sha256.
+	marker, err := os.ReadFile(filepath.Join(config, ".plexform-last-claim"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := sha256.Sum256([]byte("claim-first"))
+	if fields := strings.Fields(string(marker)); len(fields) != 2 || len(fields[0]) != 32 || len(fields[1]) != 64 ||
+		strings.Contains(string(marker), "claim-first") || strings.Contains(string(marker), hex.EncodeToString(plain[:])) {
+		t.Errorf("marker %q: want \"SALT DIGEST\" with a 16-byte salt and no plain digest", marker)
+	}
+
 	// Plex claimed the server at start; a pod restart with the same Secret keeps that.
 	writePrefs(signedIn)
+	runInit("already reset for this claim token")
+	prefsAre(signedIn)
+
+	// A marker written before the salt (the plain digest) still counts as this token.
+	if err := os.WriteFile(filepath.Join(config, ".plexform-last-claim"), []byte(hex.EncodeToString(plain[:])+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	runInit("already reset for this claim token")
 	prefsAre(signedIn)
 

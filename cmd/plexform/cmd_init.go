@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 )
@@ -55,7 +56,7 @@ func runInit(env *cliEnv, args []string) int {
 	if err := writeNew(*file, text); err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", *file, settings.Target(), settings.How)
+	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", redact.Printable(*file), redact.Printable(settings.Target()), redact.Printable(settings.How))
 	if svcErr != nil {
 		warnf(env, "how Plex is run here was not found, so the plan names no service; read the comment in %s before applying\n", *file)
 	}

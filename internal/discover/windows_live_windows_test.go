@@ -3,7 +3,7 @@
 package discover
 
 // These tests read the live registry and service control manager: under Wine in CI
-// (scripts/wine-discover-test.sh) or on a Windows machine. Values are written with
+// (scripts/wine-test.sh) or on a Windows machine. Values are written with
 // reg.exe, not with our code, and under a key of their own, never Plex's.
 
 import (
@@ -112,7 +112,7 @@ func underWine() bool {
 // Plex, so it runs only under Wine: on a Windows machine it would change the system.
 func TestLivePlexService(t *testing.T) {
 	if !underWine() {
-		t.Skip("installs a service: run only under Wine (scripts/wine-discover-test.sh)")
+		t.Skip("installs a service: run only under Wine (scripts/wine-test.sh)")
 	}
 	h := testHost(t)
 	const name = "plexform-test-nssm"

@@ -14,6 +14,7 @@ import (
 	"io"
 
 	"github.com/plexform/plexform/internal/discover"
+	"github.com/plexform/plexform/internal/redact"
 )
 
 // Status is how a check came out.
@@ -111,20 +112,22 @@ func Run(ctx context.Context, opts Options, version string) Report {
 }
 
 // WriteHuman prints the report for a person, one check a line with its details and fix.
+// Everything shown is escaped (redact.Printable): summaries and details name paths,
+// containers and images that anyone who can write there may have named.
 func WriteHuman(w io.Writer, rep Report, root string) {
 	fmt.Fprintf(w, "plexform %s doctor", rep.Version)
 	if root != "" {
-		fmt.Fprintf(w, " (under %s)", root)
+		fmt.Fprintf(w, " (under %s)", redact.Printable(root))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	for _, c := range rep.Checks {
-		fmt.Fprintf(w, "%-13s %s: %s\n", "["+string(c.Status)+"]", c.Name, c.Summary)
+		fmt.Fprintf(w, "%-13s %s: %s\n", "["+string(c.Status)+"]", c.Name, redact.Printable(c.Summary))
 		for _, l := range c.Details {
-			fmt.Fprintf(w, "%14s%s\n", "", l)
+			fmt.Fprintf(w, "%14s%s\n", "", redact.Printable(l))
 		}
 		if c.Fix != "" {
-			fmt.Fprintf(w, "%14sfix: %s\n", "", c.Fix)
+			fmt.Fprintf(w, "%14sfix: %s\n", "", redact.Printable(c.Fix))
 		}
 	}
 	fmt.Fprintln(w)

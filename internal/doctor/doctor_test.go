@@ -95,3 +95,22 @@ func TestLogMaskedAndAdviceNamesInit(t *testing.T) {
 		t.Errorf("the advice does not name plexform init, or names a file of the repository: %s", log.Fix)
 	}
 }
+
+// A path or container name anyone could choose reaches the terminal escaped, in every
+// part of a check: a name holding an escape sequence cannot drive the terminal.
+func TestWriteHumanEscapesWhatItShows(t *testing.T) {
+	const esc = "\x1b]0;owned\x07"
+	rep := Report{Version: "test", Checks: []Result{{
+		Name: "settings", Status: StatusProblem,
+		Summary: "/srv/" + esc + "/Preferences.xml", Details: []string{"container " + esc}, Fix: "chown " + esc,
+	}}}
+	var b strings.Builder
+	WriteHuman(&b, rep, "/mnt/"+esc)
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("raw control characters reached the output: %q", out)
+	}
+	if got := strings.Count(out, `\x1b]0;owned\x07`); got != 4 {
+		t.Errorf("escaped name shown %d times, want 4 (root, summary, detail, fix): %q", got, out)
+	}
+}
