@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
@@ -119,26 +118,13 @@ func (r *run) sameOwner(ctx context.Context, s *host.Signin, accountToken string
 	return nil
 }
 
-// previousOwner is the account the store named before this apply reset it: the
-// PlexOnlineUsername and PlexOnlineMail its reset removes. Steps holds them as read when
-// the diff was made (again after the stop), and rollback puts exactly those back.
+// previousOwner is the account the store named before this apply reset it; rollback puts
+// exactly those values back.
 func (r *run) previousOwner(s *host.Signin) claim.Owner {
-	var was claim.Owner
 	for _, st := range r.steps.Stores {
-		if st.Store != s.Store || st.Change == nil {
-			continue
-		}
-		for _, v := range st.Change.Values {
-			if v.Action != plan.Remove || v.Before == nil {
-				continue
-			}
-			switch {
-			case strings.EqualFold(v.StoreName, "PlexOnlineUsername"):
-				was.Username = v.Before.Text
-			case strings.EqualFold(v.StoreName, "PlexOnlineMail"):
-				was.Email = v.Before.Text
-			}
+		if st.Store == s.Store && st.Change != nil {
+			return host.PreviousOwner(st.Change)
 		}
 	}
-	return was
+	return claim.Owner{}
 }

@@ -83,7 +83,7 @@ func init() {
 	fieldTable["store"] = &field{doc: "the store resource whose sign-in is kept working", typ: typeName, decode: none}
 	fieldTable["online"] = &field{doc: "also ask plex.tv whether it accepts the stored token", typ: typeBool, decode: none}
 	fieldTable["plex_tv"] = &field{doc: "plex.tv's base URL (default https://plex.tv)", typ: typeURL, decode: none}
-	fieldTable["relink"] = &field{doc: "how to link the server again: {claim_token: {env: VAR}} or {link_code: true}", typ: typeRelink, decode: none}
+	fieldTable["relink"] = &field{doc: "how to link the server again: {claim_token: {env: VAR}} or {link_code: true} (a code only the account the server was signed in to can complete)", typ: typeRelink, decode: none}
 }
 
 // signinField decodes the fields only plex_signin has; it reports false for a field

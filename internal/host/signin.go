@@ -168,8 +168,39 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 			ch.Resources[i], bases[st] = rc, base
 		}
 		ch.Signins = append(ch.Signins, sc)
+		// apply refuses a link code that no account could complete; plan says so first.
+		if sc.Relink == "link_code" {
+			for i, st := range h.Stores {
+				if rc := ch.Resources[i]; st == s.Store && rc != nil && !PreviousOwner(rc).Known() {
+					rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: the settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), "+
+						"so nobody can be shown to be the owner who may complete a link code: apply will refuse; sign the server in by hand or use relink: {claim_token: ...}", s.Resource.Name))
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// PreviousOwner is the plex.tv account a store's settings named before its reset: the
+// PlexOnlineUsername and PlexOnlineMail the change removes (as read for the diff, and
+// again after the stop). Only that account may complete a link code.
+func PreviousOwner(rc *plan.ResourceChange) claim.Owner {
+	var was claim.Owner
+	if rc == nil {
+		return was
+	}
+	for _, v := range rc.Values {
+		if v.Action != plan.Remove || v.Before == nil {
+			continue
+		}
+		switch {
+		case strings.EqualFold(v.StoreName, "PlexOnlineUsername"):
+			was.Username = v.Before.Text
+		case strings.EqualFold(v.StoreName, "PlexOnlineMail"):
+			was.Email = v.Before.Text
+		}
+	}
+	return was
 }
 
 // Relinks are the plex_signin resources this apply re-links, with their verdicts.

@@ -137,3 +137,35 @@ func TestSigninWorkingStoreDiffKeepsTheSignIn(t *testing.T) {
 		}
 	}
 }
+
+// plan warns, before apply refuses, when a link code would have to be completed by an
+// owner that the settings do not name; it says nothing when they name one.
+func TestLinkCodeWithoutKnownOwnerIsWarnedAtPlan(t *testing.T) {
+	invalid := func(t *testing.T) string { return peer(t, 200, "invalid") }
+	for _, tc := range []struct {
+		name, prefs string
+		warned      bool
+	}{
+		{"owner named", withToken, false},
+		{"e-mail only", `<Preferences FriendlyName="den" PlexOnlineToken="` + storedTok + `" PlexOnlineMail="jane@example.com"/>`, false},
+		{"no owner", `<Preferences FriendlyName="den" PlexOnlineToken="` + storedTok + `"/>`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := bindSignin(t, tc.prefs, invalid(t), "http://127.0.0.1:1", false)
+			ch, err := h.Diff(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.Signins[0].Verdict != plan.SigninBroken {
+				t.Fatalf("verdict %s, want broken", ch.Signins[0].Verdict)
+			}
+			warnings := strings.Join(ch.Resources[0].Warnings, "\n")
+			if got := strings.Contains(warnings, "apply will refuse"); got != tc.warned {
+				t.Errorf("warned %v, want %v: %q", got, tc.warned, warnings)
+			}
+			if strings.Contains(warnings, "jane") || strings.Contains(warnings, storedTok) {
+				t.Errorf("the warning names the account or the token: %q", warnings)
+			}
+		})
+	}
+}
