@@ -29,6 +29,7 @@ import (
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // maxAnsibleArgs bounds the args file: a plan is a few kilobytes, and the file is read
@@ -57,7 +58,8 @@ func ansibleArgsFile(args []string) (map[string]json.RawMessage, bool) {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxAnsibleArgs {
 		return nil, false
 	}
-	f, err := os.Open(args[0])
+	// Non-blocking and regular only: a FIFO swapped in after the Lstat cannot hang us.
+	f, err := fileutil.OpenRegular(args[0])
 	if err != nil {
 		return nil, false
 	}
