@@ -9,16 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
-	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -220,18 +217,7 @@ func (h *simHost) writePlan(tb testing.TB, yaml string) string {
 // apply binds the plan to this host and applies it, as `plexform apply` does.
 func (h *simHost) apply(tb testing.TB, yaml string, obs executor.Observer) (*executor.Result, error) {
 	tb.Helper()
-	file := filepath.Join(h.dir, "plexform.yaml")
-	p, err := plan.Decode(file, []byte(yaml))
-	if err != nil {
-		tb.Fatalf("decode the test plan: %v", err)
-	}
-	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
-	if err != nil {
-		tb.Fatalf("bind the test plan: %v", err)
-	}
-	return executor.Apply(context.Background(), bound, executor.Options{
-		Backups: &executor.Backups{Dir: h.backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
-	})
+	return applyIn(tb, h.dir, h.backups, yaml, obs)
 }
 
 // withoutSignIn removes the four sign-in attributes from a Preferences.xml text as a

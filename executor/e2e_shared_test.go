@@ -4,10 +4,16 @@ package executor_test
 // and the Windows app's under Wine (wine_windows_test.go).
 
 import (
+	"context"
+	"path/filepath"
+	"runtime"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/plan"
 )
 
 // simToken is the made-up token of the simulated host. Tests compare against it but
@@ -46,4 +52,22 @@ func (r *recorder) types() []string {
 		out[i] = e.Type
 	}
 	return out
+}
+
+// applyIn binds the plan yaml, as a plexform.yaml in dir, to this host and applies it
+// with backups in backups, as `plexform apply` does.
+func applyIn(tb testing.TB, dir, backups, yaml string, obs executor.Observer) (*executor.Result, error) {
+	tb.Helper()
+	file := filepath.Join(dir, "plexform.yaml")
+	p, err := plan.Decode(file, []byte(yaml))
+	if err != nil {
+		tb.Fatalf("decode the test plan: %v", err)
+	}
+	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
+	if err != nil {
+		tb.Fatalf("bind the test plan: %v", err)
+	}
+	return executor.Apply(context.Background(), bound, executor.Options{
+		Backups: &executor.Backups{Dir: backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
+	})
 }

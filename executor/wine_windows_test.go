@@ -18,16 +18,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
-	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -132,18 +129,7 @@ verify:
 
 func (w *wineApp) apply(t *testing.T, yaml string, obs executor.Observer) (*executor.Result, error) {
 	t.Helper()
-	file := filepath.Join(w.Dir, "plexform.yaml")
-	p, err := plan.Decode(file, []byte(yaml))
-	if err != nil {
-		t.Fatalf("decode the test plan: %v", err)
-	}
-	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
-	if err != nil {
-		t.Fatalf("bind the test plan: %v", err)
-	}
-	return executor.Apply(context.Background(), bound, executor.Options{
-		Backups: &executor.Backups{Dir: w.backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
-	})
+	return applyIn(t, w.Dir, w.backups, yaml, obs)
 }
 
 func TestWineWindowsAppResetWhileRunning(t *testing.T) {
