@@ -3,9 +3,7 @@
 package executor_test
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,7 +46,7 @@ func newSimHostWith(tb testing.TB, bin string) *simHost {
 		prefs:    filepath.Join(dir, "Plex Media Server", "Preferences.xml"),
 		addrFile: filepath.Join(dir, "addr"),
 		backups:  filepath.Join(dir, "backups"),
-		listen:   freeLoopbackAddr(tb),
+		listen:   plexsimtest.FreeAddr(tb),
 		bin:      bin,
 	}
 	if err := os.MkdirAll(filepath.Dir(h.prefs), 0o755); err != nil {
@@ -56,16 +54,6 @@ func newSimHostWith(tb testing.TB, bin string) *simHost {
 	}
 	h.writePrefs(tb, signedIn)
 	return h
-}
-
-func freeLoopbackAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func (h *simHost) simArgs(refuseIfAttr string) []string {
@@ -133,34 +121,18 @@ func (s *supervisedSim) pid(tb testing.TB) int {
 // stop and start drive the server through s6 directly, as a person would.
 func (s *supervisedSim) stop(tb testing.TB) {
 	tb.Helper()
-	ctx := context.Background()
-	if err := s.s6.Stop(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	if err := service.WaitFor(ctx, s.s6, false, waitLimit, nil); err != nil {
-		tb.Fatal(err)
-	}
+	moveService(tb, s.s6, false)
 }
 
 func (s *supervisedSim) start(tb testing.TB) {
 	tb.Helper()
-	ctx := context.Background()
-	if err := s.s6.Start(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	if err := service.WaitFor(ctx, s.s6, true, waitLimit, nil); err != nil {
-		tb.Fatal(err)
-	}
+	moveService(tb, s.s6, true)
 	plexsimtest.WaitAddr(tb, s.addrFile)
 }
 
 func (s *supervisedSim) running(tb testing.TB) bool {
 	tb.Helper()
-	up, err := s.s6.Running(context.Background())
-	if err != nil {
-		tb.Fatalf("s6 state: %v", err)
-	}
-	return up
+	return serviceRunning(tb, s.s6)
 }
 
 // planOpts shape the test plan beyond the reset every plan makes.

@@ -14,6 +14,8 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/service"
 )
 
 // simToken is the made-up token of the simulated host. Tests compare against it but
@@ -70,4 +72,31 @@ func applyIn(tb testing.TB, dir, backups, yaml string, obs executor.Observer) (*
 	return executor.Apply(context.Background(), bound, executor.Options{
 		Backups: &executor.Backups{Dir: backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
 	})
+}
+
+// moveService starts (up) or stops svc as a person would, outside any apply, and waits
+// until it is there.
+func moveService(tb testing.TB, svc stores.Service, up bool) {
+	tb.Helper()
+	ctx := context.Background()
+	act := svc.Stop
+	if up {
+		act = svc.Start
+	}
+	if err := act(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := service.WaitFor(ctx, svc, up, waitLimit, nil); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// serviceRunning is svc's state, failing the test when it cannot be read.
+func serviceRunning(tb testing.TB, svc stores.Service) bool {
+	tb.Helper()
+	up, err := svc.Running(context.Background())
+	if err != nil {
+		tb.Fatalf("the state of %s: %v", svc.Describe(), err)
+	}
+	return up
 }

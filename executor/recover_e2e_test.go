@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 )
 
 var (
@@ -80,7 +82,7 @@ func TestKillAtEveryStepThenRecover(t *testing.T) {
 
 			verifyURL := "http://" + sim.listen + "/identity"
 			if step.failVerify {
-				verifyURL = "http://" + freeLoopbackAddr(t) + "/nothing-listens-here"
+				verifyURL = "http://" + plexsimtest.FreeAddr(t) + "/nothing-listens-here"
 			}
 			planFile := sim.writePlan(t, fmt.Sprintf(`version: 1
 backups: {dir: %q}

@@ -287,7 +287,7 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 func signinPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
 	h.tv.Revoke("alice") // even a revoked token is left alone when plex.tv cannot say so
-	file := h.signinPlan(t, "{link_code: true}", "http://"+freeLoopbackAddr(t))
+	file := h.signinPlan(t, "{link_code: true}", "http://"+plexsimtest.FreeAddr(t))
 	pid := h.pid(t)
 	code, out := h.run(t, nil, "plan", "-f", file, "-detailed-exitcode")
 	if code != 0 || !strings.Contains(out, "sign-in: unknown — plex.tv cannot be asked") || !strings.Contains(out, "Nothing is reset while the verdict is unknown") {

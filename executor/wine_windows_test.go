@@ -70,34 +70,18 @@ func newWineApp(t *testing.T, refuseIf string) *wineApp {
 func (w *wineApp) start(t *testing.T) {
 	t.Helper()
 	os.Remove(w.AddrFile)
-	ctx := context.Background()
-	if err := w.app.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := service.WaitFor(ctx, w.app, true, waitLimit, nil); err != nil {
-		t.Fatal(err)
-	}
+	moveService(t, w.app, true)
 	plexsimtest.WaitAddr(t, w.AddrFile)
 }
 
 func (w *wineApp) stop(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	if err := w.app.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := service.WaitFor(ctx, w.app, false, waitLimit, nil); err != nil {
-		t.Fatal(err)
-	}
+	moveService(t, w.app, false)
 }
 
 func (w *wineApp) running(t *testing.T) bool {
 	t.Helper()
-	up, err := w.app.Running(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return up
+	return serviceRunning(t, w.app)
 }
 
 // planYAML is the reset plan: the four sign-in values absent from PMS's key, which the

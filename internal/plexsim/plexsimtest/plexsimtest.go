@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -74,4 +75,16 @@ func GetIdentity(addr string) (Identity, error) {
 		return Identity{}, fmt.Errorf("GET /identity: %w", err)
 	}
 	return id, nil
+}
+
+// FreeAddr is a loopback address nothing listens on right now, for a simulator to listen
+// on (or, left alone, for a check that must find no server there).
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

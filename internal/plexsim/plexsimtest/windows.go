@@ -4,7 +4,6 @@ package plexsimtest
 
 import (
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +48,7 @@ func InstallWindowsApp(tb testing.TB) *WindowsApp {
 		Dir:      dir,
 		Install:  filepath.Join(dir, "Plex", "Plex Media Server"),
 		AddrFile: filepath.Join(dir, "addr"),
-		Listen:   freeAddr(tb),
+		Listen:   FreeAddr(tb),
 	}
 	if err := os.MkdirAll(a.Install, 0o755); err != nil {
 		tb.Fatal(err)
@@ -133,16 +132,6 @@ func KeyDiff(got, want map[string]RegValue) []string {
 	}
 	slices.Sort(diff)
 	return diff
-}
-
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 func copyExe(tb testing.TB, from, to string) {
