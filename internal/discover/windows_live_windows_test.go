@@ -12,23 +12,19 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 )
 
 const testPlexKey = `Software\plexform-test\discover\Plex Media Server`
 
-func reg(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command("reg.exe", args...).CombinedOutput(); err != nil {
-		t.Fatalf("reg %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
+func reg(t *testing.T, args ...string) { t.Helper(); plexsimtest.Reg(t, args...) }
 
 // testHost is the live machine with Plex's key replaced by a scratch key, deleted after.
 func testHost(t *testing.T) liveHost {
 	t.Helper()
-	del := func() { _ = exec.Command("reg.exe", "delete", `HKCU\Software\plexform-test\discover`, "/f").Run() }
-	del()
-	t.Cleanup(del)
+	plexsimtest.DeleteKey(`Software\plexform-test\discover`)
+	t.Cleanup(func() { plexsimtest.DeleteKey(`Software\plexform-test\discover`) })
 	return liveHost{plexKey: testPlexKey}
 }
 

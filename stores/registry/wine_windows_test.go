@@ -8,7 +8,6 @@ package registry
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/registry/regfile"
 )
@@ -50,15 +50,11 @@ func seed(t *testing.T) stores.Store {
 
 func reg(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := exec.Command("reg.exe", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("reg %s: %v", args[0], err) // output may hold the token
-	}
-	return string(out)
+	return plexsimtest.RegOutput(t, args...)
 }
 
 func regDelete(t *testing.T) {
-	_ = exec.Command("reg.exe", "delete", `HKCU\Software\plexform-test`, "/f").Run()
+	plexsimtest.DeleteKey(`Software\plexform-test`)
 }
 
 // regQuery returns reg.exe's view of the key, value line by value line, without token.

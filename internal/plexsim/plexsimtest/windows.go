@@ -3,12 +3,14 @@
 package plexsimtest
 
 import (
+	"errors"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/windows/registry"
 )
@@ -67,19 +69,35 @@ func SeedPlexKey(tb testing.TB, values ...[3]string) { tb.Helper(); SeedKey(tb, 
 // code, and deletes the key when the test ends.
 func SeedKey(tb testing.TB, sub string, values ...[3]string) {
 	tb.Helper()
-	del := func() { _ = exec.Command("reg.exe", "delete", `HKCU\`+sub, "/f").Run() }
-	del() // left by an earlier test
-	tb.Cleanup(del)
+	DeleteKey(sub) // left by an earlier test
+	tb.Cleanup(func() { DeleteKey(sub) })
 	for _, v := range values {
 		Reg(tb, "add", `HKCU\`+sub, "/v", v[0], "/t", v[1], "/d", v[2], "/f")
 	}
 }
 
+// DeleteKey deletes the key sub (below HKEY_CURRENT_USER) and everything below it, if
+// it is there.
+func DeleteKey(sub string) { _ = exec.Command("reg.exe", "delete", `HKCU\`+sub, "/f").Run() }
+
 // Reg runs reg.exe. Its failure never shows the arguments' data: it may be a token.
-func Reg(tb testing.TB, args ...string) {
+func Reg(tb testing.TB, args ...string) { tb.Helper(); RegOutput(tb, args...) }
+
+// RegOutput runs reg.exe and returns what it printed. Under Wine, starting a process now
+// and then fails with "Internal error" while wineserver is busy (seen once in CI); a start
+// that failed ran nothing, so it is tried again. A reg.exe that ran and failed is not.
+func RegOutput(tb testing.TB, args ...string) string {
 	tb.Helper()
-	if err := exec.Command("reg.exe", args...).Run(); err != nil {
-		tb.Fatalf("reg %s: %v", args[0], err)
+	for attempt := 1; ; attempt++ {
+		out, err := exec.Command("reg.exe", args...).CombinedOutput()
+		var exit *exec.ExitError
+		if err == nil {
+			return string(out)
+		}
+		if errors.As(err, &exit) || attempt == 5 {
+			tb.Fatalf("reg %s: %v", args[0], err) // output and arguments may hold the token
+		}
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
 	}
 }
 
