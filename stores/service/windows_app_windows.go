@@ -52,7 +52,11 @@ func launchUnelevated(exe string) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
 	}
-	if err := cmd.Start(); err != nil {
+	// Plex is down until this start works, and Wine has been seen to fail CreateProcess
+	// now and then with ERROR_INTERNAL_ERROR while it is busy; a start that failed ran
+	// nothing, so it is tried again before the apply gives up and rolls back.
+	err := retryStart(cmd.Start, func(err error) bool { return errors.Is(err, windows.ERROR_INTERNAL_ERROR) })
+	if err != nil {
 		return err
 	}
 	return cmd.Process.Release()
