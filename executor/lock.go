@@ -94,39 +94,39 @@ func lockHolder(f *os.File) string {
 // (os.UserCacheDir()/plexform/locks), which those per-user stores share with nothing.
 func LockStores(targets []string, wait time.Duration) (unlock func(), err error) {
 	type held struct {
-		key string
-		f   *os.File
-		on  string
+		key  string
+		lock storeLock
+		on   string
 	}
 	var locks []held
 	seen := map[string]bool{} // keys already in locks: a set, as plans may hold thousands of stores
 	release := func() {
 		for i := len(locks) - 1; i >= 0; i-- {
-			unlockFile(locks[i].f)
-			locks[i].f.Close()
+			unlockFile(locks[i].lock.File())
+			locks[i].lock.Release()
 		}
 	}
 	for _, t := range targets {
-		f, key, on, err := storeLockFile(t)
+		l, key, on, err := openStoreLock(t)
 		if err != nil {
 			release()
 			return nil, err
 		}
-		if f == nil || seen[key] {
-			if f != nil {
-				f.Close()
+		if l == nil || seen[key] {
+			if l != nil {
+				l.Release()
 			}
 			continue
 		}
 		seen[key] = true
-		locks = append(locks, held{key, f, on})
+		locks = append(locks, held{key, l, on})
 	}
 	// One order for every run, so two runs waiting for overlapping stores cannot deadlock.
 	slices.SortFunc(locks, func(a, b held) int { return strings.Compare(a.key, b.key) })
 	for i, h := range locks {
-		if err := acquire(h.f, wait); err != nil {
+		if err := acquire(h.lock.File(), wait); err != nil {
 			for _, later := range locks[i:] {
-				later.f.Close()
+				later.lock.Release()
 			}
 			locks = locks[:i]
 			release()
@@ -139,9 +139,22 @@ func LockStores(targets []string, wait time.Duration) (unlock func(), err error)
 	return release, nil
 }
 
+// storeLock is what one store's lock is taken on: a directory held open (shared with
+// the write staged in it, see fileutil.HoldDir) or a lock file of plexform's own.
+type storeLock interface {
+	File() *os.File
+	Release()
+}
+
+// lockFile is a keyed lock file, closed on Release.
+type lockFile struct{ f *os.File }
+
+func (l lockFile) File() *os.File { return l.f }
+func (l lockFile) Release()       { l.f.Close() }
+
 // keyedLockFile opens the lock file of a target that is not a file path: a name made
 // from the target's hash, in the user's lock dir, which is trusted like a backups dir.
-func keyedLockFile(target string, fold bool) (f *os.File, key, on string, err error) {
+func keyedLockFile(target string, fold bool) (l storeLock, key, on string, err error) {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return nil, "", "", fmt.Errorf("lock %s: no directory for locks: %w", target, err)
@@ -157,9 +170,9 @@ func keyedLockFile(target string, fold bool) (f *os.File, key, on string, err er
 	}
 	sum := sha256.Sum256([]byte(k))
 	name := "store-" + hex.EncodeToString(sum[:16]) + ".lock"
-	f, err = d.open(name, os.O_RDWR|os.O_CREATE|openNonblock, 0o600)
+	f, err := d.open(name, os.O_RDWR|os.O_CREATE|openNonblock, 0o600)
 	if err != nil {
 		return nil, "", "", fmt.Errorf("lock %s: %w", target, err)
 	}
-	return f, "k:" + name, target, nil
+	return lockFile{f}, "k:" + name, target, nil
 }

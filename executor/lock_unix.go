@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 func tryLock(f *os.File) error {
@@ -21,9 +23,9 @@ func tryLock(f *os.File) error {
 
 func unlockFile(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
 
-// storeLockFile opens what locks one store: its directory for a file path (see
+// openStoreLock opens what locks one store: its directory for a file path (see
 // LockStores), the keyed lock file otherwise. nil, no error: nothing to lock.
-func storeLockFile(target string) (f *os.File, key, on string, err error) {
+func openStoreLock(target string) (l storeLock, key, on string, err error) {
 	if !filepath.IsAbs(target) {
 		return keyedLockFile(target, false)
 	}
@@ -32,19 +34,20 @@ func storeLockFile(target string) (f *os.File, key, on string, err error) {
 		path = resolved
 	}
 	dir := filepath.Dir(path)
-	// Opened read-only and only to be locked: nothing is read or written through it.
-	f, err = os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
+	// Opened read-only, to be locked. The write staged in this directory shares the
+	// descriptor (only when its own resolution finds the same directory), so a store
+	// costs one open file, not two.
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", "", nil
 	}
 	if err != nil {
 		return nil, "", "", fmt.Errorf("lock %s: %w", target, err)
 	}
-	fi, err := f.Stat()
+	hold, err := fileutil.HoldDir(f)
 	if err != nil {
-		f.Close()
 		return nil, "", "", fmt.Errorf("lock %s: %w", target, err)
 	}
-	st := fi.Sys().(*syscall.Stat_t)
-	return f, fmt.Sprintf("d:%020d:%020d", uint64(st.Dev), uint64(st.Ino)), dir, nil
+	dev, ino := hold.Identity()
+	return hold, fmt.Sprintf("d:%020d:%020d", dev, ino), dir, nil
 }

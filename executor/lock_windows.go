@@ -22,8 +22,8 @@ func unlockFile(f *os.File) {
 	_ = windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
 }
 
-// storeLockFile: Windows cannot lock a directory handle, so every store takes the
+// openStoreLock: Windows cannot lock a directory handle, so every store takes the
 // keyed lock file; paths and registry keys are matched ignoring case, as Windows does.
-func storeLockFile(target string) (f *os.File, key, on string, err error) {
+func openStoreLock(target string) (l storeLock, key, on string, err error) {
 	return keyedLockFile(target, true)
 }

@@ -12,11 +12,11 @@ func TestCheckOpenFiles(t *testing.T) {
 		ok     bool
 	}{
 		{1, 1024, true},
-		{400, 1024, true},
-		{448, 1024, true}, // 2*448+128 = 1024: just fits
-		{449, 1024, false},
-		{10000, 20000, false},
-		{9000, 20000, true},
+		{800, 1024, true},
+		{896, 1024, true}, // 896+128 = 1024: just fits
+		{897, 1024, false},
+		{10000, 20000, true},
+		{20000, 20000, false},
 		{10000, 0, true}, // the limit could not be read: not refused on a guess
 		{0, 1, true},
 	} {

@@ -106,8 +106,13 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	// From here the directory belongs to dir (an *os.File, so it is closed exactly once).
-	dir := stagingDir{f: os.NewFile(uintptr(loc.dir), filepath.Dir(path)), fd: loc.dir, path: filepath.Dir(path)}
+	// From here the directory belongs to a hold, shared with the store's lock when that
+	// holds the same directory; loc.dir may be closed and must not be used.
+	hold, err := holdDirFD(loc.dir, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	dir := stagingDir{hold: hold, path: filepath.Dir(path)}
 	defer func() {
 		if err != nil {
 			dir.close()
@@ -121,7 +126,7 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	tmpName := TempPrefix(loc.name) + hex.EncodeToString(suffix[:])
-	fd, err := unix.Openat(loc.dir, tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	fd, err := unix.Openat(dir.fd(), tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
 	}
@@ -129,7 +134,7 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			unix.Unlinkat(loc.dir, tmpName, 0)
+			dir.remove(tmpName)
 		}
 	}()
 	if _, err = tmp.Write(data); err != nil {
@@ -150,28 +155,28 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if err = tmp.Close(); err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	if real, rerr := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", loc.dir)); rerr == nil && filepath.IsAbs(real) {
+	if real, rerr := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", dir.fd())); rerr == nil && filepath.IsAbs(real) {
 		dir.path = real // where the temp file really is, for a message about a run cut short
 	}
 	return &Pending{dir: dir, tmpName: tmpName, name: loc.name, path: path, data: data}, nil
 }
 
-// stagingDir is a Pending's directory, held open from Stage until the rename is durable
-// or the staged file discarded (f's finalizer closes it should a caller never get there).
+// stagingDir is a Pending's directory, held from Stage until the rename is durable or
+// the staged file discarded.
 type stagingDir struct {
-	f    *os.File
-	fd   int
+	hold *DirHold
 	path string // its host path, for messages
 }
 
+func (d stagingDir) fd() int                 { return d.hold.fd() }
 func (d stagingDir) join(name string) string { return filepath.Join(d.path, name) }
-func (d stagingDir) close()                  { d.f.Close() }
+func (d stagingDir) close()                  { d.hold.Release() }
 func (d stagingDir) rename(from, to string) error {
-	return unix.Renameat(d.fd, from, d.fd, to)
+	return unix.Renameat(d.fd(), from, d.fd(), to)
 }
-func (d stagingDir) remove(name string) error { return unix.Unlinkat(d.fd, name, 0) }
+func (d stagingDir) remove(name string) error { return unix.Unlinkat(d.fd(), name, 0) }
 func (d stagingDir) sync() error {
-	fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(d.fd(), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
@@ -179,7 +184,7 @@ func (d stagingDir) sync() error {
 	return unix.Fsync(fd)
 }
 func (d stagingDir) openRegular(name, path string) (*os.File, error) {
-	return openRegularAt(d.fd, name, path)
+	return openRegularAt(d.fd(), name, path)
 }
 
 // CheckWritable tells whether this process can replace path the way WriteAtomic does
