@@ -75,12 +75,22 @@ func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("no command given")
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	childenv.Apply(cmd) // no plan secret from {env:} reaches a service manager
+	var cmd *exec.Cmd
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = leakedPipeGrace
-	err := cmd.Run()
+	// A start that failed for a passing reason (see startFailedTransiently) ran nothing,
+	// so it is tried again with a fresh Cmd: an exec.Cmd is not reused after Start.
+	err := retryStart(func() error {
+		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
+		childenv.Apply(cmd) // no plan secret from {env:} reaches a service manager
+		stdout.Reset()
+		stderr.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.WaitDelay = leakedPipeGrace
+		return cmd.Start()
+	}, startFailedTransiently)
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		// It exited 0 and left a daemon holding the pipes: that is a successful start.
 		err = nil
@@ -102,4 +112,19 @@ func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 		msg = "..." + msg[len(msg)-maxStderr:]
 	}
 	return stdout.Bytes(), &CommandError{Argv: argv, ExitCode: code, Stderr: msg, Err: err}
+}
+
+// startAttempts bounds retryStart: a transient failure that persists this long is not one.
+const startAttempts = 4
+
+// retryStart calls start until it succeeds, fails for a reason transient does not
+// accept, or has failed startAttempts times, waiting a little longer each time.
+func retryStart(start func() error, transient func(error) bool) error {
+	for attempt := 1; ; attempt++ {
+		err := start()
+		if err == nil || !transient(err) || attempt == startAttempts {
+			return err
+		}
+		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+	}
 }

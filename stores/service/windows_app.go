@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
 )
 
 // PlexImage is the process name of Plex Media Server on Windows.
@@ -96,19 +95,4 @@ func fullWindowsPath(p string) bool {
 		return true
 	}
 	return false
-}
-
-// startAttempts bounds retryStart: a transient failure that persists this long is not one.
-const startAttempts = 4
-
-// retryStart calls start until it succeeds, fails for a reason transient does not
-// accept, or has failed startAttempts times, waiting a little longer each time.
-func retryStart(start func() error, transient func(error) bool) error {
-	for attempt := 1; ; attempt++ {
-		err := start()
-		if err == nil || !transient(err) || attempt == startAttempts {
-			return err
-		}
-		time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
-	}
 }

@@ -44,18 +44,20 @@ func launchUnelevated(exe string) error {
 	if _, err := os.Stat(exe); err != nil {
 		return err
 	}
-	cmd := exec.Command(exe)
-	if windows.GetCurrentProcessToken().IsElevated() {
-		cmd = exec.Command("explorer.exe", exe)
-	}
-	childenv.Apply(cmd) // Plex itself must not inherit a plan's {env:} secrets
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
-	}
-	// Plex is down until this start works, and Wine has been seen to fail CreateProcess
-	// now and then with ERROR_INTERNAL_ERROR while it is busy; a start that failed ran
-	// nothing, so it is tried again before the apply gives up and rolls back.
-	err := retryStart(cmd.Start, func(err error) bool { return errors.Is(err, windows.ERROR_INTERNAL_ERROR) })
+	// Plex is down until this start works: a start that failed for a passing reason is
+	// tried again, with a fresh Cmd, before the apply gives up and rolls back.
+	var cmd *exec.Cmd
+	err := retryStart(func() error {
+		cmd = exec.Command(exe)
+		if windows.GetCurrentProcessToken().IsElevated() {
+			cmd = exec.Command("explorer.exe", exe)
+		}
+		childenv.Apply(cmd) // Plex itself must not inherit a plan's {env:} secrets
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
+		}
+		return cmd.Start()
+	}, startFailedTransiently)
 	if err != nil {
 		return err
 	}
