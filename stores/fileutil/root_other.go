@@ -121,19 +121,8 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 			os.Remove(tmpName)
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
-	}
-	if sync {
-		if err = tmp.Sync(); err != nil {
-			return nil, fmt.Errorf("write %s: sync: %w", path, err)
-		}
-	}
-	if err = tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err = fillTemp(tmp, path, data, meta, sync); err != nil {
+		return nil, err
 	}
 	return &Pending{dir: stagingDir(dir), tmpName: filepath.Base(tmpName), name: base, path: path, data: data}, nil
 }

@@ -137,23 +137,8 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 			dir.remove(tmpName)
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = chownIfNeeded(tmp, meta); err != nil {
-		return nil, fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
-	}
-	// Chmod after chown: chown clears setuid/setgid bits.
-	if err = tmp.Chmod(fileMode(meta.Mode)); err != nil {
-		return nil, fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
-	}
-	if sync {
-		if err = tmp.Sync(); err != nil {
-			return nil, fmt.Errorf("write %s: sync: %w", path, err)
-		}
-	}
-	if err = tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
+	if err = fillTemp(tmp, path, data, meta, sync); err != nil {
+		return nil, err
 	}
 	if real, rerr := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", dir.fd())); rerr == nil && filepath.IsAbs(real) {
 		dir.path = real // where the temp file really is, for a message about a run cut short

@@ -58,6 +58,30 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error 
 	return p.Durable()
 }
 
+// fillTemp writes data into the new temp file tmp with meta's owner, group and mode,
+// syncs it when asked, and closes it; the caller removes it on error.
+func fillTemp(tmp *os.File, path string, data []byte, meta stores.FileMeta, sync bool) error {
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := chownIfNeeded(tmp, meta); err != nil {
+		return fmt.Errorf("write %s: keep owner %s: %w", path, DescribeOwner(meta.UID, meta.GID), err)
+	}
+	// Chmod after chown: chown clears setuid/setgid bits.
+	if err := tmp.Chmod(fileMode(meta.Mode)); err != nil {
+		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
+	}
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("write %s: sync: %w", path, err)
+		}
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 // TempPrefix is the name every temp file of ours beside base starts with, so a run cut
 // short can find what it left.
 func TempPrefix(base string) string { return "." + base + ".plexform-" }
