@@ -26,14 +26,7 @@ func BenchmarkApplyLarge(b *testing.B) {
 		if err := fixture.Write(root, fixture.PrefsPath, data); err != nil {
 			b.Fatal(err)
 		}
-		p, err := plan.Decode("bench.yaml", fixture.PlanWithBackups("/backups", fixture.PrefsPath))
-		if err != nil {
-			b.Fatal(err)
-		}
-		h, err := host.Open(p, host.Options{Root: root, GOOS: "linux", Getenv: func(string) (string, bool) { return "", false }})
-		if err != nil {
-			b.Fatal(err)
-		}
+		h := benchHost(b, root, fixture.PlanWithBackups("/backups", fixture.PrefsPath))
 		b.StartTimer()
 		res, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(root, "backups")}, Version: "bench"})
 		if err != nil {
@@ -64,14 +57,7 @@ func BenchmarkApplyStores(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				p, err := plan.Decode("bench.yaml", planYAML)
-				if err != nil {
-					b.Fatal(err)
-				}
-				h, err := host.Open(p, host.Options{Root: root, GOOS: "linux", Getenv: func(string) (string, bool) { return "", false }})
-				if err != nil {
-					b.Fatal(err)
-				}
+				h := benchHost(b, root, planYAML)
 				b.StartTimer()
 				res, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(root, "backups")}, Keep: 10, Version: "bench"})
 				if err != nil {
@@ -87,4 +73,18 @@ func BenchmarkApplyStores(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n)/1e6, "ms/store")
 		})
 	}
+}
+
+// benchHost binds planYAML to the Linux tree at root, with no environment.
+func benchHost(b *testing.B, root string, planYAML []byte) *host.Host {
+	b.Helper()
+	p, err := plan.Decode("bench.yaml", planYAML)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := host.Open(p, host.Options{Root: root, GOOS: "linux", Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h
 }
