@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 func mustMkdir(t *testing.T, path string, mode os.FileMode) {
@@ -280,21 +282,32 @@ func TestLoadRefusesACopyThatDoesNotMatchItsManifest(t *testing.T) {
 	}
 }
 
+// A write killed between Stage and its rename leaves the temp file the real staging
+// code made; the next run's tidy finds it by the same definition and removes it, and
+// leaves alone every name that is not a temp of this store's.
 func TestTidyRemovesTempFilesOfAKilledWriteBesideTheStore(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "Preferences.xml")
 	for name, body := range map[string]string{
-		"Preferences.xml":                   "<P/>",
-		".Preferences.xml.plexform-1234567": "half",
-		".Preferences.xml.plexform-99":      "half",
-		".Preferences.xml.plexform-abc":     "not our pattern",
-		".Other.xml.plexform-1234567":       "another store's",
+		"Preferences.xml":                        "<P/>",
+		".Preferences.xml.plexform-abc":          "not our pattern",
+		".Preferences.xml.plexform-0123456789AB": "not our pattern (upper case)",
+		".Other.xml.plexform-0123456789ab":       "another store's",
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(store, filepath.Join(dir, ".Preferences.xml.plexform-555")); err != nil {
+	var staged []string
+	for range 2 {
+		p, err := fileutil.Stage(store, []byte("<P new/>"), stores.FileMeta{UID: -1, GID: -1, Mode: 0o600})
+		if err != nil {
+			t.Fatal(err)
+		}
+		staged = append(staged, p.Temp()) // and never committed: the run was killed here
+	}
+	planted := filepath.Join(dir, fileutil.TempPrefix("Preferences.xml")+"feedfacecafe")
+	if err := os.Symlink(store, planted); err != nil {
 		t.Fatal(err)
 	}
 	b := &Backups{Dir: filepath.Join(dir, "backups")}
@@ -306,9 +319,14 @@ func TestTidyRemovesTempFilesOfAKilledWriteBesideTheStore(t *testing.T) {
 	if want := "Removed what an interrupted run left: 2 unfinished temp files beside " + dir; line != want {
 		t.Errorf("tidy said %q, want %q", line, want)
 	}
+	for _, p := range staged {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the staged %s is still there (%v)", p, err)
+		}
+	}
 	left, _ := filepath.Glob(filepath.Join(dir, ".*"))
-	if len(left) != 3 {
-		t.Errorf("left %v; want the three that are not this store's temp files", left)
+	if len(left) != 4 {
+		t.Errorf("left %v; want the four that are not this store's temp files", left)
 	}
 	if line, err := b.Tidy([]string{store}); line != "" || err != nil {
 		t.Errorf("a second tidy: %q %v", line, err)

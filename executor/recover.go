@@ -52,6 +52,11 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		return nil, refused(err)
 	}
 	defer unlock()
+	// A recover killed while it restored a store leaves that write's temp file, and an
+	// apply killed while staging leaves its own with no journal: either way, what a run
+	// cut short left beside the stores goes first, journal or not.
+	line, err := op.Backups.Tidy(storeTargets(op.Host))
+	warn(obs, line, err)
 	j, err := readJournal(op.Backups)
 	if err != nil || j == nil {
 		return &Recovery{}, err

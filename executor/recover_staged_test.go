@@ -28,7 +28,7 @@ func TestRemoveStagedResolvesInsideTheRoot(t *testing.T) {
 	}
 	root := fileutil.RootAt(tree)
 	target := root.Path("/srv/plex/Preferences.xml")
-	name := fileutil.TempPrefix("Preferences.xml") + "0123abcd"
+	name := fileutil.TempPrefix("Preferences.xml") + "0123456789ab"
 	for _, p := range []string{filepath.Join(inTree, name), filepath.Join(outside, name)} {
 		if err := os.WriteFile(p, []byte("<Preferences/>"), 0o600); err != nil {
 			t.Fatal(err)
@@ -50,7 +50,7 @@ func TestRemoveStagedResolvesInsideTheRoot(t *testing.T) {
 	if err := os.WriteFile(victim, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	planted := filepath.Join(inTree, fileutil.TempPrefix("Preferences.xml")+"feedface")
+	planted := filepath.Join(inTree, fileutil.TempPrefix("Preferences.xml")+"feedfacecafe")
 	if err := os.Symlink(victim, planted); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -16,8 +15,8 @@ import (
 // Tidy removes what a run killed midway left behind: in the backups directory, a copy
 // whose manifest was never written (it holds the token and nothing lists it) and temp
 // files of a write that never finished; beside each store in storePaths, the temp file
-// of an atomic write that never got renamed (fileutil.TempPrefix(NAME) and the digits
-// os.CreateTemp adds). It returns one line saying what it removed,
+// of an atomic write that never got renamed (the names fileutil's Stage makes, as
+// fileutil.IsTempName knows them). It returns one line saying what it removed,
 // "" when nothing was left over.
 //
 // Call it while holding Lock and LockStores for those stores: a copy without a
@@ -56,7 +55,7 @@ func (b *Backups) Tidy(storePaths []string) (string, error) {
 	}
 	var where []string
 	for _, p := range storePaths {
-		n, err := removeWriteTemps(p)
+		n, err := removeWriteTemps(b.Root, p)
 		if err != nil {
 			errs = multierror.Append(errs, err)
 		}
@@ -83,40 +82,28 @@ func (b *Backups) Tidy(storePaths []string) (string, error) {
 	return line, errs.ErrorOrNil()
 }
 
-// removeWriteTemps removes ".NAME.plexform-<digits>" regular files beside the store at
-// path (and beside the file it links to, where the write went).
-func removeWriteTemps(path string) (int, error) {
+// removeWriteTemps removes the temp files of ours (fileutil.IsTempName, the names
+// Stage makes) beside the store at path, in the directory a write of it would stage
+// in: that of the file it links to, resolved inside root as Stage resolves it.
+func removeWriteTemps(root fileutil.Root, path string) (int, error) {
 	if !filepath.IsAbs(path) {
 		return 0, nil // a registry key or a defaults domain: no temp files of ours
 	}
-	places := []string{path}
-	if resolved, err := filepath.EvalSymlinks(path); err == nil && resolved != path {
-		places = append(places, resolved)
+	names, err := root.Leftovers(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look for leftovers beside %s: %w", path, err)
 	}
 	removed := 0
 	var errs *multierror.Error
-	for _, p := range places {
-		dir, base := filepath.Split(p)
-		prefix := fileutil.TempPrefix(base)
-		entries, err := os.ReadDir(dir)
-		if errors.Is(err, fs.ErrNotExist) {
+	for _, name := range names {
+		if err := root.RemoveLeftover(path, name); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("remove leftover %s beside %s: %w", name, path, err))
 			continue
 		}
-		if err != nil {
-			errs = multierror.Append(errs, fmt.Errorf("look for leftovers beside %s: %w", p, err))
-			continue
-		}
-		for _, e := range entries {
-			rest, ok := strings.CutPrefix(e.Name(), prefix)
-			if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" || !e.Type().IsRegular() {
-				continue
-			}
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = multierror.Append(errs, fmt.Errorf("remove leftover %s: %w", filepath.Join(dir, e.Name()), err))
-				continue
-			}
-			removed++
-		}
+		removed++
 	}
 	return removed, errs.ErrorOrNil()
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -110,11 +109,15 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, TempPrefix(base)+"*")
+	name, err := newTempName(base)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmpName := tmp.Name()
+	tmpName := filepath.Join(dir, name)
+	tmp, err := os.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
+	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
@@ -209,7 +212,7 @@ func (r Root) Leftovers(path string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), TempPrefix(filepath.Base(p))) && e.Type().IsRegular() {
+		if IsTempName(filepath.Base(p), e.Name()) && e.Type().IsRegular() {
 			out = append(out, e.Name())
 		}
 	}
@@ -226,7 +229,7 @@ func (r Root) RemoveLeftover(path, name string) error {
 		p = resolved
 	}
 	name = filepath.Base(name)
-	if !strings.HasPrefix(name, TempPrefix(filepath.Base(p))) {
+	if !IsTempName(filepath.Base(p), name) {
 		return fmt.Errorf("%s is not a temp file plexform makes beside %s; left alone", name, path)
 	}
 	if err := os.Remove(filepath.Join(filepath.Dir(p), name)); err != nil && !errors.Is(err, fs.ErrNotExist) {

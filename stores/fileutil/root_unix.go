@@ -3,15 +3,12 @@
 package fileutil
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -121,11 +118,10 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if loc.name == "." {
 		return nil, fmt.Errorf("write %w", errNotRegular(path, fs.ModeDir))
 	}
-	var suffix [6]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
+	tmpName, err := newTempName(loc.name)
+	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	tmpName := TempPrefix(loc.name) + hex.EncodeToString(suffix[:])
 	fd, err := unix.Openat(dir.fd(), tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
@@ -313,7 +309,7 @@ func modeOf(m uint32) fs.FileMode {
 	return mode
 }
 
-// Leftovers lists the temp files of ours (TempPrefix) beside the file path leads to, in
+// Leftovers lists the temp files of ours (IsTempName) beside the file path leads to, in
 // the directory a Stage of path would use: what a run cut short between Stage and Commit
 // left there. Names only; RemoveLeftover removes one.
 func (r Root) Leftovers(path string) ([]string, error) {
@@ -335,7 +331,7 @@ func (r Root) Leftovers(path string) ([]string, error) {
 	var out []string
 	for _, n := range names {
 		var st unix.Stat_t
-		if strings.HasPrefix(n, TempPrefix(loc.name)) && unix.Fstatat(loc.dir, n, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && modeOf(uint32(st.Mode)).IsRegular() {
+		if IsTempName(loc.name, n) && unix.Fstatat(loc.dir, n, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && modeOf(uint32(st.Mode)).IsRegular() {
 			out = append(out, n)
 		}
 	}
@@ -353,7 +349,7 @@ func (r Root) RemoveLeftover(path, name string) error {
 	}
 	defer loc.close()
 	name = filepath.Base(name)
-	if !strings.HasPrefix(name, TempPrefix(loc.name)) {
+	if !IsTempName(loc.name, name) {
 		return fmt.Errorf("%s is not a temp file plexform makes beside %s; left alone", name, path)
 	}
 	if err := unix.Unlinkat(loc.dir, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {

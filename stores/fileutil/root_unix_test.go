@@ -269,7 +269,7 @@ func TestLeftoversBesideASymlinkedStoreInsideTheRoot(t *testing.T) {
 		base := t.TempDir()
 		tree, outside := filepath.Join(base, "tree"), filepath.Join(base, "outside")
 		write(t, filepath.Join(outside, "Preferences.xml"), "OUTSIDE")
-		write(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"theirs"), "OUTSIDE-TEMP")
+		write(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"0123456789ab"), "OUTSIDE-TEMP")
 		write(t, filepath.Join(tree, "data", "Preferences.xml"), "INSIDE")
 		symlink(t, "/data/Preferences.xml", filepath.Join(tree, "srv", "Preferences.xml"))
 		symlink(t, filepath.Join(outside, "Preferences.xml"), filepath.Join(tree, "srv2", "Preferences.xml"))
@@ -299,7 +299,7 @@ func TestLeftoversBesideASymlinkedStoreInsideTheRoot(t *testing.T) {
 		if left, err := root.Leftovers(root.Path("/srv2/Preferences.xml")); err == nil && len(left) != 0 {
 			t.Errorf("Leftovers looked outside the tree: %v", left)
 		}
-		if got := readString(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"theirs")); got != "OUTSIDE-TEMP" {
+		if got := readString(t, filepath.Join(outside, TempPrefix("Preferences.xml")+"0123456789ab")); got != "OUTSIDE-TEMP" {
 			t.Errorf("outside temp changed: %q", got)
 		}
 	})

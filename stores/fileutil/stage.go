@@ -3,11 +3,14 @@ package fileutil
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -85,6 +88,36 @@ func fillTemp(tmp *os.File, path string, data []byte, meta stores.FileMeta, sync
 // TempPrefix is the name every temp file of ours beside base starts with, so a run cut
 // short can find what it left.
 func TempPrefix(base string) string { return "." + base + ".plexform-" }
+
+// tempSuffixBytes is how many random bytes a temp name carries, written as hex: 2^48
+// names, so an O_EXCL create meets a name in use only when one was planted.
+const tempSuffixBytes = 6
+
+// newTempName is the name of a new temp file beside base: TempPrefix(base) and
+// 2*tempSuffixBytes lowercase hex digits. It is the only place temp names are made, and
+// IsTempName the only place they are recognised, so the tidy of a run cut short finds
+// exactly what Stage makes.
+func newTempName(base string) (string, error) {
+	var suffix [tempSuffixBytes]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return "", err
+	}
+	return TempPrefix(base) + hex.EncodeToString(suffix[:]), nil
+}
+
+// IsTempName tells whether name is a temp file newTempName makes beside base.
+func IsTempName(base, name string) bool {
+	rest, ok := strings.CutPrefix(name, TempPrefix(base))
+	if !ok || len(rest) != 2*tempSuffixBytes {
+		return false
+	}
+	for _, c := range []byte(rest) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Temp is the staged file's path.
 func (p *Pending) Temp() string { return p.dir.join(p.tmpName) }
