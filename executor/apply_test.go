@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -35,41 +34,8 @@ func bind(t *testing.T, planText string) *host.Host {
 	return h
 }
 
-// mountTinyTmpfs gives a 64 KiB file system that is full but for a few bytes, so the
-// next write there fails with ENOSPC for real.
-func mountTinyTmpfs(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		testtool.Unavailable(t, "mounting a tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
-		testtool.Unavailable(t, "cannot mount a tmpfs here: "+strings.TrimSpace(string(out)))
-	}
-	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	return dir
-}
-
-func fill(t *testing.T, dir string) {
-	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte("x"), 512)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling the tmpfs: %v", err)
-			}
-			return
-		}
-	}
-}
-
 func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
-	full := mountTinyTmpfs(t)
+	full := testtool.MountTinyTmpfs(t)
 	ok := t.TempDir()
 	okPath := filepath.Join(ok, "Preferences.xml")
 	fullPath := filepath.Join(full, "Preferences.xml")
@@ -78,7 +44,7 @@ func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fill(t, full)
+	testtool.Fill(t, full)
 	h := bind(t, `version: 1
 resources:
   - {name: first, kind: xml_attributes, path: `+okPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
@@ -212,7 +178,7 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 // On a read-only file system the write is found impossible before the service is
 // stopped: no downtime, no backup, nothing changed.
 func TestApplyOnAReadOnlyFileSystemStopsNothing(t *testing.T) {
-	ro := mountTinyTmpfs(t)
+	ro := testtool.MountTinyTmpfs(t)
 	prefs := filepath.Join(ro, "Preferences.xml")
 	if err := os.WriteFile(prefs, []byte(prefsXML), 0o640); err != nil {
 		t.Fatal(err)
