@@ -179,7 +179,13 @@ func (s *supervisedSim) planYAML(o planOpts) string {
 // writePlan puts a plan file in the host's directory, for the CLI.
 func (h *simHost) writePlan(tb testing.TB, yaml string) string {
 	tb.Helper()
-	path := filepath.Join(h.dir, "plexform.yaml")
+	return h.writePlanAs(tb, "plexform.yaml", yaml)
+}
+
+// writePlanAs is writePlan under a name of the caller's, for a test with several plans.
+func (h *simHost) writePlanAs(tb testing.TB, name, yaml string) string {
+	tb.Helper()
+	path := filepath.Join(h.dir, name)
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,522 @@
+//go:build linux
+
+package executor_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// The random-fault soak: apply and recover killed at random moments, with a real fault
+// beside each kill, round after round, checking after each round what a person relies
+// on. The named steps of TestKillAtEveryStepThenRecover never hit a kill while a service
+// command is half done or a temp file half written; this does.
+//
+//	PLEXFORM_SOAK_ROUNDS=1000  rounds (default 200; half under exec, half under s6)
+//	PLEXFORM_SOAK_SEED=N       replay the rounds of a logged seed=N
+//
+// Every fault is real: SIGKILL of the plexform process; ENOSPC from a 64 KiB tmpfs
+// holding both stores, filled to leave 0 to 2 free pages, so the staging, the server's
+// own save on shutdown or a rollback's write runs out at a random point; an exec stop
+// or start command that fails or hangs past the service's timeout:; a status command
+// that lies once. The exec service's stop and start do their work a few milliseconds
+// later in a child of the script, as init scripts do, so a kill lands while a command
+// of the run is still in flight.
+
+// soakServiceTimeout is the faulty plan's timeout: for its service: what a hanging
+// command costs a round. The calm plan, which must converge, waits as long as a real one.
+const soakServiceTimeout = time.Second
+
+// soakKillWindow is the range of the random delay before a SIGKILL.
+const soakKillWindow = 60 * time.Millisecond
+
+type soakFault string
+
+const (
+	faultNone       soakFault = "kill only"
+	faultENOSPC     soakFault = "ENOSPC"
+	faultStopFails  soakFault = "stop fails"
+	faultStopHangs  soakFault = "stop hangs"
+	faultStartFails soakFault = "start fails"
+	faultStartHangs soakFault = "start hangs"
+	faultStatusLies soakFault = "status lies"
+)
+
+// soakOutcome is how a round's apply ended.
+type soakOutcome string
+
+const (
+	outcomeFinished   soakOutcome = "finished"
+	outcomeRolledBack soakOutcome = "rolled back"
+	outcomeRecovered  soakOutcome = "recovered"
+	outcomeNoJournal  soakOutcome = "killed, no journal"
+	// outcomeLeft is an apply that failed and could not roll back all the way (a full
+	// disk refused the restore): it says so, keeps its journal, and recover ends it.
+	outcomeLeft soakOutcome = "rollback cut, recovered"
+)
+
+// soakRound is every choice of one round, all drawn from the seed before it starts, so
+// a seed replays the same faults and kill delays (where a kill lands within the run
+// still depends on the machine's speed).
+type soakRound struct {
+	fault soakFault
+	// killAfter is when the apply gets SIGKILL; negative: never.
+	killAfter time.Duration
+	// freePages is what an ENOSPC fault leaves free on the stores' tmpfs.
+	freePages int
+	// lieAfter is when the status fault is armed: which status call lies is up to the
+	// moment (the one at plan time, or one of the polls while the service moves).
+	lieAfter time.Duration
+	// recoverKills says, per recover attempt, when it gets SIGKILL (negative: never):
+	// about every third recover is killed at a random moment.
+	recoverKills [soakRecoverAttempts]time.Duration
+}
+
+const soakRecoverAttempts = 10
+
+func (h *soakHost) drawRound(rng *rand.Rand) soakRound {
+	faults := []soakFault{faultNone, faultNone, faultNone}
+	if h.tmpfs {
+		faults = append(faults, faultENOSPC, faultENOSPC)
+	}
+	if h.manager == "exec" {
+		faults = append(faults, faultStopFails, faultStartFails, faultStatusLies, faultStatusLies)
+		// A hang costs the round the service's timeout: rarer than the rest.
+		if rng.IntN(3) == 0 {
+			faults = append(faults, faultStopHangs, faultStartHangs)
+		}
+	}
+	r := soakRound{
+		fault:     faults[rng.IntN(len(faults))],
+		killAfter: randDelay(rng),
+		freePages: rng.IntN(3),
+		lieAfter:  randDelay(rng),
+	}
+	if r.fault == faultStopHangs || r.fault == faultStartHangs {
+		// Half the time the kill lands while the hanging command is in flight; half
+		// the time there is none and the timeout ends the command, then a rollback runs.
+		r.killAfter += time.Duration(rng.IntN(2)) * 100 * time.Millisecond
+		if rng.IntN(2) == 0 {
+			r.killAfter = -1
+		}
+	}
+	for i := range r.recoverKills {
+		r.recoverKills[i] = -1
+		if i == 0 && rng.IntN(3) == 0 || i > 0 && rng.IntN(4) == 0 {
+			r.recoverKills[i] = randDelay(rng)
+		}
+	}
+	return r
+}
+
+func randDelay(rng *rand.Rand) time.Duration { return time.Duration(rng.Int64N(int64(soakKillWindow))) }
+
+// soakHost is one simulated Plex host under one manager, with two stores in one dir.
+type soakHost struct {
+	manager       string
+	sim           *simHost
+	svc           stores.Service
+	ctl           string // exec: the scripts' dir, where the fault files go
+	other         string
+	tmpfs         bool
+	before, reset [2]string
+	faultPlan     string
+	calmPlan      string
+}
+
+func TestRandomFaultSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the soak runs hundreds of applies; not in -short")
+	}
+	rounds := 200
+	if v := os.Getenv("PLEXFORM_SOAK_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("PLEXFORM_SOAK_ROUNDS=%q is not a positive number", v)
+		}
+		rounds = n
+	}
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("PLEXFORM_SOAK_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("PLEXFORM_SOAK_SEED=%q is not a number", v)
+		}
+		seed = n
+	}
+	t.Logf("seed=%d rounds=%d (replay: PLEXFORM_SOAK_SEED=%d PLEXFORM_SOAK_ROUNDS=%d)", seed, rounds, seed, rounds)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+
+	bin := pausingPlexform(t)
+	simBin := plexsimtest.Build(t)
+	hosts := []*soakHost{newSoakHost(t, "exec", simBin, bin), newSoakHost(t, "s6", simBin, bin)}
+
+	tally := map[string]int{}
+	recoverKills := 0
+	start := time.Now()
+	for round := 1; round <= rounds; round++ {
+		h := hosts[round%len(hosts)]
+		r := h.drawRound(rng)
+		outcome, killed := h.round(t, bin, r)
+		recoverKills += killed
+		if t.Failed() {
+			t.Fatalf("round %d (%s, %s) broke an invariant; replay with PLEXFORM_SOAK_SEED=%d PLEXFORM_SOAK_ROUNDS=%d", round, h.manager, r.fault, seed, round)
+		}
+		tally[h.manager+"\t"+string(r.fault)+"\t"+string(outcome)]++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d rounds in %s, seed=%d, %d recovers killed\n", rounds, time.Since(start).Round(time.Second), seed, recoverKills)
+	fmt.Fprintf(&b, "%-8s %-12s %-20s %s\n", "manager", "fault", "outcome", "rounds")
+	keys := make([]string, 0, len(tally))
+	for k := range tally {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		f := strings.Split(k, "\t")
+		fmt.Fprintf(&b, "%-8s %-12s %-20s %d\n", f[0], f[1], f[2], tally[k])
+	}
+	t.Log("\n" + b.String())
+}
+
+// newSoakHost sets up a host, lets the server write its settings in its own form once
+// (so its rewrite on shutdown leaves the same bytes), and records the two stores before
+// and after the reset.
+func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
+	h := &soakHost{manager: manager, sim: newSimHostWith(t, simBin)}
+	storeDir := filepath.Join(h.sim.dir, "stores")
+	if os.Geteuid() == 0 {
+		storeDir = testtool.MountTinyTmpfs(t)
+		h.tmpfs = true
+	} else {
+		t.Logf("%s: ENOSPC faults off: mounting a tmpfs needs root", manager)
+		if err := os.MkdirAll(storeDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.sim.prefs = filepath.Join(storeDir, "Preferences.xml")
+	h.sim.writePrefs(t, signedIn)
+	h.other = filepath.Join(storeDir, "Other.xml")
+	if err := os.WriteFile(h.other, []byte(`<Preferences PlexOnlineToken="tok-other-77Qx" Kept="yes"/>`+"\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{simBin, "-prefs", h.sim.prefs, "-listen", h.sim.listen, "-addr-file", h.sim.addrFile,
+		"-log", filepath.Join(h.sim.dir, "plexsim.log")}
+	var svcYAML string
+	switch manager {
+	case "exec":
+		h.ctl = filepath.Join(h.sim.dir, "ctl")
+		start, stop, status := writeExecScripts(t, h.ctl, args)
+		svc, err := service.NewExec([]string{start}, []string{stop}, []string{status}, service.OSRunner{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.svc = svc
+		svcYAML = fmt.Sprintf("manager: exec, start: [%q], stop: [%q], status: [%q]", start, stop, status)
+		t.Cleanup(func() { _ = svc.Stop(t.Context()) })
+	case "s6":
+		svcDir := filepath.Join(h.sim.dir, "svc-plex")
+		plexsimtest.Supervise(t, svcDir, args)
+		h.svc = service.NewS6(svcDir, service.OSRunner{})
+		plexsimtest.WaitAddr(t, h.sim.addrFile) // the supervisor starts it by itself
+		svcYAML = fmt.Sprintf("manager: s6, dir: %q", svcDir)
+	}
+	plan := func(timeout time.Duration) string {
+		return h.sim.writePlanAs(t, fmt.Sprintf("plan-%s.yaml", timeout), fmt.Sprintf(`version: 1
+backups: {dir: %q}
+resources:
+  - {name: prefs, kind: xml_attributes, path: %q, absent: [%s], service: plex}
+  - {name: other, kind: xml_attributes, path: %q, absent: [PlexOnlineToken], service: plex}
+  - {name: plex, kind: service, %s, state: running, timeout: %s}
+verify:
+  - http: {url: "http://%s/identity", status: 200, timeout: %s}
+`, h.sim.backups, h.sim.prefs, strings.Join(signInNames, ", "), h.other, svcYAML, timeout, h.sim.listen, timeout))
+	}
+	h.faultPlan, h.calmPlan = plan(soakServiceTimeout), plan(waitLimit)
+
+	h.restart(t, nil)
+	h.restart(t, nil) // the server's own form, from its save on the first stop
+	h.before = h.read(t)
+	if out, err := exec.Command(bin, "apply", "-auto-approve", "-f", h.calmPlan).CombinedOutput(); err != nil {
+		t.Fatalf("%s: the first apply: %v\n%s", manager, err, out)
+	}
+	h.reset = h.read(t)
+	if h.reset[0] == h.before[0] || h.reset[1] == h.before[1] {
+		t.Fatalf("%s: the reset changed nothing", manager)
+	}
+	h.restart(t, h.before[:])
+	return h
+}
+
+// writeExecScripts writes the exec service's commands. start and stop hand their work
+// to a child that does it a few milliseconds later and wait for it, as init scripts
+// do; the server itself is started in a session of its own (setsid), as a daemon
+// detaches. A fault file in dir makes the next start or stop fail or hang, or the next
+// status say the opposite of the truth.
+func writeExecScripts(t *testing.T, dir string, simArgs []string) (start, stop, status string) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	q := plexsimtest.ShellQuote([]string{dir})
+	alive := `alive() { [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" && [ "$st" != Z ]; }` + "\n"
+	fault := func(action string) string {
+		return fmt.Sprintf(`if [ -e %[1]s/%[2]s-fails ]; then rm -f %[1]s/%[2]s-fails; echo "%[2]s refused (injected fault)" >&2; exit 1; fi
+if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
+`, q, action)
+	}
+	scripts := map[string]string{
+		"start": alive + fault("start") + fmt.Sprintf(`if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then exit 0; fi
+( sleep 0.00$(( $$ %% 5 + 2 )); setsid %[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
+wait
+`, q, plexsimtest.ShellQuote(simArgs)),
+		"stop": alive + fault("stop") + fmt.Sprintf(`pid=$(cat %[1]s/pid 2>/dev/null) || exit 0
+( sleep 0.00$(( $$ %% 5 + 2 )); kill -TERM "$pid" 2>/dev/null ) &
+wait
+`, q),
+		"status": alive + fmt.Sprintf(`up=1
+if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then up=0; fi
+if [ -e %[1]s/status-lies ]; then rm -f %[1]s/status-lies; up=$(( 1 - up )); fi
+exit $up
+`, q),
+	}
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "start"), filepath.Join(dir, "stop"), filepath.Join(dir, "status")
+}
+
+// round runs one apply with fault and a kill at a random moment, clears the fault,
+// recovers (killing every third recover at a random moment too), checks the host, and
+// then checks that the next apply converges and puts the host back for the next round.
+func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOutcome, recoverKills int) {
+	t.Helper()
+	fault, killAfter := r.fault, r.killAfter
+	clear := h.inject(t, r)
+	res := runKilled(t, bin, killAfter, "apply", "-auto-approve", "-f", h.faultPlan)
+	clear()
+	// What the round did, shown only when it breaks an invariant.
+	transcript := []string{fmt.Sprintf("apply (kill after %s): killed=%v exit=%d\n%s", killAfter, res.killed, res.exitCode, res.out)}
+	defer func() {
+		if t.Failed() {
+			t.Log(strings.Join(transcript, "\n---\n"))
+		}
+	}()
+
+	journal := filepath.Join(h.sim.backups, "journal.json")
+	_, statErr := os.Stat(journal)
+	hadJournal := statErr == nil
+	switch {
+	case res.exitCode == 0:
+		outcome = outcomeFinished
+	case !res.killed && !hadJournal:
+		outcome = outcomeRolledBack
+	case !res.killed:
+		outcome = outcomeLeft
+	case hadJournal:
+		outcome = outcomeRecovered
+	default:
+		outcome = outcomeNoJournal
+	}
+
+	// recover until it says it is done; about every third is killed at a random moment,
+	// and a killed recover must leave its journal until its last step is done.
+	for attempt := 0; ; attempt++ {
+		if attempt == soakRecoverAttempts {
+			t.Fatalf("recover did not finish in %d attempts", soakRecoverAttempts)
+		}
+		delay := r.recoverKills[attempt]
+		if _, err := os.Stat(journal); err != nil {
+			delay = -1 // nothing to recover: nothing to kill half way either
+		}
+		rr := runKilled(t, bin, delay, "recover", "-auto-approve", "-f", h.faultPlan)
+		transcript = append(transcript, fmt.Sprintf("recover (kill after %s): killed=%v exit=%d\n%s", delay, rr.killed, rr.exitCode, rr.out))
+		if rr.killed {
+			recoverKills++
+			if _, err := os.Stat(journal); err != nil && !h.settled(t) {
+				t.Errorf("a killed recover removed the journal before the host was back (%v)", err)
+			}
+			continue
+		}
+		if rr.exitCode != 0 {
+			continue // a recover that failed keeps its journal and is run again
+		}
+		if _, err := os.Stat(journal); err == nil {
+			t.Errorf("recover said it was done and left the journal")
+		}
+		break
+	}
+	h.check(t, "after recover")
+	// The next run tidies whatever is left and must converge to the reset.
+	if out, err := exec.Command(bin, "apply", "-auto-approve", "-f", h.calmPlan).CombinedOutput(); err != nil {
+		t.Errorf("the next apply after %s (%s) did not converge: %v\n%s", fault, outcome, err, out)
+	}
+	if got := h.read(t); got != h.reset {
+		t.Errorf("after the next apply the stores are not the reset result")
+	}
+	h.noTemps(t, "after the next apply")
+	h.restart(t, h.before[:])
+	return outcome, recoverKills
+}
+
+// settled reports whether the host is as before the run: both stores as they were, the
+// server running, no temp file of ours. Only then may the journal be gone.
+func (h *soakHost) settled(t *testing.T) bool {
+	got := h.read(t)
+	return got == h.before && serviceRunning(t, h.svc) && len(h.temps(t)) == 0
+}
+
+// check holds the soak's invariants after a round's recover: both stores byte for byte
+// as before or as the reset left them (never one and the other, never torn), the server
+// running, no temp file of plexform's beside either store.
+func (h *soakHost) check(t *testing.T, when string) {
+	t.Helper()
+	got := h.read(t)
+	if got != h.before && got != h.reset {
+		t.Errorf("%s: the stores are neither both as before nor both reset (Preferences.xml before=%v reset=%v; Other.xml before=%v reset=%v)",
+			when, got[0] == h.before[0], got[0] == h.reset[0], got[1] == h.before[1], got[1] == h.reset[1])
+	}
+	if !serviceRunning(t, h.svc) {
+		t.Errorf("%s: the server is not running (it was before the apply)", when)
+	}
+	h.noTemps(t, when)
+}
+
+func (h *soakHost) noTemps(t *testing.T, when string) {
+	t.Helper()
+	if left := h.temps(t); len(left) > 0 {
+		t.Errorf("%s: temp files left beside the stores: %v", when, left)
+	}
+}
+
+// temps lists the files named like plexform's temp files beside either store.
+func (h *soakHost) temps(t *testing.T) []string {
+	entries, err := os.ReadDir(filepath.Dir(h.sim.prefs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".Preferences.xml.plexform-") || strings.HasPrefix(e.Name(), ".Other.xml.plexform-") {
+			left = append(left, e.Name())
+		}
+	}
+	return left
+}
+
+func (h *soakHost) read(t *testing.T) [2]string {
+	return [2]string{mustRead(t, h.sim.prefs), mustRead(t, h.other)}
+}
+
+// restart stops the server, writes the stores (when content is given) while it is
+// down, and starts it again, waiting until it serves.
+func (h *soakHost) restart(t *testing.T, content []string) {
+	t.Helper()
+	moveService(t, h.svc, false)
+	for i, p := range []string{h.sim.prefs, h.other} {
+		if content != nil {
+			if err := os.WriteFile(p, []byte(content[i]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Remove(h.sim.addrFile); err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	moveService(t, h.svc, true)
+	plexsimtest.WaitAddr(t, h.sim.addrFile)
+}
+
+// inject sets up fault for the next apply and returns what takes it away again.
+func (h *soakHost) inject(t *testing.T, r soakRound) (clear func()) {
+	t.Helper()
+	switch fault := r.fault; fault {
+	case faultENOSPC:
+		filler := fillLeaving(t, filepath.Dir(h.sim.prefs), r.freePages)
+		return func() {
+			if err := os.Remove(filler); err != nil {
+				t.Fatal(err)
+			}
+		}
+	case faultStopFails, faultStopHangs, faultStartFails, faultStartHangs, faultStatusLies:
+		name := map[soakFault]string{faultStopFails: "stop-fails", faultStopHangs: "stop-hangs", faultStartFails: "start-fails",
+			faultStartHangs: "start-hangs", faultStatusLies: "status-lies"}[fault]
+		if fault == faultStatusLies {
+			armed := time.AfterFunc(r.lieAfter, func() { _ = os.WriteFile(filepath.Join(h.ctl, name), nil, 0o600) })
+			return func() {
+				if !armed.Stop() {
+					time.Sleep(10 * time.Millisecond) // let a write under way end
+				}
+				_ = os.Remove(filepath.Join(h.ctl, name))
+			}
+		} else if err := os.WriteFile(filepath.Join(h.ctl, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return func() { _ = os.Remove(filepath.Join(h.ctl, name)) }
+	}
+	return func() {}
+}
+
+// fillLeaving fills the tmpfs at dir and then frees pages 4 KiB pages of it again.
+func fillLeaving(t *testing.T, dir string, pages int) string {
+	t.Helper()
+	filler := testtool.Fill(t, dir)
+	fi, err := os.Stat(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filler, max(0, fi.Size()-int64(pages)*4096)); err != nil {
+		t.Fatal(err)
+	}
+	return filler
+}
+
+type killedRun struct {
+	killed   bool
+	exitCode int
+	out      string
+}
+
+// runKilled runs plexform with args and sends it SIGKILL after delay (never when delay
+// is negative), unless it ended first.
+func runKilled(t *testing.T, bin string, delay time.Duration, args ...string) killedRun {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if delay >= 0 {
+		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
+		defer timer.Stop()
+	}
+	err := cmd.Wait()
+	res := killedRun{out: out.String()}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		res.killed = true
+		res.exitCode = -1
+		return res
+	}
+	if err != nil {
+		res.exitCode = cmd.ProcessState.ExitCode()
+	}
+	return res
+}
