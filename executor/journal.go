@@ -49,6 +49,8 @@ type Journal struct {
 	Failure  string           `json:"failure,omitempty"`
 	Services []JournalService `json:"services"`
 	Stores   []JournalStore   `json:"stores"`
+	// InFlight is each service command running as the journal was written (inflight.go).
+	InFlight []JournalCommand `json:"in_flight,omitempty"`
 }
 
 // JournalService is a service the run moves, with the state it must go back to.
@@ -233,6 +235,11 @@ func readJournal(b *Backups) (*Journal, error) {
 	for _, s := range j.Stores {
 		if s.Backup != "" && !validBackupID(s.Backup) {
 			return nil, fmt.Errorf("the journal %s names a backup that is not one of ours; move it away and check the host by hand", path)
+		}
+	}
+	for _, c := range j.InFlight {
+		if c.PID < 0 || c.PGID < 0 || c.PID == 0 && c.Mark == "" || !validMark(c.Mark) {
+			return nil, fmt.Errorf("the journal %s names a service command plexform cannot have run; move it away and check the host by hand", path)
 		}
 	}
 	return &j, nil

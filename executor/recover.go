@@ -78,6 +78,9 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 			rec.Actions = append(rec.Actions, fmt.Sprintf("remove the staged file %s", t.entry.Staged))
 		}
 	}
+	for _, c := range j.InFlight {
+		rec.Actions = append(rec.Actions, fmt.Sprintf("wait for what is left of the %s command of %s that the run was running, and kill it after %s's timeout", c.Action, c.Service, c.Service))
+	}
 	for _, s := range services {
 		rec.Actions = append(rec.Actions, fmt.Sprintf("make sure %s is %s, as it was", s.svc.Resource.Name, stateWord(s.wasUp)))
 	}
@@ -93,7 +96,16 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	// From here on, go through with it even after a Ctrl-C: a half-done recover is the
 	// very state it exists to end.
 	ctx = context.WithoutCancel(ctx)
-	r := &run{opts: op.Options, obs: obs, wasUp: map[*host.Service]bool{}}
+	// recover's own service commands are recorded in the same journal, so a recover
+	// killed while one runs leaves it to the next recover to wait for.
+	rj := &journal{backups: op.Backups, obs: obs, j: *j}
+	r := &run{opts: op.Options, obs: obs, wasUp: map[*host.Service]bool{}, journal: rj}
+	// Nothing of the cut-short run may still be moving a service when recover reads its
+	// state: a stop finishing after the start below would leave the server down.
+	if err := endLeftovers(ctx, op.Host, rj, recoverMoves(targets, services), obs); err != nil {
+		return rec, &Failure{Err: fmt.Errorf("recover changed nothing yet, and the journal stays; run it again once the problem is fixed: %w", err),
+			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
+	}
 	var errs *multierror.Error
 	for _, t := range targets {
 		if t.entry.Staged != "" {
@@ -106,6 +118,10 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		}
 		if svc := t.store.Service; svc != nil {
 			if up, err := svc.Running(ctx); err != nil || up {
+				// A service the run never got to move is one recover moves: it goes
+				// back up at the end, and the journal says so before it stops, so that
+				// a recover killed while it is down leaves the next one to start it.
+				services = rememberMove(rj, services, svc)
 				if err := r.setState(ctx, svc, false); err != nil {
 					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
 					continue
@@ -120,7 +136,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	}
 	for _, s := range services {
 		up, err := s.svc.Running(ctx)
-		if err == nil && up == s.wasUp {
+		if _, queues := s.svc.Service.(commandQueue); err == nil && up == s.wasUp && !queues {
 			continue
 		}
 		if err := r.setState(ctx, s.svc, s.wasUp); err != nil {
@@ -170,6 +186,39 @@ func bindJournal(ctx context.Context, op RecoverOperation, j *Journal) ([]*recov
 		out = append(out, t)
 	}
 	return out, plan.Gather(errs)
+}
+
+// recoverMoves lists the services recover may move: those the journal names and those
+// guarding a store it restores, each once.
+func recoverMoves(targets []*recoverStore, services []recoverService) []*host.Service {
+	var out []*host.Service
+	seen := map[*host.Service]bool{}
+	add := func(svc *host.Service) {
+		if svc != nil && !seen[svc] {
+			seen[svc] = true
+			out = append(out, svc)
+		}
+	}
+	for _, s := range services {
+		add(s.svc)
+	}
+	for _, t := range targets {
+		add(t.store.Service)
+	}
+	return out
+}
+
+// rememberMove adds svc, found running (or in no state it could tell), to the services
+// recover puts back, and to the journal, unless the run already named it.
+func rememberMove(j *journal, services []recoverService, svc *host.Service) []recoverService {
+	for _, s := range services {
+		if s.svc == svc {
+			return services
+		}
+	}
+	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: true})
+	_ = j.save(j.j.Step, true)
+	return append(services, recoverService{svc: svc, wasUp: true})
 }
 
 type recoverService struct {

@@ -39,9 +39,9 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 		verb, done = "Starting", EventStarted
 	}
 	r.obs.Event(Event{Type: strings.ToLower(verb), Resource: name, Message: fmt.Sprintf("%s %s (%s)", verb, name, svc.Service.Describe())})
-	act := svc.Service.Stop
+	act, action := svc.Service.Stop, "stop"
 	if up {
-		act = svc.Service.Start
+		act, action = svc.Service.Start, "start"
 		if r.startIssued.IsZero() {
 			r.startIssued = time.Now()
 		}
@@ -49,7 +49,7 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	// The clock starts before the command: a stop command that waits for the service
 	// (systemctl, a script) spends the time the user wants to see.
 	start := time.Now()
-	if err := bounded(ctx, svc.Timeout(), act); err != nil {
+	if err := bounded(r.journal.track(ctx, svc, action), svc.Timeout(), act); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	tick := func(elapsed time.Duration) { r.obs.Waiting(name, verb, elapsed) }
@@ -58,7 +58,7 @@ func (r *run) setState(ctx context.Context, svc *host.Service, up bool) error {
 	// (the macOS and Windows apps), as a careful human would do next.
 	if forcer, ok := svc.Service.(forceStopper); ok && !up && errors.Is(err, service.ErrTimeout) {
 		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("%s did not stop within %s; forcing it", name, svc.Timeout())})
-		if err = bounded(ctx, svc.Timeout(), forcer.ForceStop); err == nil {
+		if err = bounded(r.journal.track(ctx, svc, "force-stop"), svc.Timeout(), forcer.ForceStop); err == nil {
 			err = service.WaitFor(ctx, svc.Service, false, svc.Timeout(), tick)
 		}
 	}

@@ -70,26 +70,56 @@ const leakedPipeGrace = 500 * time.Millisecond
 
 const maxStderr = 2048
 
-// Run runs argv with no standard input, in the environment childenv allows.
+// processGroup is what holds a command and its children together (startGroup): a
+// process group on Unix, a job object on Windows.
+type processGroup interface {
+	// started is called once the command has started.
+	started(cmd *exec.Cmd)
+	// done is called once it has ended.
+	done()
+}
+
+// Run runs argv with no standard input, in the environment childenv allows, in a
+// process group of its own that dies with plexform (startGroup). A Tracker in ctx
+// (Track) hears when it starts and ends.
 func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("no command given")
 	}
 	var cmd *exec.Cmd
+	var group processGroup
 	var stdout, stderr bytes.Buffer
+	defer holdThread()()
+	tracker := trackerFrom(ctx)
+	var p Process
+	if tracker != nil {
+		p = Process{Mark: newMark(), Started: time.Now()}
+		tracker.Began(p)
+		defer func() { tracker.Ended(p) }()
+	}
 	// A start that failed for a passing reason (see startFailedTransiently) ran nothing,
 	// so it is tried again with a fresh Cmd: an exec.Cmd is not reused after Start.
 	err := retryStart(func() error {
 		cmd = exec.CommandContext(ctx, argv[0], argv[1:]...)
 		childenv.Apply(cmd) // no plan secret from {env:} reaches a service manager
+		if p.Mark != "" {
+			cmd.Env = append(cmd.Env, MarkVar+"="+p.Mark)
+		}
 		stdout.Reset()
 		stderr.Reset()
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		cmd.WaitDelay = leakedPipeGrace
+		group = startGroup(cmd)
 		return cmd.Start()
 	}, startFailedTransiently)
 	if err == nil {
+		group.started(cmd)
+		if tracker != nil {
+			p = processOf(cmd, p)
+			tracker.Started(p)
+		}
 		err = cmd.Wait()
+		group.done()
 	}
 	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success() {
 		// It exited 0 and left a daemon holding the pipes: that is a successful start.

@@ -24,6 +24,12 @@ func NewS6(dir string, r Runner) *S6 { return &S6{Dir: dir, run: r} }
 
 func (s *S6) Describe() string { return "s6 " + s.Dir }
 
+// QueuesCommands marks s6 as acting on its commands after s6-svc returns: s6-supervise
+// reads them from its control FIFO (supervise/control) in its own time, so one sent
+// just before a kill may take effect after the state was read (see s6-svc(8) and
+// s6-supervise(8) at skarnet.org).
+func (s *S6) QueuesCommands() {}
+
 func (s *S6) Stop(ctx context.Context) error {
 	_, err := s.run.Run(ctx, []string{"s6-svc", "-d", s.Dir})
 	return wrap(s, "stop", err)

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -223,4 +225,68 @@ func hexVal(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// WaitNoJob waits, up to timeout, until the unit has no job queued or running. systemd
+// runs a stop or start job to its end even when the systemctl that asked for it was
+// killed (the job belongs to the manager, not to the client), so a run cut short while
+// it waited for one leaves the job going; reading the state or starting the unit
+// before it ends would be undone by it.
+func (s *Systemd) WaitNoJob(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for delay := firstPoll; ; delay = min(2*delay, maxPoll) {
+		out, err := s.run.Run(ctx, []string{"systemctl", "show", "-p", "Job", s.Unit})
+		if err != nil {
+			return wrap(s, "read the pending job of", err)
+		}
+		job, err := parseShowJob(out)
+		if err != nil {
+			return fmt.Errorf("read the pending job of %s: %w", s.Describe(), err)
+		}
+		if job == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s still has job %d pending after %s: %w", s.Describe(), job, timeout, ErrTimeout)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// parseShowJob reads `systemctl show -p Job UNIT`: "Job=ID" while a job is queued or
+// running, and "Job=" or no line at all when there is none (systemd's
+// src/systemctl/systemctl-show.c prints the job id of the (uo) Job property only when
+// it is not 0). It returns 0 for no job.
+func parseShowJob(out []byte) (uint32, error) {
+	var job uint32
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<16)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return 0, fmt.Errorf("%w: systemctl show printed a line that is not Key=Value", stores.ErrMalformed)
+		}
+		if key != "Job" || value == "" {
+			continue
+		}
+		id, err := strconv.ParseUint(value, 10, 32)
+		if err != nil || id == 0 {
+			return 0, fmt.Errorf("%w: systemctl show printed a Job that is not a job id", stores.ErrMalformed)
+		}
+		job = uint32(id)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+	}
+	return job, nil
 }

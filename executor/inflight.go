@@ -1,0 +1,152 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// A service command outlives a run killed while it runs: its children on Linux (the
+// command itself gets SIGKILL with plexform, but not what it started), all of it
+// elsewhere on Unix, and a systemd job goes on without its systemctl. A stop that
+// finishes after recover started the server leaves it stopped. So the journal names
+// each service command while it runs, and recover first makes sure none is left.
+
+// JournalCommand is a service command that was running when the journal was written.
+type JournalCommand struct {
+	// Mark is in the command's environment and its children's (service.MarkVar).
+	Mark    string    `json:"mark"`
+	Service string    `json:"service"`
+	Manager string    `json:"manager"`
+	Action  string    `json:"action"`
+	PID     int       `json:"pid,omitempty"` // 0: killed before it had started
+	PGID    int       `json:"pgid,omitempty"`
+	Started time.Time `json:"started"`
+	// StartID is the process's start as the kernel tells it (service.Process), so that
+	// a pid used again since is not taken for it.
+	StartID uint64 `json:"start_id,omitempty"`
+}
+
+// track returns ctx with the journal recording, while it runs, each command run under
+// it for svc's action ("stop", "start", "force-stop"). A nil journal records nothing.
+func (j *journal) track(ctx context.Context, svc *host.Service, action string) context.Context {
+	if j == nil {
+		return ctx
+	}
+	return service.Track(ctx, &commandTracker{j: j, svc: svc, action: action})
+}
+
+type commandTracker struct {
+	j      *journal
+	svc    *host.Service
+	action string
+}
+
+// Began writes the command into the journal before it starts: a kill in the instant
+// after the start must not leave a command no one knows of. It is written unsynced: it
+// must survive plexform, not a power cut, which ends the command too.
+func (c *commandTracker) Began(p service.Process) {
+	c.j.j.InFlight = append(c.j.j.InFlight, JournalCommand{
+		Mark: p.Mark, Service: c.svc.Resource.Name, Manager: c.svc.Service.Describe(), Action: c.action, Started: p.Started.UTC(),
+	})
+	_ = c.j.save(c.j.j.Step, false)
+}
+
+// Started adds the pid, written only where recover needs it to find the command
+// (service.PIDNeeded): each write of the journal falls on Plex's downtime.
+func (c *commandTracker) Started(p service.Process) {
+	if i := c.find(p.Mark); i >= 0 {
+		cmd := &c.j.j.InFlight[i]
+		cmd.PID, cmd.PGID, cmd.StartID = p.PID, p.PGID, p.StartID
+		if service.PIDNeeded {
+			_ = c.j.save(c.j.j.Step, false)
+		}
+	}
+}
+
+// Ended takes it out again, at once too: a record left behind would have recover wait
+// for what the command left running on purpose (a server it started) in its group.
+func (c *commandTracker) Ended(p service.Process) {
+	if i := c.find(p.Mark); i >= 0 {
+		c.j.j.InFlight = slices.Delete(c.j.j.InFlight, i, i+1)
+		_ = c.j.save(c.j.j.Step, false)
+	}
+}
+
+func (c *commandTracker) find(mark string) int {
+	return slices.IndexFunc(c.j.j.InFlight, func(cmd JournalCommand) bool { return cmd.Mark == mark })
+}
+
+// endLeftovers makes sure no service command the journal names is still running: each
+// gets up to its service's timeout to finish what it was doing, then its process group
+// is killed. Then a service whose manager queues jobs (systemd) is waited for until it
+// has none pending. Only after that is a service's state worth reading.
+func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*host.Service, obs Observer) error {
+	var errs *multierror.Error
+	for _, c := range j.j.InFlight {
+		timeout := host.DefaultTimeout
+		if svc := h.ServiceByName(c.Service); svc != nil {
+			timeout = svc.Timeout()
+		}
+		what := fmt.Sprintf("the %s command of %s that the cut-short run started", c.Action, c.Service)
+		if c.PID > 0 {
+			what = fmt.Sprintf("the %s command of %s (pid %d) that the cut-short run started", c.Action, c.Service, c.PID)
+		}
+		got, err := service.EndLeftover(ctx, service.Process{Mark: c.Mark, PID: c.PID, PGID: c.PGID, Started: c.Started, StartID: c.StartID}, timeout)
+		switch {
+		case err != nil:
+			errs = multierror.Append(errs, fmt.Errorf("make sure %s has ended: %w", what, err))
+			continue
+		case got == service.LeftoverEnded:
+			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Waited for %s: it was still running, and has ended", what)})
+		case got == service.LeftoverKilled:
+			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Killed %s: it was still running after %s (the service's timeout)", what, timeout)})
+		case got == service.LeftoverUnknown:
+			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Could not tell whether %s is still running (this system does not say when a process started); waited up to %s", what, timeout)})
+		}
+	}
+	if errs != nil {
+		return errs.ErrorOrNil()
+	}
+	if len(j.j.InFlight) > 0 {
+		j.j.InFlight = nil
+		_ = j.save(j.j.Step, false)
+	}
+	for _, svc := range services {
+		w, ok := svc.Service.(jobWaiter)
+		if !ok {
+			continue
+		}
+		if err := w.WaitNoJob(ctx, svc.Timeout()); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("%s: %w", svc.Resource.Name, err))
+		}
+	}
+	return errs.ErrorOrNil()
+}
+
+// jobWaiter is a service whose manager runs queued jobs (systemd): a stop job goes on
+// after the systemctl that asked for it was killed.
+type jobWaiter interface {
+	WaitNoJob(ctx context.Context, timeout time.Duration) error
+}
+
+// commandQueue is a manager that takes a command and acts on it a moment later: s6-svc
+// writes to s6-supervise's control FIFO and returns. A stop the killed run sent may
+// still wait there when recover reads "up", so recover sends the state it wants even
+// when it reads it already: the command queues behind that stop, and costs nothing
+// otherwise (s6-svc -u on a service that is up changes nothing).
+type commandQueue interface {
+	QueuesCommands()
+}
+
+// validMark accepts the marks service.Process carries: lowercase hex, at most 64.
+func validMark(m string) bool {
+	return len(m) <= 64 && strings.Trim(m, "0123456789abcdef") == ""
+}
