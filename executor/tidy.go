@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-multierror"
@@ -61,7 +62,9 @@ func (b *Backups) Tidy(storePaths []string) (string, error) {
 		}
 		if n > 0 {
 			temps += n
-			where = append(where, filepath.Dir(p))
+			if !slices.Contains(where, filepath.Dir(p)) {
+				where = append(where, filepath.Dir(p))
+			}
 		}
 	}
 	var parts []string
