@@ -218,6 +218,42 @@ verify:
 		m.waitServer(t)
 		mustContain(t, "the journal", m.journal(t), "plexsim: refusing to start")
 	})
+
+	// An apply killed while systemctl waits for a slow stop leaves the stop job running:
+	// it belongs to systemd, not to the killed systemctl. recover must wait until the unit
+	// has no job pending before it reads the state and starts the server, or the stop
+	// would end after it.
+	t.Run("recover waits for the stop job a killed apply left", func(t *testing.T) {
+		const slowStop = "/etc/systemd/system/plexmediaserver.service.d/slow-stop.conf"
+		m.write(t, slowStop, "[Service]\nExecStop=/bin/sleep 3\n", "root:root", "644")
+		m.exec(t, "systemctl", "daemon-reload")
+		t.Cleanup(func() {
+			_ = m.e.Command("exec", m.name, "rm", "-f", slowStop).Run()
+			_ = m.e.Command("exec", m.name, "systemctl", "daemon-reload").Run()
+			_ = m.e.Command("exec", m.name, "systemctl", "restart", "plexmediaserver").Run()
+		})
+		m.seed(t)
+		before := m.read(t, prefs)
+		// SIGKILL one second into a stop that takes three.
+		m.run(nil, "sh", "-c", `NO_COLOR=1 plexform apply -auto-approve -f "$1" >/dev/null 2>&1 & pid=$!; sleep 1; kill -9 $pid; wait $pid`, "sh", example)
+		if job := m.output(t, "systemctl", "show", "-p", "Job", "plexmediaserver"); job == "Job=" || !strings.HasPrefix(job, "Job=") {
+			t.Fatalf("no job pending after the kill (%q): the test did not kill the apply during the stop", job)
+		}
+		out, errOut, code := m.plexform("recover", "-auto-approve", "-f", example)
+		if code != 0 {
+			t.Fatalf("recover exited %d:\n%s%s", code, out, errOut)
+		}
+		noSecrets(t, out+errOut)
+		if job := m.output(t, "systemctl", "show", "-p", "Job", "plexmediaserver"); job != "Job=" && job != "" {
+			t.Errorf("recover ended with a job still pending: %s", job)
+		}
+		if state := m.activeState(); state != "active" {
+			t.Errorf("the unit is %s after recover, want active; journal:\n%s", state, m.journal(t))
+		}
+		if got := m.read(t, prefs); got != before {
+			t.Errorf("Preferences.xml after recover is not as before the apply")
+		}
+	})
 }
 
 // boot imports the rootfs and starts systemd as PID 1 in a container, without

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"syscall"
@@ -21,7 +22,13 @@ import (
 // signal follows the thread that started it.
 func startGroup(cmd *exec.Cmd) processGroup {
 	cmd.SysProcAttr = groupAttr()
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Cancel = func() error {
+		err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if errors.Is(err, syscall.ESRCH) {
+			return os.ErrProcessDone // it ended just as its time was up: Wait tells how
+		}
+		return err
+	}
 	return unixGroup{}
 }
 
