@@ -129,3 +129,39 @@ resources:
 		t.Error("recover stopped the server to restore the store and left it stopped")
 	}
 }
+
+// An apply killed after its stop command ended but before the server was down: the
+// server is on its way down and an exec status that asks only whether it lives still
+// says "running". Recover must not take that for the state to keep: it stops the server
+// itself, waits until it is down, and starts it.
+func TestRecoverRestartsAServerStillGoingDown(t *testing.T) {
+	dir := t.TempDir()
+	up, backups := filepath.Join(dir, "up"), filepath.Join(dir, "backups")
+	if err := os.WriteFile(up, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := bind(t, `version: 1
+resources:
+  - {name: plex, kind: service, manager: exec, start: [sh, -c, 'echo new >"$0"', `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`], timeout: 20s}
+`)
+	b := &Backups{Dir: backups}
+	defer b.Close()
+	// The old server finishes its shutdown 300 ms from now: it is gone then, not a new one.
+	going := exec.Command("sh", "-c", `sleep 0.3; [ "$(cat "$1")" = old ] && rm -f "$1"`, "sh", up)
+	if err := going.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer going.Wait()
+	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+		Services: []JournalService{{Resource: "plex", WasRunning: true}}}}
+	if err := j.save(stepStopped, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Recover(context.Background(), RecoverOperation{Host: h, Options: Options{Backups: b}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = going.Wait()
+	if _, err := os.Stat(up); err != nil {
+		t.Error("the server is down after recover: it took a server going down for one that runs")
+	}
+}

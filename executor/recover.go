@@ -82,6 +82,10 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		rec.Actions = append(rec.Actions, fmt.Sprintf("wait for what is left of the %s command of %s that the run was running, and kill it after %s's timeout", c.Action, c.Service, c.Service))
 	}
 	for _, s := range services {
+		if s.wasUp {
+			rec.Actions = append(rec.Actions, fmt.Sprintf("stop %s if it is up (a stop of that run may still be under way) and start it, so it is running, as it was", s.svc.Resource.Name))
+			continue
+		}
 		rec.Actions = append(rec.Actions, fmt.Sprintf("make sure %s is %s, as it was", s.svc.Resource.Name, stateWord(s.wasUp)))
 	}
 	if op.Confirm != nil {
@@ -136,6 +140,17 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	}
 	for _, s := range services {
 		up, err := s.svc.Running(ctx)
+		if err == nil && up && s.wasUp {
+			// The run may have issued a stop that is still taking effect: a server on its
+			// way down reads as running to a status command that asks only whether its
+			// process lives (exec). So recover stops it itself and waits until it is down;
+			// the start below then ends in a state that stays.
+			if err := r.setState(ctx, s.svc, false); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("stop %s to start it afresh: %w", s.svc.Resource.Name, err))
+				continue
+			}
+			up = false
+		}
 		if _, queues := s.svc.Service.(commandQueue); err == nil && up == s.wasUp && !queues {
 			continue
 		}
