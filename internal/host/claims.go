@@ -49,7 +49,7 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 	if err != nil {
 		return nil, err
 	}
-	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL}, Token: token, Service: services[r.Service]}
+	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL, Timeout: r.Timeout}, Token: token, Service: services[r.Service]}
 	if c.Service == nil {
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
@@ -59,7 +59,7 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 	if c.Prefs = h.Store(r.Preferences); c.Prefs == nil {
 		return nil, fmt.Errorf("its preferences %q do not apply to %s (check its when:)", r.Preferences, h.Options.GOOS)
 	}
-	c.Exchange = &claim.Exchange{BaseURL: r.ExchangeURL}
+	c.Exchange = &claim.Exchange{BaseURL: r.ExchangeURL, Timeout: r.Timeout}
 	// The token from the exchange is the desired PlexOnlineToken, whatever else the plan
 	// says of it (a reset-and-claim plan lists it under absent:).
 	want := c.Prefs.Want[:0:0]

@@ -69,8 +69,8 @@ func (h *Host) openSignins(services map[string]*Service, failed map[string]bool,
 
 func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Signin, error) {
 	s := &Signin{Resource: r, Store: h.Store(r.Signin.Store), Service: services[r.Service],
-		Server: &claim.Server{URL: r.URL},
-		PlexTV: &claim.PlexTV{BaseURL: r.Signin.PlexTV, ClientIdentifier: claim.StableClientIdentifier()}}
+		Server: &claim.Server{URL: r.URL, Timeout: r.Timeout},
+		PlexTV: &claim.PlexTV{BaseURL: r.Signin.PlexTV, ClientIdentifier: claim.StableClientIdentifier(), Timeout: r.Timeout}}
 	if s.Store == nil {
 		// A store that failed to bind has its own error; the plan keeps both on one OS.
 		return nil, errSkip
@@ -115,18 +115,28 @@ func (st *Store) keepSignIn(rc *plan.ResourceChange) {
 	rc.Values = kept
 }
 
-// StoredToken reads the store's PlexOnlineToken (any casing; "" when absent).
-func (s *Signin) StoredToken(ctx context.Context) (string, error) {
+// Stored is what a store holds of the server's sign-in: its PlexOnlineToken and its
+// ProcessedMachineIdentifier, the X-Plex-Client-Identifier plex.tv knows the server by
+// (the one Plex's Docker images send for it). Either is "" when absent.
+type Stored struct {
+	Token, MachineIdentifier string
+}
+
+// Stored reads the store's PlexOnlineToken and ProcessedMachineIdentifier (any casing).
+func (s *Signin) Stored(ctx context.Context) (Stored, error) {
 	st, err := s.Store.Store.Read(ctx)
 	if err != nil {
-		return "", err
+		return Stored{}, err
 	}
-	for _, name := range lookupFold(st.Values, "PlexOnlineToken") {
-		if v := st.Values[name]; v.Text != "" {
-			return v.Text, nil
+	value := func(name string) string {
+		for _, key := range lookupFold(st.Values, name) {
+			if v := st.Values[key]; v.Text != "" {
+				return v.Text
+			}
 		}
+		return ""
 	}
-	return "", nil
+	return Stored{Token: value("PlexOnlineToken"), MachineIdentifier: value("ProcessedMachineIdentifier")}, nil
 }
 
 func lookupFold[V any](values map[string]V, name string) []string {
@@ -147,12 +157,12 @@ func lookupFold[V any](values map[string]V, name string) []string {
 func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*Store]stores.Snapshot) error {
 	for _, s := range h.Signins {
 		var sc *plan.SigninChange
-		token, err := s.StoredToken(ctx)
+		stored, err := s.Stored(ctx)
 		if err != nil {
 			sc = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the stored token cannot be read",
 				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
 		} else {
-			sc = s.Observe(ctx, token)
+			sc = s.Observe(ctx, stored)
 		}
 		sc.Store = s.Store.Resource.Name
 		was := s.reset
@@ -223,11 +233,14 @@ func signinChange(ch *plan.Changes, address string) *plan.SigninChange {
 	return nil
 }
 
-// Observe decides the verdict from the stored token: what the server says of it
+// Observe decides the verdict from the stored sign-in: what the server says of its token
 // (GET /myplex/account, signInState) and, with online: true, what plex.tv says
-// (GET /api/v2/user: 200 accepted, 401 revoked). Whatever cannot be asked makes the
-// verdict unknown, which never resets anything. No token reaches the result.
-func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
+// (GET /api/v2/user, asked under the server's own identity: 200 with a user accepted;
+// 401, 498 and 422 "Invalid token" rejected). Whatever cannot be asked, and any other
+// answer, makes the verdict unknown, which never resets anything. No token reaches the
+// result.
+func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange {
+	token := stored.Token
 	sc := &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Evidence: []string{}}
 	say := func(format string, args ...any) { sc.Evidence = append(sc.Evidence, fmt.Sprintf(format, args...)) }
 	broken := func(reason string, revoked bool) *plan.SigninChange {
@@ -262,16 +275,26 @@ func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
 		return broken(fmt.Sprintf("the server reports its sign-in as %s", state), state == "invalid")
 	}
 
+	server, why := s.serverIdentity(ctx, stored)
+	if why != "" {
+		say("plex.tv %s: not asked: %s", s.Resource.Signin.PlexTV, why)
+		sc.Reason = "the server's identity cannot be read, so plex.tv is not asked (the server's token is only ever sent under the server's own identity)"
+		return sc
+	}
 	pctx, cancel := context.WithTimeout(ctx, plexTVAskTimeout)
-	err = s.PlexTV.CheckToken(pctx, token)
+	err = s.PlexTV.CheckToken(pctx, token, server)
 	cancel()
 	switch {
 	case errors.Is(err, claim.ErrRevoked):
-		say("plex.tv %s: rejects the stored token (HTTP 401)", s.Resource.Signin.PlexTV)
+		say("plex.tv %s: rejects the stored token: %v", s.Resource.Signin.PlexTV, err)
 		return broken("plex.tv rejects the stored token", true)
-	case err != nil:
+	case errors.Is(err, claim.ErrUnreachable):
 		say("plex.tv %s: cannot be asked: %v", s.Resource.Signin.PlexTV, err)
 		sc.Reason = "plex.tv cannot be asked"
+		return sc
+	case err != nil:
+		say("plex.tv %s: %v", s.Resource.Signin.PlexTV, err)
+		sc.Reason = "plex.tv's answer is no verdict on the stored token"
 		return sc
 	}
 	say("plex.tv %s: accepts the stored token", s.Resource.Signin.PlexTV)
@@ -281,4 +304,28 @@ func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
 	}
 	sc.Verdict, sc.Reason = plan.SigninWorking, "plex.tv accepts the stored token"
 	return sc
+}
+
+// serverIdentity is who the server is to plex.tv: the store's ProcessedMachineIdentifier
+// (what Plex's Docker images send for the server) and the version its /identity reports.
+// When it cannot be told, why says so and the server's token is not sent at all: under
+// any other identity it would rewrite the server's device at plex.tv
+// (Kometa-Team/Kometa#2894).
+func (s *Signin) serverIdentity(ctx context.Context, stored Stored) (id claim.ServerIdentity, why string) {
+	sctx, cancel := context.WithTimeout(ctx, serverAskTimeout)
+	defer cancel()
+	running, err := s.Server.Identity(sctx)
+	if err != nil {
+		return id, fmt.Sprintf("the server's /identity cannot be read: %v", err)
+	}
+	machine := stored.MachineIdentifier
+	switch {
+	case machine == "" && running.MachineIdentifier == "":
+		return id, fmt.Sprintf("neither %s nor the server's /identity holds its ProcessedMachineIdentifier", s.Store.Store.Target())
+	case machine == "":
+		machine = running.MachineIdentifier
+	case running.MachineIdentifier != "" && running.MachineIdentifier != machine:
+		return id, fmt.Sprintf("the ProcessedMachineIdentifier in %s is not the running server's (is store: this server's settings?)", s.Store.Store.Target())
+	}
+	return claim.ServerIdentity{ClientIdentifier: machine, Version: running.Version}, ""
 }
