@@ -178,7 +178,7 @@ func (a answer) verdict(what string, r refusal) error {
 	case a.status >= 200 && a.status < 300:
 		return nil
 	case r.refuses(a):
-		return fmt.Errorf("%s (HTTP %d): %w", what, a.status, r.err)
+		return &refusedError{status: a.status, err: fmt.Errorf("%s (HTTP %d): %w", what, a.status, r.err)}
 	case a.status == http.StatusTooManyRequests:
 		return fmt.Errorf("%s: HTTP 429, too many requests; no verdict, ask again later%s", what, r.hint)
 	case a.status >= 500:
@@ -194,4 +194,23 @@ func orDuration(d, fallback time.Duration) time.Duration {
 		return d
 	}
 	return fallback
+}
+
+// refusedError is a refusal that remembers the status it came with, for evidence.
+type refusedError struct {
+	status int
+	err    error
+}
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+// RefusedStatus is the HTTP status with which a peer refused what was sent (401, 498,
+// 422, ...), or 0 when err is no refusal.
+func RefusedStatus(err error) int {
+	var r *refusedError
+	if errors.As(err, &r) {
+		return r.status
+	}
+	return 0
 }

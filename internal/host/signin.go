@@ -286,7 +286,7 @@ func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange 
 	cancel()
 	switch {
 	case errors.Is(err, claim.ErrRevoked):
-		say("plex.tv %s: rejects the stored token: %v", s.Resource.Signin.PlexTV, err)
+		say("plex.tv %s: rejects the stored token (HTTP %d)", s.Resource.Signin.PlexTV, claim.RefusedStatus(err))
 		return broken("plex.tv rejects the stored token", true)
 	case errors.Is(err, claim.ErrUnreachable):
 		say("plex.tv %s: cannot be asked: %v", s.Resource.Signin.PlexTV, err)
