@@ -99,7 +99,9 @@ func TestSigninVerdicts(t *testing.T) {
 		{"plex.tv 429", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 429, "") }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
 		{"plex.tv 498 expired", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 498, "") }, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
 		{"plex.tv 422 Invalid token", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
-			func(t *testing.T) string { return peerSaying(t, 422, "", "<errors><error>Invalid token</error></errors>") }, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
+			func(t *testing.T) string {
+				return peerSaying(t, 422, "", "<errors><error>Invalid token</error></errors>")
+			}, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
 		{"plex.tv 422 of something else", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
 			func(t *testing.T) string { return peerSaying(t, 422, "", `{"errors":[]}`) }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
 		{"a portal's 200", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
