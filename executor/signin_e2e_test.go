@@ -299,6 +299,23 @@ func (h *signinHost) assertSignedOut(t *testing.T, account *plextv.Account) {
 	}
 }
 
+// A sign-out plex.tv never answers is a warning after a re-link that worked, never a
+// rollback: the server's new sign-in does not depend on it.
+func signinFailedSignOutIsAWarning(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlanTimeout(t, "{link_code: true}", h.tvURL, "5s")
+	h.tv.Revoke("alice")
+	h.tv.Stall("DELETE /api/v2/users/signout")
+	h.enterAs(t, h.alice)
+	code, out := h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 0 || strings.Contains(out, "rolled back") || !strings.Contains(out, "sign plexform's account token out at plex.tv") ||
+		!strings.Contains(out, "remove plexform's entry under Authorized Devices") {
+		t.Fatalf("apply exited %d, want 0 with a warning about the sign-out:\n%s", code, out)
+	}
+	h.assertRelinked(t, file, nil)
+	h.scanFiles(t)
+}
+
 // plex.tv refusing the server's token with 422 "Invalid token" (seen by Home
 // Assistant) or 498 (expired) makes the sign-in broken, as 401 does.
 func signinRefusedBy422IsBroken(t *testing.T, bins signinBins) {
@@ -551,6 +568,7 @@ func TestS6Signin(t *testing.T) {
 		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
 		"LinkCodeEnteredByAnotherAccountIsRefused":    signinLinkCodeEnteredByAnotherAccountIsRefused,
 		"LinkCodeWithoutKnownOwnerIsRefused":          signinLinkCodeWithoutKnownOwnerIsRefused,
+		"FailedSignOutIsAWarning":                     signinFailedSignOutIsAWarning,
 		"RefusedBy422IsBroken":                        signinRefusedBy422IsBroken,
 		"RefusedBy498IsBroken":                        signinRefusedBy498IsBroken,
 		"PortalAnswerIsUnknown":                       signinPortalAnswerIsUnknown,
