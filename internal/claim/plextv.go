@@ -132,7 +132,7 @@ func (p *PlexTV) CheckToken(ctx context.Context, token string, server ServerIden
 		return err
 	}
 	if err := isUser(body); err != nil {
-		return fmt.Errorf("%s: HTTP 200, but %w; no verdict (a captive portal or a proxy's login page?)", what, err)
+		return fmt.Errorf("%s: a success answer, but %w; no verdict (a captive portal or a proxy's login page?)", what, err)
 	}
 	return nil
 }
