@@ -375,6 +375,20 @@ func signinLinkCodeEnteredByAnotherAccountIsRefused(t *testing.T, bins signinBin
 	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
 }
 
+// An account whose name and e-mail only look like the owner's (U+212A KELVIN SIGN, U+017F
+// LONG S, which Unicode case folding takes for "k" and "s") is another account: its code
+// links nothing and the apply is rolled back.
+func signinLinkCodeEnteredByLookAlikeIsRefused(t *testing.T, bins signinBins) {
+	prefs := strings.NewReplacer(`PlexOnlineMail="alice@example.com"`, `PlexOnlineMail="kasper@example.com"`,
+		`PlexOnlineUsername="alice"`, `PlexOnlineUsername="kasper"`).Replace(signedIn)
+	h := newSigninHostWith(t, bins, prefs)
+	lookAlike := h.tv.AddAccount("\u212Aasper", "ka\u017Fper@example.com")
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	h.enterAs(t, lookAlike)
+	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
+}
+
 // Without PlexOnlineUsername and PlexOnlineMail nobody can be shown to be the owner, so
 // a link code could only be refused: the apply is refused before it stops the server,
 // and no code is asked for or shown.
@@ -432,6 +446,7 @@ func TestS6Signin(t *testing.T) {
 		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
 		"LinkCodeEnteredByAnotherAccountIsRefused":    signinLinkCodeEnteredByAnotherAccountIsRefused,
 		"LinkCodeWithoutKnownOwnerIsRefused":          signinLinkCodeWithoutKnownOwnerIsRefused,
+		"LinkCodeEnteredByLookAlikeIsRefused":         signinLinkCodeEnteredByLookAlikeIsRefused,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

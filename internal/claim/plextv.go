@@ -109,14 +109,39 @@ func (i Owner) Known() bool {
 }
 
 // Same reports whether i and other are one account: the user names or the e-mail
-// addresses match, ignoring case (plex.tv signs in with either, in any case). A field
-// empty on either side matches nothing, so two unknown owners are never the same.
+// addresses match, ignoring the case of A–Z only (plex.tv signs in with either, in any
+// ASCII case). Any other code point must match exactly: Unicode case folding would take
+// U+212A KELVIN SIGN for "k" and U+017F LONG S for "s", so a look-alike account
+// ("Kaſper") that entered a link code read from a CI log would pass as the owner
+// ("kasper") and get the server. A field empty on either side matches nothing, so two
+// unknown owners are never the same.
 func (i Owner) Same(other Owner) bool {
 	match := func(a, b string) bool {
 		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-		return a != "" && strings.EqualFold(a, b)
+		return a != "" && equalFoldASCII(a, b)
 	}
 	return match(i.Username, other.Username) || match(i.Email, other.Email)
+}
+
+// equalFoldASCII is strings.EqualFold for A–Z alone: byte for byte, with only ASCII
+// letters compared without case.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // WhoIs asks GET /api/v2/user with accountToken who the account is (python-plexapi's
