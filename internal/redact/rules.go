@@ -11,21 +11,17 @@ import (
 
 // What is redacted whatever its value looks like: every name plexform never prints
 // (plan.IsSensitiveName), and on top of it what identifies the server or its owner to a
-// reader of a public post, though plan output may show it: machine and certificate
-// identifiers and the Gracenote account. All compare
+// reader of a public post, though plan output may show it: the server's identity
+// (plan.IdentityNames), other identifiers and the Gracenote account. All compare
 // case-insensitively (PMS versions differ in casing).
 var (
-	sensitiveNames = []string{
-		"gracenoteuser",
-		"machineidentifier", "processedmachineidentifier", "anonymousmachineidentifier",
-		"certificateuuid",
-	}
+	sensitiveNames    = []string{"gracenoteuser"}
 	sensitiveSuffixes = []string{"uuid", "identifier"}
 )
 
 // Sensitive tells whether a value named name is redacted whatever it holds.
 func Sensitive(name string) bool {
-	if plan.IsSensitiveName(name) {
+	if plan.IsSensitiveName(name) || plan.IsIdentityName(name) {
 		return true
 	}
 	lower := strings.ToLower(name)
