@@ -23,7 +23,8 @@ func TestPlexJWTIsThreeBase64URLPartsOfTheSizeAsked(t *testing.T) {
 			t.Errorf("PlexJWT(%d) claims: %v, %.80s", n, err, claims)
 		}
 	}
-	if PlexJWT(1500, exp, "a") == PlexJWT(1500, exp, "b") || PlexJWT(1500, exp, "a") != PlexJWT(1500, exp, "a") {
+	first, again, other := PlexJWT(1500, exp, "a"), PlexJWT(1500, exp, "a"), PlexJWT(1500, exp, "b")
+	if first != again || first == other {
 		t.Error("the seed must make the token, and only it")
 	}
 }
