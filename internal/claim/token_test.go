@@ -2,7 +2,9 @@ package claim
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +38,15 @@ func TestJWTTokensAreOpaque(t *testing.T) {
 	}
 	if owner, err := p.WhoIs(context.Background(), jwt); err != nil || !owner.Same(Owner{Username: "jane"}) {
 		t.Errorf("WhoIs with the JWT: %v", err)
+	}
+}
+
+// The claim exchange's whole round trip hands back a JWT as it came, over HTTP.
+func TestExchangeReturnsAJWT(t *testing.T) {
+	jwt := testtool.PlexJWT(1500, time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC), "exchange")
+	_, base := startPlexTV(t, http.StatusCreated, strings.ReplaceAll(exchangeAnswer, authToken, jwt), dockerHeaders("nas"))
+	got, err := linuxExchange(base).Token(context.Background(), goodToken)
+	if err != nil || got != jwt {
+		t.Fatalf("Token: %v, the JWT kept whole: %v", err, got == jwt)
 	}
 }

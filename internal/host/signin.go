@@ -108,7 +108,7 @@ func (s *Signin) LoadClaimToken() error {
 	}
 	token, err := s.readClaimToken()
 	if err != nil {
-		return fmt.Errorf("the re-link needs a claim token: %w (get one at plex.tv/claim right before the apply: it lives about 4 minutes)", err)
+		return fmt.Errorf("re-link: %w (a claim token lives about 4 minutes: get one at plex.tv/claim right before the apply)", err)
 	}
 	s.ClaimToken = token
 	return nil
@@ -122,7 +122,7 @@ func (s *Signin) claimTokenNote() string {
 		return ""
 	}
 	if _, err := s.readClaimToken(); err != nil {
-		return fmt.Sprintf("relink: claim_token: cannot be read now, and a repair would need it: %v", err)
+		return fmt.Sprintf("relink: cannot be read now (%v); a repair would need it", err)
 	}
 	return ""
 }
