@@ -258,8 +258,14 @@ func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
 func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL)
-	// The owner signs in again in a browser elsewhere and fetches a claim token there.
-	h.tv.Revoke("alice")
+	// The scheduled plan finds the sign-in broken without any claim token (it would not
+	// live until the repair) and says the repair needs one.
+	saved := h.revokedPlan(t, file, nil)
+	if code, out := h.run(t, nil, "plan", "-f", file); code != 0 || !strings.Contains(out, "its re-link needs a claim token that cannot be read now: apply will refuse") {
+		t.Errorf("plan without the claim token exited %d:\n%s", code, out)
+	}
+	// Then the owner signs in again in a browser elsewhere, fetches a claim token there
+	// and applies the saved plan right away.
 	browser := "browser-token-Qx81"
 	h.tv.Honour(h.alice, browser)
 	req, _ := http.NewRequest(http.MethodGet, h.tvURL+"/api/claim/token.json", nil)
@@ -275,8 +281,7 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 		t.Fatalf("claim token: %v", err)
 	}
 	env := []string{"PLEXFORM_TEST_CLAIM=" + claimDoc.Token}
-	saved := h.revokedPlan(t, file, env)
-	code, out := h.run(t, env, "apply", "-f", file, "-auto-approve")
+	code, out := h.run(t, env, "apply", saved)
 	if code != 0 || !strings.Contains(out, "sign-in: working") {
 		t.Fatalf("apply exited %d:\n%s", code, out)
 	}
