@@ -110,12 +110,17 @@ var errOtherOwner = errors.New("the link code was entered by a plex.tv account o
 var errNoOwner = errors.New("the server's settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), so nobody entering a link code can be shown to be its owner, and relink: {link_code: true} cannot re-link it; nothing was linked. " +
 	"Sign the server in by hand or use relink: {claim_token: ...}")
 
-// checkRelinks refuses, before anything changes, a link-code re-link that could only be
-// refused after the reset: with no owner known, no account may complete the code.
+// checkRelinks refuses, before anything changes, a re-link that could only fail after
+// the reset: a link code with no owner known (no account may complete it), or a claim
+// token that cannot be read. The claim token is read here, right before the apply that
+// uses it, and only when a re-link needs it.
 func (r *run) checkRelinks() error {
 	for _, s := range r.steps.Relinks() {
 		if s.Resource.Signin.Relink.LinkCode && !r.previousOwner(s).Known() {
 			return fmt.Errorf("%s: %w", s.Resource.Name, errNoOwner)
+		}
+		if err := s.LoadClaimToken(); err != nil {
+			return fmt.Errorf("%s: %w; nothing was changed", s.Resource.Name, err)
 		}
 	}
 	return nil

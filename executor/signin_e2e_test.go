@@ -393,8 +393,14 @@ func signinHungClaimIsBoundedByTimeout(t *testing.T, bins signinBins) {
 func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL)
-	// The owner signs in again in a browser elsewhere and fetches a claim token there.
-	h.tv.Revoke("alice")
+	// The scheduled plan finds the sign-in broken without any claim token (it would not
+	// live until the repair) and says the repair needs one.
+	saved := h.revokedPlan(t, file, nil)
+	if code, out := h.run(t, nil, "plan", "-f", file); code != 0 || !strings.Contains(out, "its re-link needs a claim token that cannot be read now: apply will refuse") {
+		t.Errorf("plan without the claim token exited %d:\n%s", code, out)
+	}
+	// Then the owner signs in again in a browser elsewhere, fetches a claim token there
+	// and applies the saved plan right away.
 	browser := "browser-token-Qx81"
 	h.tv.Honour(h.alice, browser, plextv.Device{ClientIdentifier: "browser-1", Product: "Plex Web"})
 	req, _ := http.NewRequest(http.MethodGet, h.tvURL+"/api/claim/token.json", nil)
@@ -410,8 +416,7 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 		t.Fatalf("claim token: %v", err)
 	}
 	env := []string{"PLEXFORM_TEST_CLAIM=" + claimDoc.Token}
-	saved := h.revokedPlan(t, file, env)
-	code, out := h.run(t, env, "apply", "-f", file, "-auto-approve")
+	code, out := h.run(t, env, "apply", saved)
 	if code != 0 || !strings.Contains(out, "sign-in: working") {
 		t.Fatalf("apply exited %d:\n%s", code, out)
 	}
@@ -511,6 +516,20 @@ func signinLinkCodeEnteredByAnotherAccountIsRefused(t *testing.T, bins signinBin
 	h.assertSignedOut(t, mallory)
 }
 
+// An account whose name and e-mail only look like the owner's (U+212A KELVIN SIGN, U+017F
+// LONG S, which Unicode case folding takes for "k" and "s") is another account: its code
+// links nothing and the apply is rolled back.
+func signinLinkCodeEnteredByLookAlikeIsRefused(t *testing.T, bins signinBins) {
+	prefs := strings.NewReplacer(`PlexOnlineMail="alice@example.com"`, `PlexOnlineMail="kasper@example.com"`,
+		`PlexOnlineUsername="alice"`, `PlexOnlineUsername="kasper"`).Replace(signedIn)
+	h := newSigninHostWith(t, bins, prefs)
+	lookAlike := h.tv.AddAccount("\u212Aasper", "ka\u017Fper@example.com")
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	h.enterAs(t, lookAlike)
+	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
+}
+
 // Without PlexOnlineUsername and PlexOnlineMail nobody can be shown to be the owner, so
 // a link code could only be refused: the apply is refused before it stops the server,
 // and no code is asked for or shown.
@@ -574,6 +593,7 @@ func TestS6Signin(t *testing.T) {
 		"PortalAnswerIsUnknown":                       signinPortalAnswerIsUnknown,
 		"HungPinIsBoundedByTimeout":                   signinHungPinIsBoundedByTimeout,
 		"HungClaimIsBoundedByTimeout":                 signinHungClaimIsBoundedByTimeout,
+		"LinkCodeEnteredByLookAlikeIsRefused":         signinLinkCodeEnteredByLookAlikeIsRefused,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -75,7 +75,7 @@ func Decode(file string, data []byte) (*Plan, error) {
 	}
 	for _, r := range p.Resources {
 		if r.IsStore() {
-			for _, w := range r.nearMisses(nil) {
+			for _, w := range append(r.nearMisses(nil), r.identityRemovals()...) {
 				w.File = file
 				p.Warnings = append(p.Warnings, w)
 			}

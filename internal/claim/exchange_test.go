@@ -177,7 +177,6 @@ func TestExchangeGarbage(t *testing.T) {
 		"tag named token":  `<user><authentication-token>x</` + authToken + `>`,
 		"empty element":    `<user><authentication-token>  </authentication-token></user>`,
 		"token with space": `<user><authentication-token>` + authToken + ` more</authentication-token></user>`,
-		"huge token":       `<user><authentication-token>` + strings.Repeat("a", maxTokenLen+1) + `</authentication-token></user>`,
 		"bad entity":       `<user><authentication-token>&` + authToken + `;</authentication-token></user>`,
 		"over 1 MiB":       `<user><authentication-token>` + authToken + `</authentication-token>` + strings.Repeat(" ", maxBody) + `</user>`,
 	} {

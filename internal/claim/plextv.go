@@ -194,14 +194,39 @@ func (i Owner) Known() bool {
 }
 
 // Same reports whether i and other are one account: the user names or the e-mail
-// addresses match, ignoring case (plex.tv signs in with either, in any case). A field
-// empty on either side matches nothing, so two unknown owners are never the same.
+// addresses match, ignoring the case of A–Z only (plex.tv signs in with either, in any
+// ASCII case). Any other code point must match exactly: Unicode case folding would take
+// U+212A KELVIN SIGN for "k" and U+017F LONG S for "s", so a look-alike account
+// ("Kaſper") that entered a link code read from a CI log would pass as the owner
+// ("kasper") and get the server. A field empty on either side matches nothing, so two
+// unknown owners are never the same.
 func (i Owner) Same(other Owner) bool {
 	match := func(a, b string) bool {
 		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-		return a != "" && strings.EqualFold(a, b)
+		return a != "" && equalFoldASCII(a, b)
 	}
 	return match(i.Username, other.Username) || match(i.Email, other.Email)
+}
+
+// equalFoldASCII is strings.EqualFold for A–Z alone: byte for byte, with only ASCII
+// letters compared without case.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // WhoIs asks GET /api/v2/user with accountToken who the account is (python-plexapi's
@@ -402,10 +427,12 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
-// checkToken refuses what cannot be a token before it is sent anywhere.
+// checkToken refuses what cannot be a token before it is stored or sent anywhere: white
+// space, control characters or broken UTF-8 inside. Its length and alphabet are not
+// checked: a token is opaque (notTokenRune).
 func checkToken(token string) error {
-	if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
-		return fmt.Errorf("the token in the answer is not a token (over %d characters, or with spaces or control characters): %w", maxTokenLen, stores.ErrMalformed)
+	if strings.ContainsFunc(token, notTokenRune) {
+		return fmt.Errorf("the token in the answer is not a token (it holds spaces or control characters): %w", stores.ErrMalformed)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/childenv"
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
@@ -17,12 +18,17 @@ import (
 // keeps working, the server and plex.tv it asks, and how it re-links. The claim token
 // (relink: claim_token) is never printed, saved or put in an error.
 type Signin struct {
-	Resource   *plan.Resource
-	Store      *Store
-	Service    *Service
-	Server     *claim.Server
-	PlexTV     *claim.PlexTV
+	Resource *plan.Resource
+	Store    *Store
+	Service  *Service
+	Server   *claim.Server
+	PlexTV   *claim.PlexTV
+	// ClaimToken is relink: claim_token's token once LoadClaimToken read it, right
+	// before the apply that may use it: it lives about 4 minutes, so plan (and a healthy
+	// apply) never need it, and a saved plan never holds it.
 	ClaimToken string
+	// readClaimToken reads it from its source; nil without relink: claim_token.
+	readClaimToken func() (string, error)
 	// reset is the verdict's consequence: the store's sign-in values are to go. Until a
 	// verdict says broken they stay, so nothing read before it can reset anything.
 	reset bool
@@ -79,11 +85,10 @@ func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Sign
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
 	if src := r.Signin.Relink.ClaimToken; src != nil {
-		token, err := h.claimToken(*src)
-		if err != nil {
-			return nil, err
-		}
-		s.ClaimToken = token
+		// Read only when a re-link needs it, but hidden from every child from now on:
+		// a service's stop or status command must not see it either way.
+		childenv.Hide(src.Env)
+		s.readClaimToken = func() (string, error) { return h.claimToken(*src) }
 	}
 	// The store wants the sign-in values gone, but keepSignIn drops that from every diff
 	// unless the verdict is broken. The store's own absent: holds none of them (the plan
@@ -93,6 +98,33 @@ func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Sign
 		s.Store.Want = append(s.Store.Want, plan.Desired{Name: name, Absent: true, Sensitive: s.Store.Resource.IsSensitive(name)})
 	}
 	return s, nil
+}
+
+// LoadClaimToken reads relink: claim_token's token into ClaimToken; nothing to do for
+// another relink. An error says what to set (the token is never in it).
+func (s *Signin) LoadClaimToken() error {
+	if s.readClaimToken == nil {
+		return nil
+	}
+	token, err := s.readClaimToken()
+	if err != nil {
+		return fmt.Errorf("re-link: %w (a claim token lives about 4 minutes: get one at plex.tv/claim right before the apply)", err)
+	}
+	s.ClaimToken = token
+	return nil
+}
+
+// claimTokenNote is what plan says of relink: claim_token's token when it cannot be read
+// now, or "" when it can. plan needs it only to say so: the token is read again, and
+// used, by apply.
+func (s *Signin) claimTokenNote() string {
+	if s.readClaimToken == nil {
+		return ""
+	}
+	if _, err := s.readClaimToken(); err != nil {
+		return fmt.Sprintf("relink: cannot be read now (%v); a repair would need it", err)
+	}
+	return ""
 }
 
 // isSignInValue reports whether a store's value name is one of the sign-in values.
@@ -176,6 +208,17 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 				return err
 			}
 			ch.Resources[i], bases[st] = rc, base
+		}
+		if note := s.claimTokenNote(); note != "" {
+			sc.Evidence = append(sc.Evidence, note)
+			if sc.Relink == "claim_token" {
+				for i, st := range h.Stores {
+					if rc := ch.Resources[i]; st == s.Store && rc != nil {
+						rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: the sign-in is broken and its re-link needs a claim token that cannot be read now: apply will refuse before anything changes; "+
+							"get a claim token at plex.tv/claim and give it right before apply (it lives about 4 minutes)", s.Resource.Name))
+					}
+				}
+			}
 		}
 		ch.Signins = append(ch.Signins, sc)
 		// apply refuses a link code that no account could complete; plan says so first.
