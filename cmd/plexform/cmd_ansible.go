@@ -327,7 +327,7 @@ func (p *ansibleParams) openHost(env *cliEnv, root string) (*host.Host, error) {
 	} else {
 		name = p.planFile
 		var err error
-		if data, err = os.ReadFile(p.planFile); err != nil {
+		if data, err = plan.ReadFile(p.planFile); err != nil {
 			return nil, fmt.Errorf("read plan_file: %w", err)
 		}
 		if plan.LooksSaved(data) {
