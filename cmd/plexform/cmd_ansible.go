@@ -51,7 +51,8 @@ const inlinePlanName = "plan (module argument)"
 // args file 'args', both joined to the task's tmpdir, and plugins/shell/__init__.py
 // (_generate_temp_dir_name) names that dir 'ansible-tmp-%s-%s-%s'; build_module_command
 // passes both paths whole, and modules/async_wrapper.py runs the same two for async
-// tasks. Checked with ansible-playbook 2.14.18 (connection local, sync and async). A
+// tasks; on a Windows host plugins/shell/powershell.py runs AnsiballZ_<name>.exe the
+// same way. Checked with ansible-playbook 2.14.18 (connection local, sync and async). A
 // user at a shell types neither name.
 func ansibleArgsPath(argv0 string, args []string) (string, bool) {
 	if len(args) != 1 || !strings.HasPrefix(filepath.Base(argv0), "AnsiballZ_") {
