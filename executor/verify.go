@@ -29,13 +29,13 @@ type logMark struct {
 // markLogs notes each verify log's size before anything changes. A log that cannot be
 // read now (missing, or not a regular file) is marked at 0: all of it is new, and
 // checkLog says what is wrong with it.
-func markLogs(root fileutil.Root, checks []host.Check) []logMark {
+func markLogs(ctx context.Context, root fileutil.Root, checks []host.Check) []logMark {
 	var marks []logMark
 	for i, c := range checks {
 		if c.Log == nil {
 			continue
 		}
-		size, _ := root.LogSize(c.LogPath)
+		size, _ := untilDone(ctx, func() (int64, error) { return root.LogSize(c.LogPath) })
 		marks = append(marks, logMark{root: root, path: c.LogPath, offset: size, check: i})
 	}
 	return marks
@@ -55,7 +55,7 @@ func (r *run) verify(ctx context.Context) error {
 				if m.check != i {
 					continue
 				}
-				skipped, err := checkLog(m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes))
+				skipped, err := checkLog(ctx, m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes))
 				if err != nil {
 					return fmt.Errorf("verify log %s: %w", m.path, err)
 				}
@@ -126,8 +126,8 @@ func sensitiveValues(ch *plan.Changes) []string {
 // reads the log as fileutil.Root.ReadTail does: no FIFO, no symlink of another user's,
 // no more than the last LogWindow bytes; skipped is how many new bytes before those
 // went unread.
-func checkLog(m logMark, patterns []*regexp.Regexp, secrets []string) (skipped int64, err error) {
-	tail, err := m.root.ReadTail(m.path, m.offset)
+func checkLog(ctx context.Context, m logMark, patterns []*regexp.Regexp, secrets []string) (skipped int64, err error) {
+	tail, err := untilDone(ctx, func() (fileutil.Tail, error) { return readTail(m.root, m.path, m.offset) })
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
@@ -146,4 +146,31 @@ func checkLog(m logMark, patterns []*regexp.Regexp, secrets []string) (skipped i
 		}
 	}
 	return tail.Skipped, nil
+}
+
+// readTail is how checkLog reads a log; a test swaps in a read that blocks.
+var readTail = fileutil.Root.ReadTail
+
+// untilDone returns fn's result, or ctx's cause as soon as ctx ends. A log is opened
+// non-blocking, but a read can still wait in the kernel (a log on a network mount that
+// stopped answering); SIGTERM, which cancels ctx (cmd/plexform/signals.go), must still
+// end the run then, with a rollback, rather than wait with it. The read is left to
+// finish, or to end with the process.
+func untilDone[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		got <- result{v, err}
+	}()
+	select {
+	case r := <-got:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
 }

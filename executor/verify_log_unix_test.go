@@ -3,6 +3,8 @@
 package executor
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,7 +28,7 @@ func TestCheckLogDoesNotBlockOnAFIFO(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := checkLog(logMark{path: path}, myPlex401, nil)
+		_, err := checkLog(context.Background(), logMark{path: path}, myPlex401, nil)
 		done <- err
 	}()
 	select {
@@ -65,7 +67,7 @@ func TestCheckLogReadsABoundedTail(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	skipped, err := checkLog(logMark{path: path, offset: offset}, myPlex401, nil)
+	skipped, err := checkLog(context.Background(), logMark{path: path, offset: offset}, myPlex401, nil)
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "MyPlex: 401") {
 		t.Errorf("checkLog = %v, want the line at the end found", err)
@@ -77,5 +79,34 @@ func TestCheckLogReadsABoundedTail(t *testing.T) {
 	t.Logf("checking %d new bytes allocated %d bytes", grown+21, allocated)
 	if limit := uint64(4 * fileutil.LogWindow); allocated > limit {
 		t.Errorf("checkLog allocated %d bytes, more than %d", allocated, limit)
+	}
+}
+
+// A log read that waits in the kernel (a log on a network mount that stopped answering;
+// here a read that blocks until the test ends) does not hold the run: cancelling the
+// context, as SIGTERM does, ends checkLog with the cause.
+func TestCheckLogEndsWhenInterrupted(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	readTail = func(fileutil.Root, string, int64) (fileutil.Tail, error) {
+		<-release
+		return fileutil.Tail{}, nil
+	}
+	defer func() { readTail = fileutil.Root.ReadTail }()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := checkLog(ctx, logMark{path: "Plex Media Server.log"}, myPlex401, nil)
+		done <- err
+	}()
+	cancel(errors.New("interrupted by SIGTERM"))
+	select {
+	case err := <-done:
+		if err == nil || err.Error() != "interrupted by SIGTERM" {
+			t.Errorf("checkLog = %v, want the interruption", err)
+		}
+	// No speed assertion: only a bound on a read that never ends.
+	case <-time.After(time.Minute):
+		t.Fatal("checkLog is still waiting on the read after the interruption")
 	}
 }
