@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,9 +87,22 @@ func readAnsibleArgs(path string) (map[string]json.RawMessage, error) {
 	if fi.Size() > maxAnsibleArgs {
 		return nil, fmt.Errorf("the module's args file %s is %d bytes, more than the %d plexform reads; a task's arguments are a few kilobytes", path, fi.Size(), maxAnsibleArgs)
 	}
-	data, _, err := fileutil.ReadFile(path, maxAnsibleArgs)
+	// Non-blocking and regular only: a FIFO swapped in after the Lstat cannot hang us.
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the module's args file: %w", err)
+	}
+	defer f.Close()
+	// What was opened must be what Lstat saw, not a symlink swapped in between.
+	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
+		return nil, fmt.Errorf("the module's args file %s changed while plexform opened it; nothing was run", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxAnsibleArgs+1))
+	if err != nil {
+		return nil, fmt.Errorf("read the module's args file: %w", err)
+	}
+	if len(data) > maxAnsibleArgs {
+		return nil, fmt.Errorf("the module's args file %s grew past the %d bytes plexform reads while it was read", path, maxAnsibleArgs)
 	}
 	return parseAnsibleArgs(path, data)
 }
