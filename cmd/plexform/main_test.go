@@ -19,11 +19,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	main := func(argv0 string) {
+	runCLI := func(argv0 string) {
 		os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv, argv0: argv0}))
 	}
 	testscript.Main(m, map[string]func(){
-		"plexform": func() { main(os.Args[0]) },
+		"plexform": func() { runCLI(os.Args[0]) },
 		// AnsiballZ_plexform is the module's copy Ansible makes (cmdAnsibleModule).
 		// testscript cuts os.Args[0] to its base name; the copy's path is the
 		// executable's own, as it is when Ansible starts it.
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 			if err != nil {
 				exe = os.Args[0]
 			}
-			main(exe)
+			runCLI(exe)
 		},
 	})
 }
@@ -77,8 +77,8 @@ func TestScripts(t *testing.T) {
 }
 
 // ansible-module ARGS runs plexform as Ansible runs a binary module: ARGS placed as a file
-// named args in a fresh ansible-tmp-* dir under .ansible/tmp, beside
-// the module named AnsiballZ_plexform, and the module started with both absolute paths
+// named args in a fresh ansible-tmp-* dir under .ansible/tmp, beside the module named
+// AnsiballZ_plexform, and the module started with both absolute paths
 // (ansible-core's plugins/action/__init__.py _execute_module; see ansibleArgsPath). Its
 // output is what stdout and stderr then check, as after exec.
 func cmdAnsibleModule(ts *testscript.TestScript, neg bool, args []string) {
