@@ -55,14 +55,20 @@ func (r Root) readTail(path string, from, window int64) (Tail, error) {
 		from = 0
 	}
 	start := max(from, size-window)
-	buf := make([]byte, size-start)
-	n, err := io.ReadFull(io.NewSectionReader(f, start, size-start), buf)
+	// When the window cuts into the new text, it is read from one byte earlier: the
+	// first line it holds whole starts after the first newline in it, which is that
+	// byte itself when the window starts at a line.
+	at := start
+	if start > from {
+		at--
+	}
+	buf := make([]byte, size-at)
+	n, err := io.ReadFull(io.NewSectionReader(f, at, size-at), buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return Tail{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	text := string(buf[:n]) // truncated since the Stat: what is there
 	if start > from {
-		// The window starts inside a line: drop its end.
 		if i := strings.IndexByte(text, '\n'); i >= 0 {
 			text = text[i+1:]
 		} else {

@@ -46,6 +46,11 @@ func TestReadTailWindow(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got.Lines, []string{"cccc", "dddd"}) || got.Skipped != 8 {
 		t.Errorf("readTail = %+v, %v; want cccc, dddd with 8 skipped", got, err)
 	}
+	// A window that starts at a line keeps that line.
+	got, err = Root{}.readTail(path, 0, 10) // "cccc\ndddd\n"
+	if err != nil || !reflect.DeepEqual(got.Lines, []string{"cccc", "dddd"}) || got.Skipped != 10 {
+		t.Errorf("readTail of a window at a line = %+v, %v; want cccc, dddd with 10 skipped", got, err)
+	}
 	got, err = Root{}.readTail(path, 15, 12)
 	if err != nil || !reflect.DeepEqual(got.Lines, []string{"dddd"}) || got.Skipped != 0 {
 		t.Errorf("readTail from 15 = %+v, %v; want dddd", got, err)
