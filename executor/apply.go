@@ -22,6 +22,7 @@ import (
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Options say how to apply.
@@ -255,7 +256,7 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 	if err := r.checkRelinks(); err != nil {
 		return nil, refused(err)
 	}
-	r.logMarks = markLogs(steps.Checks)
+	r.logMarks = markLogs(ctx, fileutil.RootAt(opts.Root), steps.Checks)
 	if err := r.prepare(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}

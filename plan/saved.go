@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -288,7 +287,7 @@ func (s *Saved) sameValue(saved *SavedText, now *stores.Value) bool {
 
 // LoadPlanFor loads the plan file a saved plan was made from and checks it is unchanged.
 func (s *Saved) LoadPlanFor() (*Plan, error) {
-	data, err := os.ReadFile(s.PlanFile)
+	data, err := ReadFile(s.PlanFile)
 	if err != nil {
 		return nil, fmt.Errorf("the saved plan was made from %s, which cannot be read now: %w", s.PlanFile, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
 
 	"github.com/plexform/plexform/executor"
@@ -117,7 +116,7 @@ func runApply(env *cliEnv, args []string) int {
 
 // loadSaved reads a saved plan and binds the plan file it was made from, as it was.
 func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *host.Host, error) {
-	data, err := os.ReadFile(path)
+	data, err := plan.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}

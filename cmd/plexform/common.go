@@ -68,7 +68,7 @@ func checkOut(path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := plan.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -115,7 +115,7 @@ func warnf(env *cliEnv, format string, args ...any) {
 
 // loadHost decodes the plan file and binds it to this host.
 func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
-	data, err := os.ReadFile(file)
+	data, err := plan.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
 			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)
