@@ -33,7 +33,7 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 
 	var saved *plan.Saved
@@ -41,7 +41,7 @@ func runApply(env *cliEnv, args []string) int {
 	fileGiven := false
 	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
 	if len(positional) == 1 && fileGiven {
-		return fail(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
+		return failUnchanged(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
 	}
 	if len(positional) == 1 {
 		saved, h, err = loadSaved(env, positional[0], root, *rootFlag != "")
@@ -49,11 +49,11 @@ func runApply(env *cliEnv, args []string) int {
 		h, _, err = loadHost(env, *file, root)
 	}
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	backups, err := backupsFor(h.Plan, h.Options.Root)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 
 	ctx, stop := interruptible(env)

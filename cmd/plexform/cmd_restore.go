@@ -44,20 +44,20 @@ func runRestore(env *cliEnv, args []string) int {
 	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	b, err := backupsDir(*file, *rootFlag, *dir)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	defer b.Close()
 	m, _, err := b.Load(id)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	dest, err := restoreDestination(env, m, *file, fileGiven, root, *targetFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	if dest.svc == nil {
 		warnf(env, "no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.\n")

@@ -168,11 +168,16 @@ type FailureJSON struct {
 	Backups    []string `json:"backups"`
 }
 
-// ApplyFailureHuman says what went wrong, what was undone and what is left.
+// NothingChanged ends a failure that happened before anything on the host was touched.
+const NothingChanged = "Nothing was changed."
+
+// ApplyFailureHuman says what went wrong, then, always as its last words, the state the
+// host is in: nothing was changed, rolled back to as it was, or exactly what is left.
 func ApplyFailureHuman(w io.Writer, st Style, f *executor.Failure, backupsDir string) {
 	fmt.Fprintf(w, "%s %s\n", Error(st), redact.PrintableLines(f.Err.Error()))
 	switch {
 	case !f.Changed:
+		fmt.Fprintln(w, NothingChanged)
 	case f.RolledBack:
 		fmt.Fprintln(w, "The apply was rolled back: the host is as it was before.")
 	default:
