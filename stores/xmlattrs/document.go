@@ -354,6 +354,11 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 
 var errBadChar = errors.New("contains a character that XML 1.0 cannot hold (a control character)")
 
+// CheckText tells whether an attribute value can be written: XML 1.0 cannot hold a
+// control character other than tab, newline and carriage return, U+FFFE, U+FFFF or
+// bytes that are not UTF-8. The error never quotes the value (it may be a secret).
+func CheckText(s string) error { return checkXMLChars(s) }
+
 func checkXMLChars(s string) error {
 	for _, r := range s {
 		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
