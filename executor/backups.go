@@ -488,6 +488,9 @@ func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
 	return d.readStateFile(name, max)
 }
 
+// StatePath is where the state file name is, for messages.
+func (b *Backups) StatePath(name string) string { return filepath.Join(b.Dir, name) }
+
 // RemoveFile removes a state file; a missing one is not an error.
 func (b *Backups) RemoveFile(name string) error {
 	if err := checkStateName(name); err != nil {
