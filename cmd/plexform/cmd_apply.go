@@ -91,7 +91,7 @@ func runApply(env *cliEnv, args []string) int {
 		return exitError // askYes said why
 	}
 	if err != nil {
-		return reportFailure(env, err, backups.Dir, *asJSON)
+		return reportFailure(env, "apply", err, backups.Dir, *asJSON)
 	}
 	for _, line := range res.Cleaned {
 		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
@@ -149,7 +149,9 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	return saved, h, nil
 }
 
-func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
+// reportFailure ends a failed command that changes the host (what: "apply", "restore",
+// "recover") with what failed and the state the host is left in; it returns the exit code.
+func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSON bool) int {
 	f, ok := executor.IsFailure(err)
 	if !ok {
 		f = &executor.Failure{Err: err, RolledBack: true}
@@ -162,7 +164,7 @@ func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
 		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
-	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), f, backupsDir)
+	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(env.stderr, "(interrupted)")
 	}

@@ -77,7 +77,7 @@ func runRestore(env *cliEnv, args []string) int {
 	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	if err != nil {
-		return reportFailure(env, err, b.Dir, false)
+		return reportFailure(env, "restore", err, b.Dir, false)
 	}
 	if res.Before != nil {
 		undo := restoreCommand(*file, *rootFlag, res.Before.ID)
