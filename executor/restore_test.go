@@ -128,3 +128,19 @@ func TestRestoreUndoesItselfWhenTheServerDoesNotStart(t *testing.T) {
 		}
 	})
 }
+
+// A signal that ends an apply before it changed anything is named first, as a rollback
+// names it, not only the step it cut short (reading the service's state).
+func TestApplyRefusedByASignalSaysSo(t *testing.T) {
+	rh := newRestoreHost(t, "")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("interrupted by SIGTERM"))
+	_, err := Apply(ctx, rh.h, Options{Backups: rh.backups})
+	f, ok := IsFailure(err)
+	if !ok || f.Changed || !f.Interrupted || !strings.HasPrefix(err.Error(), "interrupted by SIGTERM, during: ") {
+		t.Fatalf("apply cancelled by a signal: %v (%+v), want a refusal that names the signal first", err, f)
+	}
+	if got, _ := os.ReadFile(rh.prefs); string(got) != prefsXML || !rh.running() {
+		t.Error("an apply cut short before any change changed something")
+	}
+}

@@ -56,7 +56,7 @@ func runApply(env *cliEnv, args []string) int {
 		return failUnchanged(env, err)
 	}
 
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 
 	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
@@ -87,6 +87,7 @@ func runApply(env *cliEnv, args []string) int {
 		}
 	}
 	res, err := executor.Run(ctx, op)
+	settle()
 	if errors.Is(err, executor.ErrCancelled) {
 		return exitError // askYes said why
 	}
@@ -164,9 +165,8 @@ func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSO
 		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
+	// The first line says a signal ended it ("interrupted by SIGTERM"); the last says
+	// the state the host is in.
 	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(env.stderr, "(interrupted)")
-	}
 	return code
 }

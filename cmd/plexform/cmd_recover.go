@@ -35,7 +35,7 @@ func runRecover(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{
 		Backups: backups, LockWait: *lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
@@ -50,6 +50,7 @@ func runRecover(env *cliEnv, args []string) int {
 		return ok, nil
 	}
 	rec, err := executor.Recover(ctx, op)
+	settle()
 	if err != nil {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why

@@ -67,7 +67,7 @@ func runRestore(env *cliEnv, args []string) int {
 	if dest.store.Target() != m.Target && root == "" {
 		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
 	}
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	if !*autoApprove {
 		if code, ok := askYes(ctx, env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
@@ -76,6 +76,7 @@ func runRestore(env *cliEnv, args []string) int {
 	}
 	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
+	settle()
 	if err != nil {
 		return reportFailure(env, "restore", err, b.Dir, false)
 	}
