@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,19 @@ resources:
 				t.Errorf("backups of an apply that changed nothing: %v", entries)
 			}
 		})
+	}
+	// -json says the same in its last line.
+	writePlan("")
+	var stdout, stderr bytes.Buffer
+	run([]string{"apply", "-auto-approve", "-json", "-f", planFile}, &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(string) (string, bool) { return "", false }})
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var last struct {
+		Type       string `json:"type"`
+		Changed    *bool  `json:"changed"`
+		RolledBack bool   `json:"rolled_back"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Type != "apply_failed" || last.Changed == nil || *last.Changed || !last.RolledBack {
+		t.Errorf("apply -json's last line %q (%v), want apply_failed with changed false and rolled_back true", lines[len(lines)-1], err)
 	}
 }

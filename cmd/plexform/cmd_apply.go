@@ -162,7 +162,7 @@ func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSO
 		code = exitIncomplete
 	}
 	if asJSON {
-		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
+		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack, Changed: f.Changed,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
 	// The first line says a signal ended it ("interrupted by SIGTERM"); the last says

@@ -161,11 +161,13 @@ type ApplyJSON struct {
 
 // FailureJSON is the final line of a failed `apply -json`.
 type FailureJSON struct {
-	Type       string   `json:"type"`
-	Error      string   `json:"error"`
-	RolledBack bool     `json:"rolled_back"`
-	Left       []string `json:"left"`
-	Backups    []string `json:"backups"`
+	Type       string `json:"type"`
+	Error      string `json:"error"`
+	RolledBack bool   `json:"rolled_back"`
+	// Changed is false when the apply failed before it touched anything.
+	Changed bool     `json:"changed"`
+	Left    []string `json:"left"`
+	Backups []string `json:"backups"`
 }
 
 // NothingChanged ends a failure that happened before anything on the host was touched.
