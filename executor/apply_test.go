@@ -1,7 +1,6 @@
 package executor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -39,33 +38,12 @@ func bind(t *testing.T, planText string) *host.Host {
 // next write there fails with ENOSPC for real.
 func mountTinyTmpfs(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		testtool.Unavailable(t, "mounting a tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
-		testtool.Unavailable(t, "cannot mount a tmpfs here: "+strings.TrimSpace(string(out)))
-	}
-	t.Cleanup(func() { exec.Command("umount", dir).Run() })
-	return dir
+	return testtool.Tmpfs(t, "64k")
 }
 
 func fill(t *testing.T, dir string) {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte("x"), 512)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling the tmpfs: %v", err)
-			}
-			return
-		}
-	}
+	testtool.FillUp(t, dir)
 }
 
 func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {

@@ -310,6 +310,9 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 
 var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
 
+// ValidName reports whether s can name a resource: [a-z0-9_-]+, at most MaxNameLen.
+func ValidName(s string) bool { return len(s) <= MaxNameLen && nameRE.MatchString(s) }
+
 func (d *decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}
 	if n.Kind != yaml.MappingNode {

@@ -99,6 +99,15 @@ func fail(env *cliEnv, err error) int {
 	return exitError
 }
 
+// failUnchanged is fail for a command that changes the host (apply, restore), for an
+// error found before it touched anything: its last words say the host's state, as
+// every failure of theirs does (render.ApplyFailureHuman).
+func failUnchanged(env *cliEnv, err error) int {
+	errorf(env, "%s\n", err)
+	fmt.Fprintln(env.stderr, render.NothingChanged)
+	return exitError
+}
+
 // errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
 // Terraform does; format ends in its own newline.
 //
