@@ -22,6 +22,7 @@ import (
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Options say how to apply.
@@ -91,6 +92,22 @@ func (f *Failure) Unwrap() error { return f.Err }
 // refused is a failure before anything changed.
 func refused(err error) error { return &Failure{Err: err, RolledBack: true} }
 
+// refusedIn is refused for an error met while ctx runs: when a signal cancelled ctx,
+// the failure names the signal first, as a rollback does, not only what it cut short
+// ("cannot read its state: context canceled").
+func refusedIn(ctx context.Context, err error) error {
+	err, interrupted := byInterrupt(ctx, err)
+	return &Failure{Err: err, RolledBack: true, Interrupted: interrupted}
+}
+
+// byInterrupt puts the signal that cancelled ctx, if one did, in front of err.
+func byInterrupt(ctx context.Context, err error) (error, bool) {
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		return err, false
+	}
+	return fmt.Errorf("%v, during: %w", context.Cause(ctx), err), true
+}
+
 // run is one apply in progress: what it has done so far, so a rollback can undo it.
 type run struct {
 	steps    *host.Steps
@@ -126,7 +143,7 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 	cleaned := tidy(op.Host, op.Backups, op.Observer)
 	steps, err := op.Host.Steps(ctx)
 	if err != nil {
-		return nil, refused(err)
+		return nil, refusedIn(ctx, err)
 	}
 	if op.Saved != nil {
 		if err := staleError(op.Saved, steps.Changes); err != nil {
@@ -140,12 +157,12 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 		return &Result{Changes: steps.Changes, Cleaned: cleaned}, nil
 	}
 	if err := serviceStateErrors(steps.Changes); err != nil {
-		return nil, refused(err)
+		return nil, refusedIn(ctx, err)
 	}
 	if op.Confirm != nil {
 		ok, err := op.Confirm(ctx)
 		if err != nil {
-			return nil, refused(err)
+			return nil, refusedIn(ctx, err)
 		}
 		if !ok {
 			return nil, refused(ErrCancelled)
@@ -250,12 +267,12 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 		}
 	}()
 	if err := r.checkWritable(ctx); err != nil {
-		return nil, refused(err)
+		return nil, refusedIn(ctx, err)
 	}
 	if err := r.checkRelinks(); err != nil {
-		return nil, refused(err)
+		return nil, refusedIn(ctx, err)
 	}
-	r.logMarks = markLogs(steps.Checks)
+	r.logMarks = markLogs(ctx, fileutil.RootAt(opts.Root), steps.Checks)
 	if err := r.prepare(ctx); err != nil {
 		return nil, r.rollback(ctx, err)
 	}

@@ -34,8 +34,20 @@ func bind(t *testing.T, planText string) *host.Host {
 	return h
 }
 
+// mountTinyTmpfs gives a 64 KiB file system that is full but for a few bytes, so the
+// next write there fails with ENOSPC for real.
+func mountTinyTmpfs(t *testing.T) string {
+	t.Helper()
+	return testtool.Tmpfs(t, "64k")
+}
+
+func fill(t *testing.T, dir string) {
+	t.Helper()
+	testtool.FillUp(t, dir)
+}
+
 func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
-	full := testtool.MountTinyTmpfs(t)
+	full := mountTinyTmpfs(t)
 	ok := t.TempDir()
 	okPath := filepath.Join(ok, "Preferences.xml")
 	fullPath := filepath.Join(full, "Preferences.xml")
@@ -44,7 +56,7 @@ func TestApplyChangesNothingWhenAStoreCannotBeStaged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testtool.Fill(t, full)
+	fill(t, full)
 	h := bind(t, `version: 1
 resources:
   - {name: first, kind: xml_attributes, path: `+okPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
@@ -178,7 +190,7 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 // On a read-only file system the write is found impossible before the service is
 // stopped: no downtime, no backup, nothing changed.
 func TestApplyOnAReadOnlyFileSystemStopsNothing(t *testing.T) {
-	ro := testtool.MountTinyTmpfs(t)
+	ro := mountTinyTmpfs(t)
 	prefs := filepath.Join(ro, "Preferences.xml")
 	if err := os.WriteFile(prefs, []byte(prefsXML), 0o640); err != nil {
 		t.Fatal(err)

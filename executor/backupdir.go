@@ -37,6 +37,24 @@ func checkName(name string) error {
 // readFile reads a regular file of the directory, at most max bytes: a larger file,
 // a symlink, a FIFO or a device is an error, never a hang or an unbounded read.
 func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
+	return d.readFileChecked(name, max, nil)
+}
+
+// readStateFile is readFile for a state file (the journal, claims-used.json): what it
+// says decides what recover restores or whether a claim runs, so it must pass the
+// checks the directory passed. It is this user's and no one else may read or write it
+// (stateFileProblem); one that is not is refused, not believed.
+func (d *trustedDir) readStateFile(name string, max int64) ([]byte, error) {
+	return d.readFileChecked(name, max, func(fi fs.FileInfo) error {
+		if problem := stateFileProblem(fi, d.join(name)); problem != "" {
+			return fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
+		}
+		return nil
+	})
+}
+
+// readFileChecked is readFile with a check of the open file before any byte is read.
+func (d *trustedDir) readFileChecked(name string, max int64, check func(fs.FileInfo) error) ([]byte, error) {
 	f, err := d.open(name, os.O_RDONLY|openNonblock, 0)
 	if err != nil {
 		return nil, err
@@ -48,6 +66,11 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file (%s)", d.join(name), fi.Mode().Type())
+	}
+	if check != nil {
+		if err := check(fi); err != nil {
+			return nil, err
+		}
 	}
 	if fi.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes, more than %d: %w", d.join(name), fi.Size(), max, errTooLarge)

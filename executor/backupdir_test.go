@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -425,4 +426,64 @@ func TestDiscardRemovesOneBackupAndForgetsIt(t *testing.T) {
 	if err := b.Discard(&Manifest{ID: "../x", File: "../x.xml"}); err == nil {
 		t.Error("Discard took a name that is not a backup's")
 	}
+}
+
+// The journal and claims-used.json decide what recover restores and whether a claim
+// runs, so they pass the directory's checks too: a state file another user owns, or
+// that its group or others may read or write, is refused with what to do, and never
+// believed. One that is this user's and 0600 reads as before.
+func TestStateFilesMustBeThisUsersAndPrivate(t *testing.T) {
+	const journal = `{"format": 1, "pid": 1, "plan": "p.yaml", "step": "prepared", "services": [], "stores": []}` + "\n"
+	setUp := func(t *testing.T, name, data string, mode os.FileMode) (*Backups, string) {
+		t.Helper()
+		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		t.Cleanup(func() { b.Close() })
+		if err := b.WriteFile(name, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(b.Dir, name)
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		return b, path
+	}
+	t.Run("own and 0600", func(t *testing.T) {
+		b, _ := setUp(t, journalFile, journal, 0o600)
+		if j, err := readJournal(b); err != nil || j == nil || j.Step != "prepared" {
+			t.Fatalf("readJournal = %+v, %v", j, err)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		mode os.FileMode
+		want string
+	}{
+		{"journal readable by others", 0o644, "has mode 0644"},
+		{"journal writable by its group", 0o620, "has mode 0620"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, path := setUp(t, journalFile, journal, tc.mode)
+			err := refuseUnfinished(b)
+			if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), path+" "+tc.want) || !strings.Contains(err.Error(), "chmod 0600") {
+				t.Errorf("a journal of mode %04o: %v, want it refused, naming the file, its mode and the fix", tc.mode, err)
+			}
+		})
+	}
+	t.Run("claims file open to others", func(t *testing.T) {
+		b, path := setUp(t, "claims-used.json", `{"salt": "", "digests": {}}`, 0o666)
+		if _, err := b.ReadFile("claims-used.json", 1<<10); !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), path+" has mode 0666") {
+			t.Errorf("claims-used.json of mode 0666: %v", err)
+		}
+	})
+	t.Run("journal of another user", func(t *testing.T) {
+		other := testtool.SecondUser(t)
+		b, path := setUp(t, journalFile, journal, 0o600)
+		if err := os.Chown(path, other.UID, other.GID); err != nil {
+			t.Fatal(err)
+		}
+		err := refuseUnfinished(b)
+		if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), path+" belongs to "+other.Name) {
+			t.Errorf("a journal of %s: %v, want it refused", other.Name, err)
+		}
+	})
 }

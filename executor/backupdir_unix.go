@@ -335,6 +335,27 @@ func (d *trustedDir) sync() error {
 
 func (d *trustedDir) close() error { return unix.Close(d.fd) }
 
+// stateFileProblem says why a state file in the backups dir is not trusted, with the
+// command that fixes it; "" when it is fine. plexform writes them 0600 as the user it
+// runs as, so another owner, or access for the group or others, means someone else
+// made or changed it: the same rule as for the directory (dirProblem).
+func stateFileProblem(fi fs.FileInfo, path string) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Sprintf("cannot tell who owns %s", path)
+	}
+	euid := os.Geteuid()
+	if int(st.Uid) != euid {
+		return fmt.Sprintf("%s belongs to %s, not to %s who runs plexform, so plexform did not write it and will not believe it; "+
+			"move it away (and check the host by hand if it is a journal)", path, fileutil.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid))
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Sprintf("%s has mode %04o, and plexform writes its state files 0600: someone else may have written it; "+
+			"if you know its content is plexform's: chmod 0600 %s, else move it away", path, uint32(perm), shellArg(path))
+	}
+	return ""
+}
+
 // ownedByMe reports whether an open file belongs to this user.
 func ownedByMe(fi fs.FileInfo) bool {
 	st, ok := fi.Sys().(*syscall.Stat_t)

@@ -472,7 +472,8 @@ func (b *Backups) writeState(name string, data []byte, sync bool) error {
 }
 
 // ReadFile reads a state file of at most max bytes; a missing one (or a missing dir)
-// is an error that errors.Is fs.ErrNotExist. A link, a FIFO or a larger file is an error.
+// is an error that errors.Is fs.ErrNotExist. A link, a FIFO or a larger file is an error,
+// and so is one of another user or open to the group or others (ErrUntrustedDir).
 func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
 	if err := checkStateName(name); err != nil {
 		return nil, err
@@ -484,8 +485,11 @@ func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
 	if d == nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(b.Dir, name), fs.ErrNotExist)
 	}
-	return d.readFile(name, max)
+	return d.readStateFile(name, max)
 }
+
+// StatePath is where the state file name is, for messages.
+func (b *Backups) StatePath(name string) string { return filepath.Join(b.Dir, name) }
 
 // RemoveFile removes a state file; a missing one is not an error.
 func (b *Backups) RemoveFile(name string) error {

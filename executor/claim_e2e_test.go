@@ -17,10 +17,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/plextv"
 	"github.com/plexform/plexform/plan"
 )
 
@@ -218,5 +220,46 @@ func TestResetAndClaimThroughTheExchange(t *testing.T) {
 	res, err = applyWithState(t, sim, yaml, &recorder{})
 	if err != nil || res.Changes.HasChanges() {
 		t.Errorf("second apply: changes %v, err %v", res != nil && res.Changes.HasChanges(), err)
+	}
+}
+
+// timeout: bounds the claim exchange, which runs while Plex is stopped: with a plex.tv
+// that accepts the request and never answers, the apply gives up after 5s (not a fixed
+// 30s) and rolls back, and the error says why.
+func TestHungExchangeIsBoundedByTimeout(t *testing.T) {
+	sim := superviseSim(t, "")
+	t.Setenv("PLEXFORM_TEST_CLAIM", goodClaim)
+	tv := plextv.New()
+	tv.Stall("POST /api/claim/exchange")
+	url, stop, err := tv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = stop() }()
+	yaml := claimPlan(sim, "exchange", fmt.Sprintf("    preferences: prefs\n    exchange_url: %q\n", url))
+	yaml = strings.Replace(yaml, "    timeout: 20s\n", "    timeout: 5s\n", 1)
+	var stopped, started time.Time
+	rec := &recorder{on: func(e executor.Event) {
+		switch e.Type {
+		case executor.EventStopped:
+			stopped = time.Now()
+		case executor.EventStarting:
+			if started.IsZero() {
+				started = time.Now()
+			}
+		}
+	}}
+	_, err = applyWithState(t, sim, yaml, rec)
+	t.Logf("Plex was down %s while the exchange hung", started.Sub(stopped).Round(100*time.Millisecond))
+	f, ok := executor.IsFailure(err)
+	if !ok || !f.RolledBack || !strings.Contains(err.Error(), "no answer within 5s") || strings.Contains(err.Error(), "<nil>") {
+		t.Fatalf("err = %v, want a rollback after no answer within 5s", err)
+	}
+	if tv.Requests("POST /api/claim/exchange") != 1 {
+		t.Errorf("plex.tv got %d exchanges, want 1", tv.Requests("POST /api/claim/exchange"))
+	}
+	noSecretIn(t, "the error", err.Error())
+	if !sim.running(t) || !identity(t, sim).Claimed {
+		t.Error("the server is not back as it was (running, claimed)")
 	}
 }

@@ -25,25 +25,53 @@ const lockName = ".lock"
 // user's. Once the lock is held, the directory is listed again: the index is the
 // directory as it is under the lock.
 func (b *Backups) Lock(wait time.Duration) (unlock func(), err error) {
+	deadline := time.Now().Add(wait)
+	for tries := 0; ; tries++ {
+		unlock, gone, err := b.lockOnce(max(time.Until(deadline), 0))
+		if !gone {
+			return unlock, err
+		}
+		// The run this one waited for had made the dir, changed nothing and removed the
+		// dir again, lock file and all (lockAll), before it let go: the lock just taken
+		// is on a file no other run can open any more. Start again from the path.
+		_ = b.Close()
+		if tries == maxLockRetries {
+			return nil, fmt.Errorf("lock %s: its lock file was removed %d times while this run waited for it; run again: %w", b.Dir, tries+1, ErrLocked)
+		}
+	}
+}
+
+// maxLockRetries bounds Lock's fresh starts: each needs a run that made the dir and
+// removed it again, and only plexform itself removes it.
+const maxLockRetries = 100
+
+// lockOnce is one try of Lock; gone reports a lock taken on a lock file that was
+// removed meanwhile (it is then let go).
+func (b *Backups) lockOnce(wait time.Duration) (unlock func(), gone bool, err error) {
 	d, err := b.open(true)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f, err := d.open(lockName, os.O_RDWR|os.O_CREATE|openNonblock, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w (plexform makes it as a plain file; remove whatever is there)", d.join(lockName), err)
+		return nil, false, fmt.Errorf("lock %s: %w (plexform makes it as a plain file; remove whatever is there)", d.join(lockName), err)
 	}
 	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || !ownedByMe(fi) {
 		f.Close()
-		return nil, fmt.Errorf("lock %s: not a plain file of this user's; remove it (plexform makes a new one): %w", d.join(lockName), ErrUntrustedDir)
+		return nil, false, fmt.Errorf("lock %s: not a plain file of this user's; remove it (plexform makes a new one): %w", d.join(lockName), ErrUntrustedDir)
 	}
-	if err := acquire(f, wait); err != nil {
-		holder := lockHolder(f)
+	holder, err := acquireBackupsLock(f, wait)
+	if err != nil {
 		f.Close()
 		if errors.Is(err, ErrLocked) {
-			return nil, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", holder, b.Dir, ErrLocked)
+			return nil, false, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", holder, b.Dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("lock %s: %w", d.join(lockName), err)
+		return nil, false, fmt.Errorf("lock %s: %w", d.join(lockName), err)
+	}
+	if unlinked(f) {
+		unlockFile(f)
+		f.Close()
+		return nil, true, nil
 	}
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
@@ -52,7 +80,7 @@ func (b *Backups) Lock(wait time.Duration) (unlock func(), err error) {
 		_ = f.Truncate(0)
 		unlockFile(f)
 		f.Close()
-	}, nil
+	}, false, nil
 }
 
 // acquire takes f's lock, trying until wait has passed, with a growing pause.
@@ -66,6 +94,27 @@ func acquire(f *os.File, wait time.Duration) error {
 		time.Sleep(min(delay, time.Until(deadline)+time.Millisecond))
 	}
 }
+
+// acquireBackupsLock takes the backups dir's lock, or says who holds it. The holder
+// writes its pid just after it takes the lock and empties the file just before it lets
+// go, so a look between the two finds the lock held and no pid (under load, one refusal
+// in a few hundred named no one). An empty file is looked at again for a moment, and
+// the lock tried again, since it may just have been let go.
+func acquireBackupsLock(f *os.File, wait time.Duration) (holder string, err error) {
+	err = acquire(f, wait)
+	for tries := 0; errors.Is(err, ErrLocked) && tries < holderTries; tries++ {
+		if holder = lockHolder(f); holder != "" {
+			break
+		}
+		time.Sleep(time.Millisecond)
+		err = tryLock(f)
+	}
+	return holder, err
+}
+
+// holderTries bounds acquireBackupsLock's second looks, a millisecond apart: the pid is
+// written right after the flock, so even on a busy machine it is there long before.
+const holderTries = 100
 
 // lockHolder is " (pid N)" from the lock file, shown only when it is a number: the
 // file is plexform's, but its content is still not echoed to a terminal.

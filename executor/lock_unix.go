@@ -51,3 +51,13 @@ func openStoreLock(target string) (l storeLock, key, on string, err error) {
 	dev, ino := hold.Identity()
 	return hold, fmt.Sprintf("d:%020d:%020d", dev, ino), dir, nil
 }
+
+// unlinked reports whether the open file f has been removed from every directory.
+func unlinked(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink == 0
+}

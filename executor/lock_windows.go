@@ -27,3 +27,8 @@ func unlockFile(f *os.File) {
 func openStoreLock(target string) (l storeLock, key, on string, err error) {
 	return keyedLockFile(target, true)
 }
+
+// unlinked: Go opens files without FILE_SHARE_DELETE, so the lock file another run holds
+// open cannot be removed (lockAll's removal fails and leaves the dir), and the file a
+// waiting run locks is always the one at the path.
+func unlinked(*os.File) bool { return false }

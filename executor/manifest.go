@@ -25,7 +25,7 @@ const (
 	// maxBackupSize bounds a backup copy; Plex's settings are kilobytes, and a 50 MB
 	// Preferences.xml still fits many times over.
 	maxBackupSize  = 1 << 30
-	maxResourceLen = 100
+	maxResourceLen = plan.MaxNameLen
 	maxTextLen     = 4096
 	idTimeLayout   = "20060102T150405Z"
 )

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/go-multierror"
+
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -47,6 +50,12 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 	if err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
+	// Its sha256 matches its manifest, which says only that the copy is the one saved,
+	// not that it is a settings file: bytes the store could not read are refused
+	// before anything is stopped.
+	if err := st.CheckSnapshot(snap); err != nil {
+		return nil, &Failure{Err: fmt.Errorf("backup %s cannot be restored to %s: %w", m.ID, st.Target(), err), RolledBack: true}
+	}
 	if line, err := opts.Backups.Tidy([]string{st.Target()}); line != "" || err != nil {
 		warn(obs, line, err)
 	}
@@ -67,7 +76,8 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		}
 	}
 	res := &Restored{Manifest: m}
-	if current, err := st.Snapshot(ctx); err == nil {
+	current, err := st.Snapshot(ctx)
+	if err == nil {
 		if res.Before, err = opts.Backups.Save(m.Resource, m.Kind, st.Target(), "restore "+m.ID, opts.Version, current); err != nil {
 			return nil, r.startAgain(ctx, svc, fmt.Errorf("back up the current state before the restore: %w", err))
 		}
@@ -80,7 +90,7 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", st.Target(), m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)})
 	if up {
 		if err := r.setState(ctx, svc, true); err != nil {
-			return nil, &Failure{Err: err, Changed: true, Left: []string{fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
+			return nil, r.undoRestore(ctx, st, svc, res, current, err)
 		}
 	}
 	if res.Before != nil && opts.Keep > 0 {
@@ -89,6 +99,45 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		}
 	}
 	return res, nil
+}
+
+// undoRestore ends a restore after which the server did not start: what the store held
+// before the restore (backed up as res.Before, and still in memory as before) is put
+// back and the server started again, as an apply rolls back a failed start. Plex is
+// left down only when that fails too, and the failure then says exactly what is left.
+func (r *run) undoRestore(ctx context.Context, st stores.Store, svc *host.Service, res *Restored, before stores.Snapshot, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	cause = fmt.Errorf("%s did not start after the restore of backup %s: %w", svc.Resource.Name, res.Manifest.ID, cause)
+	if res.Before == nil {
+		// The store did not exist (or could not be read) before: there is nothing to put back.
+		return &Failure{Err: cause, Changed: true, Left: []string{
+			fmt.Sprintf("%s holds backup %s, and there was no earlier content to put back", st.Target(), res.Manifest.ID),
+			fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
+	}
+	r.obs.Event(Event{Type: EventRollback, Message: fmt.Sprintf("Rolling back: %s did not start; putting back what %s held before the restore (backup %s)", svc.Resource.Name, st.Target(), res.Before.ID)})
+	var errs *multierror.Error
+	errs = multierror.Append(errs, cause)
+	if up, err := svc.Running(ctx); err != nil || up {
+		if err := r.setState(ctx, svc, false); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("rollback: %w", err))
+		}
+	}
+	if err := restoreIfChanged(ctx, st, before); err != nil {
+		errs = multierror.Append(errs, fmt.Errorf("rollback %s: %w", st.Target(), err))
+		errs.ErrorFormat = plan.Problems
+		return &Failure{Err: errs, Changed: true, Backups: []*Manifest{res.Before}, Left: []string{
+			fmt.Sprintf("%s holds backup %s and is NOT put back; what it held before is backup %s", st.Target(), res.Manifest.ID, res.Before.ID),
+			fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
+	}
+	r.obs.Event(Event{Type: EventRestored, Resource: res.Manifest.Resource, Backup: res.Before.ID, Message: fmt.Sprintf("Restored %s as it was before (backup %s)", st.Target(), res.Before.ID)})
+	errs.ErrorFormat = plan.Problems
+	if err := r.setState(ctx, svc, true); err != nil {
+		errs = multierror.Append(errs, fmt.Errorf("rollback: %w", err))
+		return &Failure{Err: errs, Changed: true, Backups: []*Manifest{res.Before}, Left: []string{
+			fmt.Sprintf("service %s is not running again (%s holds what it held before the restore)", svc.Resource.Name, st.Target())}}
+	}
+	return &Failure{Err: errs, RolledBack: true, Changed: true, Backups: []*Manifest{res.Before}}
 }
 
 // startAgain ends a restore that failed before the store changed: the service this

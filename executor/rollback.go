@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,10 +23,7 @@ const rollbackTimeout = 5 * time.Minute
 func (r *run) rollback(ctx context.Context, cause error) error {
 	// A signal cancels the context; whatever step failed because of it says so less
 	// clearly than the signal itself (a verify "timed out" because it was cut off).
-	interrupted := errors.Is(ctx.Err(), context.Canceled)
-	if interrupted {
-		cause = fmt.Errorf("%v, during: %w", context.Cause(ctx), cause)
-	}
+	cause, interrupted := byInterrupt(ctx, cause)
 	for s, p := range r.staged {
 		if err := p.Discard(); err != nil {
 			r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: err.Error()})

@@ -48,6 +48,10 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 		if err != nil {
 			return err
 		}
+		// The account token is plexform's only for this re-link: whatever happens next
+		// (claimed, refused, rolled back), it is signed out so the owner's Authorized
+		// Devices keep no plexform entry with full access to the account.
+		defer r.signOut(ctx, s, account)
 		// The code was on screen and in logs: whoever read it could enter it. Only the
 		// account the server was signed in to may take it back; any other is refused
 		// before a claim token is even asked for.
@@ -68,16 +72,32 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 	}
 	// The re-link counts only when the sign-in it made works: the server saved its new
 	// token, accepts it, and (online) plex.tv does too.
-	token, err := s.StoredToken(ctx)
+	stored, err := s.Stored(ctx)
 	if err != nil {
 		return fmt.Errorf("read the new sign-in: %w", err)
 	}
-	now := s.Observe(ctx, token)
+	now := s.Observe(ctx, stored)
 	if now.Verdict != plan.SigninWorking {
 		return fmt.Errorf("after the re-link the sign-in is %s: %s", now.Verdict, now.Reason)
 	}
 	r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
 	return nil
+}
+
+// signOutTimeout bounds the sign-out of the link code's account token when the
+// resource gives no timeout.
+const signOutTimeout = 15 * time.Second
+
+// signOut ends the link code's account token at plex.tv, also after Ctrl-C (the apply is
+// then rolled back, and the token would otherwise outlive it). A failure is a warning:
+// the server's own sign-in does not depend on it, and the owner can remove the entry
+// under Authorized Devices.
+func (r *run) signOut(ctx context.Context, s *host.Signin, accountToken string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(signOutTimeout, s.Timeout()))
+	defer cancel()
+	if err := s.PlexTV.SignOut(ctx, accountToken); err != nil {
+		r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: fmt.Sprintf("%v; remove plexform's entry under Authorized Devices at plex.tv", err)})
+	}
 }
 
 // errOtherOwner refuses a link code entered by another account. It names no account:
@@ -90,12 +110,17 @@ var errOtherOwner = errors.New("the link code was entered by a plex.tv account o
 var errNoOwner = errors.New("the server's settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), so nobody entering a link code can be shown to be its owner, and relink: {link_code: true} cannot re-link it; nothing was linked. " +
 	"Sign the server in by hand or use relink: {claim_token: ...}")
 
-// checkRelinks refuses, before anything changes, a link-code re-link that could only be
-// refused after the reset: with no owner known, no account may complete the code.
+// checkRelinks refuses, before anything changes, a re-link that could only fail after
+// the reset: a link code with no owner known (no account may complete it), or a claim
+// token that cannot be read. The claim token is read here, right before the apply that
+// uses it, and only when a re-link needs it.
 func (r *run) checkRelinks() error {
 	for _, s := range r.steps.Relinks() {
 		if s.Resource.Signin.Relink.LinkCode && !r.previousOwner(s).Known() {
 			return fmt.Errorf("%s: %w", s.Resource.Name, errNoOwner)
+		}
+		if err := s.LoadClaimToken(); err != nil {
+			return fmt.Errorf("%s: %w; nothing was changed", s.Resource.Name, err)
 		}
 	}
 	return nil

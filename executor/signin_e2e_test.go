@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/claim"
+	"github.com/plexform/plexform/internal/plexsim"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 	"github.com/plexform/plexform/internal/plextv"
 	"github.com/plexform/plexform/stores/service"
@@ -35,6 +38,12 @@ type signinHost struct {
 	before string // Preferences.xml as the server wrote it before the test acted
 }
 
+// serverDevice is plex.tv's record of the simulated server, as PMS registers it: its
+// ProcessedMachineIdentifier, product, version and provides="server". No run of
+// plexform may change it (Kometa-Team/Kometa#2894: a server's token used under another
+// client's identity rewrites this record and breaks remote access).
+var serverDevice = plextv.Device{ClientIdentifier: "pmi-e2e", Product: plextv.ServerProduct, Version: plexsim.Version, Provides: "server"}
+
 // signinBins are the plexform and simulator binaries, built once for all cases.
 type signinBins struct{ plexform, plexsim string }
 
@@ -48,7 +57,7 @@ func newSigninHostWith(t *testing.T, bins signinBins, prefs string) *signinHost 
 	t.Helper()
 	tv := plextv.New()
 	alice := tv.AddAccount("alice", "alice@example.com")
-	tv.Honour(alice, simToken)
+	tv.Honour(alice, simToken, serverDevice)
 	url, stop, err := tv.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +81,12 @@ func newSigninHostWith(t *testing.T, bins signinBins, prefs string) *signinHost 
 // plexform asks (a dead one to test "unreachable").
 func (h *signinHost) signinPlan(t *testing.T, relink, plexTV string) string {
 	t.Helper()
+	return h.signinPlanTimeout(t, relink, plexTV, "30s")
+}
+
+// signinPlanTimeout is signinPlan whose plex_signin has this timeout:.
+func (h *signinHost) signinPlanTimeout(t *testing.T, relink, plexTV, timeout string) string {
+	t.Helper()
 	yaml := fmt.Sprintf(`version: 1
 backups: {dir: %q}
 resources:
@@ -92,10 +107,10 @@ resources:
     online: true
     plex_tv: %q
     relink: %s
-    timeout: 30s
+    timeout: %s
 verify:
   - http: {url: "http://%s/identity", status: 200, timeout: 60s}
-`, h.backups, h.prefs, h.svcDir, h.listen, plexTV, relink, h.listen)
+`, h.backups, h.prefs, h.svcDir, h.listen, plexTV, relink, timeout, h.listen)
 	return h.writePlan(t, yaml)
 }
 
@@ -117,7 +132,21 @@ func (h *signinHost) run(t *testing.T, env []string, args ...string) (int, strin
 	}
 	out := stdout.String() + stderr.String()
 	h.assertNoSecret(t, strings.Join(args, " "), out)
+	h.assertServerUntouchedAtPlexTV(t, strings.Join(args, " "))
 	return code, out
+}
+
+// assertServerUntouchedAtPlexTV fails when a run of plexform changed plex.tv's record
+// of the server's device, or called plex.tv's JWT endpoints (POST /api/v2/auth/jwk with
+// a token makes that token expire): checked after every run.
+func (h *signinHost) assertServerUntouchedAtPlexTV(t *testing.T, what string) {
+	t.Helper()
+	if err := h.tv.CheckDevice(h.alice, serverDevice); err != nil {
+		t.Errorf("after %s: %v", what, err)
+	}
+	if n := h.tv.RequestsUnder("/api/v2/auth/"); n != 0 {
+		t.Errorf("after %s: plex.tv got %d requests under /api/v2/auth/, want none", what, n)
+	}
 }
 
 // assertNoSecret fails when text holds any token plex.tv or the server ever had (the
@@ -252,16 +281,128 @@ func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
 		}
 	}
 	h.assertRelinked(t, file, nil)
+	h.assertSignedOut(t, h.alice)
 	h.scanFiles(t, saved)
+}
+
+// assertSignedOut checks that the account token the link code gave plexform's device
+// was signed out at plex.tv (DELETE /api/v2/users/signout), so the account's
+// Authorized Devices keep no plexform entry with access.
+func (h *signinHost) assertSignedOut(t *testing.T, account *plextv.Account) {
+	t.Helper()
+	id := claim.StableClientIdentifier()
+	if _, linked := h.tv.DeviceOf(account, id); !linked {
+		t.Fatal("plexform's device was never linked to the account; this shows nothing about the sign-out")
+	}
+	if h.tv.SignedIn(account, id) || h.tv.Requests("DELETE /api/v2/users/signout") != 1 {
+		t.Errorf("plexform's device still has access to the account: %v (%d sign-outs)", h.tv.SignedIn(account, id), h.tv.Requests("DELETE /api/v2/users/signout"))
+	}
+}
+
+// A sign-out plex.tv never answers is a warning after a re-link that worked, never a
+// rollback: the server's new sign-in does not depend on it.
+func signinFailedSignOutIsAWarning(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlanTimeout(t, "{link_code: true}", h.tvURL, "5s")
+	h.tv.Revoke("alice")
+	h.tv.Stall("DELETE /api/v2/users/signout")
+	h.enterAs(t, h.alice)
+	code, out := h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 0 || strings.Contains(out, "rolled back") || !strings.Contains(out, "sign plexform's account token out at plex.tv") ||
+		!strings.Contains(out, "remove plexform's entry under Authorized Devices") {
+		t.Fatalf("apply exited %d, want 0 with a warning about the sign-out:\n%s", code, out)
+	}
+	h.assertRelinked(t, file, nil)
+	h.scanFiles(t)
+}
+
+// plex.tv refusing the server's token with 422 "Invalid token" (seen by Home
+// Assistant) or 498 (expired) makes the sign-in broken, as 401 does.
+func signinRefusedBy422IsBroken(t *testing.T, bins signinBins) {
+	signinRefusedIsBroken(t, bins, (*plextv.Server).Invalidate, "HTTP 422")
+}
+
+func signinRefusedBy498IsBroken(t *testing.T, bins signinBins) {
+	signinRefusedIsBroken(t, bins, (*plextv.Server).Expire, "HTTP 498")
+}
+
+func signinRefusedIsBroken(t *testing.T, bins signinBins, refuse func(*plextv.Server, string), evidence string) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	refuse(h.tv, simToken)
+	code, out := h.run(t, nil, "plan", "-f", file, "-detailed-exitcode")
+	if code != 2 || !strings.Contains(out, "sign-in: broken — plex.tv rejects the stored token") || !strings.Contains(out, evidence) {
+		t.Errorf("plan exited %d, want 2 with a broken sign-in and %q:\n%s", code, evidence, out)
+	}
+	h.scanFiles(t)
+}
+
+// A 200 that is no plex.tv user (a captive portal's or a proxy's login page) is no
+// verdict: unknown, and nothing changes.
+func signinPortalAnswerIsUnknown(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html><body><form>Sign in to use the Wi-Fi</form></body></html>")
+	}))
+	defer portal.Close()
+	file := h.signinPlan(t, "{link_code: true}", portal.URL)
+	pid := h.pid(t)
+	code, out := h.run(t, nil, "plan", "-f", file, "-detailed-exitcode")
+	if code != 0 || !strings.Contains(out, "sign-in: unknown — plex.tv's answer is no verdict on the stored token") || strings.Contains(out, "sign-in: working") {
+		t.Errorf("plan against a portal exited %d, want 0 and unknown:\n%s", code, out)
+	}
+	code, out = h.run(t, nil, "apply", "-f", file, "-auto-approve")
+	if code != 0 || !strings.Contains(out, "No changes.") || h.pid(t) != pid || h.readPrefs(t) != h.before {
+		t.Errorf("apply against a portal exited %d, or touched the server:\n%s", code, out)
+	}
+	h.scanFiles(t)
+}
+
+// timeout: bounds the waits of a re-link: a plex.tv that accepts a request and never
+// answers ends it after 5s (not today's fixed 30s or 90s) and the apply rolls back.
+// stall is the request plex.tv hangs on; relink how the server is re-linked.
+func signinHungPlexTVIsBoundedByTimeout(t *testing.T, bins signinBins, stall, relink string, env []string) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlanTimeout(t, relink, h.tvURL, "5s")
+	h.tv.Revoke("alice")
+	h.tv.Stall(stall)
+	start := time.Now()
+	code, out := h.run(t, env, "apply", "-f", file, "-auto-approve")
+	t.Logf("%s hung: apply took %s", stall, time.Since(start).Round(100*time.Millisecond))
+	if code != 1 || !strings.Contains(out, "no answer within 5s") || !strings.Contains(out, "rolled back") || strings.Contains(out, "<nil>") {
+		t.Fatalf("apply exited %d, want 1 with no answer within 5s and a rollback:\n%s", code, out)
+	}
+	if got := h.readPrefs(t); got != h.before {
+		t.Errorf("Preferences.xml after the rollback differs from before")
+	}
+	h.scanFiles(t)
+}
+
+func signinHungPinIsBoundedByTimeout(t *testing.T, bins signinBins) {
+	signinHungPlexTVIsBoundedByTimeout(t, bins, "POST /api/v2/pins", "{link_code: true}", nil)
+}
+
+// The server's own claim waits on plex.tv's exchange (the simulator gives up after
+// 10s); plexform's claim request gives up after the 5s of timeout:.
+func signinHungClaimIsBoundedByTimeout(t *testing.T, bins signinBins) {
+	claimToken := "claim-" + strings.Repeat("Q", 20)
+	signinHungPlexTVIsBoundedByTimeout(t, bins, "POST /api/claim/exchange", "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", []string{"PLEXFORM_TEST_CLAIM=" + claimToken})
 }
 
 func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) {
 	h := newSigninHost(t, bins)
 	file := h.signinPlan(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL)
-	// The owner signs in again in a browser elsewhere and fetches a claim token there.
-	h.tv.Revoke("alice")
+	// The scheduled plan finds the sign-in broken without any claim token (it would not
+	// live until the repair) and says the repair needs one.
+	saved := h.revokedPlan(t, file, nil)
+	if code, out := h.run(t, nil, "plan", "-f", file); code != 0 || !strings.Contains(out, "its re-link needs a claim token that cannot be read now: apply will refuse") {
+		t.Errorf("plan without the claim token exited %d:\n%s", code, out)
+	}
+	// Then the owner signs in again in a browser elsewhere, fetches a claim token there
+	// and applies the saved plan right away.
 	browser := "browser-token-Qx81"
-	h.tv.Honour(h.alice, browser)
+	h.tv.Honour(h.alice, browser, plextv.Device{ClientIdentifier: "browser-1", Product: "Plex Web"})
 	req, _ := http.NewRequest(http.MethodGet, h.tvURL+"/api/claim/token.json", nil)
 	req.Header.Set("X-Plex-Token", browser)
 	resp, err := http.DefaultClient.Do(req)
@@ -275,8 +416,7 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 		t.Fatalf("claim token: %v", err)
 	}
 	env := []string{"PLEXFORM_TEST_CLAIM=" + claimDoc.Token}
-	saved := h.revokedPlan(t, file, env)
-	code, out := h.run(t, env, "apply", "-f", file, "-auto-approve")
+	code, out := h.run(t, env, "apply", saved)
 	if code != 0 || !strings.Contains(out, "sign-in: working") {
 		t.Fatalf("apply exited %d:\n%s", code, out)
 	}
@@ -373,6 +513,21 @@ func signinLinkCodeEnteredByAnotherAccountIsRefused(t *testing.T, bins signinBin
 	h.tv.Revoke("alice")
 	h.enterAs(t, mallory)
 	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
+	h.assertSignedOut(t, mallory)
+}
+
+// An account whose name and e-mail only look like the owner's (U+212A KELVIN SIGN, U+017F
+// LONG S, which Unicode case folding takes for "k" and "s") is another account: its code
+// links nothing and the apply is rolled back.
+func signinLinkCodeEnteredByLookAlikeIsRefused(t *testing.T, bins signinBins) {
+	prefs := strings.NewReplacer(`PlexOnlineMail="alice@example.com"`, `PlexOnlineMail="kasper@example.com"`,
+		`PlexOnlineUsername="alice"`, `PlexOnlineUsername="kasper"`).Replace(signedIn)
+	h := newSigninHostWith(t, bins, prefs)
+	lookAlike := h.tv.AddAccount("\u212Aasper", "ka\u017Fper@example.com")
+	file := h.signinPlan(t, "{link_code: true}", h.tvURL)
+	h.tv.Revoke("alice")
+	h.enterAs(t, lookAlike)
+	h.assertRefusedLink(t, file, "the link code was entered by a plex.tv account other than the one this server was signed in to; nothing was linked", true)
 }
 
 // Without PlexOnlineUsername and PlexOnlineMail nobody can be shown to be the owner, so
@@ -432,6 +587,13 @@ func TestS6Signin(t *testing.T) {
 		"InterruptWhileWaitingRollsBack":              signinInterruptWhileWaitingRollsBack,
 		"LinkCodeEnteredByAnotherAccountIsRefused":    signinLinkCodeEnteredByAnotherAccountIsRefused,
 		"LinkCodeWithoutKnownOwnerIsRefused":          signinLinkCodeWithoutKnownOwnerIsRefused,
+		"FailedSignOutIsAWarning":                     signinFailedSignOutIsAWarning,
+		"RefusedBy422IsBroken":                        signinRefusedBy422IsBroken,
+		"RefusedBy498IsBroken":                        signinRefusedBy498IsBroken,
+		"PortalAnswerIsUnknown":                       signinPortalAnswerIsUnknown,
+		"HungPinIsBoundedByTimeout":                   signinHungPinIsBoundedByTimeout,
+		"HungClaimIsBoundedByTimeout":                 signinHungClaimIsBoundedByTimeout,
+		"LinkCodeEnteredByLookAlikeIsRefused":         signinLinkCodeEnteredByLookAlikeIsRefused,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

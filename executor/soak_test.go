@@ -202,7 +202,7 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 	h := &soakHost{manager: manager, sim: newSimHostWith(t, simBin)}
 	storeDir := filepath.Join(h.sim.dir, "stores")
 	if os.Geteuid() == 0 {
-		storeDir = testtool.MountTinyTmpfs(t)
+		storeDir = testtool.Tmpfs(t, "64k")
 		h.tmpfs = true
 	} else {
 		t.Logf("%s: ENOSPC faults off: mounting a tmpfs needs root", manager)
@@ -484,7 +484,8 @@ func (h *soakHost) inject(t *testing.T, r soakRound) (clear func()) {
 // fillLeaving fills the tmpfs at dir and then frees pages 4 KiB pages of it again.
 func fillLeaving(t *testing.T, dir string, pages int) string {
 	t.Helper()
-	filler := testtool.Fill(t, dir)
+	testtool.FillUp(t, dir)
+	filler := filepath.Join(dir, "filler")
 	fi, err := os.Stat(filler)
 	if err != nil {
 		t.Fatal(err)

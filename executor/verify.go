@@ -2,10 +2,11 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -14,26 +15,28 @@ import (
 	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // logMark is a log file's size when the apply began: lines after it are new.
 type logMark struct {
+	root   fileutil.Root
 	path   string
 	offset int64
 	check  int // index into the plan's verify list
 }
 
-func markLogs(checks []host.Check) []logMark {
+// markLogs notes each verify log's size before anything changes. A log that cannot be
+// read now (missing, or not a regular file) is marked at 0: all of it is new, and
+// checkLog says what is wrong with it.
+func markLogs(ctx context.Context, root fileutil.Root, checks []host.Check) []logMark {
 	var marks []logMark
 	for i, c := range checks {
 		if c.Log == nil {
 			continue
 		}
-		var size int64
-		if fi, err := os.Stat(c.LogPath); err == nil {
-			size = fi.Size()
-		}
-		marks = append(marks, logMark{path: c.LogPath, offset: size, check: i})
+		size, _ := untilDone(ctx, func() (int64, error) { return root.LogSize(c.LogPath) })
+		marks = append(marks, logMark{root: root, path: c.LogPath, offset: size, check: i})
 	}
 	return marks
 }
@@ -52,8 +55,12 @@ func (r *run) verify(ctx context.Context) error {
 				if m.check != i {
 					continue
 				}
-				if err := checkLog(m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes)); err != nil {
+				skipped, err := checkLog(ctx, m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes))
+				if err != nil {
 					return fmt.Errorf("verify log %s: %w", m.path, err)
+				}
+				if skipped > 0 {
+					r.obs.Event(Event{Type: EventWarning, Message: fmt.Sprintf("%s grew by more than %d MiB during the apply; only its last %d MiB were checked", m.path, fileutil.LogWindow>>20, fileutil.LogWindow>>20)})
 				}
 				r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("no new line of %s matches the failure patterns", m.path)})
 			}
@@ -115,38 +122,55 @@ func sensitiveValues(ch *plan.Changes) []string {
 }
 
 // checkLog fails on the first new line that matches a pattern, showing it masked
-// (secrets, and anything shaped like a token, an e-mail address or a user name).
-func checkLog(m logMark, patterns []*regexp.Regexp, secrets []string) error {
-	f, err := os.Open(m.path)
-	if os.IsNotExist(err) {
-		return nil
+// (secrets, and anything shaped like a token, an e-mail address or a user name). It
+// reads the log as fileutil.Root.ReadTail does: no FIFO, no symlink of another user's,
+// no more than the last LogWindow bytes; skipped is how many new bytes before those
+// went unread.
+func checkLog(ctx context.Context, m logMark, patterns []*regexp.Regexp, secrets []string) (skipped int64, err error) {
+	tail, err := untilDone(ctx, func() (fileutil.Tail, error) { return readTail(m.root, m.path, m.offset) })
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
 	}
 	if err != nil {
-		return err
+		return 0, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	offset := m.offset
-	if fi.Size() < offset {
-		offset = 0 // rotated since the apply began: all of it is new
-	}
-	data, err := io.ReadAll(io.NewSectionReader(f, offset, fi.Size()-offset))
-	if err != nil {
-		return err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range tail.Lines {
 		for _, re := range patterns {
 			if re.MatchString(line) {
 				shown := redact.LogLine(line, secrets...)
 				if len(shown) > 300 {
 					shown = shown[:300] + "…"
 				}
-				return fmt.Errorf("a new line matches %q: %s", re.String(), shown)
+				return tail.Skipped, fmt.Errorf("a new line matches %q: %s", re.String(), shown)
 			}
 		}
 	}
-	return nil
+	return tail.Skipped, nil
+}
+
+// readTail is how checkLog reads a log; a test swaps in a read that blocks.
+var readTail = fileutil.Root.ReadTail
+
+// untilDone returns fn's result, or ctx's cause as soon as ctx ends. A log is opened
+// non-blocking, but a read can still wait in the kernel (a log on a network mount that
+// stopped answering); SIGTERM, which cancels ctx (cmd/plexform/signals.go), must still
+// end the run then, with a rollback, rather than wait with it. The read is left to
+// finish, or to end with the process.
+func untilDone[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		got <- result{v, err}
+	}()
+	select {
+	case r := <-got:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
 }

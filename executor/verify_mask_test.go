@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,7 +25,7 @@ func TestCheckLogMasksTheLineItShows(t *testing.T) {
 		{StoreName: "PlexOnlineUsername", Action: plan.Remove, Before: &user, Sensitive: true},
 		{StoreName: "PlexOnlineToken", Action: plan.Remove, Before: &tok, Sensitive: true},
 	}}}}
-	err := checkLog(logMark{path: path, offset: int64(len("INFO - old\n"))}, []*regexp.Regexp{regexp.MustCompile(`MyPlex.*401`)}, sensitiveValues(ch))
+	_, err := checkLog(context.Background(), logMark{path: path, offset: int64(len("INFO - old\n"))}, []*regexp.Regexp{regexp.MustCompile(`MyPlex.*401`)}, sensitiveValues(ch))
 	if err == nil || !strings.Contains(err.Error(), "MyPlex: Error 401") {
 		t.Fatalf("checkLog = %v, want the matching line named", err)
 	}

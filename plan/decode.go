@@ -3,7 +3,6 @@ package plan
 import (
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -37,7 +36,7 @@ func (e *Error) Error() string {
 
 // Load reads and decodes the plan file at path.
 func Load(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan file: %w", err)
 	}
@@ -75,7 +74,7 @@ func Decode(file string, data []byte) (*Plan, error) {
 	}
 	for _, r := range p.Resources {
 		if r.IsStore() {
-			for _, w := range r.nearMisses(nil) {
+			for _, w := range append(r.nearMisses(nil), r.identityRemovals()...) {
 				w.File = file
 				p.Warnings = append(p.Warnings, w)
 			}
@@ -310,6 +309,9 @@ func (d *decoder) plan(n *yaml.Node, p *Plan) {
 }
 
 var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
+
+// ValidName reports whether s can name a resource: [a-z0-9_-]+, at most MaxNameLen.
+func ValidName(s string) bool { return len(s) <= MaxNameLen && nameRE.MatchString(s) }
 
 func (d *decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}

@@ -32,6 +32,9 @@ func (p *Plan) Desire(r *Resource, root string, getenv func(string) (string, boo
 	}
 	for _, s := range r.Set {
 		text, err := p.resolve(s, root, getenv)
+		if err == nil && s.Source.Type == "" && !s.Source.HasLiteral { // a literal was checked by Decode
+			err = KindOf(r.Kind).checkText(text)
+		}
 		if err != nil {
 			errs = multierror.Append(errs, &Error{File: p.File, Pos: s.Pos, Msg: fmt.Sprintf("%s.set.%s: %v", r.Name, s.Name, err)})
 			continue

@@ -165,6 +165,8 @@ func Diff(r *Resource, target string, want []Desired, st stores.State) (*Resourc
 			}
 			if len(matches) == 0 {
 				rc.Values = append(rc.Values, ValueChange{Name: d.Name, StoreName: d.Name, Action: NoOp, Sensitive: d.Sensitive})
+			} else if IsIdentityName(d.Name) {
+				rc.Warnings = append(rc.Warnings, identityRemovalMsg(r.Name, d.Name))
 			}
 			continue
 		}

@@ -50,8 +50,11 @@ func init() {
 	}
 	fieldTable = map[string]*field{
 		"name": {doc: "unique name of the resource", typ: typeName, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-			if r.Name = d.str(v, "name"); r.Name != "" && !nameRE.MatchString(r.Name) {
+			switch r.Name = d.str(v, "name"); {
+			case r.Name != "" && !nameRE.MatchString(r.Name):
 				d.errorf(v, "resource name %q may use only a-z, 0-9, _ and -", r.Name)
+			case len(r.Name) > MaxNameLen:
+				d.errorf(v, "resource name %.20q… is %d characters long; at most %d (it names the resource's backups)", r.Name, len(r.Name), MaxNameLen)
 			}
 		}},
 		"kind": {doc: "what the resource is", typ: typeEnum, enum: KindNames,
@@ -163,6 +166,11 @@ func (d *decoder) set(r *Resource, v *yaml.Node, what string) {
 		}
 		if src.HasLiteral && src.Type != "" {
 			if err := checkTyped(k, src); err != nil {
+				d.errorf(v, "%s.%s: %v", what, name, err)
+			}
+		}
+		if src.HasLiteral && src.Type == "" {
+			if err := k.checkText(src.Literal); err != nil {
 				d.errorf(v, "%s.%s: %v", what, name, err)
 			}
 		}

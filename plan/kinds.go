@@ -77,6 +77,10 @@ type Kind struct {
 	// Canonical parses a typed value as the store will and spells it as the store
 	// reads it back ("0x2A" as "42"); nil for text-only stores.
 	Canonical func(stores.Value) (stores.Value, error)
+	// CheckText refuses a text value (one with no type:) the store cannot hold, such as
+	// a control character in an XML attribute; nil: any text. validate calls it on
+	// literals, and binding on values from {env:} and {file:}, so apply never meets one.
+	CheckText func(string) error
 	// Open makes the store a resource names (Role store, not Discovered).
 	Open func(Target) (stores.Store, error)
 	// At makes the store a backup manifest names by its target, for restore.
@@ -159,7 +163,8 @@ func init() {
 			Open: func(t Target) (stores.Store, error) {
 				return xmlattrs.New(t.Path, t.Element, xmlattrs.In(fileutil.RootAt(t.Root))), nil
 			},
-			At: func(target string) (stores.Store, error) { return xmlattrs.New(target, ""), nil },
+			At:        func(target string) (stores.Store, error) { return xmlattrs.New(target, ""), nil },
+			CheckText: xmlattrs.CheckText,
 		},
 		{
 			Name: KindPlistKeys, Doc: "top-level keys of a plist file, or of a defaults domain on macOS", Role: RoleStore,
@@ -186,6 +191,10 @@ func init() {
 			Name: KindPlexPreferences, Doc: "whichever store holds Plex's settings on this host", Role: RoleStore,
 			Fields: append([]string{"path"}, storeFields...), Discovered: true,
 			ActsAs: []string{KindXMLAttributes, KindPlistKeys, KindRegistryValues},
+			// Checked as Preferences.xml would hold it, on every OS: that is where Plex keeps
+			// its settings on Linux, FreeBSD, NAS boxes and in containers, and one plan
+			// (examples/plex-reset.yaml) is meant to run on all of them.
+			CheckText: xmlattrs.CheckText,
 		},
 		{
 			Name: KindPlexService, Doc: "whichever service manager runs Plex on this host", Role: RoleService,
@@ -256,6 +265,14 @@ func (k *Kind) SetTypes() []string {
 		out = append(out, KindOf(a).Types...)
 	}
 	return out
+}
+
+// checkText checks a text value against the kind's CheckText, if it has one.
+func (k *Kind) checkText(text string) error {
+	if k == nil || k.CheckText == nil {
+		return nil
+	}
+	return k.CheckText(text)
 }
 
 // canonicalFor returns the canonicalizer for a typed value of this kind: its own, or

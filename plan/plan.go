@@ -33,6 +33,11 @@ type Backups struct {
 // DefaultKeep is how many backups of each store are kept when the plan does not say.
 const DefaultKeep = 10
 
+// MaxNameLen bounds a resource's name: it names its backups (ID and file name), and a
+// backup id must stay a sane file name. validate refuses a longer one, so apply never
+// meets a name it cannot back up.
+const MaxNameLen = 100
+
 // Pos is a place in the plan file.
 type Pos struct{ Line, Column int }
 

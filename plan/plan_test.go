@@ -147,6 +147,20 @@ func TestDecodeErrorsNameFileLineAndWhatIsAllowed(t *testing.T) {
 			"version: 1\nresources:\n  - {name: c, kind: plex_claim, token: {env: X}}\n",
 			"bad.yaml:3:5: resource \"c\" (plex_claim) needs service:",
 		},
+		// What validate accepts, apply can do: a name too long to name a backup, or a
+		// value Preferences.xml cannot hold, is refused here, not after the stop.
+		"name longer than a backup's": {
+			"version: 1\nresources:\n  - {name: " + strings.Repeat("n", MaxNameLen+1) + ", kind: xml_attributes, path: /x, absent: [A]}\n",
+			"bad.yaml:3:12: resource name \"nnnnnnnnnnnnnnnnnnnn\"… is 101 characters long; at most 100",
+		},
+		"control character in an XML value": {
+			"version: 1\nresources:\n  - name: a\n    kind: xml_attributes\n    path: /x\n    set: {FriendlyName: \"den\\x01\"}\n",
+			"bad.yaml:6:25: a.set.FriendlyName: contains a character that XML 1.0 cannot hold",
+		},
+		"control character in a plex_preferences value": {
+			"version: 1\nresources:\n  - name: p\n    kind: plex_preferences\n    set:\n      FriendlyName: {value: \"\\x1b[31m\"}\n",
+			"bad.yaml:6:21: p.set.FriendlyName: contains a character that XML 1.0 cannot hold",
+		},
 		"set and absent overlap": {
 			"version: 1\nresources:\n  - {name: a, kind: xml_attributes, path: /x, absent: [A], set: {a: 1}}\n",
 			"a is both under absent: and set:",
@@ -211,6 +225,14 @@ func TestDesireReadsEnvAndFilesAndFailsEarly(t *testing.T) {
 	want := []Desired{{Name: "A", Value: stores.Value{Text: "lit"}}, {Name: "B", Value: stores.Value{Text: "from-env"}, Sensitive: true}, {Name: "C", Value: stores.Value{Text: "from-file"}, Sensitive: true}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("desired (-want +got):\n%s", diff)
+	}
+	// A value from the environment or a file is checked when it is read, as validate
+	// checks a literal, and the error does not quote it (it is kept out of the plan
+	// because it may be a secret).
+	env["B_VAR"] = "bad\x07value"
+	if _, err := p.Desire(p.Resources[0], "", getenv); err == nil || !strings.Contains(err.Error(), "p.yaml:8:7: a.set.B: contains a character that XML 1.0 cannot hold") ||
+		strings.Contains(err.Error(), "bad\x07") {
+		t.Errorf("a control character from the environment: %v", err)
 	}
 	delete(env, "B_VAR")
 	if _, err := p.Desire(p.Resources[0], "", getenv); err == nil || !strings.Contains(err.Error(), "p.yaml:8:7: a.set.B: environment variable B_VAR is not set") {

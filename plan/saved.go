@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -151,19 +150,27 @@ func ParseSaved(path string, data []byte) (*Saved, error) {
 	if s.FormatVersion != "1" {
 		return nil, fmt.Errorf("%s is a saved plan of format %q; this plexform reads format 1", path, s.FormatVersion)
 	}
-	if err := s.check(); err != nil {
+	if err := s.check(nullsInLists(data)); err != nil {
 		return nil, fmt.Errorf("%s is a damaged saved plan: %w; make it again with plexform plan -out", path, err)
 	}
 	return &s, nil
 }
 
 // check refuses what plan -out never writes: a saved plan is a file anyone may hand
-// to apply, so a null entry or an unknown action must be an error, never a crash or
-// a write nobody planned.
-func (s *Saved) check() error {
+// to apply, so a null entry (in any list: nulls names them) or an unknown action must
+// be an error, never a crash or a write nobody planned.
+func (s *Saved) check(nulls []string) error {
 	var errs *multierror.Error
 	bad := func(format string, args ...any) { errs = multierror.Append(errs, fmt.Errorf(format, args...)) }
+	isNull := map[string]bool{}
+	for _, at := range nulls {
+		bad("%s is null", at)
+		isNull[at] = true
+	}
 	for i, sr := range s.Resources {
+		if isNull[fmt.Sprintf("resources[%d]", i)] {
+			continue // said already; its zero value would only add "has no address"
+		}
 		if sr.Address == "" || KindOf(sr.Kind) == nil || sr.Target == "" {
 			bad("resources[%d] has no address, kind or target", i)
 			continue
@@ -171,6 +178,7 @@ func (s *Saved) check() error {
 		for j, v := range sr.Values {
 			where := fmt.Sprintf("resources[%d].values[%d]", i, j)
 			switch {
+			case isNull[where]:
 			case v.Name == "" || v.StoreName == "":
 				bad("%s has no name", where)
 			case v.Action == Remove && v.Before == nil, v.Action == Change && v.Before == nil:
@@ -184,8 +192,7 @@ func (s *Saved) check() error {
 	}
 	for i, sc := range s.Services {
 		switch {
-		case sc == nil:
-			bad("services[%d] is null", i)
+		case sc == nil: // named by nulls
 		case sc.Address == "":
 			bad("services[%d] has no address", i)
 		case sc.Action != Restart && sc.Action != Start && sc.Action != Stop && sc.Action != Leave:
@@ -194,10 +201,16 @@ func (s *Saved) check() error {
 	}
 	for i, cc := range s.Claims {
 		switch {
-		case cc == nil:
-			bad("claims[%d] is null", i)
+		case cc == nil: // named by nulls
 		case cc.Address == "":
 			bad("claims[%d] has no address", i)
+		}
+	}
+	for i, sg := range s.Signins {
+		switch {
+		case sg == nil: // named by nulls
+		case sg.Address == "":
+			bad("signins[%d] has no address", i)
 		}
 	}
 	if errs != nil {
@@ -288,7 +301,7 @@ func (s *Saved) sameValue(saved *SavedText, now *stores.Value) bool {
 
 // LoadPlanFor loads the plan file a saved plan was made from and checks it is unchanged.
 func (s *Saved) LoadPlanFor() (*Plan, error) {
-	data, err := os.ReadFile(s.PlanFile)
+	data, err := ReadFile(s.PlanFile)
 	if err != nil {
 		return nil, fmt.Errorf("the saved plan was made from %s, which cannot be read now: %w", s.PlanFile, err)
 	}

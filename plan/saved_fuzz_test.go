@@ -24,8 +24,8 @@ func savedSeeds(t testing.TB) [][]byte {
 	return out
 }
 
-// TestParseSavedRefusesNullEntries: what plan -out never writes (a null service, claim
-// or value, an action it does not know) is refused with a clear error, not a crash in
+// TestParseSavedRefusesNullEntries: what plan -out never writes (a null in any list: a
+// service, claim, value, guard or line of evidence; an action it does not know) is refused with a clear error, not a crash in
 // show or apply.
 func TestParseSavedRefusesNullEntries(t *testing.T) {
 	good := string(savedSeeds(t)[0])
@@ -35,7 +35,11 @@ func TestParseSavedRefusesNullEntries(t *testing.T) {
 	cases := map[string]struct{ old, new, want string }{
 		"null service":   {`"services": [`, `"services": [null, `, "services[0] is null"},
 		"null claim":     {`"claims": [`, `"claims": [null, `, "claims[0] is null"},
-		"null resource":  {`"resources": [`, `"resources": [null, `, "resources[0] has no address"},
+		"null resource":  {`"resources": [`, `"resources": [null, `, "resources[0] is null"},
+		"null value":     {`"values": [`, `"values": [null, `, "resources[0].values[0] is null"},
+		"null guard":     {`"guards": [`, `"guards": [null, `, "services[0].guards[0] is null"},
+		"null signin":    {`"claims": [`, `"signins": [null], "claims": [`, "signins[0] is null"},
+		"null evidence":  {`"claims": [`, `"signins": [{"address": "s", "evidence": ["ok", null]}], "claims": [`, "signins[0].evidence[1] is null"},
 		"add, no after":  {`"action": "remove"`, `"action": "add", "after": null`, "is to add a value but has no after"},
 		"unknown action": {`"action": "remove"`, `"action": "explode"`, `unknown action "explode"`},
 		"unknown kind":   {`"kind": "xml_attributes"`, `"kind": "nonsense"`, "has no address, kind or target"},

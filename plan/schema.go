@@ -22,7 +22,7 @@ func Schema() ([]byte, error) {
 		"duration": obj{"type": "string", "pattern": `^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`,
 			"description": "a positive duration such as 30s, 2m or 1h30m"},
 		"url":  obj{"type": "string", "pattern": "^https?://"},
-		"name": obj{"type": "string", "pattern": nameRE.String()},
+		"name": obj{"type": "string", "pattern": nameRE.String(), "maxLength": MaxNameLen},
 		"when": obj{"type": "object", "additionalProperties": false, "description": fieldTable["when"].doc,
 			"properties": obj{"os": obj{"type": "array", "items": obj{"enum": KnownOS}}}},
 		"scalar": obj{"type": []string{"string", "number", "boolean"}},

@@ -82,8 +82,14 @@ type Store interface {
 	Write(ctx context.Context, edits []Edit) error
 	// Snapshot returns the whole store in its native format, for a backup.
 	Snapshot(ctx context.Context) (Snapshot, error)
-	// Restore puts a snapshot back atomically, owner and mode included.
+	// Restore puts a snapshot back atomically, owner and mode included. A snapshot that
+	// CheckSnapshot refuses is refused, and the store left alone.
 	Restore(ctx context.Context, s Snapshot) error
+	// CheckSnapshot tells, touching nothing, whether Restore would accept the snapshot:
+	// that its bytes parse as this store's format (a backup copy is only a file in a
+	// directory, and may be damaged). A restore checks before it stops the server.
+	// Failures wrap ErrMalformed and never quote the bytes.
+	CheckSnapshot(s Snapshot) error
 }
 
 // Service is something with a running/stopped state that guards stores: it must be

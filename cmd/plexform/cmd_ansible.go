@@ -7,7 +7,7 @@ package main
 // result and ignores the exit code once that parses (ansible-core's
 // plugins/action/__init__.py, _execute_module and _parse_returned_data). The same
 // binary therefore serves as the CLI and, copied into a playbook's library/ as
-// plexform, as the module: run recognises the module's one argument (ansibleArgsFile).
+// plexform, as the module: run recognises how Ansible runs it (ansibleArgsPath).
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,66 +28,124 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/parselimit"
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// maxAnsibleArgs bounds the args file: a plan is a few kilobytes, and the file is read
-// before anything says it is Ansible's.
+// maxAnsibleArgs bounds the args file: a plan is a few kilobytes.
 const maxAnsibleArgs = 1 << 20
 
 // inlinePlanName is what errors in an inline plan name as their file.
 const inlinePlanName = "plan (module argument)"
 
-// ansibleArgsFile reports whether args are a binary module's: exactly one argument that
-// is no command, help or flag, names a regular file (not a symlink) of at most
-// maxAnsibleArgs bytes, and holds a JSON object with at least one of the _ansible_* keys
-// Ansible always adds (_ansible_check_mode, _ansible_version, ...). Anything else is the
-// CLI as before, so a mistyped command still gets "unknown command".
-func ansibleArgsFile(args []string) (map[string]json.RawMessage, bool) {
-	if len(args) != 1 || args[0] == "" || strings.HasPrefix(args[0], "-") || args[0] == "help" {
-		return nil, false
+// ansibleArgsPath reports whether this process is a binary module run by Ansible, and
+// the path of its args file. That is decided by how the process was started, never by
+// what a file holds: a file in the working directory that happens to be named like a
+// mistyped command must not turn `plexform aply` into an apply. ansible-core (2.14 to
+// today) always starts a binary module as
+//
+//	<remote_tmp>/ansible-tmp-<time>-<pid>-<random>/AnsiballZ_<module> <same dir>/args
+//
+// plugins/action/__init__.py (_execute_module) names the copy 'AnsiballZ_%s' and the
+// args file 'args', both joined to the task's tmpdir, and plugins/shell/__init__.py
+// (_generate_temp_dir_name) names that dir 'ansible-tmp-%s-%s-%s'; build_module_command
+// passes both paths whole, and modules/async_wrapper.py runs the same two for async
+// tasks; on a Windows host plugins/shell/powershell.py runs AnsiballZ_<name>.exe the
+// same way. Checked with ansible-playbook 2.14.18 (connection local, sync and async). A
+// user at a shell types neither name.
+func ansibleArgsPath(argv0 string, args []string) (string, bool) {
+	if len(args) != 1 || !strings.HasPrefix(filepath.Base(argv0), "AnsiballZ_") {
+		return "", false
 	}
-	if slices.ContainsFunc(commands, func(c command) bool { return c.name == args[0] }) {
-		return nil, false
+	argsFile := args[0]
+	dir := filepath.Dir(argsFile)
+	if filepath.Base(argsFile) != "args" || !strings.HasPrefix(filepath.Base(dir), "ansible-tmp-") {
+		return "", false
 	}
-	if _, hidden := hiddenCommands[args[0]]; hidden {
-		return nil, false
+	exeDir, err1 := filepath.Abs(filepath.Dir(argv0))
+	argsDir, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil || exeDir != argsDir {
+		return "", false
 	}
-	fi, err := os.Lstat(args[0])
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxAnsibleArgs {
-		return nil, false
+	return argsFile, true
+}
+
+// readAnsibleArgs reads the args file Ansible wrote: a regular file (not a symlink: Ansible
+// writes the file itself), read without blocking, of at most maxAnsibleArgs bytes,
+// holding one JSON object nested at most parselimit.MaxDepth deep. Once run is known
+// to be the module, every way this fails is the module's failed result.
+func readAnsibleArgs(path string) (map[string]json.RawMessage, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the module's args file: %w", err)
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("the module's args file %s is a symlink; Ansible writes a regular file there, so something else put it in place", path)
+	}
+	if fi.Size() > maxAnsibleArgs {
+		return nil, fmt.Errorf("the module's args file %s is %d bytes, more than the %d plexform reads; a task's arguments are a few kilobytes", path, fi.Size(), maxAnsibleArgs)
 	}
 	// Non-blocking and regular only: a FIFO swapped in after the Lstat cannot hang us.
-	f, err := fileutil.OpenRegular(args[0])
+	f, err := fileutil.OpenRegular(path)
 	if err != nil {
-		return nil, false
+		return nil, fmt.Errorf("read the module's args file: %w", err)
 	}
 	defer f.Close()
 	// What was opened must be what Lstat saw, not a symlink swapped in between.
 	if opened, err := f.Stat(); err != nil || !os.SameFile(fi, opened) {
-		return nil, false
+		return nil, fmt.Errorf("the module's args file %s changed while plexform opened it; nothing was run", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxAnsibleArgs+1))
-	if err != nil || len(data) > maxAnsibleArgs {
-		return nil, false
+	if err != nil {
+		return nil, fmt.Errorf("read the module's args file: %w", err)
 	}
-	return parseAnsibleArgs(data)
+	if len(data) > maxAnsibleArgs {
+		return nil, fmt.Errorf("the module's args file %s grew past the %d bytes plexform reads while it was read", path, maxAnsibleArgs)
+	}
+	return parseAnsibleArgs(path, data)
 }
 
-// parseAnsibleArgs decodes an args file: a JSON object with an _ansible_* key.
-func parseAnsibleArgs(data []byte) (map[string]json.RawMessage, bool) {
+// parseAnsibleArgs decodes an args file: one JSON object.
+func parseAnsibleArgs(path string, data []byte) (map[string]json.RawMessage, error) {
+	if err := jsonDepth(data); err != nil {
+		return nil, fmt.Errorf("the module's args file %s: %w", path, err)
+	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
-		return nil, false
+		// json's messages quote the text they stop at; say where instead.
+		at := "the file is not one JSON object"
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			// Offset is just past the byte the decoder stopped at.
+			at = "not valid JSON at " + parselimit.At(data, se.Offset-1)
+		}
+		return nil, fmt.Errorf("the module's args file %s: %s", path, at)
 	}
-	for k := range m {
-		if strings.HasPrefix(k, "_ansible_") {
-			return m, true
+	return m, nil
+}
+
+// jsonDepth refuses JSON that nests arrays and objects deeper than parselimit.MaxDepth;
+// it checks nesting only and leaves syntax to json.Unmarshal.
+func jsonDepth(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if depth++; depth > parselimit.MaxDepth {
+				// InputOffset is just past the bracket that went too deep.
+				return parselimit.TooDeep(data, dec.InputOffset()-1)
+			}
+		case json.Delim('}'), json.Delim(']'):
+			depth--
 		}
 	}
-	return nil, false
 }
 
 // ansibleParams are the module's arguments.
@@ -104,7 +163,9 @@ type ansibleParams struct {
 var moduleArgs = []string{"backups_dir", "plan", "plan_file", "root"}
 
 func decodeAnsibleParams(m map[string]json.RawMessage) (*ansibleParams, error) {
-	p := &ansibleParams{}
+	// Check mode unless Ansible says otherwise: it always sends _ansible_check_mode as
+	// true or false, and an args file without it (or with null) must not apply.
+	p := &ansibleParams{check: true}
 	var unknown []string
 	var errs []error
 	str := func(name string, into *string) {
@@ -199,7 +260,7 @@ type ansibleDiff struct {
 }
 
 // runAnsible is the module: plan (check mode) or apply, one JSON object on stdout.
-func runAnsible(env *cliEnv, args map[string]json.RawMessage) (code int) {
+func runAnsible(env *cliEnv, argsFile string) (code int) {
 	res := &ansibleResult{ResourceChanges: []render.ResourceJSON{}, Backups: []string{}}
 	defer func() {
 		// A panic must still end in the one JSON object Ansible reads; crashed (in run)
@@ -212,6 +273,10 @@ func runAnsible(env *cliEnv, args map[string]json.RawMessage) (code int) {
 			code = exitError
 		}
 	}()
+	args, err := readAnsibleArgs(argsFile)
+	if err != nil {
+		return res.fail(err)
+	}
 	p, err := decodeAnsibleParams(args)
 	if err != nil {
 		return res.fail(err)
@@ -277,7 +342,7 @@ func (p *ansibleParams) openHost(env *cliEnv, root string) (*host.Host, error) {
 	} else {
 		name = p.planFile
 		var err error
-		if data, err = os.ReadFile(p.planFile); err != nil {
+		if data, err = plan.ReadFile(p.planFile); err != nil {
 			return nil, fmt.Errorf("read plan_file: %w", err)
 		}
 		if plan.LooksSaved(data) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"runtime"
 
 	"github.com/plexform/plexform/executor"
@@ -33,7 +32,7 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 
 	var saved *plan.Saved
@@ -41,7 +40,7 @@ func runApply(env *cliEnv, args []string) int {
 	fileGiven := false
 	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
 	if len(positional) == 1 && fileGiven {
-		return fail(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
+		return failUnchanged(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
 	}
 	if len(positional) == 1 {
 		saved, h, err = loadSaved(env, positional[0], root, *rootFlag != "")
@@ -49,14 +48,14 @@ func runApply(env *cliEnv, args []string) int {
 		h, _, err = loadHost(env, *file, root)
 	}
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	backups, err := backupsFor(h.Plan, h.Options.Root)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 
 	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
@@ -87,11 +86,12 @@ func runApply(env *cliEnv, args []string) int {
 		}
 	}
 	res, err := executor.Run(ctx, op)
+	settle()
 	if errors.Is(err, executor.ErrCancelled) {
 		return exitError // askYes said why
 	}
 	if err != nil {
-		return reportFailure(env, err, backups.Dir, *asJSON)
+		return reportFailure(env, "apply", err, backups.Dir, *asJSON)
 	}
 	for _, line := range res.Cleaned {
 		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
@@ -117,7 +117,7 @@ func runApply(env *cliEnv, args []string) int {
 
 // loadSaved reads a saved plan and binds the plan file it was made from, as it was.
 func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *host.Host, error) {
-	data, err := os.ReadFile(path)
+	data, err := plan.ReadFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -149,7 +149,9 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 	return saved, h, nil
 }
 
-func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
+// reportFailure ends a failed command that changes the host (what: "apply", "restore",
+// "recover") with what failed and the state the host is left in; it returns the exit code.
+func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSON bool) int {
 	f, ok := executor.IsFailure(err)
 	if !ok {
 		f = &executor.Failure{Err: err, RolledBack: true}
@@ -159,12 +161,11 @@ func reportFailure(env *cliEnv, err error, backupsDir string, asJSON bool) int {
 		code = exitIncomplete
 	}
 	if asJSON {
-		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack,
+		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack, Changed: f.Changed,
 			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
 	}
-	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), f, backupsDir)
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(env.stderr, "(interrupted)")
-	}
+	// The first line says a signal ended it ("interrupted by SIGTERM"); the last says
+	// the state the host is in.
+	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
 	return code
 }

@@ -35,7 +35,7 @@ func runRecover(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{
 		Backups: backups, LockWait: *lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
@@ -50,11 +50,12 @@ func runRecover(env *cliEnv, args []string) int {
 		return ok, nil
 	}
 	rec, err := executor.Recover(ctx, op)
+	settle()
 	if err != nil {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why
 		}
-		return reportFailure(env, err, backups.Dir, false)
+		return reportFailure(env, "recover", err, backups.Dir, false)
 	}
 	if rec.Journal == nil {
 		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Dir))

@@ -28,9 +28,11 @@ func runRedact(env *cliEnv, args []string) int {
 		return exitError
 	}
 	in := positional[0]
-	raw, err := os.ReadFile(in)
+	// Non-blocking and regular only, as every settings file is read: a FIFO named here
+	// is an error, not a hang.
+	raw, _, err := fileutil.ReadFile(in, fileutil.MaxFileSize)
 	if err != nil {
-		return fail(env, fmt.Errorf("read %s: %w", in, err))
+		return fail(env, err) // it names the file
 	}
 	res, err := redact.Redact(raw)
 	if err != nil {

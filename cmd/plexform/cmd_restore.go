@@ -44,20 +44,20 @@ func runRestore(env *cliEnv, args []string) int {
 	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	b, err := backupsDir(*file, *rootFlag, *dir)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	defer b.Close()
 	m, _, err := b.Load(id)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	dest, err := restoreDestination(env, m, *file, fileGiven, root, *targetFlag)
 	if err != nil {
-		return fail(env, err)
+		return failUnchanged(env, err)
 	}
 	if dest.svc == nil {
 		warnf(env, "no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.\n")
@@ -67,7 +67,7 @@ func runRestore(env *cliEnv, args []string) int {
 	if dest.store.Target() != m.Target && root == "" {
 		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
 	}
-	ctx, stop := interruptible(env)
+	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	if !*autoApprove {
 		if code, ok := askYes(ctx, env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
@@ -76,8 +76,9 @@ func runRestore(env *cliEnv, args []string) int {
 	}
 	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
+	settle()
 	if err != nil {
-		return reportFailure(env, err, b.Dir, false)
+		return reportFailure(env, "restore", err, b.Dir, false)
 	}
 	if res.Before != nil {
 		undo := restoreCommand(*file, *rootFlag, res.Before.ID)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
@@ -20,7 +19,7 @@ func runShow(env *cliEnv, args []string) int {
 		fs.Usage()
 		return exitError
 	}
-	data, err := os.ReadFile(positional[0])
+	data, err := plan.ReadFile(positional[0])
 	if err != nil {
 		return fail(env, fmt.Errorf("read saved plan: %w", err))
 	}

@@ -68,7 +68,7 @@ func checkOut(path string) error {
 	if path == "" {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := plan.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -99,6 +99,15 @@ func fail(env *cliEnv, err error) int {
 	return exitError
 }
 
+// failUnchanged is fail for a command that changes the host (apply, restore), for an
+// error found before it touched anything: its last words say the host's state, as
+// every failure of theirs does (render.ApplyFailureHuman).
+func failUnchanged(env *cliEnv, err error) int {
+	errorf(env, "%s\n", err)
+	fmt.Fprintln(env.stderr, render.NothingChanged)
+	return exitError
+}
+
 // errorf prints "Error: ..." on stderr, the label in bold red on a terminal as
 // Terraform does; format ends in its own newline.
 //
@@ -115,7 +124,7 @@ func warnf(env *cliEnv, format string, args ...any) {
 
 // loadHost decodes the plan file and binds it to this host.
 func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
-	data, err := os.ReadFile(file)
+	data, err := plan.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
 			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)

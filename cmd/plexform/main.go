@@ -43,10 +43,13 @@ type cliEnv struct {
 	getenv         func(string) (string, bool)
 	// noColor is -no-color, which every command takes (newFlags).
 	noColor bool
+	// argv0 is how the process was started (os.Args[0]): Ansible starts the module as
+	// AnsiballZ_<name> (ansibleArgsPath).
+	argv0 string
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
+	os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv, argv0: os.Args[0]}))
 }
 
 func run(args []string, env *cliEnv) (code int) {
@@ -91,10 +94,10 @@ func run(args []string, env *cliEnv) (code int) {
 	if hidden, ok := hiddenCommands[args[0]]; ok {
 		return hidden(env, args[1:])
 	}
-	// Ansible runs a binary module with one argument, the path of its JSON args file
-	// (cmd_ansible.go).
-	if margs, ok := ansibleArgsFile(args); ok {
-		return runAnsible(env, margs)
+	// Ansible runs a binary module as AnsiballZ_<name> with one argument, the path of
+	// its JSON args file (cmd_ansible.go).
+	if argsFile, ok := ansibleArgsPath(env.argv0, args); ok {
+		return runAnsible(env, argsFile)
 	}
 	errorf(env, "unknown command %q\n", args[0])
 	usage(env.stderr)

@@ -19,9 +19,20 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	runCLI := func(argv0 string) {
+		os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv, argv0: argv0}))
+	}
 	testscript.Main(m, map[string]func(){
-		"plexform": func() {
-			os.Exit(run(os.Args[1:], &cliEnv{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.LookupEnv}))
+		"plexform": func() { runCLI(os.Args[0]) },
+		// AnsiballZ_plexform is the module's copy Ansible makes (cmdAnsibleModule).
+		// testscript cuts os.Args[0] to its base name; the copy's path is the
+		// executable's own, as it is when Ansible starts it.
+		"AnsiballZ_plexform": func() {
+			exe, err := os.Executable()
+			if err != nil {
+				exe = os.Args[0]
+			}
+			runCLI(exe)
 		},
 	})
 }
@@ -53,15 +64,69 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"chown":   cmdChown,
-			"owner":   cmdOwner,
-			"mode":    cmdMode,
-			"mtime":   cmdMtime,
-			"xmllint": cmdXmllint,
-			"nfiles":  cmdNfiles,
-			"asuser":  cmdAsUser,
+			"chown":          cmdChown,
+			"owner":          cmdOwner,
+			"mode":           cmdMode,
+			"mtime":          cmdMtime,
+			"xmllint":        cmdXmllint,
+			"nfiles":         cmdNfiles,
+			"asuser":         cmdAsUser,
+			"ansible-module": cmdAnsibleModule,
 		},
 	})
+}
+
+// ansible-module ARGS runs plexform as Ansible runs a binary module: ARGS placed as a file
+// named args in a fresh ansible-tmp-* dir under .ansible/tmp, beside the module named
+// AnsiballZ_plexform, and the module started with both absolute paths
+// (ansible-core's plugins/action/__init__.py _execute_module; see ansibleArgsPath). Its
+// output is what stdout and stderr then check, as after exec.
+func cmdAnsibleModule(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: ansible-module ARGS")
+	}
+	// testscript.Main put its plexform first in this process's PATH.
+	bin, err := exec.LookPath("plexform")
+	ts.Check(err)
+	base := ts.MkAbs(filepath.Join(".ansible", "tmp"))
+	ts.Check(os.MkdirAll(base, 0o700))
+	tmp, err := os.MkdirTemp(base, "ansible-tmp-")
+	ts.Check(err)
+	placeArgs(ts, ts.MkAbs(args[0]), filepath.Join(tmp, "args"))
+	// A copy, as Ansible makes (a hard link where it can: the same bytes, no 20 MB
+	// written per run); not a symlink, whose target would be the executable.
+	module := filepath.Join(tmp, "AnsiballZ_plexform")
+	if os.Link(bin, module) != nil {
+		data, err := os.ReadFile(bin)
+		ts.Check(err)
+		ts.Check(os.WriteFile(module, data, 0o700))
+	}
+	err = ts.Exec(module, filepath.Join(tmp, "args"))
+	switch {
+	case err != nil && !neg:
+		ts.Fatalf("the module failed: %v", err)
+	case err == nil && neg:
+		ts.Fatalf("the module succeeded unexpectedly")
+	}
+}
+
+// placeArgs puts the same kind of file at to as is at from: a copy of a regular file, a
+// symlink to what from points at, a new FIFO; the hostile cases are the args file itself.
+func placeArgs(ts *testscript.TestScript, from, to string) {
+	fi, err := os.Lstat(from)
+	ts.Check(err)
+	switch {
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, err := filepath.EvalSymlinks(from)
+		ts.Check(err)
+		ts.Check(os.Symlink(target, to))
+	case fi.Mode()&os.ModeNamedPipe != 0:
+		ts.Check(syscall.Mkfifo(to, 0o600))
+	default:
+		data, err := os.ReadFile(from)
+		ts.Check(err)
+		ts.Check(os.WriteFile(to, data, 0o600))
+	}
 }
 
 // chown UID:GID FILE gives a fixture another owner (needs root; skips otherwise).

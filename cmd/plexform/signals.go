@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -16,28 +17,44 @@ import (
 // stdout (`apply | head`) turns writes into errors that the output ignores, and the run
 // goes on to its end.
 func interruptible(env *cliEnv) (context.Context, func()) {
+	ctx, _, stop := interruptibleRun(env)
+	return ctx, stop
+}
+
+// interruptibleRun is interruptible with settle, to call once the run has ended and
+// before its result is printed: later signals are then swallowed without a word, so the
+// output still ends with the state the host is in, never with a plea to wait for a
+// rollback that is over (a storm of signals met exactly that).
+func interruptibleRun(env *cliEnv) (ctx context.Context, settle, stop func()) {
 	signal.Ignore(syscall.SIGPIPE)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	done := make(chan struct{})
+	var settled atomic.Bool
 	go func() {
-		interrupted := false
+		interrupted, told := false, false
 		for {
 			select {
 			case sig := <-sigs:
+				if settled.Load() {
+					continue
+				}
 				if !interrupted {
 					interrupted = true
 					cancel(fmt.Errorf("interrupted by %s", signalName(sig)))
 					continue
 				}
-				fmt.Fprintln(env.stderr, "plexform is putting the host back as it was; wait for it to finish (killing it now would leave Plex half changed, for `plexform recover` to mend)")
+				if !told { // once: a storm of signals is not a storm of lines
+					told = true
+					fmt.Fprintln(env.stderr, "plexform is putting the host back as it was; wait for it to finish (killing it now would leave Plex half changed, for `plexform recover` to mend)")
+				}
 			case <-done:
 				return
 			}
 		}
 	}()
-	return ctx, func() {
+	return ctx, func() { settled.Store(true) }, func() {
 		signal.Stop(sigs)
 		close(done)
 		cancel(nil)

@@ -32,15 +32,12 @@ func (s *Server) SignInState(ctx context.Context, token string) (string, error) 
 	what := "ask " + target.Redacted()
 	h := http.Header{}
 	h.Set("X-Plex-Token", token)
-	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, header: h, timeout: identityTimeout, what: what, secrets: []string{token}}.send(ctx)
+	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, header: h, timeout: s.identityTimeout(), what: what, secrets: []string{token}}.send(ctx)
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case ans.status == http.StatusUnauthorized:
-		return "", fmt.Errorf("%s (HTTP 401): %w", what, ErrTokenNotAccepted)
-	case ans.status != http.StatusOK:
-		return "", fmt.Errorf("%s: HTTP %d; is this a Plex Media Server, and has it finished starting?", what, ans.status)
+	if err := ans.verdict(what, serverRefused); err != nil {
+		return "", err
 	}
 	state, err := parseSignInState(ans.body)
 	if err != nil {

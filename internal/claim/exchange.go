@@ -13,7 +13,7 @@ import (
 // DefaultExchangeURL is plex.tv, where the Docker images exchange claim tokens.
 const DefaultExchangeURL = "https://plex.tv"
 
-// exchangeTimeout bounds the one request to plex.tv.
+// exchangeTimeout bounds the one request to plex.tv when no timeout is given.
 const exchangeTimeout = 30 * time.Second
 
 // Exchange trades a claim token for the server's auth token at plex.tv, the way
@@ -33,6 +33,9 @@ type Exchange struct {
 	// Plex names it ("Linux" on Linux), PlatformVersion to "1.0", Device to Platform,
 	// DeviceName to this host's name ("PlexMediaServer" if it has none).
 	Product, Version, Platform, PlatformVersion, Device, DeviceName string
+	// Timeout bounds the request (the resource's timeout:); default exchangeTimeout. The
+	// server is down while it runs.
+	Timeout time.Duration
 }
 
 // Token sends POST {BaseURL}/api/claim/exchange?token=TOKEN and returns the auth token
@@ -57,16 +60,15 @@ func (e *Exchange) Token(ctx context.Context, claimToken string) (string, error)
 	}
 	ans, err := request{
 		client: e.HTTP, method: http.MethodPost, url: endpoint(base, "/api/claim/exchange", claimToken),
-		header: e.headers(), timeout: exchangeTimeout, what: what, secrets: []string{claimToken},
+		header: e.headers(), timeout: orDuration(e.Timeout, exchangeTimeout), what: what, secrets: []string{claimToken},
 	}.send(ctx)
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case rejects(ans.status):
-		return "", fmt.Errorf("%s (HTTP %d): %w", what, ans.status, ErrRejected)
-	case ans.status < 200 || ans.status >= 300:
-		return "", fmt.Errorf("%s: unexpected answer HTTP %d; try again later, or let the server claim itself", what, ans.status)
+	r := claimRefused
+	r.hint = "; try again later, or let the server claim itself"
+	if err := ans.verdict(what, r); err != nil {
+		return "", err
 	}
 	token, err := parseAuthToken(ans.body)
 	if err != nil {
@@ -75,32 +77,35 @@ func (e *Exchange) Token(ctx context.Context, claimToken string) (string, error)
 	return token, nil
 }
 
-// headers are the X-Plex-* headers the Docker images send with the exchange.
+// headers are the X-Plex-* headers the Docker images send with the exchange: the
+// server's identity (Product "Plex Media Server", Provides "server"), with their
+// defaults for what is not given.
 func (e *Exchange) headers() http.Header {
-	h := client{ID: e.ClientIdentifier, Product: or(e.Product, "Plex Media Server"), Version: or(e.Version, "1.1"),
-		Platform: e.Platform, PlatformVersion: e.PlatformVersion, Device: e.Device, DeviceName: e.DeviceName}.headers()
-	h.Set("X-Plex-Provides", "server")
-	return h
+	platform := or(e.Platform, plexPlatform(runtime.GOOS))
+	return client{ID: e.ClientIdentifier, Product: or(e.Product, serverProduct), Version: or(e.Version, "1.1"), Provides: "server",
+		Platform: platform, PlatformVersion: or(e.PlatformVersion, "1.0"), Device: or(e.Device, platform), DeviceName: or(e.DeviceName, hostname())}.headers()
 }
 
-// client is who plexform says it is to plex.tv: the X-Plex-* headers every request
-// carries. Empty fields take defaults (see headers).
+// client is who plexform says it is to plex.tv: the X-Plex-* headers a request carries.
+// plex.tv updates the device record of the token's device from them, so each request
+// states its identity whole (PlexTV.account or ServerIdentity) and an empty field is
+// left out rather than guessed.
 type client struct {
-	ID, Product, Version, Platform, PlatformVersion, Device, DeviceName string
+	ID, Product, Version, Provides, Platform, PlatformVersion, Device, DeviceName string
 }
 
-// headers spells c as X-Plex-* headers: Platform defaults to the OS as Plex names it,
-// PlatformVersion to "1.0", Device to Platform, DeviceName to this host's name.
+// headers spells c as X-Plex-* headers, leaving out the empty ones.
 func (c client) headers() http.Header {
-	platform := or(c.Platform, plexPlatform(runtime.GOOS))
 	h := http.Header{}
-	h.Set("X-Plex-Client-Identifier", strings.TrimSpace(c.ID))
-	h.Set("X-Plex-Product", c.Product)
-	h.Set("X-Plex-Version", c.Version)
-	h.Set("X-Plex-Platform", platform)
-	h.Set("X-Plex-Platform-Version", or(c.PlatformVersion, "1.0"))
-	h.Set("X-Plex-Device", or(c.Device, platform))
-	h.Set("X-Plex-Device-Name", or(c.DeviceName, hostname()))
+	for name, value := range map[string]string{
+		"X-Plex-Client-Identifier": strings.TrimSpace(c.ID), "X-Plex-Product": c.Product, "X-Plex-Version": c.Version,
+		"X-Plex-Provides": c.Provides, "X-Plex-Platform": c.Platform, "X-Plex-Platform-Version": c.PlatformVersion,
+		"X-Plex-Device": c.Device, "X-Plex-Device-Name": c.DeviceName,
+	} {
+		if value != "" {
+			h.Set(name, value)
+		}
+	}
 	return h
 }
 

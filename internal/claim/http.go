@@ -1,6 +1,7 @@
 package claim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -122,4 +123,94 @@ func endpoint(base *url.URL, path, token string) *url.URL {
 		u.RawQuery = url.Values{"token": {token}}.Encode()
 	}
 	return &u
+}
+
+// refusal says which answers of a peer refuse what was sent, and what error they wrap.
+// Every other answer that is not 2xx gives no verdict: the caller keeps it "unknown".
+type refusal struct {
+	err     error
+	refuses func(answer) bool
+	// hint is added to an answer that gives no verdict (what to look at next).
+	hint string
+}
+
+// The refusals of plexform's peers, in one place.
+var (
+	// tokenRefused is plex.tv refusing a token: 401 (developer.plex.tv, "Verifying an
+	// Access Token"), 498 for an expired token (developer.plex.tv, JWT Authentication),
+	// and 422 whose body says "Invalid token", as Home Assistant's Plex integration has
+	// seen it. Plex's docs say any other status "does not indicate an invalid Access
+	// Token".
+	tokenRefused = refusal{err: ErrRevoked, refuses: func(a answer) bool {
+		switch a.status {
+		case http.StatusUnauthorized, statusTokenExpired:
+			return true
+		case http.StatusUnprocessableEntity:
+			return bytes.Contains(bytes.ToLower(a.body), []byte("invalid token"))
+		}
+		return false
+	}}
+	// claimRefused is PMS or plex.tv refusing a claim token.
+	claimRefused = refusal{err: ErrRejected, refuses: func(a answer) bool {
+		switch a.status {
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity:
+			return true
+		}
+		return false
+	}}
+	// pinGone is plex.tv forgetting a PIN (expired, or asked by another client).
+	pinGone = refusal{err: ErrPinExpired, refuses: func(a answer) bool { return a.status == http.StatusNotFound }}
+	// serverRefused is PMS refusing a token as not its own.
+	serverRefused = refusal{err: ErrTokenNotAccepted, refuses: func(a answer) bool { return a.status == http.StatusUnauthorized },
+		hint: "; is this a Plex Media Server, and has it finished starting?"}
+	// refusesNothing is for requests that carry no secret to refuse (a new PIN).
+	refusesNothing = refusal{refuses: func(answer) bool { return false }}
+)
+
+// statusTokenExpired is plex.tv's answer to an expired JWT (not in net/http).
+const statusTokenExpired = 498
+
+// verdict is what an answer means: nil for 2xx, r.err when r refuses it, and otherwise
+// an error that gives no verdict and says why (rate limited, the peer failing, or an
+// answer nobody documents).
+func (a answer) verdict(what string, r refusal) error {
+	switch {
+	case a.status >= 200 && a.status < 300:
+		return nil
+	case r.refuses(a):
+		return &refusedError{status: a.status, err: fmt.Errorf("%s (HTTP %d): %w", what, a.status, r.err)}
+	case a.status == http.StatusTooManyRequests:
+		return fmt.Errorf("%s: HTTP 429, too many requests; no verdict, ask again later%s", what, r.hint)
+	case a.status >= 500:
+		return fmt.Errorf("%s: HTTP %d, the peer is failing; no verdict, ask again later%s", what, a.status, r.hint)
+	default:
+		return fmt.Errorf("%s: unexpected answer HTTP %d; no verdict%s", what, a.status, r.hint)
+	}
+}
+
+// orDuration is d, or fallback when d is not set.
+func orDuration(d, fallback time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return fallback
+}
+
+// refusedError is a refusal that remembers the status it came with, for evidence.
+type refusedError struct {
+	status int
+	err    error
+}
+
+func (e *refusedError) Error() string { return e.err.Error() }
+func (e *refusedError) Unwrap() error { return e.err }
+
+// RefusedStatus is the HTTP status with which a peer refused what was sent (401, 498,
+// 422, ...), or 0 when err is no refusal.
+func RefusedStatus(err error) int {
+	var r *refusedError
+	if errors.As(err, &r) {
+		return r.status
+	}
+	return 0
 }

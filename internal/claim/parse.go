@@ -50,10 +50,6 @@ func parseIdentity(body []byte) (Identity, error) {
 	return id, nil
 }
 
-// maxTokenLen is far above the 20 characters plex.tv hands out, and low enough that a
-// page of HTML can never pass for a token.
-const maxTokenLen = 512
-
 // parseAuthToken finds the server's auth token in plex.tv's claim exchange answer:
 // the text of <authentication-token> (what the Docker images' sed picks out), or else
 // the authenticationToken or authToken attribute of the root <user> element, as other
@@ -100,12 +96,17 @@ func parseAuthToken(body []byte) (string, error) {
 	if token == "" {
 		return "", fmt.Errorf("the answer has no <authentication-token> (nor a <user authenticationToken=...>): %w", stores.ErrMalformed)
 	}
-	if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
-		return "", fmt.Errorf("the <authentication-token> in the answer is not a token (over %d characters, or with spaces or control characters): %w", maxTokenLen, stores.ErrMalformed)
+	if err := checkToken(token); err != nil {
+		return "", err
 	}
 	return token, nil
 }
 
+// notTokenRune is what no token holds. Nothing else is assumed of a token: plex.tv hands
+// out 20-character legacy tokens and JWTs (three base64url parts, of any length; one with
+// scopes runs past 512 characters), and a JWT is never judged by its exp either, since
+// plex.tv refreshes one even after it expired. What bounds a token is the answer it came
+// in (maxBody bytes).
 func notTokenRune(r rune) bool {
 	return unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -27,73 +28,157 @@ var ErrRevoked = errors.New("plex.tv rejects the token")
 // entered it at plex.tv/link.
 var ErrPinExpired = errors.New("the link code expired before it was entered at plex.tv/link")
 
-// PlexTV is plex.tv's account API as plexform uses it: check a token, sign in with a
-// link code (the PIN flow of python-plexapi's MyPlexPinLogin and every Plex app on a TV),
-// and get a claim token for the account. Tokens go in the X-Plex-Token header, never in
-// a URL, and never reach an error.
+// PlexTV is plex.tv's account API as plexform uses it: check a server's token, sign in
+// with a link code (the PIN flow of python-plexapi's MyPlexPinLogin and every Plex app on
+// a TV), get a claim token for the account, and sign that account token out again.
+// Tokens go in the X-Plex-Token header, never in a URL, and never reach an error.
+//
+// Who plexform says it is depends on whose token it sends. plex.tv keeps a device
+// record per (account, X-Plex-Client-Identifier) and updates the record of a token's
+// device from the X-Plex-* headers of every request made with it: a server's token
+// sent under another client's identity turns the server's device into that client and
+// breaks remote access until PMS restarts (github.com/Kometa-Team/Kometa/issues/2894).
+// So a server's token is only ever sent under the server's own identity (ServerIdentity),
+// and an account token (link code, claim token) under plexform's.
 type PlexTV struct {
 	// BaseURL defaults to DefaultExchangeURL (https://plex.tv); tests and proxies set it.
 	BaseURL string
 	// HTTP defaults to a client whose requests time out on their own; redirects are
 	// never followed.
 	HTTP *http.Client
-	// ClientIdentifier names this plexform to plex.tv; it must stay the same across
-	// runs on one host (StableClientIdentifier), as plex.tv lists each one as a device.
+	// ClientIdentifier names this plexform to plex.tv for requests with an account
+	// token; it must stay the same across runs on one host (StableClientIdentifier), as
+	// plex.tv lists each one as a device.
 	ClientIdentifier string
-	// Version is plexform's version, sent as X-Plex-Version ("1" when empty).
+	// Version is plexform's version, sent as X-Plex-Version ("1" when empty) with an
+	// account token only.
 	Version string
 	// PollEvery is the pause between two looks at a PIN; default one second.
 	PollEvery time.Duration
+	// Timeout bounds each request (the resource's timeout:); default plexTVTimeout.
+	Timeout time.Duration
 }
 
-// plexTVTimeout bounds one request to plex.tv.
+// plexTVTimeout bounds one request to plex.tv when no timeout is given.
 const plexTVTimeout = 30 * time.Second
 
-// call sends one request to plex.tv with plexform's X-Plex-* headers and, when token is
-// set, X-Plex-Token, and asks for JSON.
-func (p *PlexTV) call(ctx context.Context, method, path, token, what string) (answer, error) {
+// ServerIdentity is who a Plex Media Server is to plex.tv: the headers PMS itself sends
+// (and Plex's Docker images send for it: plexinc/pms-docker and linuxserver/docker-plex
+// claim scripts). ClientIdentifier is its ProcessedMachineIdentifier; Version is what its
+// /identity reports, left out when unknown. plexform's own name and version never go
+// with a server's token.
+type ServerIdentity struct {
+	ClientIdentifier, Version string
+}
+
+func (id ServerIdentity) client() client {
+	return client{ID: id.ClientIdentifier, Product: serverProduct, Version: id.Version, Provides: "server"}
+}
+
+// serverProduct is PMS's X-Plex-Product.
+const serverProduct = "Plex Media Server"
+
+// ErrNoServerIdentity means the server's identity is not known, so its token is not
+// sent: under any other identity it would rewrite the server's device at plex.tv.
+var ErrNoServerIdentity = errors.New("the server's identity (its ProcessedMachineIdentifier) is not known, so its token is not sent to plex.tv under any other")
+
+// authPaths are plex.tv's JWT endpoints. Registering a device key with an existing token
+// (POST /api/v2/auth/jwk) makes that legacy token expire (developer.plex.tv, "JWT
+// Authentication (Recommended)"): plexform never calls them.
+const authPaths = "/api/v2/auth/"
+
+// account is plexform's own identity, for requests with an account token or none.
+func (p *PlexTV) account() client {
+	return client{ID: p.ClientIdentifier, Product: "plexform", Version: or(p.Version, "1"), Platform: plexPlatform(runtime.GOOS), Device: plexPlatform(runtime.GOOS), DeviceName: hostname()}
+}
+
+// call sends one request to plex.tv as who, with X-Plex-Token when token is set, and
+// asks for JSON.
+func (p *PlexTV) call(ctx context.Context, method, path, token, what string, who client) (answer, error) {
 	base, err := parseBase(or(p.BaseURL, DefaultExchangeURL), "plex.tv")
 	if err != nil {
 		return answer{}, err
 	}
-	if strings.TrimSpace(p.ClientIdentifier) == "" {
+	if strings.HasPrefix(path, authPaths) {
+		return answer{}, fmt.Errorf("%s: plexform never calls plex.tv's %s* (a device key registered with a token makes that token expire)", what, authPaths)
+	}
+	if strings.TrimSpace(who.ID) == "" {
+		if who.Product == serverProduct {
+			return answer{}, fmt.Errorf("%s: %w", what, ErrNoServerIdentity)
+		}
 		return answer{}, fmt.Errorf("%s: no client identifier", what)
 	}
-	h := client{ID: p.ClientIdentifier, Product: "plexform", Version: or(p.Version, "1")}.headers()
+	h := who.headers()
 	h.Set("Accept", "application/json")
 	if token != "" {
 		h.Set("X-Plex-Token", token)
 	}
 	return request{client: p.HTTP, method: method, url: endpoint(base, path, ""), header: h,
-		timeout: plexTVTimeout, what: what + " at " + base.Redacted(), secrets: []string{token}}.send(ctx)
+		timeout: orDuration(p.Timeout, plexTVTimeout), what: what + " at " + base.Redacted(), secrets: []string{token}}.send(ctx)
 }
 
-// CheckToken asks GET /api/v2/user with token: nil when plex.tv accepts it, ErrRevoked
-// when it answers 401, ErrUnreachable when it does not answer, and another error for
-// any other answer (the verdict is then unknown).
-func (p *PlexTV) CheckToken(ctx context.Context, token string) error {
+// CheckToken asks GET /api/v2/user with the server's token, sent under the server's own
+// identity: nil when plex.tv accepts it (200 with a plex.tv user in the answer),
+// ErrRevoked when it refuses it (401, 498, 422 "Invalid token"), ErrNoServerIdentity
+// when the server's identity is not known (nothing is sent), ErrUnreachable when it
+// does not answer, and another error for any other answer (the verdict is then unknown).
+func (p *PlexTV) CheckToken(ctx context.Context, token string, server ServerIdentity) error {
 	const what = "ask plex.tv about the stored token"
 	if token == "" {
 		return fmt.Errorf("%s: there is no token: %w", what, ErrRevoked)
 	}
-	_, err := p.user(ctx, token, what)
-	return err
+	body, err := p.user(ctx, token, what, server.client())
+	if err != nil {
+		return err
+	}
+	if err := isUser(body); err != nil {
+		return fmt.Errorf("%s: a success answer, but %w; no verdict (a captive portal or a proxy's login page?)", what, err)
+	}
+	return nil
 }
 
-// user asks GET /api/v2/user with token and returns plex.tv's answer when it is 200.
-func (p *PlexTV) user(ctx context.Context, token, what string) ([]byte, error) {
-	ans, err := p.call(ctx, http.MethodGet, "/api/v2/user", token, what)
+// user asks GET /api/v2/user with token as who and returns plex.tv's answer when it is 2xx.
+func (p *PlexTV) user(ctx context.Context, token, what string, who client) ([]byte, error) {
+	ans, err := p.call(ctx, http.MethodGet, "/api/v2/user", token, what, who)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case ans.status == http.StatusOK:
-		return ans.body, nil
-	case ans.status == http.StatusUnauthorized:
-		return nil, fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
-	default:
-		return nil, fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	if err := ans.verdict(what, tokenRefused); err != nil {
+		return nil, err
 	}
+	return ans.body, nil
+}
+
+// isUser checks that body is a plex.tv user (python-plexapi's MyPlexAccount reads the
+// same answer): a JSON object with an id and a uuid. Nothing of the body reaches the error.
+func isUser(body []byte) error {
+	var j struct {
+		ID   int64  `json:"id"`
+		UUID string `json:"uuid"`
+	}
+	if err := decodeJSON(body, &j); err != nil {
+		return err
+	}
+	if j.ID <= 0 || strings.TrimSpace(j.UUID) == "" {
+		return fmt.Errorf("the answer is not a plex.tv user (no id and uuid): %w", stores.ErrMalformed)
+	}
+	return nil
+}
+
+// SignOut ends an account token at plex.tv (DELETE /api/v2/users/signout, as
+// python-plexapi's MyPlexAccount.signout does), so the device plexform used for a link
+// code keeps no access to the account. A token plex.tv no longer honours is signed out
+// already.
+func (p *PlexTV) SignOut(ctx context.Context, accountToken string) error {
+	const what = "sign plexform's account token out at plex.tv"
+	ans, err := p.call(ctx, http.MethodDelete, "/api/v2/users/signout", accountToken, what, p.account())
+	if err != nil {
+		return err
+	}
+	if err := ans.verdict(what, tokenRefused); err != nil && !errors.Is(err, ErrRevoked) {
+		return err
+	}
+	return nil
 }
 
 // Owner is who a plex.tv account is, as far as a server's settings tell
@@ -109,21 +194,46 @@ func (i Owner) Known() bool {
 }
 
 // Same reports whether i and other are one account: the user names or the e-mail
-// addresses match, ignoring case (plex.tv signs in with either, in any case). A field
-// empty on either side matches nothing, so two unknown owners are never the same.
+// addresses match, ignoring the case of A–Z only (plex.tv signs in with either, in any
+// ASCII case). Any other code point must match exactly: Unicode case folding would take
+// U+212A KELVIN SIGN for "k" and U+017F LONG S for "s", so a look-alike account
+// ("Kaſper") that entered a link code read from a CI log would pass as the owner
+// ("kasper") and get the server. A field empty on either side matches nothing, so two
+// unknown owners are never the same.
 func (i Owner) Same(other Owner) bool {
 	match := func(a, b string) bool {
 		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-		return a != "" && strings.EqualFold(a, b)
+		return a != "" && equalFoldASCII(a, b)
 	}
 	return match(i.Username, other.Username) || match(i.Email, other.Email)
+}
+
+// equalFoldASCII is strings.EqualFold for A–Z alone: byte for byte, with only ASCII
+// letters compared without case.
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
 }
 
 // WhoIs asks GET /api/v2/user with accountToken who the account is (python-plexapi's
 // MyPlexAccount reads the same answer). ErrRevoked when plex.tv answers 401.
 func (p *PlexTV) WhoIs(ctx context.Context, accountToken string) (Owner, error) {
 	const what = "ask plex.tv which account entered the link code"
-	body, err := p.user(ctx, accountToken, what)
+	body, err := p.user(ctx, accountToken, what, p.account())
 	if err != nil {
 		return Owner{}, err
 	}
@@ -178,12 +288,12 @@ var codeShape = lazyre.New(`^[A-Za-z0-9]{4,32}$`)
 // NewPin asks POST /api/v2/pins for a link code (a short one, as plex.tv/link takes).
 func (p *PlexTV) NewPin(ctx context.Context) (Pin, error) {
 	const what = "ask plex.tv for a link code"
-	ans, err := p.call(ctx, http.MethodPost, "/api/v2/pins", "", what)
+	ans, err := p.call(ctx, http.MethodPost, "/api/v2/pins", "", what, p.account())
 	if err != nil {
 		return Pin{}, err
 	}
-	if ans.status != http.StatusOK && ans.status != http.StatusCreated {
-		return Pin{}, fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	if err := ans.verdict(what, refusesNothing); err != nil {
+		return Pin{}, err
 	}
 	pin, _, err := parsePin(ans.body, time.Now())
 	if err != nil {
@@ -233,15 +343,12 @@ func parsePin(body []byte, now time.Time) (Pin, string, error) {
 // ErrPinExpired.
 func (p *PlexTV) PinToken(ctx context.Context, pin Pin) (string, error) {
 	const what = "look at the link code"
-	ans, err := p.call(ctx, http.MethodGet, "/api/v2/pins/"+strconv.FormatInt(pin.ID, 10), "", what)
+	ans, err := p.call(ctx, http.MethodGet, "/api/v2/pins/"+strconv.FormatInt(pin.ID, 10), "", what, p.account())
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case ans.status == http.StatusNotFound:
-		return "", fmt.Errorf("%s: %w", what, ErrPinExpired)
-	case ans.status != http.StatusOK:
-		return "", fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	if err := ans.verdict(what, pinGone); err != nil {
+		return "", err
 	}
 	_, token, err := parsePin(ans.body, time.Now())
 	if err != nil {
@@ -268,10 +375,7 @@ func (p *PlexTV) WaitForPin(ctx context.Context, pin Pin, tick func(left time.Du
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Now().After(pin.ExpiresAt.Add(-time.Second)) {
-				if last != nil {
-					return "", fmt.Errorf("%w (last error: %v)", ErrPinExpired, last)
-				}
-				return "", ErrPinExpired
+				return "", fmt.Errorf("%w%s", ErrPinExpired, lastError(last))
 			}
 			return "", fmt.Errorf("wait for the link code: %w", ctx.Err())
 		case <-timer.C:
@@ -296,15 +400,12 @@ func (p *PlexTV) WaitForPin(ctx context.Context, pin Pin, tick func(left time.Du
 // (GET /api/claim/token.json), what plex.tv/claim shows in a browser.
 func (p *PlexTV) ClaimToken(ctx context.Context, accountToken string) (string, error) {
 	const what = "get a claim token from plex.tv"
-	ans, err := p.call(ctx, http.MethodGet, "/api/claim/token.json", accountToken, what)
+	ans, err := p.call(ctx, http.MethodGet, "/api/claim/token.json", accountToken, what, p.account())
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case ans.status == http.StatusUnauthorized:
-		return "", fmt.Errorf("%s (HTTP 401): %w", what, ErrRevoked)
-	case ans.status != http.StatusOK:
-		return "", fmt.Errorf("%s: unexpected answer HTTP %d", what, ans.status)
+	if err := ans.verdict(what, tokenRefused); err != nil {
+		return "", err
 	}
 	var j struct {
 		Token string `json:"token"`
@@ -326,10 +427,12 @@ func decodeJSON(body []byte, v any) error {
 	return nil
 }
 
-// checkToken refuses what cannot be a token before it is sent anywhere.
+// checkToken refuses what cannot be a token before it is stored or sent anywhere: white
+// space, control characters or broken UTF-8 inside. Its length and alphabet are not
+// checked: a token is opaque (notTokenRune).
 func checkToken(token string) error {
-	if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
-		return fmt.Errorf("the token in the answer is not a token (over %d characters, or with spaces or control characters): %w", maxTokenLen, stores.ErrMalformed)
+	if strings.ContainsFunc(token, notTokenRune) {
+		return fmt.Errorf("the token in the answer is not a token (it holds spaces or control characters): %w", stores.ErrMalformed)
 	}
 	return nil
 }

@@ -17,47 +17,195 @@ import (
 
 const accountToken = "acct-TOKEN-0123456789"
 
-// standIn runs the plex.tv stand-in with one account whose token is accountToken.
+const serverToken = "srv-TOKEN-0123456789"
+
+// theServer is a server's identity as its /identity and settings give it.
+var theServer = ServerIdentity{ClientIdentifier: "pmi-test", Version: "1.41.0.8992-8463ad060"}
+
+// serverDevice is how plex.tv records theServer.
+var serverDevice = plextv.Device{ClientIdentifier: theServer.ClientIdentifier, Product: plextv.ServerProduct, Version: theServer.Version, Provides: "server"}
+
+// standIn runs the plex.tv stand-in with one account, jane, whose app token is
+// accountToken and whose server's token is serverToken.
 func standIn(t *testing.T) (*plextv.Server, *PlexTV) {
 	t.Helper()
 	tv := plextv.New()
-	tv.Honour(tv.AddAccount("jane", "jane@example.com"), accountToken)
+	jane := tv.AddAccount("jane", "jane@example.com")
+	tv.Honour(jane, accountToken, plextv.Device{ClientIdentifier: "jane-app", Product: "app"})
+	tv.Honour(jane, serverToken, serverDevice)
 	srv := httptest.NewServer(tv)
 	t.Cleanup(srv.Close)
 	return tv, &PlexTV{BaseURL: srv.URL, ClientIdentifier: "test-client", PollEvery: 10 * time.Millisecond}
 }
 
+// assertServerDevice fails when plex.tv's record of jane's server (account 1, the first
+// the stand-in made) is not as the server registered it.
+func assertServerDevice(t *testing.T, tv *plextv.Server) {
+	t.Helper()
+	if err := tv.CheckDevice(&plextv.Account{ID: 1}, serverDevice); err != nil {
+		t.Errorf("the server's device at plex.tv: %v", err)
+	}
+}
+
 func TestCheckToken(t *testing.T) {
 	tv, p := standIn(t)
 	ctx := context.Background()
-	if err := p.CheckToken(ctx, accountToken); err != nil {
+	if err := p.CheckToken(ctx, serverToken, theServer); err != nil {
 		t.Errorf("an honoured token: %v", err)
 	}
+	assertServerDevice(t, tv) // the check left the server's device as it was
 	tv.Revoke("jane")
-	err := p.CheckToken(ctx, accountToken)
+	err := p.CheckToken(ctx, serverToken, theServer)
 	if !errors.Is(err, ErrRevoked) {
 		t.Errorf("a revoked token: %v, want ErrRevoked", err)
 	}
-	assertNoSecret(t, err, accountToken)
-	if err := p.CheckToken(ctx, ""); !errors.Is(err, ErrRevoked) {
+	assertNoSecret(t, err, serverToken)
+	if err := p.CheckToken(ctx, "", theServer); !errors.Is(err, ErrRevoked) {
 		t.Errorf("no token: %v, want ErrRevoked", err)
 	}
 	dead := &PlexTV{BaseURL: "http://" + deadAddress(t), ClientIdentifier: "c"}
-	if err := dead.CheckToken(ctx, accountToken); !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrRevoked) {
+	if err := dead.CheckToken(ctx, serverToken, theServer); !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrRevoked) {
 		t.Errorf("plex.tv unreachable: %v, want ErrUnreachable", err)
 	} else {
-		assertNoSecret(t, err, accountToken)
+		assertNoSecret(t, err, serverToken)
 	}
-	for _, status := range []int{403, 500, 503} {
+}
+
+// Every verdict follows what plex.tv answers: 401, 498 and 422 "Invalid token" refuse
+// the token; a 200 counts only with a plex.tv user in it; anything else is unknown.
+func TestCheckTokenVerdicts(t *testing.T) {
+	ctx := context.Background()
+	const user = `{"id":7,"uuid":"0123abcd","username":"jane","authToken":"` + serverToken + `"}`
+	for _, c := range []struct {
+		name, body string
+		status     int
+		revoked    bool
+		accepted   bool
+		says       string
+	}{
+		{"401", `{"errors":[{"code":1001}]}`, 401, true, false, "HTTP 401"},
+		{"498 expired", `{"errors":[{"code":1099,"message":"Token expired"}]}`, 498, true, false, "HTTP 498"},
+		{"422 Invalid token", "<errors><error>Invalid token</error></errors>", 422, true, false, "HTTP 422"},
+		{"422 of something else", `{"errors":[{"message":"Unprocessable"}]}`, 422, false, false, "HTTP 422"},
+		{"403", "forbidden", 403, false, false, "HTTP 403"},
+		{"429", "slow down", 429, false, false, "too many requests"},
+		{"500", "oops", 500, false, false, "HTTP 500"},
+		{"503", "down", 503, false, false, "HTTP 503"},
+		{"200 user", user, 200, false, true, ""},
+		{"200 portal page", "<html><body>Sign in to the hotel Wi-Fi " + serverToken + "</body></html>", 200, false, false, "captive portal"},
+		{"200 JSON that is no user", `{"status":"ok"}`, 200, false, false, "not a plex.tv user"},
+		{"200 empty", "", 200, false, false, "no verdict"},
+	} {
 		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "echo "+r.Header.Get("X-Plex-Token"), status)
+			w.WriteHeader(c.status)
+			_, _ = w.Write([]byte(c.body))
 		}))
-		err := (&PlexTV{BaseURL: peer.URL, ClientIdentifier: "c"}).CheckToken(ctx, accountToken)
+		err := (&PlexTV{BaseURL: peer.URL, ClientIdentifier: "c"}).CheckToken(ctx, serverToken, theServer)
 		peer.Close()
-		if err == nil || errors.Is(err, ErrRevoked) || errors.Is(err, ErrUnreachable) {
-			t.Errorf("HTTP %d: %v, want an unexpected-answer error (verdict unknown)", status, err)
+		switch {
+		case c.accepted && err != nil:
+			t.Errorf("%s: %v, want accepted", c.name, err)
+		case c.accepted:
+		case err == nil:
+			t.Errorf("%s: accepted, want %s", c.name, map[bool]string{true: "rejected", false: "unknown"}[c.revoked])
+		case errors.Is(err, ErrRevoked) != c.revoked || errors.Is(err, ErrUnreachable):
+			t.Errorf("%s: %v, want revoked=%v", c.name, err, c.revoked)
+		case !strings.Contains(err.Error(), c.says):
+			t.Errorf("%s: %v, want it to say %q", c.name, err, c.says)
 		}
-		assertNoSecret(t, err, accountToken)
+		assertNoSecret(t, err, serverToken)
+	}
+}
+
+// The server's token goes only under the server's identity: the headers PMS sends, none
+// of plexform's; without the identity nothing is sent at all.
+func TestServerTokenOnlyUnderTheServersIdentity(t *testing.T) {
+	var got http.Header
+	var calls atomic.Int32
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		got = r.Header.Clone()
+		_, _ = w.Write([]byte(`{"id":7,"uuid":"u"}`))
+	}))
+	defer peer.Close()
+	p := &PlexTV{BaseURL: peer.URL, ClientIdentifier: "plexform-abc", Version: "9.9.9"}
+	if err := p.CheckToken(context.Background(), serverToken, theServer); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"X-Plex-Client-Identifier": "pmi-test", "X-Plex-Product": "Plex Media Server", "X-Plex-Provides": "server",
+		"X-Plex-Version": theServer.Version, "X-Plex-Token": serverToken, "X-Plex-Platform": "", "X-Plex-Device-Name": "", "X-Plex-Device": ""}
+	for name, value := range want {
+		if got.Get(name) != value {
+			t.Errorf("%s = %q, want %q", name, got.Get(name), value)
+		}
+	}
+	for name, values := range got {
+		if strings.Contains(strings.ToLower(strings.Join(values, " ")), "plexform") || strings.Contains(strings.Join(values, " "), "9.9.9") {
+			t.Errorf("%s carries plexform's name or version", name)
+		}
+	}
+	// An unknown version is left out, not guessed.
+	if err := p.CheckToken(context.Background(), serverToken, ServerIdentity{ClientIdentifier: "pmi-test"}); err != nil || got.Get("X-Plex-Version") != "" {
+		t.Errorf("without a version: %v, X-Plex-Version %q; want it left out", err, got.Get("X-Plex-Version"))
+	}
+	calls.Store(0)
+	err := p.CheckToken(context.Background(), serverToken, ServerIdentity{Version: "1.41"})
+	if !errors.Is(err, ErrNoServerIdentity) || calls.Load() != 0 {
+		t.Errorf("without the server's identity: %v after %d requests; want ErrNoServerIdentity and none", err, calls.Load())
+	}
+	assertNoSecret(t, err, serverToken)
+}
+
+// plexform never calls /api/v2/auth/*: registering a device key with a token makes that
+// legacy token expire (developer.plex.tv, "JWT Authentication (Recommended)").
+func TestNeverTheJWTEndpoints(t *testing.T) {
+	tv, p := standIn(t)
+	for _, path := range []string{"/api/v2/auth/jwk", "/api/v2/auth/nonce", "/api/v2/auth/token"} {
+		if _, err := p.call(context.Background(), http.MethodPost, path, serverToken, "try", theServer.client()); err == nil {
+			t.Errorf("call of %s went out", path)
+		}
+	}
+	if n := tv.RequestsUnder("/api/v2/auth/"); n != 0 || !tv.Honoured(serverToken) {
+		t.Errorf("plex.tv got %d /api/v2/auth/ requests; server token honoured: %v", n, tv.Honoured(serverToken))
+	}
+}
+
+// SignOut ends an account token at plex.tv; a token already dead is signed out already.
+func TestSignOut(t *testing.T) {
+	tv, p := standIn(t)
+	ctx := context.Background()
+	if err := p.SignOut(ctx, accountToken); err != nil || tv.Honoured(accountToken) {
+		t.Errorf("SignOut: %v, still honoured %v", err, tv.Honoured(accountToken))
+	}
+	if err := p.SignOut(ctx, accountToken); err != nil {
+		t.Errorf("SignOut of a signed-out token: %v, want nil", err)
+	}
+	if !tv.Honoured(serverToken) || tv.Requests("DELETE /api/v2/users/signout") != 2 {
+		t.Error("the sign-out touched the server's token, or was not sent")
+	}
+	tv.Stall("DELETE /api/v2/users/signout")
+	p.Timeout = 100 * time.Millisecond
+	if err := p.SignOut(ctx, "other-token"); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "within 100ms") {
+		t.Errorf("a sign-out plex.tv never answers: %v, want ErrUnreachable within 100ms", err)
+	}
+}
+
+// Timeout bounds every request to plex.tv: a plex.tv that accepts and never answers
+// ends the request after Timeout, and the error says so.
+func TestTimeoutBoundsEveryPlexTVRequest(t *testing.T) {
+	tv, p := standIn(t)
+	p.Timeout = 100 * time.Millisecond
+	ctx := context.Background()
+	for key, call := range map[string]func() error{
+		"GET /api/v2/user":          func() error { return p.CheckToken(ctx, serverToken, theServer) },
+		"POST /api/v2/pins":         func() error { _, err := p.NewPin(ctx); return err },
+		"GET /api/v2/pins/{id}":     func() error { _, err := p.PinToken(ctx, Pin{ID: 1}); return err },
+		"GET /api/claim/token.json": func() error { _, err := p.ClaimToken(ctx, accountToken); return err },
+	} {
+		tv.Stall(key)
+		if err := call(); !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "within 100ms") {
+			t.Errorf("%s: %v, want no answer within 100ms", key, err)
+		}
 	}
 }
 
@@ -113,6 +261,30 @@ func TestOwnerSame(t *testing.T) {
 	}
 	if (Owner{}).Same(Owner{}) || (Owner{}).Known() || !(Owner{Email: "a@b"}).Known() {
 		t.Error("an unknown owner must be unknown and the same as nobody")
+	}
+}
+
+// TestOwnerSameRefusesLookAlikes: Unicode case folding takes U+212A KELVIN SIGN for "k"
+// and U+017F LONG S for "s"; plex.tv does not, so neither may the owner check, or an
+// account named like the owner gets the server by entering a link code seen in a CI log.
+func TestOwnerSameRefusesLookAlikes(t *testing.T) {
+	owner := Owner{Username: "kasper", Email: "kasper@example.com"}
+	for _, c := range []struct {
+		name  string
+		other Owner
+	}{
+		{"user name with KELVIN SIGN", Owner{Username: "\u212Aasper", Email: "mallory@example.com"}},
+		{"user name with LONG S", Owner{Username: "Ka\u017Fper", Email: "mallory@example.com"}},
+		{"e-mail with KELVIN SIGN", Owner{Username: "mallory", Email: "\u212Aasper@example.com"}},
+		{"e-mail with LONG S", Owner{Username: "mallory", Email: "ka\u017Fper@example.com"}},
+		{"both look-alike", Owner{Username: "\u212Aa\u017Fper", Email: "\u212Aa\u017Fper@EXAMPLE.com"}},
+	} {
+		if owner.Same(c.other) || c.other.Same(owner) {
+			t.Errorf("%s: %+q passes as the owner", c.name, c.other)
+		}
+	}
+	if !owner.Same(Owner{Username: "KASPER"}) || !owner.Same(Owner{Email: "Kasper@Example.COM"}) {
+		t.Error("A–Z in another case must still match")
 	}
 }
 
@@ -267,7 +439,7 @@ func FuzzParsePin(f *testing.F) {
 		if pin.ID <= 0 || !codeShape.MatchString(pin.Code) || pin.ExpiresAt.After(now.Add(maxPinWait)) {
 			t.Fatalf("parsePin returned an unusable PIN %+v", pin)
 		}
-		if len(token) > maxTokenLen || strings.ContainsFunc(token, notTokenRune) {
+		if strings.ContainsFunc(token, notTokenRune) {
 			t.Fatalf("parsePin returned an unusable token of %d bytes", len(token))
 		}
 	})
@@ -290,6 +462,22 @@ func FuzzParseUser(f *testing.F) {
 		}
 		if !owner.Known() {
 			t.Fatal("parseUser returned nobody without an error")
+		}
+	})
+}
+
+func FuzzIsUser(f *testing.F) {
+	f.Add(`{"id":1,"uuid":"abc","username":"jane","authToken":"`, `secret-TOKEN-1"}`)
+	f.Add(`{"id":0,"uuid":"abc"}`, "")
+	f.Add(`{"id":1,"uuid":"  "}`, "")
+	f.Add(`<html><body>portal `, `secret-TOKEN-1</body></html>`)
+	f.Add(`{"id":"1","uuid":`, `secret-TOKEN-1}`)
+	f.Fuzz(func(t *testing.T, before, after string) {
+		if err := isUser([]byte(before + after)); err != nil {
+			if !errors.Is(err, stores.ErrMalformed) {
+				t.Fatalf("isUser failed without ErrMalformed: %v", err)
+			}
+			checkNoLeak(t, err, after)
 		}
 	})
 }

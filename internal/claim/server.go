@@ -16,7 +16,8 @@ const DefaultURL = "http://127.0.0.1:32400"
 const (
 	// identityTimeout bounds one /identity request: PMS answers it from memory.
 	identityTimeout = 10 * time.Second
-	// claimTimeout bounds one claim: PMS answers only after its own round trip to plex.tv.
+	// claimTimeout bounds one claim when no timeout is given: PMS answers only after its
+	// own round trip to plex.tv.
 	claimTimeout = 90 * time.Second
 	// Polls start fast (a claim usually shows within milliseconds) and settle at once a
 	// second so a slow server is not hammered.
@@ -30,6 +31,9 @@ type Server struct {
 	// HTTP defaults to a client whose requests time out on their own; redirects are
 	// never followed, with this client or another.
 	HTTP *http.Client
+	// Timeout bounds each request (the resource's timeout:): a claim, default
+	// claimTimeout, and an /identity look, at most identityTimeout.
+	Timeout time.Duration
 }
 
 func (s *Server) base() (*url.URL, error) {
@@ -38,6 +42,11 @@ func (s *Server) base() (*url.URL, error) {
 		raw = DefaultURL
 	}
 	return parseBase(raw, "server")
+}
+
+// identityTimeout bounds one look at the server (/identity, /myplex/account).
+func (s *Server) identityTimeout() time.Duration {
+	return min(identityTimeout, orDuration(s.Timeout, identityTimeout))
 }
 
 // displayURL is the server's URL for messages, the default filled in.
@@ -56,12 +65,12 @@ func (s *Server) Identity(ctx context.Context) (Identity, error) {
 	}
 	target := endpoint(base, "/identity", "")
 	what := "ask " + target.Redacted()
-	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, timeout: identityTimeout, what: what}.send(ctx)
+	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, timeout: s.identityTimeout(), what: what}.send(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	if ans.status != http.StatusOK {
-		return Identity{}, fmt.Errorf("%s: HTTP %d; is this a Plex Media Server, and has it finished starting?", what, ans.status)
+	if err := ans.verdict(what, serverRefused); err != nil {
+		return Identity{}, err
 	}
 	id, err := parseIdentity(ans.body)
 	if err != nil {
@@ -91,22 +100,20 @@ func (s *Server) Claim(ctx context.Context, token string) error {
 	}
 	ans, err := request{
 		client: s.HTTP, method: http.MethodPost, url: endpoint(base, "/myplex/claim", token),
-		timeout: claimTimeout, what: what, secrets: []string{token},
+		timeout: orDuration(s.Timeout, claimTimeout), what: what, secrets: []string{token},
 	}.send(ctx)
 	if err != nil {
 		return err
 	}
-	switch {
-	case ans.status >= 200 && ans.status < 300:
-		return nil
-	case rejects(ans.status):
-		if err := s.refuseIfClaimed(ctx, what); err != nil {
-			return err
+	r := claimRefused
+	r.hint = "; see the server's log (Plex Media Server.log)"
+	err = ans.verdict(what, r)
+	if errors.Is(err, ErrRejected) {
+		if claimed := s.refuseIfClaimed(ctx, what); claimed != nil {
+			return claimed
 		}
-		return fmt.Errorf("%s (HTTP %d): %w", what, ans.status, ErrRejected)
-	default:
-		return fmt.Errorf("%s: unexpected answer HTTP %d; see the server's log (Plex Media Server.log)", what, ans.status)
 	}
+	return err
 }
 
 // refuseIfClaimed returns ErrAlreadyClaimed for a claimed server and nil otherwise,
@@ -120,15 +127,6 @@ func (s *Server) refuseIfClaimed(ctx context.Context, what string) error {
 		return fmt.Errorf("%s: %w", what, ctx.Err())
 	}
 	return nil
-}
-
-// rejects says whether status is how PMS and plex.tv refuse a claim token.
-func rejects(status int) bool {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity:
-		return true
-	}
-	return false
 }
 
 // WaitClaimed polls /identity until it says claimed="1", for at most timeout. Errors
@@ -146,7 +144,7 @@ func (s *Server) WaitClaimed(ctx context.Context, timeout time.Duration) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("wait for the server to be claimed: %w", err)
 	case last != nil:
-		return fmt.Errorf("the server at %s stayed unclaimed for %s (last error: %v): %w", s.displayURL(), timeout, last, err)
+		return fmt.Errorf("the server at %s stayed unclaimed for %s%s: %w", s.displayURL(), timeout, lastError(last), err)
 	default:
 		return fmt.Errorf("the server at %s stayed unclaimed for %s (/identity still says claimed=\"0\"): %w", s.displayURL(), timeout, err)
 	}
@@ -167,8 +165,17 @@ func (s *Server) WaitReachable(ctx context.Context, timeout time.Duration) (Iden
 	case ctx.Err() != nil:
 		return Identity{}, fmt.Errorf("wait for the server to answer: %w", err)
 	default:
-		return Identity{}, fmt.Errorf("the server at %s did not answer /identity within %s (last error: %v): %w", s.displayURL(), timeout, last, err)
+		return Identity{}, fmt.Errorf("the server at %s did not answer /identity within %s%s: %w", s.displayURL(), timeout, lastError(last), err)
 	}
+}
+
+// lastError names the last error of a wait, or nothing when there was none (the wait
+// timed out on a request still under way).
+func lastError(err error) string {
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (last error: %v)", err)
 }
 
 // poll calls Identity until done says so, backing off from firstPoll to maxPoll. It ends

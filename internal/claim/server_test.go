@@ -415,3 +415,26 @@ func TestIdentityRejectsWhatIsNotPlex(t *testing.T) {
 		}
 	}
 }
+
+// A server that accepts and never answers: the claim (its /identity look included) ends
+// after Timeout, a wait
+// after its timeout, and no error reads "(last error: <nil>)".
+func TestHungServerIsBoundedAndSaysWhy(t *testing.T) {
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	defer peer.Close()
+	s := &Server{URL: peer.URL, Timeout: 100 * time.Millisecond}
+	ctx := context.Background()
+	_, err := s.WaitReachable(ctx, 150*time.Millisecond)
+	if err == nil || strings.Contains(err.Error(), "<nil>") || !strings.Contains(err.Error(), "did not answer /identity within 150ms") {
+		t.Errorf("WaitReachable of a hung server: %v", err)
+	}
+	err = s.WaitClaimed(ctx, 150*time.Millisecond)
+	if err == nil || strings.Contains(err.Error(), "<nil>") {
+		t.Errorf("WaitClaimed of a hung server: %v", err)
+	}
+	err = s.Claim(ctx, goodToken)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "within 100ms") {
+		t.Errorf("Claim at a hung server: %v, want no answer within 100ms", err)
+	}
+	assertNoSecret(t, err, goodToken)
+}

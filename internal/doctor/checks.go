@@ -2,7 +2,9 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -244,9 +246,12 @@ func (logCheck) Run(ctx context.Context, f *Facts) Result {
 		// macOS keeps logs under ~/Library/Logs, next to Application Support.
 		logFile = filepath.Join(filepath.Dir(s.AppSupport), "Logs", discover.PMSDir, "Plex Media Server.log")
 	}
-	lines, err := tailLines(logFile, logLines)
-	if err != nil {
+	lines, err := tailLines(fileutil.RootAt(f.opts.Root), logFile, logLines)
+	if errors.Is(err, fs.ErrNotExist) {
 		return Result{Status: StatusNotChecked, Summary: "no log at " + logFile}
+	}
+	if err != nil {
+		return Result{Status: StatusNotChecked, Summary: "cannot read the log: " + err.Error()}
 	}
 	var hits []string
 	for _, l := range lines {

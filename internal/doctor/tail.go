@@ -1,37 +1,14 @@
 package doctor
 
-import (
-	"bytes"
-	"io"
-	"os"
-	"strings"
-)
+import "github.com/plexform/plexform/stores/fileutil"
 
-// tailLines returns the last n lines of a file, reading at most its last 4 MiB.
-func tailLines(path string, n int) ([]string, error) {
-	f, err := os.Open(path)
+// tailLines returns the last n lines of the log at path, read as every log plexform
+// reads is (fileutil.Root.ReadTail): no FIFO, no symlink of another user's, at most its
+// last LogWindow bytes.
+func tailLines(root fileutil.Root, path string, n int) ([]string, error) {
+	t, err := root.ReadTail(path, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	const window = 4 << 20
-	off := max(0, fi.Size()-window)
-	data, err := io.ReadAll(io.NewSectionReader(f, off, fi.Size()-off))
-	if err != nil {
-		return nil, err
-	}
-	if off > 0 {
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			data = data[i+1:]
-		}
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) == 1 && lines[0] == "" {
-		lines = nil
-	}
-	return lines[max(0, len(lines)-n):], nil
+	return t.Lines[max(0, len(t.Lines)-n):], nil
 }

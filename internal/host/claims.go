@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -49,7 +50,7 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 	if err != nil {
 		return nil, err
 	}
-	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL}, Token: token, Service: services[r.Service]}
+	c := &Claim{Resource: r, Server: &claim.Server{URL: r.URL, Timeout: r.Timeout}, Token: token, Service: services[r.Service]}
 	if c.Service == nil {
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
@@ -59,7 +60,7 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*Claim
 	if c.Prefs = h.Store(r.Preferences); c.Prefs == nil {
 		return nil, fmt.Errorf("its preferences %q do not apply to %s (check its when:)", r.Preferences, h.Options.GOOS)
 	}
-	c.Exchange = &claim.Exchange{BaseURL: r.ExchangeURL}
+	c.Exchange = &claim.Exchange{BaseURL: r.ExchangeURL, Timeout: r.Timeout}
 	// The token from the exchange is the desired PlexOnlineToken, whatever else the plan
 	// says of it (a reset-and-claim plan lists it under absent:).
 	want := c.Prefs.Want[:0:0]
@@ -260,13 +261,45 @@ func (h *Host) loadUsedClaims() (usedClaims, error) {
 	if err != nil {
 		return u, fmt.Errorf("read the spent claim tokens: %w", err)
 	}
-	// A record that does not decode is treated as empty: the claim then runs again,
-	// which is what its token asks for anyway.
-	_ = json.Unmarshal(data, &u)
+	u, err = parseUsedClaims(data)
+	if err != nil {
+		return u, fmt.Errorf("%s is damaged or not plexform's (%w); move it away: the claims it remembers then run again",
+			h.Options.State.StatePath(usedClaimsFile), err)
+	}
+	return u, nil
+}
+
+// parseUsedClaims decodes the state file strictly, as RecordClaims writes it: one
+// object with a salt of 16 bytes in hex and, per claim resource name, a sha256 digest
+// in hex. Anything else (garbage, a truncated write, someone else's file) is an error
+// that names what is wrong and never quotes the file.
+func parseUsedClaims(data []byte) (usedClaims, error) {
+	u := usedClaims{Digests: map[string]string{}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&u); err != nil {
+		return usedClaims{Digests: map[string]string{}}, errors.New("not the JSON object plexform writes")
+	}
+	if dec.More() {
+		return usedClaims{Digests: map[string]string{}}, errors.New("more after its JSON object")
+	}
+	if !isHex(u.Salt, 32) {
+		return usedClaims{Digests: map[string]string{}}, errors.New("its salt is not 16 bytes in hex")
+	}
 	if u.Digests == nil {
 		u.Digests = map[string]string{}
 	}
+	for name, d := range u.Digests {
+		if !plan.ValidName(name) || !isHex(d, 2*sha256.Size) {
+			return usedClaims{Digests: map[string]string{}}, errors.New("an entry is not a resource name with a sha256 digest")
+		}
+	}
 	return u, nil
+}
+
+// isHex reports whether s is n lower-case hex digits, as hex.EncodeToString writes them.
+func isHex(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 func (u usedClaims) digest(token string) string {

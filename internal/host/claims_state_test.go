@@ -106,3 +106,48 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		}
 	})
 }
+
+// A spent-claims record that does not decode as plexform writes it is reported, naming
+// the file and what to do, and never quoted; it is not taken for an empty record.
+func TestSpentClaimsGarbageIsReported(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "backups")
+	h, ch := claimedHost(dir)
+	if err := h.RecordClaims(ch); err != nil {
+		t.Fatalf("RecordClaims: %v", err)
+	}
+	path := filepath.Join(dir, "claims-used.json")
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What RecordClaims wrote reads back.
+	if err := h.RecordClaims(ch); err != nil {
+		t.Fatalf("RecordClaims over its own record: %v", err)
+	}
+	for name, garbage := range map[string]string{
+		"not JSON":       "\x1b[31mSECRET-GARBAGE",
+		"truncated":      string(good[:len(good)/2]),
+		"unknown field":  `{"salt": "00112233445566778899aabbccddeeff", "digests": {}, "SECRET-GARBAGE": 1}`,
+		"short salt":     `{"salt": "SECRET-GARBAGE", "digests": {}}`,
+		"bad digest":     `{"salt": "00112233445566778899aabbccddeeff", "digests": {"claim": "SECRET-GARBAGE"}}`,
+		"bad name":       `{"salt": "00112233445566778899aabbccddeeff", "digests": {"../SECRET-GARBAGE": "` + strings.Repeat("0", 64) + `"}}`,
+		"two objects":    `{"salt": "00112233445566778899aabbccddeeff", "digests": {}} {}`,
+		"a list instead": `["SECRET-GARBAGE"]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(garbage), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := h.RecordClaims(ch)
+			if err == nil || !strings.Contains(err.Error(), path+" is damaged or not plexform's") || !strings.Contains(err.Error(), "move it away") {
+				t.Fatalf("RecordClaims over garbage: %v, want it reported with the file and what to do", err)
+			}
+			if strings.Contains(err.Error(), "SECRET-GARBAGE") || strings.Contains(err.Error(), "\x1b") {
+				t.Errorf("the error quotes the file: %q", err)
+			}
+			if got, _ := os.ReadFile(path); string(got) != garbage {
+				t.Error("the garbage was overwritten instead of reported")
+			}
+		})
+	}
+}

@@ -39,6 +39,8 @@ type StateFiles interface {
 	ReadFile(name string, max int64) ([]byte, error)
 	// WriteFile replaces name atomically, 0600, creating the directory 0700 if needed.
 	WriteFile(name string, data []byte) error
+	// StatePath is where name is, for messages.
+	StatePath(name string) string
 }
 
 // Host is a plan bound to this machine.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/childenv"
 	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
@@ -17,12 +18,17 @@ import (
 // keeps working, the server and plex.tv it asks, and how it re-links. The claim token
 // (relink: claim_token) is never printed, saved or put in an error.
 type Signin struct {
-	Resource   *plan.Resource
-	Store      *Store
-	Service    *Service
-	Server     *claim.Server
-	PlexTV     *claim.PlexTV
+	Resource *plan.Resource
+	Store    *Store
+	Service  *Service
+	Server   *claim.Server
+	PlexTV   *claim.PlexTV
+	// ClaimToken is relink: claim_token's token once LoadClaimToken read it, right
+	// before the apply that may use it: it lives about 4 minutes, so plan (and a healthy
+	// apply) never need it, and a saved plan never holds it.
 	ClaimToken string
+	// readClaimToken reads it from its source; nil without relink: claim_token.
+	readClaimToken func() (string, error)
 	// reset is the verdict's consequence: the store's sign-in values are to go. Until a
 	// verdict says broken they stay, so nothing read before it can reset anything.
 	reset bool
@@ -69,8 +75,8 @@ func (h *Host) openSignins(services map[string]*Service, failed map[string]bool,
 
 func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Signin, error) {
 	s := &Signin{Resource: r, Store: h.Store(r.Signin.Store), Service: services[r.Service],
-		Server: &claim.Server{URL: r.URL},
-		PlexTV: &claim.PlexTV{BaseURL: r.Signin.PlexTV, ClientIdentifier: claim.StableClientIdentifier()}}
+		Server: &claim.Server{URL: r.URL, Timeout: r.Timeout},
+		PlexTV: &claim.PlexTV{BaseURL: r.Signin.PlexTV, ClientIdentifier: claim.StableClientIdentifier(), Timeout: r.Timeout}}
 	if s.Store == nil {
 		// A store that failed to bind has its own error; the plan keeps both on one OS.
 		return nil, errSkip
@@ -79,11 +85,10 @@ func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Sign
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
 	if src := r.Signin.Relink.ClaimToken; src != nil {
-		token, err := h.claimToken(*src)
-		if err != nil {
-			return nil, err
-		}
-		s.ClaimToken = token
+		// Read only when a re-link needs it, but hidden from every child from now on:
+		// a service's stop or status command must not see it either way.
+		childenv.Hide(src.Env)
+		s.readClaimToken = func() (string, error) { return h.claimToken(*src) }
 	}
 	// The store wants the sign-in values gone, but keepSignIn drops that from every diff
 	// unless the verdict is broken. The store's own absent: holds none of them (the plan
@@ -93,6 +98,33 @@ func (h *Host) openSignin(r *plan.Resource, services map[string]*Service) (*Sign
 		s.Store.Want = append(s.Store.Want, plan.Desired{Name: name, Absent: true, Sensitive: s.Store.Resource.IsSensitive(name)})
 	}
 	return s, nil
+}
+
+// LoadClaimToken reads relink: claim_token's token into ClaimToken; nothing to do for
+// another relink. An error says what to set (the token is never in it).
+func (s *Signin) LoadClaimToken() error {
+	if s.readClaimToken == nil {
+		return nil
+	}
+	token, err := s.readClaimToken()
+	if err != nil {
+		return fmt.Errorf("re-link: %w (a claim token lives about 4 minutes: get one at plex.tv/claim right before the apply)", err)
+	}
+	s.ClaimToken = token
+	return nil
+}
+
+// claimTokenNote is what plan says of relink: claim_token's token when it cannot be read
+// now, or "" when it can. plan needs it only to say so: the token is read again, and
+// used, by apply.
+func (s *Signin) claimTokenNote() string {
+	if s.readClaimToken == nil {
+		return ""
+	}
+	if _, err := s.readClaimToken(); err != nil {
+		return fmt.Sprintf("relink: cannot be read now (%v); a repair would need it", err)
+	}
+	return ""
 }
 
 // isSignInValue reports whether a store's value name is one of the sign-in values.
@@ -115,18 +147,28 @@ func (st *Store) keepSignIn(rc *plan.ResourceChange) {
 	rc.Values = kept
 }
 
-// StoredToken reads the store's PlexOnlineToken (any casing; "" when absent).
-func (s *Signin) StoredToken(ctx context.Context) (string, error) {
+// Stored is what a store holds of the server's sign-in: its PlexOnlineToken and its
+// ProcessedMachineIdentifier, the X-Plex-Client-Identifier plex.tv knows the server by
+// (the one Plex's Docker images send for it). Either is "" when absent.
+type Stored struct {
+	Token, MachineIdentifier string
+}
+
+// Stored reads the store's PlexOnlineToken and ProcessedMachineIdentifier (any casing).
+func (s *Signin) Stored(ctx context.Context) (Stored, error) {
 	st, err := s.Store.Store.Read(ctx)
 	if err != nil {
-		return "", err
+		return Stored{}, err
 	}
-	for _, name := range lookupFold(st.Values, "PlexOnlineToken") {
-		if v := st.Values[name]; v.Text != "" {
-			return v.Text, nil
+	value := func(name string) string {
+		for _, key := range lookupFold(st.Values, name) {
+			if v := st.Values[key]; v.Text != "" {
+				return v.Text
+			}
 		}
+		return ""
 	}
-	return "", nil
+	return Stored{Token: value("PlexOnlineToken"), MachineIdentifier: value("ProcessedMachineIdentifier")}, nil
 }
 
 func lookupFold[V any](values map[string]V, name string) []string {
@@ -147,12 +189,12 @@ func lookupFold[V any](values map[string]V, name string) []string {
 func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*Store]stores.Snapshot) error {
 	for _, s := range h.Signins {
 		var sc *plan.SigninChange
-		token, err := s.StoredToken(ctx)
+		stored, err := s.Stored(ctx)
 		if err != nil {
 			sc = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the stored token cannot be read",
 				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
 		} else {
-			sc = s.Observe(ctx, token)
+			sc = s.Observe(ctx, stored)
 		}
 		sc.Store = s.Store.Resource.Name
 		was := s.reset
@@ -166,6 +208,17 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 				return err
 			}
 			ch.Resources[i], bases[st] = rc, base
+		}
+		if note := s.claimTokenNote(); note != "" {
+			sc.Evidence = append(sc.Evidence, note)
+			if sc.Relink == "claim_token" {
+				for i, st := range h.Stores {
+					if rc := ch.Resources[i]; st == s.Store && rc != nil {
+						rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: the sign-in is broken and its re-link needs a claim token that cannot be read now: apply will refuse before anything changes; "+
+							"get a claim token at plex.tv/claim and give it right before apply (it lives about 4 minutes)", s.Resource.Name))
+					}
+				}
+			}
 		}
 		ch.Signins = append(ch.Signins, sc)
 		// apply refuses a link code that no account could complete; plan says so first.
@@ -223,11 +276,14 @@ func signinChange(ch *plan.Changes, address string) *plan.SigninChange {
 	return nil
 }
 
-// Observe decides the verdict from the stored token: what the server says of it
+// Observe decides the verdict from the stored sign-in: what the server says of its token
 // (GET /myplex/account, signInState) and, with online: true, what plex.tv says
-// (GET /api/v2/user: 200 accepted, 401 revoked). Whatever cannot be asked makes the
-// verdict unknown, which never resets anything. No token reaches the result.
-func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
+// (GET /api/v2/user, asked under the server's own identity: 200 with a user accepted;
+// 401, 498 and 422 "Invalid token" rejected). Whatever cannot be asked, and any other
+// answer, makes the verdict unknown, which never resets anything. No token reaches the
+// result.
+func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange {
+	token := stored.Token
 	sc := &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Evidence: []string{}}
 	say := func(format string, args ...any) { sc.Evidence = append(sc.Evidence, fmt.Sprintf(format, args...)) }
 	broken := func(reason string, revoked bool) *plan.SigninChange {
@@ -262,16 +318,26 @@ func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
 		return broken(fmt.Sprintf("the server reports its sign-in as %s", state), state == "invalid")
 	}
 
+	server, why := s.serverIdentity(ctx, stored)
+	if why != "" {
+		say("plex.tv %s: not asked: %s", s.Resource.Signin.PlexTV, why)
+		sc.Reason = "the server's identity cannot be read, so plex.tv is not asked (the server's token is only ever sent under the server's own identity)"
+		return sc
+	}
 	pctx, cancel := context.WithTimeout(ctx, plexTVAskTimeout)
-	err = s.PlexTV.CheckToken(pctx, token)
+	err = s.PlexTV.CheckToken(pctx, token, server)
 	cancel()
 	switch {
 	case errors.Is(err, claim.ErrRevoked):
-		say("plex.tv %s: rejects the stored token (HTTP 401)", s.Resource.Signin.PlexTV)
+		say("plex.tv %s: rejects the stored token (HTTP %d)", s.Resource.Signin.PlexTV, claim.RefusedStatus(err))
 		return broken("plex.tv rejects the stored token", true)
-	case err != nil:
+	case errors.Is(err, claim.ErrUnreachable):
 		say("plex.tv %s: cannot be asked: %v", s.Resource.Signin.PlexTV, err)
 		sc.Reason = "plex.tv cannot be asked"
+		return sc
+	case err != nil:
+		say("plex.tv %s: %v", s.Resource.Signin.PlexTV, err)
+		sc.Reason = "plex.tv's answer is no verdict on the stored token"
 		return sc
 	}
 	say("plex.tv %s: accepts the stored token", s.Resource.Signin.PlexTV)
@@ -281,4 +347,28 @@ func (s *Signin) Observe(ctx context.Context, token string) *plan.SigninChange {
 	}
 	sc.Verdict, sc.Reason = plan.SigninWorking, "plex.tv accepts the stored token"
 	return sc
+}
+
+// serverIdentity is who the server is to plex.tv: the store's ProcessedMachineIdentifier
+// (what Plex's Docker images send for the server) and the version its /identity reports.
+// When it cannot be told, why says so and the server's token is not sent at all: under
+// any other identity it would rewrite the server's device at plex.tv
+// (Kometa-Team/Kometa#2894).
+func (s *Signin) serverIdentity(ctx context.Context, stored Stored) (id claim.ServerIdentity, why string) {
+	sctx, cancel := context.WithTimeout(ctx, serverAskTimeout)
+	defer cancel()
+	running, err := s.Server.Identity(sctx)
+	if err != nil {
+		return id, fmt.Sprintf("the server's /identity cannot be read: %v", err)
+	}
+	machine := stored.MachineIdentifier
+	switch {
+	case machine == "" && running.MachineIdentifier == "":
+		return id, fmt.Sprintf("neither %s nor the server's /identity holds its ProcessedMachineIdentifier", s.Store.Store.Target())
+	case machine == "":
+		machine = running.MachineIdentifier
+	case running.MachineIdentifier != "" && running.MachineIdentifier != machine:
+		return id, fmt.Sprintf("the ProcessedMachineIdentifier in %s is not the running server's (is store: this server's settings?)", s.Store.Store.Target())
+	}
+	return claim.ServerIdentity{ClientIdentifier: machine, Version: running.Version}, ""
 }

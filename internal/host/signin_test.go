@@ -16,20 +16,37 @@ import (
 
 const storedTok = "stored-TOKEN-abc123"
 
-// peer answers like a PMS (/myplex/account) or plex.tv (/api/v2/user) with a status and,
-// for PMS, a signInState.
+// peer answers like a PMS (/identity, /myplex/account) or plex.tv (/api/v2/user) with a
+// status and, for PMS, a signInState. Its /identity names the server pmi-host. As plex.tv
+// it answers only requests made under that server's identity, and body (when set) is
+// its answer.
 func peer(t *testing.T, status int, state string) string {
+	return peerSaying(t, status, state, "")
+}
+
+func peerSaying(t *testing.T, status int, state, body string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/identity" {
+			fmt.Fprint(w, `<MediaContainer size="0" claimed="1" machineIdentifier="pmi-host" version="1.41.0.8992-8463ad060"/>`)
+			return
+		}
 		if r.Header.Get("X-Plex-Token") != storedTok {
 			http.Error(w, "no", http.StatusUnauthorized)
 			return
 		}
+		if r.URL.Path == "/api/v2/user" && (r.Header.Get("X-Plex-Client-Identifier") != "pmi-host" || r.Header.Get("X-Plex-Product") != "Plex Media Server" ||
+			r.Header.Get("X-Plex-Provides") != "server" || r.Header.Get("X-Plex-Version") != "1.41.0.8992-8463ad060") {
+			t.Errorf("the server's token reached plex.tv under another identity: %q %q", r.Header.Get("X-Plex-Client-Identifier"), r.Header.Get("X-Plex-Product"))
+		}
 		w.WriteHeader(status)
-		if r.URL.Path == "/myplex/account" {
+		switch {
+		case r.URL.Path == "/myplex/account":
 			fmt.Fprintf(w, `<MyPlex authToken=%q username="jane" signInState=%q/>`, storedTok, state)
-		} else {
-			fmt.Fprintf(w, `{"username":"jane","authToken":%q}`, storedTok)
+		case body != "":
+			fmt.Fprint(w, body)
+		default:
+			fmt.Fprintf(w, `{"id":7,"uuid":"0a1b2c","username":"jane","authToken":%q}`, storedTok)
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -61,7 +78,7 @@ resources:
 	return h
 }
 
-const withToken = `<Preferences FriendlyName="den" PlexOnlineToken="` + storedTok + `" PlexOnlineMail="jane@example.com" PlexOnlineUsername="jane"/>`
+const withToken = `<Preferences FriendlyName="den" ProcessedMachineIdentifier="pmi-host" PlexOnlineToken="` + storedTok + `" PlexOnlineMail="jane@example.com" PlexOnlineUsername="jane"/>`
 
 func TestSigninVerdicts(t *testing.T) {
 	dead := "http://127.0.0.1:1"
@@ -78,7 +95,18 @@ func TestSigninVerdicts(t *testing.T) {
 		{"server invalid, offline", withToken, func(t *testing.T) string { return peer(t, 200, "invalid") }, nil, false, plan.SigninBroken, "the server reports its sign-in as invalid", 3},
 		{"plex.tv accepts", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 200, "") }, true, plan.SigninWorking, "plex.tv accepts the stored token", 0},
 		{"plex.tv revoked", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 401, "") }, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
-		{"plex.tv 500", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 500, "") }, true, plan.SigninUnknown, "plex.tv cannot be asked", 0},
+		{"plex.tv 500", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 500, "") }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
+		{"plex.tv 429", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 429, "") }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
+		{"plex.tv 498 expired", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(t *testing.T) string { return peer(t, 498, "") }, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
+		{"plex.tv 422 Invalid token", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
+			func(t *testing.T) string {
+				return peerSaying(t, 422, "", "<errors><error>Invalid token</error></errors>")
+			}, true, plan.SigninBroken, "plex.tv rejects the stored token", 3},
+		{"plex.tv 422 of something else", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
+			func(t *testing.T) string { return peerSaying(t, 422, "", `{"errors":[]}`) }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
+		{"a portal's 200", withToken, func(t *testing.T) string { return peer(t, 200, "ok") },
+			func(t *testing.T) string { return peerSaying(t, 200, "", "<html>Wi-Fi login</html>") }, true, plan.SigninUnknown, "plex.tv's answer is no verdict", 0},
+		{"another server's settings", strings.Replace(withToken, "pmi-host", "pmi-other", 1), func(t *testing.T) string { return peer(t, 200, "ok") }, nil, true, plan.SigninUnknown, "the server's identity cannot be read, so plex.tv is not asked", 0},
 		{"plex.tv down", withToken, func(t *testing.T) string { return peer(t, 200, "ok") }, func(*testing.T) string { return dead }, true, plan.SigninUnknown, "plex.tv cannot be asked", 0},
 		{"server down", withToken, func(*testing.T) string { return dead }, nil, true, plan.SigninUnknown, "the server cannot be asked", 0},
 		{"server has another token", strings.Replace(withToken, storedTok, "other-token", 1), func(t *testing.T) string { return peer(t, 200, "ok") }, nil, true, plan.SigninUnknown, "the server does not accept the stored token", 0},

@@ -65,7 +65,7 @@ func TestMyPlexAccountAnswersOnlyTheServersToken(t *testing.T) {
 func TestClaimThroughPlexTVIsSavedAtOnceAndCanBeRevoked(t *testing.T) {
 	tv := plextv.New()
 	account := tv.AddAccount("bob", "bob@example.com")
-	tv.Honour(account, "bob-app-token")
+	tv.Honour(account, "bob-app-token", plextv.Device{ClientIdentifier: "bob-app", Product: "app"})
 	url, stop, err := tv.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +96,20 @@ func TestClaimThroughPlexTVIsSavedAtOnceAndCanBeRevoked(t *testing.T) {
 	if status, state := myplexAccount(t, s, token); status != 200 || state != "ok" {
 		t.Errorf("after the claim: %d %q, want 200 ok", status, state)
 	}
-	if n := tv.Revoke("bob"); n != 2 {
-		t.Errorf("Revoke: %d tokens, want 2 (the app's and the server's)", n)
+	// The server's claim and its own checks speak as the server: plex.tv records the
+	// device as PMS does.
+	server := plextv.Device{ClientIdentifier: "pm", Product: plextv.ServerProduct, Version: Version, Provides: "server"}
+	if err := tv.CheckDevice(account, server); err != nil {
+		t.Error(err)
+	}
+	for name, mark := range map[string]func(string){"expired (498)": tv.Expire, "invalid (422)": tv.Invalidate} {
+		mark(token)
+		if status, state := myplexAccount(t, s, token); status != 200 || state != "invalid" {
+			t.Errorf("a token plex.tv answers %s: %d %q, want 200 invalid", name, status, state)
+		}
+	}
+	if n := tv.Revoke("bob"); n != 1 {
+		t.Errorf("Revoke: %d tokens, want 1 (the app's; the server's already fails)", n)
 	}
 	if status, state := myplexAccount(t, s, token); status != 200 || state != "invalid" {
 		t.Errorf("after the revocation: %d %q, want 200 invalid", status, state)

@@ -18,7 +18,11 @@
 // for any other token. A claim is saved to Preferences.xml at once, as PMS does. With
 // PlexTV set (a plex.tv stand-in, see internal/plextv) a claim token is exchanged there
 // for the server's token, and signInState is "invalid" while plex.tv rejects that
-// token, as PMS reports a revoked sign-in.
+// token (401, 498 expired, 422 invalid token), as PMS reports a revoked sign-in; "ok"
+// otherwise, also while plex.tv cannot be asked (PMS keeps its last known state). Every
+// request the simulator makes to plex.tv states the server's own identity
+// (ProcessedMachineIdentifier, "Plex Media Server", its version, provides "server"), as
+// PMS and Plex's Docker images do.
 package plexsim
 
 import (
@@ -347,14 +351,14 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 		given = r.URL.Query().Get("X-Plex-Token")
 	}
 	s.mu.Lock()
-	token, user := s.settings.get(attrToken), s.settings.get(attrUsername)
+	token, user, machine := s.settings.get(attrToken), s.settings.get(attrUsername), s.settings.get(attrProcMach)
 	s.mu.Unlock()
 	if token == "" || given != token {
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return
 	}
 	state := "ok"
-	if s.rejectedByPlexTV(r.Context(), token) {
+	if s.rejectedByPlexTV(r.Context(), token, machine) {
 		state = "invalid"
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=utf-8")

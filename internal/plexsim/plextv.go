@@ -36,9 +36,7 @@ func (s *Server) exchange(ctx context.Context, claim string) (signIn, int) {
 	if err != nil {
 		return signIn{}, http.StatusBadGateway
 	}
-	req.Header.Set("X-Plex-Client-Identifier", s.settings.get(attrProcMach))
-	req.Header.Set("X-Plex-Product", "Plex Media Server")
-	req.Header.Set("X-Plex-Provides", "server")
+	s.identify(req.Header, s.settings.get(attrProcMach))
 	resp, err := plexTVClient.Do(req)
 	if err != nil {
 		return signIn{}, http.StatusBadGateway
@@ -58,10 +56,23 @@ func (s *Server) exchange(ctx context.Context, claim string) (signIn, int) {
 	return signIn{strings.TrimSpace(doc.Token), doc.Username, doc.Email}, http.StatusOK
 }
 
+// identify sets the headers PMS sends to plex.tv as itself (plexinc/pms-docker's and
+// linuxserver/docker-plex's claim scripts send the same for it): its
+// ProcessedMachineIdentifier, "Plex Media Server", provides "server" and its version.
+// plex.tv updates the device record of the token's device from them.
+func (s *Server) identify(h http.Header, machine string) {
+	h.Set("X-Plex-Client-Identifier", machine)
+	h.Set("X-Plex-Product", "Plex Media Server")
+	h.Set("X-Plex-Version", Version)
+	h.Set("X-Plex-Provides", "server")
+}
+
 // rejectedByPlexTV reports whether plex.tv refuses the server's token: a token whose
-// value begins with "stale", or, with a stand-in, its GET /api/v2/user answering 401.
-// A stand-in that cannot be asked rejects nothing: PMS keeps its last known state.
-func (s *Server) rejectedByPlexTV(ctx context.Context, token string) bool {
+// value begins with "stale", or, with a stand-in, its GET /api/v2/user (asked as the
+// server itself) answering 401, 498 (expired) or 422 (invalid token). A stand-in that
+// cannot be asked, or answers anything else, rejects nothing: PMS keeps its last known
+// state.
+func (s *Server) rejectedByPlexTV(ctx context.Context, token, machine string) bool {
 	if strings.HasPrefix(token, "stale") {
 		return true
 	}
@@ -74,6 +85,7 @@ func (s *Server) rejectedByPlexTV(ctx context.Context, token string) bool {
 	if err != nil {
 		return false
 	}
+	s.identify(req.Header, machine)
 	req.Header.Set("X-Plex-Token", token)
 	req.Header.Set("Accept", "application/json")
 	resp, err := plexTVClient.Do(req)
@@ -81,5 +93,9 @@ func (s *Server) rejectedByPlexTV(ctx context.Context, token string) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusUnauthorized
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusUnprocessableEntity, 498:
+		return true
+	}
+	return false
 }

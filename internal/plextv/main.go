@@ -18,7 +18,10 @@ import (
 const maxAccountsFile = 1 << 20
 
 // LoadAccounts reads an accounts file: one account a line, "username email [token...]",
-// each token one plex.tv honours for it (blank lines and # comments are skipped).
+// each token one plex.tv honours for it (blank lines and # comments are skipped). A
+// token written TOKEN@CLIENT is a server's: the device CLIENT (its
+// ProcessedMachineIdentifier), "Plex Media Server", provides "server"; a bare token is
+// an app's device of its own.
 // Tokens live in a file, never on a command line, where ps would show them.
 func (s *Server) LoadAccounts(path string) error {
 	f, err := os.Open(path)
@@ -37,8 +40,13 @@ func (s *Server) LoadAccounts(path string) error {
 			return fmt.Errorf("%s:%d: want \"username email [token...]\"", path, n)
 		}
 		a := s.AddAccount(fields[0], fields[1])
-		for _, t := range fields[2:] {
-			s.Honour(a, t)
+		for i, t := range fields[2:] {
+			token, client, server := strings.Cut(t, "@")
+			d := Device{ClientIdentifier: fmt.Sprintf("accounts-file-%d-%d", n, i), Product: "app"}
+			if server {
+				d = Device{ClientIdentifier: client, Product: ServerProduct, Provides: "server"}
+			}
+			s.Honour(a, token, d)
 		}
 	}
 	return sc.Err()

@@ -34,7 +34,7 @@ func do(t *testing.T, srv *httptest.Server, method, path string, header map[stri
 func TestUserAcceptedThenRevoked(t *testing.T) {
 	s := New()
 	a := s.AddAccount("alice", "alice@example.com")
-	s.Honour(a, "tok-1")
+	s.Honour(a, "tok-1", Device{ClientIdentifier: "app-1", Product: "app"})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	status, body := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "tok-1"})
@@ -167,14 +167,14 @@ func TestExpiredPinIsGone(t *testing.T) {
 
 func TestAccountsFileAndLoopbackOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "accounts")
-	if err := os.WriteFile(path, []byte("# test\nalice alice@example.com tok-a tok-b\n\nbob bob@example.com\n"), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("# test\nalice alice@example.com tok-a tok-b tok-s@pmi\n\nbob bob@example.com\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := New()
 	if err := s.LoadAccounts(path); err != nil {
 		t.Fatal(err)
 	}
-	if !s.Honoured("tok-a") || !s.Honoured("tok-b") || s.Honoured("bob@example.com") {
+	if !s.Honoured("tok-a") || !s.Honoured("tok-b") || s.Honoured("bob@example.com") || !s.Honoured("tok-s") {
 		t.Error("the accounts file was not read as username email tokens")
 	}
 	if err := os.WriteFile(path, []byte("lonely\n"), 0o600); err != nil {
@@ -185,5 +185,109 @@ func TestAccountsFileAndLoopbackOnly(t *testing.T) {
 	}
 	if _, _, err := New().Listen("0.0.0.0:0"); err == nil {
 		t.Error("Listen on 0.0.0.0 succeeded; the stand-in must serve loopback only")
+	}
+}
+
+// plexServer is a server's device as PMS states it.
+var plexServer = Device{ClientIdentifier: "pmi-1", Product: ServerProduct, Version: "1.41.0.8992-8463ad060", Provides: "server", Platform: "Linux"}
+
+func serverHeaders(token string) map[string]string {
+	return map[string]string{"X-Plex-Token": token, "X-Plex-Client-Identifier": plexServer.ClientIdentifier, "X-Plex-Product": plexServer.Product,
+		"X-Plex-Version": plexServer.Version, "X-Plex-Provides": plexServer.Provides, "X-Plex-Platform": plexServer.Platform}
+}
+
+// A server's token used by another client rewrites the server's device, as plex.tv did
+// to the servers of Kometa's users (Kometa-Team/Kometa#2894); under the server's own
+// identity it changes nothing.
+func TestAServersTokenUnderAnotherIdentityRewritesItsDevice(t *testing.T) {
+	s := New()
+	a := s.AddAccount("alice", "alice@example.com")
+	s.Honour(a, "srv", plexServer)
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	if status, _ := do(t, srv, "GET", "/api/v2/user", serverHeaders("srv")); status != 200 {
+		t.Fatalf("the server's own check: %d", status)
+	}
+	if err := s.CheckDevice(a, plexServer); err != nil {
+		t.Errorf("after a request as the server itself: %v", err)
+	}
+	do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "srv", "X-Plex-Client-Identifier": "kometa-1",
+		"X-Plex-Product": "PlexAPI", "X-Plex-Version": "4.17.2", "X-Plex-Provides": "controller"})
+	got, _ := s.DeviceOf(a, plexServer.ClientIdentifier)
+	if got.Product != "PlexAPI" || got.Provides != "controller" || got.Version != "4.17.2" {
+		t.Errorf("after a request by another client with the server's token the device is %+v; want it rewritten", got)
+	}
+	if s.CheckDevice(a, plexServer) == nil {
+		t.Error("CheckDevice did not see the rewrite")
+	}
+}
+
+// One token per device: a code entered again for the same client rotates the old token
+// out; sign-out ends a token; registering a device key expires the legacy token.
+func TestTokensRotateSignOutAndJWKExpiry(t *testing.T) {
+	s := New()
+	a := s.AddAccount("alice", "alice@example.com")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	client := map[string]string{"X-Plex-Client-Identifier": "c-1", "X-Plex-Product": "plexform"}
+	link := func() string {
+		_, pin := do(t, srv, "POST", "/api/v2/pins", client)
+		if err := s.Enter(pin["code"].(string), a); err != nil {
+			t.Fatal(err)
+		}
+		_, p := do(t, srv, "GET", "/api/v2/pins/"+strconv.Itoa(int(pin["id"].(float64))), client)
+		return p["authToken"].(string)
+	}
+	first := link()
+	second := link()
+	if s.Honoured(first) || !s.Honoured(second) {
+		t.Errorf("after a second link of the same client: first honoured %v, second %v; want only the second", s.Honoured(first), s.Honoured(second))
+	}
+	if d, ok := s.DeviceOf(a, "c-1"); !ok || d.Product != "plexform" {
+		t.Errorf("the linked client's device: %+v %v", d, ok)
+	}
+	if status, _ := do(t, srv, "DELETE", "/api/v2/users/signout", map[string]string{"X-Plex-Token": second}); status != 204 || s.Honoured(second) {
+		t.Errorf("sign-out: %d, still honoured %v", status, s.Honoured(second))
+	}
+	s.Honour(a, "legacy", Device{ClientIdentifier: "app", Product: "app"})
+	if status, _ := do(t, srv, "POST", "/api/v2/auth/jwk", map[string]string{"X-Plex-Token": "legacy"}); status != 204 || s.Honoured("legacy") {
+		t.Errorf("registering a device key: %d; the legacy token still honoured: %v (developer.plex.tv: it expires)", status, s.Honoured("legacy"))
+	}
+	if n := s.RequestsUnder("/api/v2/auth/"); n != 1 {
+		t.Errorf("RequestsUnder(/api/v2/auth/) = %d, want 1", n)
+	}
+}
+
+func TestExpiredInvalidAndRateLimited(t *testing.T) {
+	s := New()
+	a := s.AddAccount("alice", "alice@example.com")
+	s.Honour(a, "t-498", Device{ClientIdentifier: "x", Product: "app"})
+	s.Honour(a, "t-422", Device{ClientIdentifier: "y", Product: "app"})
+	s.Expire("t-498")
+	s.Invalidate("t-422")
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	if status, _ := do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "t-498"}); status != 498 {
+		t.Errorf("an expired token: %d, want 498", status)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v2/user", nil)
+	req.Header.Set("X-Plex-Token", "t-422")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, 200)
+	n, _ := resp.Body.Read(body)
+	resp.Body.Close()
+	if resp.StatusCode != 422 || !strings.Contains(string(body[:n]), "Invalid token") {
+		t.Errorf("an invalid token: %d %q, want 422 Invalid token", resp.StatusCode, body[:n])
+	}
+	s.RateLimit = 2
+	var last int
+	for range 3 {
+		last, _ = do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Client-Identifier": "busy"})
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("the third request in a minute with a limit of 2: %d, want 429", last)
 	}
 }

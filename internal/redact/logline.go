@@ -9,7 +9,9 @@ import (
 )
 
 var (
-	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*[=:]\s*["']?)[^&\s"']+`)
+	// A token after its name, whatever its shape (a 20-character legacy token or a JWT
+	// of any length), also with the = URL-encoded as in a logged URL's query string.
+	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*(?:[=:]|%3D)\s*["']?)[^&\s"']+`)
 	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
 	emailLike = lazyre.New(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	tokenLike = lazyre.New(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
@@ -19,7 +21,9 @@ var (
 
 // LogLine hides, in one line of a Plex log, every given secret (the sign-in values read
 // from the settings) and anything shaped like a token, an e-mail address, a machine
-// identifier or a user name, so the line can be shown in output and errors.
+// identifier or a user name, so the line can be shown in output and errors. A token is
+// caught by its name (X-Plex-Token=…, any shape), as a JWT (jwtLike), or as a 20-character
+// legacy token.
 func LogLine(line string, secrets ...string) string {
 	// Whole addresses first: a user name that is also an address's local part would
 	// otherwise leave its domain behind.
@@ -29,6 +33,7 @@ func LogLine(line string, secrets ...string) string {
 			line = strings.ReplaceAll(line, s, "(masked)")
 		}
 	}
+	line = jwtLike.ReplaceAllString(line, "(masked)")
 	line = tokenParam.ReplaceAllString(line, "${1}(masked)")
 	line = userParam.ReplaceAllString(line, "${1}(masked)")
 	line = tokenLike.ReplaceAllStringFunc(line, func(m string) string {

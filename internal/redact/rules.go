@@ -11,21 +11,17 @@ import (
 
 // What is redacted whatever its value looks like: every name plexform never prints
 // (plan.IsSensitiveName), and on top of it what identifies the server or its owner to a
-// reader of a public post, though plan output may show it: machine and certificate
-// identifiers and the Gracenote account. All compare
+// reader of a public post, though plan output may show it: the server's identity
+// (plan.IdentityNames), other identifiers and the Gracenote account. All compare
 // case-insensitively (PMS versions differ in casing).
 var (
-	sensitiveNames = []string{
-		"gracenoteuser",
-		"machineidentifier", "processedmachineidentifier", "anonymousmachineidentifier",
-		"certificateuuid",
-	}
+	sensitiveNames    = []string{"gracenoteuser"}
 	sensitiveSuffixes = []string{"uuid", "identifier"}
 )
 
 // Sensitive tells whether a value named name is redacted whatever it holds.
 func Sensitive(name string) bool {
-	if plan.IsSensitiveName(name) {
+	if plan.IsSensitiveName(name) || plan.IsIdentityName(name) {
 		return true
 	}
 	lower := strings.ToLower(name)
@@ -45,7 +41,14 @@ func Sensitive(name string) bool {
 // EmailPlaceholder replaces every e-mail address, wherever it appears.
 const EmailPlaceholder = "redacted@example.invalid"
 
+// JWTPlaceholder replaces every JWT found in free text.
+const JWTPlaceholder = "REDACTED-JWT"
+
 var (
+	// jwtLike is a JSON Web Token (RFC 7519) as plex.tv hands them out since September
+	// 2025: three base64url parts, the first a JSON header, so it starts with "eyJ" ('{"').
+	// Its length and claims are nobody's business: any such run is a secret.
+	jwtLike = lazyre.New(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 	emailRE = lazyre.New(`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}`)
 	uuidRE  = lazyre.New(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 	hexRE   = lazyre.New(`^[0-9A-Fa-f]{8,}$`)
@@ -170,7 +173,8 @@ func (s *scrubber) noteName(name string) {
 	s.names = append(s.names, name)
 }
 
-// text replaces known secrets and e-mail addresses inside free text and says how many.
+// text replaces known secrets, JWTs and e-mail addresses inside free text and says how
+// many.
 func (s *scrubber) text(t string) (string, int) {
 	n := 0
 	for _, secret := range s.secrets {
@@ -179,6 +183,10 @@ func (s *scrubber) text(t string) (string, int) {
 			t = strings.ReplaceAll(t, secret, s.placeholders[secret])
 		}
 	}
+	t = jwtLike.ReplaceAllStringFunc(t, func(string) string {
+		n++
+		return JWTPlaceholder
+	})
 	t = emailRE.ReplaceAllStringFunc(t, func(m string) string {
 		if m != EmailPlaceholder {
 			n++

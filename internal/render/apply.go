@@ -161,20 +161,28 @@ type ApplyJSON struct {
 
 // FailureJSON is the final line of a failed `apply -json`.
 type FailureJSON struct {
-	Type       string   `json:"type"`
-	Error      string   `json:"error"`
-	RolledBack bool     `json:"rolled_back"`
-	Left       []string `json:"left"`
-	Backups    []string `json:"backups"`
+	Type       string `json:"type"`
+	Error      string `json:"error"`
+	RolledBack bool   `json:"rolled_back"`
+	// Changed is false when the apply failed before it touched anything.
+	Changed bool     `json:"changed"`
+	Left    []string `json:"left"`
+	Backups []string `json:"backups"`
 }
 
-// ApplyFailureHuman says what went wrong, what was undone and what is left.
-func ApplyFailureHuman(w io.Writer, st Style, f *executor.Failure, backupsDir string) {
+// NothingChanged ends a failure that happened before anything on the host was touched.
+const NothingChanged = "Nothing was changed."
+
+// ApplyFailureHuman says what went wrong, then, always as its last words, the state the
+// host is in: nothing was changed, rolled back to as it was, or exactly what is left.
+// what names the command ("apply", "restore").
+func ApplyFailureHuman(w io.Writer, st Style, what string, f *executor.Failure, backupsDir string) {
 	fmt.Fprintf(w, "%s %s\n", Error(st), redact.PrintableLines(f.Err.Error()))
 	switch {
 	case !f.Changed:
+		fmt.Fprintln(w, NothingChanged)
 	case f.RolledBack:
-		fmt.Fprintln(w, "The apply was rolled back: the host is as it was before.")
+		fmt.Fprintf(w, "The %s was rolled back: the host is as it was before.\n", what)
 	default:
 		fmt.Fprintln(w, "The rollback is INCOMPLETE. What is left:")
 		for _, l := range f.Left {

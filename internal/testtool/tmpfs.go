@@ -11,29 +11,31 @@ import (
 	"testing"
 )
 
-// MountTinyTmpfs mounts a 64 KiB tmpfs on a new directory and unmounts it when the test
-// ends: a file system that Fill can make full for real, so a write there fails with
-// ENOSPC as on a full disk, no fault hook needed. It needs root (and a kernel that lets
-// this process mount); without it the test is skipped, or failed in CI.
-func MountTinyTmpfs(tb testing.TB) string {
+// Tmpfs mounts a tmpfs of size (mount's syntax: "64k") on a fresh temporary directory
+// and unmounts it when the test ends: a real small file system, so a test can fill it
+// and get ENOSPC from the kernel, or remount it read-only. Mounting needs root; without
+// it, or where mounting is not permitted (a container without CAP_SYS_ADMIN), the test
+// is skipped, or failed in CI.
+func Tmpfs(tb testing.TB, size string) string {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		Unavailable(tb, "mounting a tmpfs needs root")
 	}
 	dir := tb.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", dir).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		Unavailable(tb, "cannot mount a tmpfs here: "+strings.TrimSpace(string(out)))
 	}
+	// Registered after TempDir's own cleanup, so it runs first: the mount is gone
+	// before the directory is removed.
 	tb.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
 	return dir
 }
 
-// Fill writes the file "filler" in dir until the file system is full (ENOSPC) and
-// returns its path; truncating it frees space again, a page at a time on a tmpfs.
-func Fill(tb testing.TB, dir string) string {
+// FillUp fills the file system dir is on with one file, so that the next write there
+// fails with ENOSPC.
+func FillUp(tb testing.TB, dir string) {
 	tb.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.Create(filepath.Join(dir, "filler"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -42,9 +44,9 @@ func Fill(tb testing.TB, dir string) string {
 	for {
 		if _, err := f.Write(chunk); err != nil {
 			if !errors.Is(err, syscall.ENOSPC) {
-				tb.Fatalf("filling the tmpfs: %v", err)
+				tb.Fatalf("filling %s: %v", dir, err)
 			}
-			return path
+			return
 		}
 	}
 }

@@ -59,6 +59,15 @@ func decode(data []byte) (*document, error) {
 	return &document{raw: data, format: format, root: root}, nil
 }
 
+// checkPlistSnapshot is CheckSnapshot for both plist stores: a backup must decode as
+// a property list whose top level is a dictionary.
+func checkPlistSnapshot(s stores.Snapshot) error {
+	if _, err := decode(s.Data); err != nil {
+		return fmt.Errorf("the backup is not a property list: %w", err)
+	}
+	return nil
+}
+
 // unmarshal is plist.Unmarshal that never panics: howett re-raises runtime errors (an
 // index out of range on a truncated binary plist), and a corrupt file must be an error.
 func unmarshal(data []byte, v any) (format int, err error) {

@@ -162,10 +162,13 @@ func (d *Domain) Snapshot(ctx context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "plist", Data: out}, nil
 }
 
+// CheckSnapshot parses the snapshot as `defaults import` will need it: a property list.
+func (d *Domain) CheckSnapshot(s stores.Snapshot) error { return checkPlistSnapshot(s) }
+
 // Restore imports a snapshot with `defaults import`, which replaces the domain's keys.
 func (d *Domain) Restore(ctx context.Context, s stores.Snapshot) error {
-	if _, err := decode(s.Data); err != nil {
-		return fmt.Errorf("restore %s: the backup is not a property list: %w", d.Target(), err)
+	if err := d.CheckSnapshot(s); err != nil {
+		return fmt.Errorf("restore %s: %w", d.Target(), err)
 	}
 	if err := d.importPlist(ctx, s.Data); err != nil {
 		return fmt.Errorf("restore %s: %w", d.Target(), err)

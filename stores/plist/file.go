@@ -81,10 +81,16 @@ func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "plist", Data: data, Meta: meta}, nil
 }
 
+// CheckSnapshot parses the snapshot as Read would parse the file.
+func (f *File) CheckSnapshot(s stores.Snapshot) error { return checkPlistSnapshot(s) }
+
 // Restore puts a snapshot's bytes back with the owner, group and mode it recorded. A
 // snapshot without metadata (made by hand) takes the current file's, or 0600 and the
 // caller's ownership when there is no file.
 func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
+	if err := f.CheckSnapshot(s); err != nil {
+		return fmt.Errorf("restore %s: %w; the file was left alone", f.path, err)
+	}
 	meta := s.Meta
 	if meta == (stores.FileMeta{}) || meta == (stores.FileMeta{Path: meta.Path}) {
 		cur, exists, err := f.root.Stat(f.path)

@@ -194,19 +194,34 @@ func (s *store) Snapshot(context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "reg", Data: data}, nil
 }
 
+// CheckSnapshot parses the snapshot as a .reg file holding this key's section.
+func (s *store) CheckSnapshot(snap stores.Snapshot) error {
+	_, err := s.sections(snap)
+	return err
+}
+
+// sections are the snapshot's sections for this key: what Restore puts back.
+func (s *store) sections(snap stores.Snapshot) ([]regfile.Key, error) {
+	f, err := regfile.Parse(snap.Data)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	sections := f.Section(s.key)
+	if len(sections) == 0 {
+		return nil, fmt.Errorf("%w: the backup holds no [%s] section; is it the backup of another key?", stores.ErrMalformed, s.key)
+	}
+	return sections, nil
+}
+
 // Restore makes the key's values exactly those of the snapshot, types and bytes
 // included: values added since the snapshot are deleted, since a rollback must also undo
 // a `set` that created a value. (`reg import` of the same file, by hand, only adds and
 // overwrites.) Subkeys are left alone, and a key that did not exist is left empty rather
 // than deleted.
 func (s *store) Restore(_ context.Context, snap stores.Snapshot) error {
-	f, err := regfile.Parse(snap.Data)
+	sections, err := s.sections(snap)
 	if err != nil {
-		return fmt.Errorf("restore %s: backup: %w", s.key, err)
-	}
-	sections := f.Section(s.key)
-	if len(sections) == 0 {
-		return fmt.Errorf("restore %s: %w: the backup holds no [%s] section; is it the backup of another key?", s.key, stores.ErrMalformed, s.key)
+		return fmt.Errorf("restore %s: %w", s.key, err)
 	}
 	want := map[string]raw{} // lower-cased name → value
 	wantName := map[string]string{}

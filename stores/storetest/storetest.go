@@ -66,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 		{"WriteIsIdempotent", testWriteIsIdempotent},
 		{"AbsentRemovesEverySpelling", testAbsentRemovesEverySpelling},
 		{"SnapshotRestore", testSnapshotRestore},
+		{"MalformedSnapshotIsRefused", testMalformedSnapshot},
 		{"InvalidWriteLeavesStore", testInvalidWriteLeavesStore},
 		{"BrokenWriteLeavesStore", testBrokenWriteLeavesStore},
 		{"MalformedIsRefused", testMalformedIsRefused},
@@ -252,6 +253,30 @@ func testSnapshotRestore(t *testing.T, h Harness) {
 	if d := cmp.Diff(readBefore, read(t, s)); d != "" {
 		t.Errorf("values after Restore (-want +got):\n%s", strings.ReplaceAll(d, secret, "<secret>"))
 	}
+}
+
+// testMalformedSnapshot: a backup copy is only a file in a directory and may be damaged.
+// CheckSnapshot accepts the store's own snapshot and refuses bytes that do not parse,
+// without quoting them, and Restore refuses them too, leaving the store as it was.
+func testMalformedSnapshot(t *testing.T, h Harness) {
+	s := h.New(t, withSignIn(h))
+	own := snapshot(t, s)
+	if err := s.CheckSnapshot(own); err != nil {
+		t.Fatalf("CheckSnapshot of the store's own snapshot: %v", err)
+	}
+	damaged := own
+	damaged.Data = []byte("<<" + secret + "\x00")
+	err := s.CheckSnapshot(damaged)
+	if !errors.Is(err, stores.ErrMalformed) {
+		t.Fatalf("CheckSnapshot of damaged bytes: %v, want an error wrapping ErrMalformed", err)
+	}
+	noSecret(t, err)
+	if err := s.Restore(ctx(t), damaged); err == nil {
+		t.Fatal("Restore of damaged bytes succeeded")
+	} else {
+		noSecret(t, err)
+	}
+	sameSnapshot(t, "a Restore of damaged bytes", own, snapshot(t, s))
 }
 
 func testInvalidWriteLeavesStore(t *testing.T, h Harness) {

@@ -84,8 +84,22 @@ func (m *memStore) Restore(_ context.Context, s stores.Snapshot) error {
 	if m.bug == "restores nothing" {
 		return nil
 	}
+	if err := m.CheckSnapshot(s); err != nil {
+		return err
+	}
 	m.values = nil
 	return json.Unmarshal(s.Data, &m.values)
+}
+
+func (m *memStore) CheckSnapshot(s stores.Snapshot) error {
+	if m.bug == "accepts any snapshot" {
+		return nil
+	}
+	var values map[string]stores.Value
+	if err := json.Unmarshal(s.Data, &values); err != nil {
+		return fmt.Errorf("%w: the backup is not a JSON object", stores.ErrMalformed)
+	}
+	return nil
 }
 
 func memHarness(bug string) Harness {
@@ -119,10 +133,11 @@ func TestSuiteCatchesBugs(t *testing.T) {
 		t.Skip("inside the child")
 	}
 	for bug, check := range map[string]string{
-		"quotes content":    "MalformedIsRefused",
-		"half-applies":      "InvalidWriteLeavesStore",
-		"restores nothing":  "SnapshotRestore",
-		"errs when missing": "ReadMissing",
+		"quotes content":       "MalformedIsRefused",
+		"half-applies":         "InvalidWriteLeavesStore",
+		"restores nothing":     "SnapshotRestore",
+		"accepts any snapshot": "MalformedSnapshotIsRefused",
+		"errs when missing":    "ReadMissing",
 	} {
 		t.Run(bug, func(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestMemStore$", "-test.v")

@@ -354,9 +354,17 @@ func (d *document) edited(edits []stores.Edit) ([]byte, error) {
 
 var errBadChar = errors.New("contains a character that XML 1.0 cannot hold (a control character)")
 
+// CheckText tells whether an attribute value can be written: XML 1.0 cannot hold a
+// control character other than tab, newline and carriage return, U+FFFE, U+FFFF or
+// bytes that are not UTF-8. The error never quotes the value (it may be a secret).
+func CheckText(s string) error { return checkXMLChars(s) }
+
 func checkXMLChars(s string) error {
-	for _, r := range s {
-		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+	for i, r := range s {
+		// RuneError is also what a byte that is not UTF-8 decodes to; U+FFFD written
+		// out (three bytes) is a character XML holds like any other.
+		invalid := r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD")
+		if invalid || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
 			return errBadChar
 		}
 	}

@@ -92,13 +92,21 @@ func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
 	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
 }
 
-// Restore puts the snapshot's bytes back with the owner and mode it recorded. With
-// RequireRoot, a snapshot whose root element is another one is refused.
+// Restore puts the snapshot's bytes back with the owner and mode it recorded. A
+// snapshot that is not well-formed XML, or with RequireRoot has another root element,
+// is refused.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
-	if f.root != "" {
-		if _, err := parseDocument(s.Data, "", f.root); err != nil {
-			return fmt.Errorf("restore %s: the backup: %w; the file was left alone", f.path, err)
-		}
+	if err := f.CheckSnapshot(s); err != nil {
+		return fmt.Errorf("restore %s: %w; the file was left alone", f.path, err)
 	}
 	return f.fs.WriteAtomic(f.path, s.Data, s.Meta)
+}
+
+// CheckSnapshot parses the snapshot as Read would parse the file (its element aside:
+// the file is restored whole).
+func (f *File) CheckSnapshot(s stores.Snapshot) error {
+	if _, err := parseDocument(s.Data, "", f.root); err != nil {
+		return fmt.Errorf("the backup: %w", err)
+	}
+	return nil
 }

@@ -189,6 +189,27 @@ func TestSetRejectsWhatXMLCannotHold(t *testing.T) {
 	if _, err := doc.edited([]stores.Edit{{Name: "1bad", Value: stores.Value{Text: "x"}}}); err == nil {
 		t.Error("invalid attribute name was accepted")
 	}
+	// What validate checks a set: value with: the characters XML 1.0 holds, and only them.
+	for text, ok := range map[string]bool{
+		"den":                 true,
+		"tab\tnl\ncr\r":       true,
+		"replacement \uFFFD":  true, // U+FFFD is a character like any other
+		"emoji \U0001F600":    true,
+		"bell \x07":           false,
+		"bad byte \xff":       false,
+		"noncharacter \uFFFE": false,
+	} {
+		if err := CheckText(text); (err == nil) != ok {
+			t.Errorf("CheckText(%q) = %v, want ok %v", text, err, ok)
+		}
+	}
+	out, err := doc.edited([]stores.Edit{{Name: "A", Value: stores.Value{Text: "x\uFFFDy"}}})
+	if err != nil {
+		t.Fatalf("writing U+FFFD: %v", err)
+	}
+	if back, err := parseDocument(out, "", ""); err != nil || back.values["A"] != "x\uFFFDy" {
+		t.Errorf("U+FFFD written as %q reads back as %q, %v", out, back.values["A"], err)
+	}
 }
 
 func writeFixture(t *testing.T, content string, uid, gid int, mode os.FileMode) string {
