@@ -93,9 +93,9 @@ const signOutTimeout = 15 * time.Second
 // the server's own sign-in does not depend on it, and the owner can remove the entry
 // under Authorized Devices.
 func (r *run) signOut(ctx context.Context, s *host.Signin, accountToken string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(signOutTimeout, s.Timeout()))
-	defer cancel()
-	if err := s.PlexTV.SignOut(ctx, accountToken); err != nil {
+	// The request's own timeout bounds it (timeout:, or signOutTimeout), so a plex.tv
+	// that does not answer is named as such.
+	if err := s.PlexTVWithin(signOutTimeout).SignOut(context.WithoutCancel(ctx), accountToken); err != nil {
 		r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: fmt.Sprintf("%v; remove plexform's entry under Authorized Devices at plex.tv", err)})
 	}
 }

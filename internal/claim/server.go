@@ -32,7 +32,8 @@ type Server struct {
 	// never followed, with this client or another.
 	HTTP *http.Client
 	// Timeout bounds each request (the resource's timeout:): a claim, default
-	// claimTimeout, and an /identity look, at most identityTimeout.
+	// claimTimeout; a /myplex/account question, default identityTimeout; and an
+	// /identity look, at most identityTimeout (a wait polls it again).
 	Timeout time.Duration
 }
 
