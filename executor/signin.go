@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
@@ -70,18 +71,51 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 	if err := s.Server.WaitClaimed(ctx, s.Timeout()); err != nil {
 		return err
 	}
-	// The re-link counts only when the sign-in it made works: the server saved its new
-	// token, accepts it, and (online) plex.tv does too.
-	stored, err := s.Stored(ctx)
-	if err != nil {
-		return fmt.Errorf("read the new sign-in: %w", err)
+	// The re-link counts when the sign-in it made works: the server saved its new
+	// token, accepts it, and (online) plex.tv does too. Only a verdict of broken undoes
+	// it: the claim is done at plex.tv, and a rollback would put back the revoked token
+	// and waste the owner's link code or claim token. A verdict still unknown (plex.tv
+	// rate-limiting or failing, the server not settled yet) keeps the new sign-in, warned.
+	now := r.settledVerdict(ctx, s)
+	evidence := strings.Join(now.Evidence, "; ")
+	switch now.Verdict {
+	case plan.SigninWorking:
+		r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
+	case plan.SigninBroken:
+		return fmt.Errorf("after the re-link the sign-in is broken: %s (%s)", now.Reason, evidence)
+	default:
+		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("the server was claimed and keeps its new sign-in, but its verdict is still unknown after %s: %s (%s); run plan again later to check it",
+			s.Timeout(), now.Reason, evidence)})
 	}
-	now := s.Observe(ctx, stored)
-	if now.Verdict != plan.SigninWorking {
-		return fmt.Errorf("after the re-link the sign-in is %s: %s", now.Verdict, now.Reason)
-	}
-	r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
 	return nil
+}
+
+// Re-asks after a claim start at firstReask and back off to maxReask: plex.tv asked to
+// slow down (429) is not asked at once again.
+const firstReask, maxReask = 250 * time.Millisecond, 5 * time.Second
+
+// settledVerdict is the sign-in's verdict after a claim, asked again while it is
+// unknown, within the resource's timeout:. It returns the last verdict when that runs
+// out or the run is interrupted.
+func (r *run) settledVerdict(ctx context.Context, s *host.Signin) *plan.SigninChange {
+	deadline := time.Now().Add(s.Timeout())
+	for delay := firstReask; ; delay = min(2*delay, maxReask) {
+		var now *plan.SigninChange
+		if stored, err := s.Stored(ctx); err != nil {
+			now = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the new sign-in cannot be read",
+				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
+		} else {
+			now = s.Observe(ctx, stored)
+		}
+		if now.Verdict != plan.SigninUnknown || time.Until(deadline) < delay {
+			return now
+		}
+		select {
+		case <-ctx.Done():
+			return now
+		case <-time.After(delay):
+		}
+	}
 }
 
 // signOutTimeout bounds the sign-out of the link code's account token when the

@@ -40,7 +40,11 @@
 //     answers).
 //   - RateLimit: more requests than that from one client identifier within a minute
 //     are answered 429 with Retry-After (developer.plex.tv lists 429 among plex.tv's
-//     answers).
+//     answers; plex.tv answers 429 to clients asking too often,
+//     github.com/arabcoders/watchstate/issues/325; a Plex developer said plex.tv may
+//     limit requests by X-Plex-Client-Identifier,
+//     github.com/d4rk22/Network-Status-Page/issues/2). LimitAfter starts that limit for a
+//     client identifier once it made a given request (a test of a limit hit mid-run).
 //
 // A test "enters" a link code with Enter (or POST /__plextv/enter?code=ABCD when run as
 // a command; &username=NAME enters it as that account instead of the first), revokes an
@@ -107,6 +111,10 @@ type Server struct {
 	nextPin  int
 	requests map[string]int // "METHOD /path" → count, for tests
 	stalled  map[string]bool
+	// limitAfter is LimitAfter's request key; limited are the client identifiers that
+	// made it, answered 429 from then on.
+	limitAfter string
+	limited    map[string]bool
 	window   map[string][]time.Time // client identifier → its requests of the last minute
 }
 
@@ -146,7 +154,7 @@ type pin struct {
 // New returns an empty stand-in.
 func New() *Server {
 	return &Server{devices: map[deviceKey]*device{}, tokens: map[string]*issued{}, pins: map[int]*pin{}, claims: map[string]*claimGrant{},
-		nextPin: 1000, requests: map[string]int{}, stalled: map[string]bool{}, window: map[string][]time.Time{}}
+		nextPin: 1000, requests: map[string]int{}, stalled: map[string]bool{}, window: map[string][]time.Time{}, limited: map[string]bool{}}
 }
 
 // AddAccount creates an account and returns it.
@@ -348,6 +356,15 @@ func (s *Server) Stall(key string) {
 	s.stalled[key] = true
 }
 
+// LimitAfter makes plex.tv answer 429 to every request of a client identifier once that
+// client made a request for key ("METHOD /path"), which is itself answered as usual:
+// a rate limit that starts in the middle of a run.
+func (s *Server) LimitAfter(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitAfter = key
+}
+
 // Issued lists every token plex.tv issued or honours, working or not, and every claim
 // token it made: what a test scans outputs for.
 func (s *Server) Issued() []string {
@@ -372,7 +389,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[key]++
 	stalled := s.stalled[key]
-	limited := !strings.HasPrefix(path, "/__plextv/") && s.overLimitLocked(clientID(r))
+	control := strings.HasPrefix(path, "/__plextv/")
+	limited := !control && (s.limited[clientID(r)] || s.overLimitLocked(clientID(r)))
+	if !control && key == s.limitAfter {
+		s.limited[clientID(r)] = true
+	}
 	s.mu.Unlock()
 	if stalled {
 		<-r.Context().Done()
