@@ -115,7 +115,7 @@ type Server struct {
 	// made it, answered 429 from then on.
 	limitAfter string
 	limited    map[string]bool
-	window   map[string][]time.Time // client identifier → its requests of the last minute
+	window     map[string][]time.Time // client identifier → its requests of the last minute
 }
 
 type deviceKey struct {
