@@ -57,6 +57,7 @@ package plextv
 import (
 	"crypto/rand"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
@@ -690,8 +691,25 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 	a := c.account
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/xml")
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<user email=%q id=\"%d\" uuid=%q username=%q title=%q authenticationToken=%q>\n  <authentication-token>%s</authentication-token>\n</user>\n",
-		a.Email, a.ID, a.UUID, a.Username, a.Username, token, token)
+	body, err := xml.MarshalIndent(exchangeUser{Email: a.Email, ID: a.ID, UUID: a.UUID, Username: a.Username, Title: a.Username, AuthToken: token, Token: token}, "", "  ")
+	if err != nil {
+		http.Error(w, "cannot encode the answer", http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintf(w, "%s%s\n", xml.Header, body)
+}
+
+// exchangeUser is plex.tv's XML answer to a claim exchange, escaped by encoding/xml: an
+// account named "jo&ann" must not break it.
+type exchangeUser struct {
+	XMLName   xml.Name `xml:"user"`
+	Email     string   `xml:"email,attr"`
+	ID        int      `xml:"id,attr"`
+	UUID      string   `xml:"uuid,attr"`
+	Username  string   `xml:"username,attr"`
+	Title     string   `xml:"title,attr"`
+	AuthToken string   `xml:"authenticationToken,attr"`
+	Token     string   `xml:"authentication-token"`
 }
 
 const (
