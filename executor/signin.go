@@ -64,7 +64,7 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 			return err
 		}
 	}
-	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", s.Server.URL)})
+	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", claim.Redacted(s.Server.URL))})
 	if err := s.Server.Claim(ctx, claimToken); err != nil {
 		return err
 	}

@@ -459,3 +459,18 @@ func TestClaimSendsATokenOfAnotherLength(t *testing.T) {
 		}
 	}
 }
+
+// Redacted hides a password in a URL, also in text url.Parse does not take.
+func TestRedactedHidesAPassword(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://bob:s3cretpw@127.0.0.1:32400":      "http://bob:xxxxx@127.0.0.1:32400",
+		"https://plex.tv":                          "https://plex.tv",
+		"http://bob:s3cretpw@127.0.0.1:port/x":     "http://xxxxx@127.0.0.1:port/x",
+		"http://bob:s3c%zzretpw@[::1:32400/a@b":    "http://xxxxx@[::1:32400/a@b",
+		"not a url at all, but no password either": "not a url at all, but no password either",
+	} {
+		if got := Redacted(raw); got != want || strings.Contains(got, "s3c") {
+			t.Errorf("Redacted(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
