@@ -2,12 +2,15 @@ package executor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 )
@@ -33,5 +36,40 @@ func TestCheckLogMasksTheLineItShows(t *testing.T) {
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("the error shows %q: %v", secret, err)
 		}
+	}
+}
+
+// What the stores hold after the run is masked too: a re-link's new token and another
+// account's user name, which no diff read, are not shown in a failed log check.
+func TestCheckLogMasksWhatTheStoresHoldNow(t *testing.T) {
+	dir := t.TempDir()
+	prefs := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(`<Preferences PlexOnlineToken="nt~9.a!b" PlexOnlineUsername="newowner-x" FriendlyName="den"/>`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Decode(filepath.Join(dir, "plan.yaml"), []byte(fmt.Sprintf("version: 1\nresources:\n  - {name: prefs, kind: xml_attributes, path: %q, set: {FriendlyName: den}}\n", prefs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "Plex Media Server.log")
+	if err := os.WriteFile(log, []byte("ERROR - MyPlex: Error 401 for newowner-x with nt~9.a!b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	secrets := storeSecrets(context.Background(), []*host.StoreStep{{Store: h.Stores[0]}})
+	_, err = checkLog(context.Background(), logMark{path: log}, []*regexp.Regexp{regexp.MustCompile(`MyPlex.*401`)}, secrets)
+	if err == nil || !strings.Contains(err.Error(), "MyPlex: Error 401") {
+		t.Fatalf("checkLog = %v, want the matching line named", err)
+	}
+	for _, secret := range []string{"newowner-x", "nt~9.a!b"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows %q: %v", secret, err)
+		}
+	}
+	if strings.Contains(strings.Join(secrets, " "), "den") {
+		t.Error("a value that is not sensitive (FriendlyName) is masked too")
 	}
 }
