@@ -144,6 +144,9 @@ func (h *signinHost) assertServerUntouchedAtPlexTV(t *testing.T, what string) {
 	if err := h.tv.CheckDevice(h.alice, serverDevice); err != nil {
 		t.Errorf("after %s: %v", what, err)
 	}
+	if p := h.tv.PhantomServers(h.alice); len(p) != 0 {
+		t.Errorf("after %s: plex.tv recorded %d phantom \"Plex Media Server\" devices (the server's token sent under another identity)", what, len(p))
+	}
 	if n := h.tv.RequestsUnder("/api/v2/auth/"); n != 0 {
 		t.Errorf("after %s: plex.tv got %d requests under /api/v2/auth/, want none", what, n)
 	}

@@ -165,8 +165,9 @@ var (
 	// tokenRefused is plex.tv refusing a token: 401 (developer.plex.tv, "Verifying an
 	// Access Token"), 498 for an expired token (developer.plex.tv, JWT Authentication),
 	// and 422 whose body says "Invalid token", as Home Assistant's Plex integration has
-	// seen it. Plex's docs say any other status "does not indicate an invalid Access
-	// Token".
+	// seen it and python-plexapi reads it (plexapi/myplex.py, MyPlexAccount.query:
+	// status_code == 422 and "Invalid token" in response.text raises Unauthorized).
+	// Plex's docs say any other status "does not indicate an invalid Access Token".
 	tokenRefused = refusal{err: ErrRevoked, refuses: func(a answer) bool {
 		switch a.status {
 		case http.StatusUnauthorized, statusTokenExpired:

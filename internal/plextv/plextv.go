@@ -13,15 +13,21 @@
 //     updates that token's device from the request's headers, also when the request's
 //     X-Plex-Client-Identifier names another device: a server's token sent by another
 //     client turns the server's device into that client (provides="controller", the
-//     other product's version) and breaks remote access until PMS restarts
-//     (github.com/Kometa-Team/Kometa/issues/2894). DeviceOf and CheckDevice let a test
-//     assert that a device is as it was.
+//     other product's version) and breaks remote access until PMS restarts, and a
+//     phantom device named "Plex Media Server" appears under the other client's
+//     identifier, with that client's version (both seen in
+//     github.com/Kometa-Team/Kometa/issues/2894). That a header a request does not send
+//     leaves its field as it was is an assumption: the issue shows only fields that
+//     were sent. DeviceOf, CheckDevice and PhantomServers let a test assert that the
+//     devices are as they were.
 //   - GET /api/v2/user with X-Plex-Token: 200 and the account as JSON (id, uuid,
 //     username, email, authToken: python-plexapi's MyPlexAccount reads this answer);
 //     401 for a token it never issued or revoked (developer.plex.tv: "200 valid, 401
 //     invalid"); 498 for a token Expire made expire (developer.plex.tv, JWT: an expired
 //     JWT); 422 with <error>Invalid token</error> for a token Invalidate marks (seen by
-//     Home Assistant's Plex integration).
+//     Home Assistant's Plex integration; python-plexapi's plexapi/myplex.py
+//     MyPlexAccount.query raises Unauthorized for status_code == 422 and
+//     "Invalid token" in response.text).
 //   - POST /api/v2/pins: a new 4-character link code (what https://plex.tv/link asks
 //     for; strong=true gives a long one), and GET /api/v2/pins/{id}: that PIN, with its
 //     authToken once someone has entered the code; both need the same
@@ -61,6 +67,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +97,9 @@ type Account struct {
 // entry), from the X-Plex-* headers the client sends.
 type Device struct {
 	ClientIdentifier, Product, Version, Provides, Platform string
+	// Name is the entry's name under Authorized Devices when plex.tv gave it one
+	// itself: "Plex Media Server" for a phantom device (PhantomServers).
+	Name string
 }
 
 // Server is the stand-in's state; it is an http.Handler.
@@ -457,8 +467,10 @@ func (s *Server) overLimitLocked(id string) bool {
 }
 
 // seen updates the device of the request's token from the request's X-Plex-* headers,
-// as plex.tv does with every request (Kometa-Team/Kometa#2894): a header the request
-// does not send leaves that field as it was.
+// as plex.tv does with every request (Kometa-Team/Kometa#2894; that a header not sent
+// leaves its field as it was is assumed). A server's token sent under another client
+// identifier also records a phantom device under that identifier named "Plex Media
+// Server", with the request's version (the same issue's Authorized Devices list).
 func (s *Server) seen(r *http.Request) {
 	token := plexToken(r)
 	if token == "" {
@@ -470,10 +482,32 @@ func (s *Server) seen(r *http.Request) {
 	if !ok {
 		return
 	}
+	if id := clientID(r); id != "" && id != t.device.ClientIdentifier && t.device.Provides == "server" {
+		phantom := s.deviceLocked(t.device.account, id)
+		phantom.Name = ServerProduct
+		phantom.update(r.Header)
+	}
 	t.device.update(r.Header)
 }
 
-// update takes what h states of the client: a header not sent leaves its field as it was.
+// PhantomServers lists the client identifiers of account a's phantom devices: those
+// plex.tv recorded as "Plex Media Server" because a server's token was sent under them.
+// After a run of plexform there must be none.
+func (s *Server) PhantomServers(a *Account) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for key, dev := range s.devices {
+		if key.account == a.ID && dev.Name == ServerProduct {
+			out = append(out, key.clientID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// update takes what h states of the client. A header not sent leaves its field as it
+// was: an assumption (Kometa-Team/Kometa#2894 shows only fields that were sent).
 func (d *Device) update(h http.Header) {
 	for _, f := range []struct {
 		field  *string

@@ -212,8 +212,17 @@ func TestAServersTokenUnderAnotherIdentityRewritesItsDevice(t *testing.T) {
 	if err := s.CheckDevice(a, plexServer); err != nil {
 		t.Errorf("after a request as the server itself: %v", err)
 	}
+	if p := s.PhantomServers(a); len(p) != 0 {
+		t.Errorf("a request as the server itself made phantom devices %q", p)
+	}
 	do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "srv", "X-Plex-Client-Identifier": "kometa-1",
 		"X-Plex-Product": "PlexAPI", "X-Plex-Version": "4.17.2", "X-Plex-Provides": "controller"})
+	if p := s.PhantomServers(a); len(p) != 1 || p[0] != "kometa-1" {
+		t.Errorf("phantom devices %q, want one under kometa-1", p)
+	}
+	if phantom, _ := s.DeviceOf(a, "kometa-1"); phantom.Name != ServerProduct || phantom.Version != "4.17.2" {
+		t.Errorf("the phantom device is %+v, want named %q with the other client's version", phantom, ServerProduct)
+	}
 	got, _ := s.DeviceOf(a, plexServer.ClientIdentifier)
 	if got.Product != "PlexAPI" || got.Provides != "controller" || got.Version != "4.17.2" {
 		t.Errorf("after a request by another client with the server's token the device is %+v; want it rewritten", got)
