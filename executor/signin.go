@@ -76,7 +76,7 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 	// it: the claim is done at plex.tv, and a rollback would put back the revoked token
 	// and waste the owner's link code or claim token. A verdict still unknown (plex.tv
 	// rate-limiting or failing, the server not settled yet) keeps the new sign-in, warned.
-	now := r.settledVerdict(ctx, s)
+	now := settledVerdict(ctx, s)
 	evidence := strings.Join(now.Evidence, "; ")
 	switch now.Verdict {
 	case plan.SigninWorking:
@@ -94,10 +94,13 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 // slow down (429) is not asked at once again.
 const firstReask, maxReask = 250 * time.Millisecond, 5 * time.Second
 
-// settledVerdict is the sign-in's verdict after a claim, asked again while it is
-// unknown, within the resource's timeout:. It returns the last verdict when that runs
-// out or the run is interrupted.
-func (r *run) settledVerdict(ctx context.Context, s *host.Signin) *plan.SigninChange {
+// settledVerdict is the sign-in's verdict after a claim, asked again within the
+// resource's timeout: while it is unknown, or broken only by the server's own word
+// (a signInState other than "ok" or "invalid", or no token saved yet: a server that has
+// not settled after the claim). A rejection (plex.tv's, or signInState="invalid") is
+// final at once. It returns the last verdict when the timeout runs out or the run is
+// interrupted.
+func settledVerdict(ctx context.Context, s *host.Signin) *plan.SigninChange {
 	deadline := time.Now().Add(s.Timeout())
 	for delay := firstReask; ; delay = min(2*delay, maxReask) {
 		var now *plan.SigninChange
@@ -107,7 +110,8 @@ func (r *run) settledVerdict(ctx context.Context, s *host.Signin) *plan.SigninCh
 		} else {
 			now = s.Observe(ctx, stored)
 		}
-		if now.Verdict != plan.SigninUnknown || time.Until(deadline) < delay {
+		unsettled := now.Verdict == plan.SigninUnknown || (now.Verdict == plan.SigninBroken && !now.Revoked)
+		if !unsettled || time.Until(deadline) < delay {
 			return now
 		}
 		select {
