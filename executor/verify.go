@@ -7,10 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/plan"
@@ -46,10 +48,11 @@ func (r *run) verify(ctx context.Context) error {
 	for i, v := range r.steps.Checks {
 		switch {
 		case v.HTTP != nil:
+			shown := claim.Redacted(v.HTTP.URL)
 			if err := checkHTTP(ctx, v.HTTP.URL, v.HTTP.Status, v.HTTP.Contains, v.HTTP.Timeout); err != nil {
-				return fmt.Errorf("verify %s: %w", v.HTTP.URL, err)
+				return fmt.Errorf("verify %s: %w", shown, err)
 			}
-			r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("%s answered %d", v.HTTP.URL, v.HTTP.Status)})
+			r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("%s answered %d", shown, v.HTTP.Status)})
 		case v.Log != nil:
 			for _, m := range r.logMarks {
 				if m.check != i {
@@ -95,6 +98,11 @@ func checkHTTP(ctx context.Context, url string, status int, contains string, tim
 				return nil
 			}
 		} else {
+			// *url.Error prints the URL, and with it a password the URL may hold.
+			var uerr *neturl.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err
+			}
 			last = err.Error()
 		}
 		select {

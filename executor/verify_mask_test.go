@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
@@ -71,5 +72,13 @@ func TestCheckLogMasksWhatTheStoresHoldNow(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(secrets, " "), "den") {
 		t.Error("a value that is not sensitive (FriendlyName) is masked too")
+	}
+}
+
+// A verify URL's password is not in the error of a check that fails.
+func TestCheckHTTPErrorHoldsNoPassword(t *testing.T) {
+	err := checkHTTP(context.Background(), "http://bob:s3cretpw@127.0.0.1:1/identity", 200, "", 50*time.Millisecond)
+	if err == nil || strings.Contains(err.Error(), "s3cretpw") {
+		t.Errorf("checkHTTP = %v, want an error without the password", err)
 	}
 }
