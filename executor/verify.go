@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	neturl "net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -98,12 +97,7 @@ func checkHTTP(ctx context.Context, url string, status int, contains string, tim
 				return nil
 			}
 		} else {
-			// *url.Error prints the URL, and with it a password the URL may hold.
-			var uerr *neturl.Error
-			if errors.As(err, &uerr) {
-				err = uerr.Err
-			}
-			last = err.Error()
+			last = err.Error() // net/http's url.Error strips a password from the URL it names
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,8 @@ package executor
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
@@ -75,10 +78,27 @@ func TestCheckLogMasksWhatTheStoresHoldNow(t *testing.T) {
 	}
 }
 
-// A verify URL's password is not in the error of a check that fails.
-func TestCheckHTTPErrorHoldsNoPassword(t *testing.T) {
-	err := checkHTTP(context.Background(), "http://bob:s3cretpw@127.0.0.1:1/identity", 200, "", 50*time.Millisecond)
-	if err == nil || strings.Contains(err.Error(), "s3cretpw") {
-		t.Errorf("checkHTTP = %v, want an error without the password", err)
+// A verify URL's password is in no error or event of a check, failed or passed.
+func TestVerifyHTTPShowsNoPassword(t *testing.T) {
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer peer.Close()
+	withPassword := strings.Replace(peer.URL, "http://", "http://bob:s3cretpw@", 1)
+	for _, check := range []*plan.HTTPCheck{
+		{URL: withPassword + "/identity", Status: 200, Timeout: 5 * time.Second},
+		{URL: "http://bob:s3cretpw@127.0.0.1:1/identity", Status: 200, Timeout: 50 * time.Millisecond},
+	} {
+		var events eventLog
+		r := &run{steps: &host.Steps{Checks: []host.Check{{HTTP: check}}}, obs: &events}
+		err := r.verify(context.Background())
+		shown := fmt.Sprintf("%v %+v", err, events)
+		if strings.Contains(shown, "s3cretpw") || !strings.Contains(shown, "bob:xxxxx@") {
+			t.Errorf("verify of %s shows the password, or names no URL: %s", claim.Redacted(check.URL), strings.ReplaceAll(shown, "s3cretpw", "(the password)"))
+		}
 	}
 }
+
+// eventLog keeps every event an apply reports.
+type eventLog []Event
+
+func (l *eventLog) Event(e Event)                         { *l = append(*l, e) }
+func (l *eventLog) Waiting(string, string, time.Duration) {}
