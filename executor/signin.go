@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/plexform/plexform/internal/claim"
@@ -63,25 +64,62 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 			return err
 		}
 	}
-	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", s.Server.URL)})
+	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", claim.Redacted(s.Server.URL))})
 	if err := s.Server.Claim(ctx, claimToken); err != nil {
 		return err
 	}
 	if err := s.Server.WaitClaimed(ctx, s.Timeout()); err != nil {
 		return err
 	}
-	// The re-link counts only when the sign-in it made works: the server saved its new
-	// token, accepts it, and (online) plex.tv does too.
-	stored, err := s.Stored(ctx)
-	if err != nil {
-		return fmt.Errorf("read the new sign-in: %w", err)
+	// The re-link counts when the sign-in it made works: the server saved its new
+	// token, accepts it, and (online) plex.tv does too. Only a verdict of broken undoes
+	// it: the claim is done at plex.tv, and a rollback would put back the revoked token
+	// and waste the owner's link code or claim token. A verdict still unknown (plex.tv
+	// rate-limiting or failing, the server not settled yet) keeps the new sign-in, warned.
+	now := settledVerdict(ctx, s)
+	evidence := strings.Join(now.Evidence, "; ")
+	switch now.Verdict {
+	case plan.SigninWorking:
+		r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
+	case plan.SigninBroken:
+		return fmt.Errorf("after the re-link the sign-in is broken: %s (%s)", now.Reason, evidence)
+	default:
+		r.obs.Event(Event{Type: EventWarning, Resource: name, Message: fmt.Sprintf("the server was claimed and keeps its new sign-in, but its verdict is still unknown after %s: %s (%s); run plan again later to check it",
+			s.Timeout(), now.Reason, evidence)})
 	}
-	now := s.Observe(ctx, stored)
-	if now.Verdict != plan.SigninWorking {
-		return fmt.Errorf("after the re-link the sign-in is %s: %s", now.Verdict, now.Reason)
-	}
-	r.obs.Event(Event{Type: EventRelinked, Resource: name, Message: "sign-in: working — " + now.Reason})
 	return nil
+}
+
+// Re-asks after a claim start at firstReask and back off to maxReask: plex.tv asked to
+// slow down (429) is not asked at once again.
+const firstReask, maxReask = 250 * time.Millisecond, 5 * time.Second
+
+// settledVerdict is the sign-in's verdict after a claim, asked again within the
+// resource's timeout: while it is unknown, or broken only by the server's own word
+// (a signInState other than "ok" or "invalid", or no token saved yet: a server that has
+// not settled after the claim). A rejection (plex.tv's, or signInState="invalid") is
+// final at once. It returns the last verdict when the timeout runs out or the run is
+// interrupted.
+func settledVerdict(ctx context.Context, s *host.Signin) *plan.SigninChange {
+	deadline := time.Now().Add(s.Timeout())
+	for delay := firstReask; ; delay = min(2*delay, maxReask) {
+		var now *plan.SigninChange
+		if stored, err := s.Stored(ctx); err != nil {
+			now = &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Reason: "the new sign-in cannot be read",
+				Evidence: []string{fmt.Sprintf("store %s: %v", s.Store.Resource.Name, err)}}
+		} else {
+			now = s.Observe(ctx, stored)
+		}
+		unsettled := now.Verdict == plan.SigninUnknown || (now.Verdict == plan.SigninBroken && !now.Revoked)
+		if !unsettled || time.Until(deadline) < delay {
+			return now
+		}
+		select {
+		case <-ctx.Done():
+			return now
+		case <-time.After(delay):
+		}
+	}
 }
 
 // signOutTimeout bounds the sign-out of the link code's account token when the
@@ -93,9 +131,9 @@ const signOutTimeout = 15 * time.Second
 // the server's own sign-in does not depend on it, and the owner can remove the entry
 // under Authorized Devices.
 func (r *run) signOut(ctx context.Context, s *host.Signin, accountToken string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(signOutTimeout, s.Timeout()))
-	defer cancel()
-	if err := s.PlexTV.SignOut(ctx, accountToken); err != nil {
+	// The request's own timeout bounds it (timeout:, or signOutTimeout), so a plex.tv
+	// that does not answer is named as such.
+	if err := s.PlexTVWithin(signOutTimeout).SignOut(context.WithoutCancel(ctx), accountToken); err != nil {
 		r.obs.Event(Event{Type: EventWarning, Resource: s.Resource.Name, Message: fmt.Sprintf("%v; remove plexform's entry under Authorized Devices at plex.tv", err)})
 	}
 }

@@ -144,6 +144,9 @@ func (h *signinHost) assertServerUntouchedAtPlexTV(t *testing.T, what string) {
 	if err := h.tv.CheckDevice(h.alice, serverDevice); err != nil {
 		t.Errorf("after %s: %v", what, err)
 	}
+	if p := h.tv.PhantomServers(h.alice); len(p) != 0 {
+		t.Errorf("after %s: plex.tv recorded %d phantom \"Plex Media Server\" devices (the server's token sent under another identity)", what, len(p))
+	}
 	if n := h.tv.RequestsUnder("/api/v2/auth/"); n != 0 {
 		t.Errorf("after %s: plex.tv got %d requests under /api/v2/auth/, want none", what, n)
 	}
@@ -401,6 +404,19 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 	}
 	// Then the owner signs in again in a browser elsewhere, fetches a claim token there
 	// and applies the saved plan right away.
+	env := []string{"PLEXFORM_TEST_CLAIM=" + h.browserClaimToken(t)}
+	code, out := h.run(t, env, "apply", saved)
+	if code != 0 || !strings.Contains(out, "sign-in: working") {
+		t.Fatalf("apply exited %d:\n%s", code, out)
+	}
+	h.assertRelinked(t, file, env)
+	h.scanFiles(t, saved)
+}
+
+// browserClaimToken is a claim token for alice, fetched as plex.tv/claim does in a
+// browser she signed in to again.
+func (h *signinHost) browserClaimToken(t *testing.T) string {
+	t.Helper()
 	browser := "browser-token-Qx81"
 	h.tv.Honour(h.alice, browser, plextv.Device{ClientIdentifier: "browser-1", Product: "Plex Web"})
 	req, _ := http.NewRequest(http.MethodGet, h.tvURL+"/api/claim/token.json", nil)
@@ -415,13 +431,31 @@ func signinRevokedIsResetAndRelinkedByClaimToken(t *testing.T, bins signinBins) 
 	if err != nil || claimDoc.Token == "" {
 		t.Fatalf("claim token: %v", err)
 	}
-	env := []string{"PLEXFORM_TEST_CLAIM=" + claimDoc.Token}
-	code, out := h.run(t, env, "apply", saved)
-	if code != 0 || !strings.Contains(out, "sign-in: working") {
-		t.Fatalf("apply exited %d:\n%s", code, out)
+	return claimDoc.Token
+}
+
+// plex.tv rate-limiting the server right after the claim leaves the verdict unknown:
+// the claim is done at plex.tv, so the new sign-in is kept (not rolled back to the
+// revoked token) and the warning says why the verdict is unknown.
+func signinUnknownAfterClaimKeepsTheNewSignIn(t *testing.T, bins signinBins) {
+	h := newSigninHost(t, bins)
+	file := h.signinPlanTimeout(t, "{claim_token: {env: PLEXFORM_TEST_CLAIM}}", h.tvURL, "3s")
+	saved := h.revokedPlan(t, file, nil)
+	h.tv.LimitAfter("POST /api/claim/exchange")
+	code, out := h.run(t, []string{"PLEXFORM_TEST_CLAIM=" + h.browserClaimToken(t)}, "apply", saved)
+	t.Logf("apply output:\n%s", out)
+	if code != 0 {
+		t.Fatalf("apply exited %d, want 0 (the claim is done, an unknown verdict keeps it):\n%s", code, out)
 	}
-	h.assertRelinked(t, file, env)
-	h.scanFiles(t, saved)
+	for _, want := range []string{"keeps its new sign-in, but its verdict is still unknown after 3s", "HTTP 429"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("apply output lacks %q:\n%s", want, out)
+		}
+	}
+	token := prefsValue(h.readPrefs(t), "PlexOnlineToken")
+	if token == "" || token == simToken || !h.tv.Honoured(token) {
+		t.Errorf("after the claim the stored token is new: %v, honoured by plex.tv: %v", token != simToken, h.tv.Honoured(token))
+	}
 }
 
 func signinPlexTVUnreachableIsUnknownAndChangesNothing(t *testing.T, bins signinBins) {
@@ -594,6 +628,7 @@ func TestS6Signin(t *testing.T) {
 		"HungPinIsBoundedByTimeout":                   signinHungPinIsBoundedByTimeout,
 		"HungClaimIsBoundedByTimeout":                 signinHungClaimIsBoundedByTimeout,
 		"LinkCodeEnteredByLookAlikeIsRefused":         signinLinkCodeEnteredByLookAlikeIsRefused,
+		"UnknownAfterClaimKeepsTheNewSignIn":          signinUnknownAfterClaimKeepsTheNewSignIn,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/plan"
@@ -46,16 +47,18 @@ func (r *run) verify(ctx context.Context) error {
 	for i, v := range r.steps.Checks {
 		switch {
 		case v.HTTP != nil:
+			shown := claim.Redacted(v.HTTP.URL)
 			if err := checkHTTP(ctx, v.HTTP.URL, v.HTTP.Status, v.HTTP.Contains, v.HTTP.Timeout); err != nil {
-				return fmt.Errorf("verify %s: %w", v.HTTP.URL, err)
+				return fmt.Errorf("verify %s: %w", shown, err)
 			}
-			r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("%s answered %d", v.HTTP.URL, v.HTTP.Status)})
+			r.obs.Event(Event{Type: EventVerified, Message: fmt.Sprintf("%s answered %d", shown, v.HTTP.Status)})
 		case v.Log != nil:
 			for _, m := range r.logMarks {
 				if m.check != i {
 					continue
 				}
-				skipped, err := checkLog(ctx, m, v.Log.MustNotMatch, sensitiveValues(r.steps.Changes))
+				secrets := append(sensitiveValues(r.steps.Changes), storeSecrets(ctx, r.steps.Stores)...)
+				skipped, err := checkLog(ctx, m, v.Log.MustNotMatch, secrets)
 				if err != nil {
 					return fmt.Errorf("verify log %s: %w", m.path, err)
 				}
@@ -94,7 +97,7 @@ func checkHTTP(ctx context.Context, url string, status int, contains string, tim
 				return nil
 			}
 		} else {
-			last = err.Error()
+			last = err.Error() // net/http's url.Error strips a password from the URL it names
 		}
 		select {
 		case <-ctx.Done():
@@ -115,6 +118,26 @@ func sensitiveValues(ch *plan.Changes) []string {
 				if v.Sensitive && val != nil {
 					out = append(out, val.Text)
 				}
+			}
+		}
+	}
+	return out
+}
+
+// storeSecrets are the texts of the sensitive values the stores hold now: a re-link wrote
+// a new token (with a claim token of another account, its user name and e-mail address
+// too) that no diff read, and the server may log them. A store that cannot be read adds
+// nothing; the diff's values are masked anyway, and LogLine masks what looks like a token.
+func storeSecrets(ctx context.Context, steps []*host.StoreStep) []string {
+	var out []string
+	for _, st := range steps {
+		snap, err := st.Store.Store.Read(ctx)
+		if err != nil {
+			continue
+		}
+		for name, v := range snap.Values {
+			if v.Text != "" && st.Resource.IsSensitive(name) {
+				out = append(out, v.Text)
 			}
 		}
 	}

@@ -166,7 +166,7 @@ func Diff(r *Resource, target string, want []Desired, st stores.State) (*Resourc
 			if len(matches) == 0 {
 				rc.Values = append(rc.Values, ValueChange{Name: d.Name, StoreName: d.Name, Action: NoOp, Sensitive: d.Sensitive})
 			} else if IsIdentityName(d.Name) {
-				rc.Warnings = append(rc.Warnings, identityRemovalMsg(r.Name, d.Name))
+				rc.Warnings = append(rc.Warnings, identityChangeMsg(r.Name, "absent", d.Name))
 			}
 			continue
 		}
@@ -189,6 +189,8 @@ func Diff(r *Resource, target string, want []Desired, st stores.State) (*Resourc
 			vc.StoreName, vc.Before, vc.Action = matches[0], &before, Change
 			if before.Equal(after) {
 				vc.Action = NoOp
+			} else if IsIdentityName(d.Name) {
+				rc.Warnings = append(rc.Warnings, identityChangeMsg(r.Name, "set", d.Name))
 			}
 		case !st.Exists:
 			return nil, fmt.Errorf("%s: %s does not exist, so set: cannot add %s; plexform changes an existing store and does not create one", r.Name, target, d.Name)

@@ -32,7 +32,7 @@ func (s *Server) SignInState(ctx context.Context, token string) (string, error) 
 	what := "ask " + target.Redacted()
 	h := http.Header{}
 	h.Set("X-Plex-Token", token)
-	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, header: h, timeout: s.identityTimeout(), what: what, secrets: []string{token}}.send(ctx)
+	ans, err := request{client: s.HTTP, method: http.MethodGet, url: target, header: h, timeout: orDuration(s.Timeout, identityTimeout), what: what, secrets: []string{token}}.send(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -43,6 +43,22 @@ func ValidShape(token string) bool {
 	return claimShape.MatchString(strings.TrimSpace(token))
 }
 
+// claimPrefix begins every claim token plex.tv issues.
+const claimPrefix = "claim-"
+
+// issuedHint explains issuedShape's rule.
+const issuedHint = `the claim token does not look like one from plex.tv (it does not begin with "claim-", or holds spaces or control characters)`
+
+// issuedShape says whether token can be a claim token that plex.tv issued: "claim-" and
+// more, nothing that cannot be in a token. Unlike ValidShape it leaves the length and
+// the alphabet to plex.tv: a claim token it issues to a link code (or one that reached
+// Claim through ValidShape) must not be refused after the owner entered the code, only
+// because plex.tv changed its tokens' length.
+func issuedShape(token string) bool {
+	token = strings.TrimSpace(token)
+	return len(token) > len(claimPrefix) && strings.HasPrefix(token, claimPrefix) && checkToken(token) == nil
+}
+
 // redact replaces every non-empty secret in s, so text from a transport or a peer can
 // be shown without leaking what was sent or received.
 func redact(s string, secrets ...string) string {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/plexform/plexform/stores"
@@ -94,12 +95,37 @@ func noRedirects(c *http.Client) *http.Client {
 	return &copied
 }
 
+// Redacted is raw for a message, a plan or a log: a password in it (http://bob:pw@host)
+// replaced by "xxxxx", as url.URL.Redacted does. Text that url.Parse does not take has
+// whatever stands before an "@" in its host part replaced instead, so no error or
+// message carries a password either way.
+func Redacted(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		if _, has := u.User.Password(); !has {
+			return raw
+		}
+		return u.Redacted()
+	}
+	scheme, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	}
+	host := rest
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		host = rest[:j]
+	}
+	if k := strings.LastIndex(host, "@"); k >= 0 {
+		return scheme + "xxxxx" + rest[k:]
+	}
+	return raw
+}
+
 // parseBase checks a configured base URL and drops a trailing slash so paths can be
-// appended; raw is not secret, so it is quoted in the error.
+// appended; raw is quoted in the error without a password it may hold.
 func parseBase(raw, what string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%s URL %q: want http://HOST[:PORT] or https://HOST[:PORT]", what, raw)
+		return nil, fmt.Errorf("%s URL %q: want http://HOST[:PORT] or https://HOST[:PORT]", what, Redacted(raw))
 	}
 	u.Path = trimSlash(u.Path)
 	u.RawQuery, u.Fragment = "", ""
@@ -139,8 +165,9 @@ var (
 	// tokenRefused is plex.tv refusing a token: 401 (developer.plex.tv, "Verifying an
 	// Access Token"), 498 for an expired token (developer.plex.tv, JWT Authentication),
 	// and 422 whose body says "Invalid token", as Home Assistant's Plex integration has
-	// seen it. Plex's docs say any other status "does not indicate an invalid Access
-	// Token".
+	// seen it and python-plexapi reads it (plexapi/myplex.py, MyPlexAccount.query:
+	// status_code == 422 and "Invalid token" in response.text raises Unauthorized).
+	// Plex's docs say any other status "does not indicate an invalid Access Token".
 	tokenRefused = refusal{err: ErrRevoked, refuses: func(a answer) bool {
 		switch a.status {
 		case http.StatusUnauthorized, statusTokenExpired:

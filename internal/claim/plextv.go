@@ -413,10 +413,10 @@ func (p *PlexTV) ClaimToken(ctx context.Context, accountToken string) (string, e
 	if err := decodeJSON(ans.body, &j); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
-	if !ValidShape(j.Token) {
+	if !issuedShape(j.Token) {
 		return "", fmt.Errorf("%s: the answer holds no claim token: %w", what, stores.ErrMalformed)
 	}
-	return j.Token, nil
+	return strings.TrimSpace(j.Token), nil
 }
 
 // decodeJSON never lets the body into an error: it may hold a token.

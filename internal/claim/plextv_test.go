@@ -502,3 +502,27 @@ func FuzzParseSignInState(f *testing.F) {
 		}
 	})
 }
+
+// ClaimToken takes what plex.tv issues as long as it is "claim-" and a token: its length
+// is plex.tv's to change. Anything else is no claim token.
+func TestClaimTokenOfAnyLengthFromPlexTV(t *testing.T) {
+	for answer, ok := range map[string]bool{
+		`{"token":"claim-Ab3_dEf-Gh1jKlMn0pQrStUvWxYz0123"}`: true,
+		`{"token":"claim-Ab3"}`:                              true,
+		`{"token":"claim-"}`:                                 false,
+		`{"token":"Ab3_dEf-Gh1jKlMn0pQr"}`:                   false,
+		`{"token":"claim-Ab3 dEf"}`:                          false,
+		`{"token":""}`:                                       false,
+	} {
+		peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(answer)) }))
+		p := &PlexTV{BaseURL: peer.URL, ClientIdentifier: "plexform-test"}
+		token, err := p.ClaimToken(context.Background(), "account-token")
+		peer.Close()
+		if ok && (err != nil || !strings.HasPrefix(token, "claim-")) {
+			t.Errorf("ClaimToken(%s) = %v, want the token", answer, err)
+		}
+		if !ok && !errors.Is(err, stores.ErrMalformed) {
+			t.Errorf("ClaimToken(%s) = %v, want ErrMalformed", answer, err)
+		}
+	}
+}

@@ -32,7 +32,8 @@ type Server struct {
 	// never followed, with this client or another.
 	HTTP *http.Client
 	// Timeout bounds each request (the resource's timeout:): a claim, default
-	// claimTimeout, and an /identity look, at most identityTimeout.
+	// claimTimeout; a /myplex/account question, default identityTimeout; and an
+	// /identity look, at most identityTimeout (a wait polls it again).
 	Timeout time.Duration
 }
 
@@ -80,7 +81,8 @@ func (s *Server) Identity(ctx context.Context) (Identity, error) {
 }
 
 // Claim links the server to the account that made token, with
-// POST /myplex/claim?token=TOKEN from this machine. A token of the wrong shape is not
+// POST /myplex/claim?token=TOKEN from this machine. A token that is not "claim-" and more
+// (issuedShape: its length is plex.tv's to change) is not
 // sent; a token the server refuses (HTTP 400, 401, 403, 422) wraps ErrRejected; no
 // answer wraps ErrUnreachable. A server that is already claimed is not sent the token
 // and gives ErrAlreadyClaimed, also when it refuses the claim because it was claimed
@@ -92,8 +94,9 @@ func (s *Server) Claim(ctx context.Context, token string) error {
 		return err
 	}
 	what := "claim the server at " + base.Redacted()
-	if !ValidShape(token) {
-		return fmt.Errorf("%s: %s: %w", what, shapeHint, ErrRejected)
+	// A pasted token passed ValidShape when it was read; one from plex.tv is plex.tv's.
+	if !issuedShape(token) {
+		return fmt.Errorf("%s: %s: %w", what, issuedHint, ErrRejected)
 	}
 	if err := s.refuseIfClaimed(ctx, what); err != nil {
 		return err

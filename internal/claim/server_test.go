@@ -147,7 +147,7 @@ func TestClaimWithTheWrongShapeIsRejectedWithoutSending(t *testing.T) {
 	}))
 	defer peer.Close()
 	sim, _ := simulator(t, "")
-	for _, token := range []string{"", "claim-", "claim-short", "https://plex.tv/claim", "claim-Ab3_dEf-Gh1jKlMn0pQrX", "claim-Ab3_dEf-Gh1jK Mn0pQr", "CLAIM-Ab3_dEf-Gh1jKlMn0pQr"} {
+	for _, token := range []string{"", "claim-", "https://plex.tv/claim", "claim-Ab3_dEf-Gh1jK Mn0pQr", "claim-Ab3_dEf\x1b[2J", "CLAIM-Ab3_dEf-Gh1jKlMn0pQr"} {
 		for _, s := range []*Server{serverFor(sim), {URL: peer.URL}} {
 			err := s.Claim(context.Background(), token)
 			if !errors.Is(err, ErrRejected) || !strings.Contains(err.Error(), "does not look like") {
@@ -437,4 +437,40 @@ func TestHungServerIsBoundedAndSaysWhy(t *testing.T) {
 		t.Errorf("Claim at a hung server: %v, want no answer within 100ms", err)
 	}
 	assertNoSecret(t, err, goodToken)
+}
+
+// A claim token plex.tv issues is sent whatever its length: plex.tv may change it, and a
+// re-link must not fail on that after the owner entered the link code.
+func TestClaimSendsATokenOfAnotherLength(t *testing.T) {
+	var sent atomic.Value
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			sent.Store(r.URL.Query().Get("token"))
+		}
+		_, _ = w.Write([]byte(`<MediaContainer claimed="0"/>`))
+	}))
+	defer peer.Close()
+	for _, token := range []string{"claim-short", "claim-Ab3_dEf-Gh1jKlMn0pQrStUvWxYz0123"} {
+		if err := (&Server{URL: peer.URL}).Claim(context.Background(), token); err != nil {
+			t.Errorf("Claim(%d characters) = %v, want it sent", len(token), err)
+		}
+		if got, _ := sent.Load().(string); got != token {
+			t.Errorf("the server was sent a token of %d characters, want %d", len(got), len(token))
+		}
+	}
+}
+
+// Redacted hides a password in a URL, also in text url.Parse does not take.
+func TestRedactedHidesAPassword(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http://bob:s3cretpw@127.0.0.1:32400":      "http://bob:xxxxx@127.0.0.1:32400",
+		"https://plex.tv":                          "https://plex.tv",
+		"http://bob:s3cretpw@127.0.0.1:port/x":     "http://xxxxx@127.0.0.1:port/x",
+		"http://bob:s3c%zzretpw@[::1:32400/a@b":    "http://xxxxx@[::1:32400/a@b",
+		"not a url at all, but no password either": "not a url at all, but no password either",
+	} {
+		if got := Redacted(raw); got != want || strings.Contains(got, "s3c") {
+			t.Errorf("Redacted(%q) = %q, want %q", raw, got, want)
+		}
+	}
 }

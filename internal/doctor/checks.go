@@ -78,7 +78,7 @@ func (serverCheck) Run(ctx context.Context, f *Facts) Result {
 	if !asked {
 		return Result{Status: StatusNotChecked, Summary: "/identity not asked under -root; pass -url to ask a server"}
 	}
-	u := strings.TrimSuffix(f.opts.URL, "/") + "/identity"
+	u := claim.Redacted(strings.TrimSuffix(f.opts.URL, "/") + "/identity")
 	if err != nil {
 		return Result{Status: StatusProblem, Summary: "no answer from " + u, Details: []string{oneLine(err.Error())},
 			Fix: "start Plex Media Server, or pass -url with the address it listens on"}

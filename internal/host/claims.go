@@ -99,7 +99,7 @@ const identityTimeout = 3 * time.Second
 // diff decides whether the claim is needed: when the server is not claimed now, or when
 // this apply removes sign-in values it holds (the reset unclaims it).
 func (c *Claim) diff(ctx context.Context, ch *plan.Changes, used usedClaims) *plan.ClaimChange {
-	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: c.Server.URL, Method: c.Resource.Method, Claim: true}
+	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: claim.Redacted(c.Server.URL), Method: c.Resource.Method, Claim: true}
 	if c.spent(used) {
 		cc.Claim, cc.Reason = false, "this claim token already signed the server in (a new token claims again)"
 		return cc

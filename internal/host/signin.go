@@ -34,11 +34,38 @@ type Signin struct {
 	reset bool
 }
 
-// Timeouts of the verdict's questions: plan must stay quick when a peer is down.
-const (
+// Timeouts of the verdict's questions when the resource gives no timeout: plan must
+// stay quick when a peer is down. With timeout: set, that bounds each question instead
+// (README: each request of the re-link takes it). Variables so a test can lower them.
+var (
 	serverAskTimeout = 5 * time.Second
 	plexTVAskTimeout = 15 * time.Second
 )
+
+// within is the resource's timeout:, or fallback when it sets none.
+func (s *Signin) within(fallback time.Duration) time.Duration {
+	if s.Resource.Timeout > 0 {
+		return s.Resource.Timeout
+	}
+	return fallback
+}
+
+// PlexTVWithin is s.PlexTV whose every request is bounded by the resource's timeout:,
+// or by fallback when it sets none. The bound is the request's own, so a peer that does
+// not answer in time gives claim.ErrUnreachable ("no answer within ..."), not the bare
+// deadline of an outer context.
+func (s *Signin) PlexTVWithin(fallback time.Duration) *claim.PlexTV {
+	p := *s.PlexTV
+	p.Timeout = s.within(fallback)
+	return &p
+}
+
+// serverWithin is s.Server bounded as PlexTVWithin bounds plex.tv.
+func (s *Signin) serverWithin(fallback time.Duration) *claim.Server {
+	c := *s.Server
+	c.Timeout = s.within(fallback)
+	return &c
+}
 
 // Timeout bounds each wait of the re-link on the server (to answer, to say claimed).
 func (s *Signin) Timeout() time.Duration {
@@ -284,6 +311,7 @@ func signinChange(ch *plan.Changes, address string) *plan.SigninChange {
 // result.
 func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange {
 	token := stored.Token
+	serverURL, plexTVURL := claim.Redacted(s.Server.URL), claim.Redacted(s.Resource.Signin.PlexTV)
 	sc := &plan.SigninChange{Address: s.Resource.Name, Verdict: plan.SigninUnknown, Evidence: []string{}}
 	say := func(format string, args ...any) { sc.Evidence = append(sc.Evidence, fmt.Sprintf(format, args...)) }
 	broken := func(reason string, revoked bool) *plan.SigninChange {
@@ -296,20 +324,18 @@ func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange 
 	}
 	say("stored token: present in %s", s.Store.Store.Target())
 
-	sctx, cancel := context.WithTimeout(ctx, serverAskTimeout)
-	state, err := s.Server.SignInState(sctx, token)
-	cancel()
+	state, err := s.serverWithin(serverAskTimeout).SignInState(ctx, token)
 	switch {
 	case errors.Is(err, claim.ErrTokenNotAccepted):
-		say("server %s: does not accept the stored token (HTTP 401)", s.Server.URL)
+		say("server %s: does not accept the stored token (HTTP 401)", serverURL)
 		sc.Reason = "the server does not accept the stored token as its own (is store: this server's settings, and has it been restarted since they changed?)"
 		return sc
 	case err != nil:
-		say("server %s: cannot be asked: %v", s.Server.URL, err)
+		say("server %s: cannot be asked: %v", serverURL, err)
 		sc.Reason = "the server cannot be asked"
 		return sc
 	}
-	say("server %s: signInState=%s", s.Server.URL, state)
+	say("server %s: signInState=%s", serverURL, state)
 	if !s.Resource.Signin.Online {
 		if state == "ok" {
 			sc.Verdict, sc.Reason = plan.SigninWorking, "the server reports its sign-in as ok"
@@ -320,27 +346,25 @@ func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange 
 
 	server, why := s.serverIdentity(ctx, stored)
 	if why != "" {
-		say("plex.tv %s: not asked: %s", s.Resource.Signin.PlexTV, why)
+		say("plex.tv %s: not asked: %s", plexTVURL, why)
 		sc.Reason = "the server's identity cannot be read, so plex.tv is not asked (the server's token is only ever sent under the server's own identity)"
 		return sc
 	}
-	pctx, cancel := context.WithTimeout(ctx, plexTVAskTimeout)
-	err = s.PlexTV.CheckToken(pctx, token, server)
-	cancel()
+	err = s.PlexTVWithin(plexTVAskTimeout).CheckToken(ctx, token, server)
 	switch {
 	case errors.Is(err, claim.ErrRevoked):
-		say("plex.tv %s: rejects the stored token (HTTP %d)", s.Resource.Signin.PlexTV, claim.RefusedStatus(err))
+		say("plex.tv %s: rejects the stored token (HTTP %d)", plexTVURL, claim.RefusedStatus(err))
 		return broken("plex.tv rejects the stored token", true)
 	case errors.Is(err, claim.ErrUnreachable):
-		say("plex.tv %s: cannot be asked: %v", s.Resource.Signin.PlexTV, err)
+		say("plex.tv %s: cannot be asked: %v", plexTVURL, err)
 		sc.Reason = "plex.tv cannot be asked"
 		return sc
 	case err != nil:
-		say("plex.tv %s: %v", s.Resource.Signin.PlexTV, err)
+		say("plex.tv %s: %v", plexTVURL, err)
 		sc.Reason = "plex.tv's answer is no verdict on the stored token"
 		return sc
 	}
-	say("plex.tv %s: accepts the stored token", s.Resource.Signin.PlexTV)
+	say("plex.tv %s: accepts the stored token", plexTVURL)
 	if state != "ok" {
 		sc.Reason = fmt.Sprintf("plex.tv accepts the stored token, but the server reports its sign-in as %s (a restart of the server may settle it)", state)
 		return sc
@@ -355,9 +379,7 @@ func (s *Signin) Observe(ctx context.Context, stored Stored) *plan.SigninChange 
 // any other identity it would rewrite the server's device at plex.tv
 // (Kometa-Team/Kometa#2894).
 func (s *Signin) serverIdentity(ctx context.Context, stored Stored) (id claim.ServerIdentity, why string) {
-	sctx, cancel := context.WithTimeout(ctx, serverAskTimeout)
-	defer cancel()
-	running, err := s.Server.Identity(sctx)
+	running, err := s.serverWithin(serverAskTimeout).Identity(ctx)
 	if err != nil {
 		return id, fmt.Sprintf("the server's /identity cannot be read: %v", err)
 	}

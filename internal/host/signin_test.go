@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/plexform/plexform/plan"
 )
@@ -56,6 +57,12 @@ func peerSaying(t *testing.T, status int, state, body string) string {
 // bindSignin binds a plex_signin plan over a Preferences.xml holding prefs.
 func bindSignin(t *testing.T, prefs, server, plexTV string, online bool) *Host {
 	t.Helper()
+	return bindSigninWith(t, prefs, server, plexTV, online, "")
+}
+
+// bindSigninWith is bindSignin whose plex_signin mapping also holds extra (", timeout: 5s").
+func bindSigninWith(t *testing.T, prefs, server, plexTV string, online bool, extra string) *Host {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Preferences.xml")
 	if err := os.WriteFile(path, []byte(prefs), 0o600); err != nil {
@@ -65,8 +72,8 @@ func bindSignin(t *testing.T, prefs, server, plexTV string, online bool) *Host {
 resources:
   - {name: prefs, kind: xml_attributes, path: %q, set: {FriendlyName: den}}
   - {name: plex, kind: service, manager: exec, start: ["true"], stop: ["true"], status: ["true"]}
-  - {name: signin, kind: plex_signin, store: prefs, service: plex, url: %q, plex_tv: %q, online: %v, relink: {link_code: true}}
-`, path, server, plexTV, online)
+  - {name: signin, kind: plex_signin, store: prefs, service: plex, url: %q, plex_tv: %q, online: %v, relink: {link_code: true}%s}
+`, path, server, plexTV, online, extra)
 	p, err := plan.Decode(filepath.Join(dir, "plan.yaml"), []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
@@ -195,5 +202,57 @@ func TestLinkCodeWithoutKnownOwnerIsWarnedAtPlan(t *testing.T) {
 				t.Errorf("the warning names the account or the token: %q", warnings)
 			}
 		})
+	}
+}
+
+// slowPlexTV answers GET /api/v2/user with status after delay, as plex.tv under load.
+func slowPlexTV(t *testing.T, status int, delay time.Duration) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		http.Error(w, `{"errors":[{"code":1001}]}`, status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// lowerAskTimeouts makes the default bounds of the verdict's questions d for one test,
+// so that a slow answer outlives them without making the test slow.
+func lowerAskTimeouts(t *testing.T, d time.Duration) {
+	server, plexTV := serverAskTimeout, plexTVAskTimeout
+	serverAskTimeout, plexTVAskTimeout = d, d
+	t.Cleanup(func() { serverAskTimeout, plexTVAskTimeout = server, plexTV })
+}
+
+// timeout: bounds the verdict's questions, not the default caps: plex.tv answering 401
+// after the default cap but within timeout: is a rejection.
+func TestSigninTimeoutBoundsTheQuestions(t *testing.T) {
+	lowerAskTimeouts(t, 50*time.Millisecond)
+	h := bindSigninWith(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 300*time.Millisecond), true, ", timeout: 20s")
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc := ch.Signins[0]; sc.Verdict != plan.SigninBroken || sc.Reason != "plex.tv rejects the stored token" {
+		t.Errorf("verdict %s (%s), want broken; evidence %q", sc.Verdict, sc.Reason, sc.Evidence)
+	}
+}
+
+// Without timeout:, the default bound is the request's own: a plex.tv that answers
+// too late "cannot be asked", and the evidence says it gave no answer in time.
+func TestSigninDefaultBoundSaysNoAnswer(t *testing.T) {
+	lowerAskTimeouts(t, 50*time.Millisecond)
+	h := bindSignin(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 2*time.Second), true)
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := ch.Signins[0]
+	if sc.Verdict != plan.SigninUnknown || sc.Reason != "plex.tv cannot be asked" || !strings.Contains(strings.Join(sc.Evidence, "\n"), "no answer within 50ms") {
+		t.Errorf("verdict %s (%s), want unknown, plex.tv cannot be asked, no answer within 50ms; evidence %q", sc.Verdict, sc.Reason, sc.Evidence)
 	}
 }

@@ -13,15 +13,21 @@
 //     updates that token's device from the request's headers, also when the request's
 //     X-Plex-Client-Identifier names another device: a server's token sent by another
 //     client turns the server's device into that client (provides="controller", the
-//     other product's version) and breaks remote access until PMS restarts
-//     (github.com/Kometa-Team/Kometa/issues/2894). DeviceOf and CheckDevice let a test
-//     assert that a device is as it was.
+//     other product's version) and breaks remote access until PMS restarts, and a
+//     phantom device named "Plex Media Server" appears under the other client's
+//     identifier, with that client's version (both seen in
+//     github.com/Kometa-Team/Kometa/issues/2894). That a header a request does not send
+//     leaves its field as it was is an assumption: the issue shows only fields that
+//     were sent. DeviceOf, CheckDevice and PhantomServers let a test assert that the
+//     devices are as they were.
 //   - GET /api/v2/user with X-Plex-Token: 200 and the account as JSON (id, uuid,
 //     username, email, authToken: python-plexapi's MyPlexAccount reads this answer);
 //     401 for a token it never issued or revoked (developer.plex.tv: "200 valid, 401
 //     invalid"); 498 for a token Expire made expire (developer.plex.tv, JWT: an expired
 //     JWT); 422 with <error>Invalid token</error> for a token Invalidate marks (seen by
-//     Home Assistant's Plex integration).
+//     Home Assistant's Plex integration; python-plexapi's plexapi/myplex.py
+//     MyPlexAccount.query raises Unauthorized for status_code == 422 and
+//     "Invalid token" in response.text).
 //   - POST /api/v2/pins: a new 4-character link code (what https://plex.tv/link asks
 //     for; strong=true gives a long one), and GET /api/v2/pins/{id}: that PIN, with its
 //     authToken once someone has entered the code; both need the same
@@ -40,7 +46,11 @@
 //     answers).
 //   - RateLimit: more requests than that from one client identifier within a minute
 //     are answered 429 with Retry-After (developer.plex.tv lists 429 among plex.tv's
-//     answers).
+//     answers; plex.tv answers 429 to clients asking too often,
+//     github.com/arabcoders/watchstate/issues/325; a Plex developer said plex.tv may
+//     limit requests by X-Plex-Client-Identifier,
+//     github.com/d4rk22/Network-Status-Page/issues/2). LimitAfter starts that limit for a
+//     client identifier once it made a given request (a test of a limit hit mid-run).
 //
 // A test "enters" a link code with Enter (or POST /__plextv/enter?code=ABCD when run as
 // a command; &username=NAME enters it as that account instead of the first), revokes an
@@ -53,9 +63,11 @@ package plextv
 import (
 	"crypto/rand"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +97,9 @@ type Account struct {
 // entry), from the X-Plex-* headers the client sends.
 type Device struct {
 	ClientIdentifier, Product, Version, Provides, Platform string
+	// Name is the entry's name under Authorized Devices when plex.tv gave it one
+	// itself: "Plex Media Server" for a phantom device (PhantomServers).
+	Name string
 }
 
 // Server is the stand-in's state; it is an http.Handler.
@@ -107,7 +122,11 @@ type Server struct {
 	nextPin  int
 	requests map[string]int // "METHOD /path" → count, for tests
 	stalled  map[string]bool
-	window   map[string][]time.Time // client identifier → its requests of the last minute
+	// limitAfter is LimitAfter's request key; limited are the client identifiers that
+	// made it, answered 429 from then on.
+	limitAfter string
+	limited    map[string]bool
+	window     map[string][]time.Time // client identifier → its requests of the last minute
 }
 
 type deviceKey struct {
@@ -146,7 +165,7 @@ type pin struct {
 // New returns an empty stand-in.
 func New() *Server {
 	return &Server{devices: map[deviceKey]*device{}, tokens: map[string]*issued{}, pins: map[int]*pin{}, claims: map[string]*claimGrant{},
-		nextPin: 1000, requests: map[string]int{}, stalled: map[string]bool{}, window: map[string][]time.Time{}}
+		nextPin: 1000, requests: map[string]int{}, stalled: map[string]bool{}, window: map[string][]time.Time{}, limited: map[string]bool{}}
 }
 
 // AddAccount creates an account and returns it.
@@ -348,6 +367,15 @@ func (s *Server) Stall(key string) {
 	s.stalled[key] = true
 }
 
+// LimitAfter makes plex.tv answer 429 to every request of a client identifier once that
+// client made a request for key ("METHOD /path"), which is itself answered as usual:
+// a rate limit that starts in the middle of a run.
+func (s *Server) LimitAfter(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitAfter = key
+}
+
 // Issued lists every token plex.tv issued or honours, working or not, and every claim
 // token it made: what a test scans outputs for.
 func (s *Server) Issued() []string {
@@ -372,7 +400,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[key]++
 	stalled := s.stalled[key]
-	limited := !strings.HasPrefix(path, "/__plextv/") && s.overLimitLocked(clientID(r))
+	control := strings.HasPrefix(path, "/__plextv/")
+	limited := !control && (s.limited[clientID(r)] || s.overLimitLocked(clientID(r)))
+	if !control && key == s.limitAfter {
+		s.limited[clientID(r)] = true
+	}
 	s.mu.Unlock()
 	if stalled {
 		<-r.Context().Done()
@@ -435,8 +467,10 @@ func (s *Server) overLimitLocked(id string) bool {
 }
 
 // seen updates the device of the request's token from the request's X-Plex-* headers,
-// as plex.tv does with every request (Kometa-Team/Kometa#2894): a header the request
-// does not send leaves that field as it was.
+// as plex.tv does with every request (Kometa-Team/Kometa#2894; that a header not sent
+// leaves its field as it was is assumed). A server's token sent under another client
+// identifier also records a phantom device under that identifier named "Plex Media
+// Server", with the request's version (the same issue's Authorized Devices list).
 func (s *Server) seen(r *http.Request) {
 	token := plexToken(r)
 	if token == "" {
@@ -448,10 +482,32 @@ func (s *Server) seen(r *http.Request) {
 	if !ok {
 		return
 	}
+	if id := clientID(r); id != "" && id != t.device.ClientIdentifier && t.device.Provides == "server" {
+		phantom := s.deviceLocked(t.device.account, id)
+		phantom.Name = ServerProduct
+		phantom.update(r.Header)
+	}
 	t.device.update(r.Header)
 }
 
-// update takes what h states of the client: a header not sent leaves its field as it was.
+// PhantomServers lists the client identifiers of account a's phantom devices: those
+// plex.tv recorded as "Plex Media Server" because a server's token was sent under them.
+// After a run of plexform there must be none.
+func (s *Server) PhantomServers(a *Account) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for key, dev := range s.devices {
+		if key.account == a.ID && dev.Name == ServerProduct {
+			out = append(out, key.clientID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// update takes what h states of the client. A header not sent leaves its field as it
+// was: an assumption (Kometa-Team/Kometa#2894 shows only fields that were sent).
 func (d *Device) update(h http.Header) {
 	for _, f := range []struct {
 		field  *string
@@ -669,8 +725,25 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 	a := c.account
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/xml")
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<user email=%q id=\"%d\" uuid=%q username=%q title=%q authenticationToken=%q>\n  <authentication-token>%s</authentication-token>\n</user>\n",
-		a.Email, a.ID, a.UUID, a.Username, a.Username, token, token)
+	body, err := xml.MarshalIndent(exchangeUser{Email: a.Email, ID: a.ID, UUID: a.UUID, Username: a.Username, Title: a.Username, AuthToken: token, Token: token}, "", "  ")
+	if err != nil {
+		http.Error(w, "cannot encode the answer", http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintf(w, "%s%s\n", xml.Header, body)
+}
+
+// exchangeUser is plex.tv's XML answer to a claim exchange, escaped by encoding/xml: an
+// account named "jo&ann" must not break it.
+type exchangeUser struct {
+	XMLName   xml.Name `xml:"user"`
+	Email     string   `xml:"email,attr"`
+	ID        int      `xml:"id,attr"`
+	UUID      string   `xml:"uuid,attr"`
+	Username  string   `xml:"username,attr"`
+	Title     string   `xml:"title,attr"`
+	AuthToken string   `xml:"authenticationToken,attr"`
+	Token     string   `xml:"authentication-token"`
 }
 
 const (

@@ -2,6 +2,7 @@ package plextv
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -211,8 +212,17 @@ func TestAServersTokenUnderAnotherIdentityRewritesItsDevice(t *testing.T) {
 	if err := s.CheckDevice(a, plexServer); err != nil {
 		t.Errorf("after a request as the server itself: %v", err)
 	}
+	if p := s.PhantomServers(a); len(p) != 0 {
+		t.Errorf("a request as the server itself made phantom devices %q", p)
+	}
 	do(t, srv, "GET", "/api/v2/user", map[string]string{"X-Plex-Token": "srv", "X-Plex-Client-Identifier": "kometa-1",
 		"X-Plex-Product": "PlexAPI", "X-Plex-Version": "4.17.2", "X-Plex-Provides": "controller"})
+	if p := s.PhantomServers(a); len(p) != 1 || p[0] != "kometa-1" {
+		t.Errorf("phantom devices %q, want one under kometa-1", p)
+	}
+	if phantom, _ := s.DeviceOf(a, "kometa-1"); phantom.Name != ServerProduct || phantom.Version != "4.17.2" {
+		t.Errorf("the phantom device is %+v, want named %q with the other client's version", phantom, ServerProduct)
+	}
 	got, _ := s.DeviceOf(a, plexServer.ClientIdentifier)
 	if got.Product != "PlexAPI" || got.Provides != "controller" || got.Version != "4.17.2" {
 		t.Errorf("after a request by another client with the server's token the device is %+v; want it rewritten", got)
@@ -289,5 +299,33 @@ func TestExpiredInvalidAndRateLimited(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Errorf("the third request in a minute with a limit of 2: %d, want 429", last)
+	}
+}
+
+// The claim exchange's XML answer stays XML whatever the account is named.
+func TestExchangeAnswerIsXMLForAnyName(t *testing.T) {
+	s := New()
+	a := s.AddAccount(`jo&ann"<x>`, "jo&ann@example.com")
+	s.Honour(a, "acct", Device{ClientIdentifier: "app-1", Product: "app"})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	_, claim := do(t, srv, "GET", "/api/claim/token.json", map[string]string{"X-Plex-Token": "acct"})
+	req, _ := http.NewRequest("POST", srv.URL+"/api/claim/exchange?token="+claim["token"].(string), nil)
+	req.Header.Set("X-Plex-Client-Identifier", "server-1")
+	resp, err := srv.Client().Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("exchange: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Username string `xml:"username,attr"`
+		Email    string `xml:"email,attr"`
+		Token    string `xml:"authentication-token"`
+	}
+	if err := xml.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("the exchange's answer is not XML: %v", err)
+	}
+	if doc.Username != a.Username || doc.Email != a.Email || !s.Honoured(doc.Token) {
+		t.Errorf("the answer names %q %q, token honoured %v", doc.Username, doc.Email, s.Honoured(doc.Token))
 	}
 }

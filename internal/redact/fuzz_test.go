@@ -52,18 +52,26 @@ func FuzzRedactXML(f *testing.F) {
 	})
 }
 
-// FuzzLogLine: whatever surrounds it, a token after X-Plex-Token= (any shape) and a JWT
+// FuzzLogLine: whatever surrounds it, a token after X-Plex-Token= (any shape, quoted with
+// spaces too), in <authentication-token>, after Authorization: Bearer, and a JWT
 // anywhere never survive LogLine.
 func FuzzLogLine(f *testing.F) {
 	f.Add("Dec 07 ERROR - GET /identity?", "tok~2.x!Q", " failed")
 	f.Add("url=http%3A%2F%2Fx%3F", "eyJhbGciOiJFZERTQSJ9.eyJleHAiOjE3NTY2ODQ4MDB9.c2ln", "%26a")
 	f.Add("Bearer ", "eyJhIjoxfQ.eyJiIjoyfQ.", "")
+	f.Add("DEBUG - answer <user>", "Qx81-tok_2026abcdef", "</user>")
+	f.Add("DEBUG - header", "opaque.token~value", ", retry")
 	f.Fuzz(func(t *testing.T, before, token, after string) {
 		if len(token) < 8 || strings.ContainsAny(token, "&\"' \t\r\n\v\f\u0085\u00a0") || strings.ContainsFunc(token, isControl) ||
 			strings.Contains(Printable(before)+" "+Printable(after), token) || strings.Contains("(masked) (masked e-mail)", token) {
 			return // not a token, or one the line holds on its own (also once escaped: \x00 then 000000)
 		}
-		for _, line := range []string{before + " X-Plex-Token=" + token + "&" + after, before + " X-Plex-Token%3D" + token + "%26" + after} {
+		lines := []string{before + " X-Plex-Token=" + token + "&" + after, before + " X-Plex-Token%3D" + token + "%26" + after,
+			before + " Authorization: Bearer " + token + " " + after}
+		if !strings.ContainsAny(token, `"<`) {
+			lines = append(lines, before+` X-Plex-Token = "`+token+" "+token+`" `+after, before+"<authentication-token>"+token+"</authentication-token>"+after)
+		}
+		for _, line := range lines {
 			if got := LogLine(line); strings.Contains(got, token) {
 				t.Fatalf("the token (%d bytes) survived", len(token))
 			}

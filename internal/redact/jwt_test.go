@@ -25,6 +25,11 @@ func TestLogLineMasksJWTsAndTokensOfAnyShape(t *testing.T) {
 		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - answer {"authToken":"` + jwt + `","id":1}`,
 		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - HTTP requesting GET http://127.0.0.1:32400/proxy?url=http%3A%2F%2Fx%2Fidentity%3FX-Plex-Token%3D` + odd + `%26a%3Db`,
 		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - GET /library/sections?X-Plex-Token=` + odd + `&X-Plex-Client-Identifier=c`,
+		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - claim answer <user><authentication-token>` + odd + `</authentication-token></user>`,
+		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - Request header Authorization: Bearer ` + odd,
+		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - Request header authorization=bearer ` + odd + `, retry`,
+		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - settings X-Plex-Token = "` + odd + ` ` + odd + `" kept`,
+		`Dec 07, 2026 10:00:00.123 [0x7f] DEBUG - settings token: '` + odd + ` ` + odd,
 	} {
 		got := LogLine(line)
 		assertNoSecret(t, got, []string{jwt, jwt[:40], jwt[len(jwt)-40:], odd})

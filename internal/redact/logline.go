@@ -12,6 +12,15 @@ var (
 	// A token after its name, whatever its shape (a 20-character legacy token or a JWT
 	// of any length), also with the = URL-encoded as in a logged URL's query string.
 	tokenParam = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*(?:[=:]|%3D)\s*["']?)[^&\s"']+`)
+	// A quoted token after its name (X-Plex-Token = "abc def"): the whole quoted value,
+	// spaces included, also when the closing quote is missing.
+	tokenQuoted = lazyre.New(`(?i)((?:x-plex-)?token["']?\s*(?:[=:]|%3D)\s*)("[^"]*(?:"|$)|'[^']*(?:'|$))`)
+	// A token in XML: <authentication-token>…</authentication-token> (plex.tv's claim
+	// exchange answer, which PMS may log) and <authToken>…</authToken>.
+	tokenElement = lazyre.New(`(?i)(<(?:authentication-?token|auth-?token)>)[^<]*`)
+	// An HTTP credential: Authorization: Bearer VALUE (any shape, not only a JWT),
+	// Authorization: Basic VALUE, or a bare "Bearer VALUE".
+	credential = lazyre.New(`(?i)((?:authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic)\s+)?)|\bbearer\s+)[^\s"']+`)
 	// An e-mail address, also URL-encoded as PMS logs it in query strings (%40 for @).
 	emailLike = lazyre.New(`(?i)[A-Za-z0-9._%+-]+(@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	tokenLike = lazyre.New(`\b[A-Za-z0-9_-]{20}\b|\b[0-9a-fA-F]{32,}\b`)
@@ -22,8 +31,9 @@ var (
 // LogLine hides, in one line of a Plex log, every given secret (the sign-in values read
 // from the settings) and anything shaped like a token, an e-mail address, a machine
 // identifier or a user name, so the line can be shown in output and errors. A token is
-// caught by its name (X-Plex-Token=…, any shape), as a JWT (jwtLike), or as a 20-character
-// legacy token.
+// caught by its name (X-Plex-Token=…, any shape, a quoted value whole), in an XML element
+// (<authentication-token>), as an HTTP credential (Authorization: Bearer …), as a JWT
+// (jwtLike), or as a 20-character legacy token.
 func LogLine(line string, secrets ...string) string {
 	// Whole addresses first: a user name that is also an address's local part would
 	// otherwise leave its domain behind.
@@ -34,7 +44,12 @@ func LogLine(line string, secrets ...string) string {
 		}
 	}
 	line = jwtLike.ReplaceAllString(line, "(masked)")
+	// Named tokens before bare credentials: "Bearer X-Plex-Token = "a b"" must not lose
+	// the name that marks the quoted value.
+	line = tokenElement.ReplaceAllString(line, "${1}(masked)")
+	line = tokenQuoted.ReplaceAllString(line, "${1}(masked)")
 	line = tokenParam.ReplaceAllString(line, "${1}(masked)")
+	line = credential.ReplaceAllString(line, "${1}(masked)")
 	line = userParam.ReplaceAllString(line, "${1}(masked)")
 	line = tokenLike.ReplaceAllStringFunc(line, func(m string) string {
 		if strings.ContainsAny(m, "0123456789") {
