@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
+
+	"github.com/plexform/plexform/internal/suggest"
 )
 
 // Exit codes (README "Exit codes").
@@ -99,9 +102,24 @@ func run(args []string, env *cliEnv) (code int) {
 	if argsFile, ok := ansibleArgsPath(env.argv0, args); ok {
 		return runAnsible(env, argsFile)
 	}
-	errorf(env, "unknown command %q\n", args[0])
-	usage(env.stderr)
+	errorf(env, "%s\n", unknownCommand(args[0]))
 	return exitError
+}
+
+// unknownCommand says a command is not one, with the one most likely meant ("pln").
+func unknownCommand(name string) string {
+	known := []string{"help", "-help", "-version"}
+	for _, c := range commands {
+		known = append(known, c.name)
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if strings.HasPrefix(name, "-") {
+		msg = fmt.Sprintf("unknown flag %s before a command", name)
+	}
+	if s := suggest.Closest(name, known, suggestEdits(name)); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg + "\nRun `plexform help` for the list of commands."
 }
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
