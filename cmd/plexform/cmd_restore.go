@@ -103,7 +103,7 @@ type destination struct {
 func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGiven bool, root, target string) (*destination, error) {
 	var h *host.Host
 	keep := plan.DefaultKeep
-	p, perr := plan.Load(file)
+	p, perr := loadPlan(file)
 	if perr != nil && (fileGiven || !errors.Is(perr, os.ErrNotExist)) {
 		return nil, perr
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/plexform/plexform/internal/render"
-	"github.com/plexform/plexform/plan"
 )
 
 // runValidate checks the plan file alone: syntax, fields, kinds, names, references.
@@ -16,10 +14,7 @@ func runValidate(env *cliEnv, args []string) int {
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
-	if _, err := os.Stat(*file); err != nil && *file == defaultPlanFile {
-		return fail(env, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE", defaultPlanFile))
-	}
-	p, err := plan.Load(*file)
+	p, err := loadPlan(*file)
 	if err != nil {
 		return fail(env, err)
 	}

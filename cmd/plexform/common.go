@@ -175,14 +175,45 @@ func warnf(env *cliEnv, format string, args ...any) {
 	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
+// readPlanFile reads a plan file; one that is not there, named with -f or not, gets the
+// same hint: how to name another and how to write one.
+func readPlanFile(file string) ([]byte, error) {
+	data, err := plan.ReadFile(file)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && file == defaultPlanFile:
+		return nil, &hinted{err: err, msg: fmt.Sprintf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)}
+	case errors.Is(err, os.ErrNotExist):
+		return nil, &hinted{err: err, msg: fmt.Sprintf("no plan file: %s does not exist; name another with -f FILE, or write one for this host with plexform init -f %s", file, shellQuote(file))}
+	case err != nil:
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return data, nil
+}
+
+// hinted is an error whose message says what to do instead of the error's own words,
+// still matching it for errors.Is.
+type hinted struct {
+	err error
+	msg string
+}
+
+func (h *hinted) Error() string { return h.msg }
+func (h *hinted) Unwrap() error { return h.err }
+
+// loadPlan reads and decodes a plan file (readPlanFile, plan.Decode).
+func loadPlan(file string) (*plan.Plan, error) {
+	data, err := readPlanFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Decode(file, data)
+}
+
 // loadHost decodes the plan file and binds it to this host.
 func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
-	data, err := plan.ReadFile(file)
+	data, err := readPlanFile(file)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
-			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)
-		}
-		return nil, nil, fmt.Errorf("read plan file: %w", err)
+		return nil, nil, err
 	}
 	if plan.LooksSaved(data) {
 		return nil, nil, fmt.Errorf("%s is a saved plan; give it as `plexform apply %s` or `plexform show %s`, not with -f", file, file, file)
