@@ -19,6 +19,9 @@ const (
 	exitError      = 1 // nothing changed, or fully rolled back
 	exitChanges    = 2 // plan -detailed-exitcode found changes
 	exitIncomplete = 3 // apply failed and the rollback is incomplete
+	// exitNothingApplies: plan -detailed-exitcode found every resource is for another
+	// OS (when:), so it checked nothing.
+	exitNothingApplies = 4
 )
 
 // command is one subcommand.
@@ -135,5 +138,6 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
 	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
-	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete.")
+	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete,")
+	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode).")
 }
