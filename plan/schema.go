@@ -15,12 +15,13 @@ const SchemaDialect = "https://json-schema.org/draft/2020-12/schema"
 // `plexform init` of one names.
 const SchemaMainURL = "https://raw.githubusercontent.com/plexform/plexform/main/docs/plexform.schema.json"
 
-// releaseVersion is a version a release was tagged with (1.2.0, 1.2.0-rc.1; see
-// scripts/release.sh); a Go pseudo-version (0.0.0-20260101120000-abcdef012345) and a
-// build of a changed tree (+dirty) name no tag.
+// releaseVersion is a version a release may be tagged with (1.2.0, 1.2.0-rc.1, the
+// pattern scripts/release.sh accepts); a Go pseudo-version
+// (0.0.0-20260101120000-abcdef012345) and a build of a changed tree (+dirty), which Go
+// stamps on a build in a checkout, name no tag.
 var (
-	releaseVersion = lazyre.New(`^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
-	pseudoVersion  = lazyre.New(`[0-9]{14}-[0-9a-f]{12}$`)
+	releaseVersion = lazyre.New(`^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
+	notARelease    = lazyre.New(`[0-9]{14}-[0-9a-f]{12}|\+dirty$`)
 )
 
 // SchemaURL is the absolute URL of the schema of plexform version: the
@@ -28,7 +29,7 @@ var (
 // validates with, or SchemaMainURL for a build that is no release ("devel"). It is the
 // schema's $id and the URL `plexform init` writes for yaml-language-server.
 func SchemaURL(version string) string {
-	if !releaseVersion.MatchString(version) || pseudoVersion.MatchString(version) {
+	if !releaseVersion.MatchString(version) || notARelease.MatchString(version) {
 		return SchemaMainURL
 	}
 	return "https://raw.githubusercontent.com/plexform/plexform/v" + version + "/docs/plexform.schema.json"
