@@ -34,7 +34,8 @@ type Options struct {
 	// the host as read refuses the apply.
 	Saved    *plan.Saved
 	PlanFile string
-	// Root is the -root the plan was bound with, recorded in the journal for recover.
+	// Root is the -root the plan was bound with, recorded in the journal for recover;
+	// owners are named from its accounts (fileutil.Root.DescribeOwner).
 	Root     string
 	Version  string
 	Observer Observer

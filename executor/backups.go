@@ -245,7 +245,7 @@ func (b *Backups) Save(resource, kind, target, planFile, version string, snap st
 	sum := sha256.Sum256(snap.Data)
 	m := &Manifest{
 		Resource: resource, Kind: kind, Target: target,
-		UID: snap.Meta.UID, GID: snap.Meta.GID, Owner: fileutil.DescribeOwner(snap.Meta.UID, snap.Meta.GID),
+		UID: snap.Meta.UID, GID: snap.Meta.GID, Owner: b.Root.DescribeOwner(snap.Meta.UID, snap.Meta.GID),
 		Mode: fmt.Sprintf("%04o", snap.Meta.Mode), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(snap.Data)),
 		Time: now, Plan: planFile, Version: version,
 	}

@@ -87,7 +87,7 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		return nil, r.startAgain(ctx, svc, fmt.Errorf("restore %s: %w; the store is as it was", st.Target(), err))
 	}
 	obs.Event(Event{Type: EventRestored, Resource: m.Resource, Backup: m.ID,
-		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", st.Target(), m.ID, fileutil.DescribeOwner(m.UID, m.GID), m.Mode)})
+		Message: fmt.Sprintf("Restored %s from backup %s (owner %s, mode %s)", st.Target(), m.ID, fileutil.RootAt(opts.Root).DescribeOwner(m.UID, m.GID), m.Mode)})
 	if up {
 		if err := r.setState(ctx, svc, true); err != nil {
 			return nil, r.undoRestore(ctx, st, svc, res, current, err)

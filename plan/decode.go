@@ -52,6 +52,11 @@ func Decode(file string, data []byte) (*Plan, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		at := yamlErrorPos(err)
 		msg := "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")
+		// The parser names where it gave up; the place of the problem is more use.
+		if found, ok := syntaxErrorPos(data); ok {
+			at = found
+			msg = "not valid YAML: " + yamlLinePrefix.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+		}
 		for i, line := range strings.Split(string(data), "\n") {
 			if indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]; strings.Contains(indent, "\t") {
 				msg += fmt.Sprintf("; line %d is indented with a tab, and YAML indents with spaces only", i+1)
@@ -128,7 +133,10 @@ func Gather(errs *multierror.Error) error {
 	return errs
 }
 
-var yamlLine = lazyre.New(`line (\d+)`)
+var (
+	yamlLine       = lazyre.New(`line (\d+)`)
+	yamlLinePrefix = lazyre.New(`^line \d+: `)
+)
 
 func yamlErrorPos(err error) Pos {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {

@@ -114,6 +114,12 @@ func (c *Changes) Summary() (add, change, remove int) {
 	return
 }
 
+// NothingApplies tells that every resource of the plan is for another OS (when:), so
+// nothing on this host was read: "no changes" would be no finding at all.
+func (c *Changes) NothingApplies() bool {
+	return len(c.Skipped) > 0 && len(c.Resources) == 0 && len(c.Services) == 0 && len(c.Claims) == 0 && len(c.Signins) == 0
+}
+
 // HasChanges reports whether apply would write anything or move any service.
 func (c *Changes) HasChanges() bool {
 	for _, rc := range c.Resources {

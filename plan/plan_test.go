@@ -322,6 +322,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("version: 1\nresources:\n  - {name: a, kind: service, manager: exec, start: [a], stop: [b], status: [c]}\n"))
 	f.Add([]byte("version: 1\nresources: [{name: x, kind: plist_keys, domain: d, absent: [a]}]\nverify: [{log: {path: /l, must_not_match: ['(']}}]"))
 	f.Add([]byte("&a [*a]"))
+	f.Add([]byte("version: 1\nresources:\n  - {name: p\n  - {name: q}\n"))
+	f.Add([]byte("version: 1\nresources:\n  - name: p\n   kind: x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Decode("fuzz.yaml", data)
 		if err != nil {

@@ -3,10 +3,37 @@ package plan
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/plexform/plexform/internal/lazyre"
 )
 
 // SchemaDialect is the JSON Schema draft the plan schema is written in.
 const SchemaDialect = "https://json-schema.org/draft/2020-12/schema"
+
+// SchemaMainURL is where the main branch's schema is published (its committed
+// docs/plexform.schema.json): the $id of a development build's schema, and what
+// `plexform init` of one names.
+const SchemaMainURL = "https://raw.githubusercontent.com/plexform/plexform/main/docs/plexform.schema.json"
+
+// releaseVersion is a version a release may be tagged with (1.2.0, 1.2.0-rc.1, the
+// pattern scripts/release.sh accepts); a Go pseudo-version
+// (0.0.0-20260101120000-abcdef012345) and a build of a changed tree (+dirty), which Go
+// stamps on a build in a checkout, name no tag.
+var (
+	releaseVersion = lazyre.New(`^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$`)
+	notARelease    = lazyre.New(`[0-9]{14}-[0-9a-f]{12}|\+dirty$`)
+)
+
+// SchemaURL is the absolute URL of the schema of plexform version: the
+// docs/plexform.schema.json of the release's tag, which is the schema that release
+// validates with, or SchemaMainURL for a build that is no release ("devel"). It is the
+// schema's $id and the URL `plexform init` writes for yaml-language-server.
+func SchemaURL(version string) string {
+	if !releaseVersion.MatchString(version) || notARelease.MatchString(version) {
+		return SchemaMainURL
+	}
+	return "https://raw.githubusercontent.com/plexform/plexform/v" + version + "/docs/plexform.schema.json"
+}
 
 // obj is a JSON Schema object; encoding/json writes its keys sorted, so the schema's
 // text is the same on every run.
@@ -17,7 +44,9 @@ type obj = map[string]any
 // It checks the shape of a plan; what needs the whole plan (unique names, references
 // between resources) or a parser (element and registry key paths, regular expressions,
 // typed values) is left to `plexform validate`.
-func Schema() ([]byte, error) {
+//
+// id is its $id, the URL it is published at (SchemaURL).
+func Schema(id string) ([]byte, error) {
 	defs := obj{
 		"duration": obj{"type": "string", "pattern": `^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`,
 			"description": "a positive duration such as 30s, 2m or 1h30m"},
@@ -44,6 +73,7 @@ func Schema() ([]byte, error) {
 		"allOf":      dispatch}
 	s := obj{
 		"$schema":              SchemaDialect,
+		"$id":                  id,
 		"title":                "plexform plan file, version 1",
 		"description":          "The desired state of Plex Media Server's stored sign-in; `plexform validate` checks also what a schema cannot (unique names, references, typed values).",
 		"type":                 "object",

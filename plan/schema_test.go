@@ -21,7 +21,7 @@ const schemaHeader = "# yaml-language-server: $schema=../docs/plexform.schema.js
 // TestSchemaFileIsCurrent: docs/plexform.schema.json is what `plexform schema` prints,
 // so the committed file the examples point at never drifts from the table of kinds.
 func TestSchemaFileIsCurrent(t *testing.T) {
-	want, err := Schema()
+	want, err := Schema(SchemaMainURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSchemaAndValidateAgree(t *testing.T) {
 	if out, err := exec.Command(python, "-c", "import jsonschema").CombinedOutput(); err != nil {
 		testtool.Unavailable(t, "python3 cannot import jsonschema (Debian package python3-jsonschema): "+string(out))
 	}
-	schema, err := Schema()
+	schema, err := Schema(SchemaMainURL)
 	if err != nil {
 		t.Fatal(err)
 	}

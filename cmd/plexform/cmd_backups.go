@@ -7,7 +7,6 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/render"
-	"github.com/plexform/plexform/plan"
 )
 
 // runBackups lists the backups kept for the plan's backups dir.
@@ -73,7 +72,7 @@ func backupsDir(file, rootFlag, dir string) (*executor.Backups, error) {
 	if _, err := os.Stat(file); err != nil && file == defaultPlanFile {
 		return backupsFor(nil, root)
 	}
-	p, err := plan.Load(file)
+	p, err := loadPlan(file)
 	if err != nil {
 		return nil, err
 	}

@@ -173,7 +173,9 @@ func commandFlags(env *cliEnv, name string) (map[string]bool, bool) {
 		helpEnv := &cliEnv{stdin: strings.NewReader(""), stdout: &help, stderr: &help, getenv: env.getenv}
 		c.run(helpEnv, []string{"-h"})
 		flags := map[string]bool{}
-		for _, m := range flagLine.Regexp().FindAllStringSubmatch(help.String(), -1) {
+		// Only the flags' list: the paragraph above it may start a line with a flag.
+		_, list, _ := strings.Cut(help.String(), "\nFlags:\n")
+		for _, m := range flagLine.Regexp().FindAllStringSubmatch(list, -1) {
 			flags[m[1]] = m[2] != ""
 		}
 		return flags, true

@@ -145,6 +145,8 @@ func initPlan(root string, s discover.Settings, svc discover.Service, svcErr err
 	absentList := "[" + strings.Join(signInNames, ", ") + "]"
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	// Editors with yaml-language-server check the file against this version's schema.
+	w("# yaml-language-server: $schema=%s\n", plan.SchemaURL(version))
 	w("# A plan for this host, written by `plexform init` (plexform %s) from what it found:\n", version)
 	// Under -root, say where things are as the host sees them.
 	hostText := func(t string) string {

@@ -16,7 +16,7 @@ func runPlan(env *cliEnv, args []string) int {
 	file := fs.String("f", defaultPlanFile, "plan file")
 	out := fs.String("out", "", "save the plan to `PLANFILE` for a later `apply PLANFILE`")
 	asJSON := fs.Bool("json", false, "print one JSON document instead of the human view")
-	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none, 4 when nothing in the plan applies to this OS")
 	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
 	if !parseNoArgs(env, fs, args) {
 		return exitError
@@ -63,8 +63,13 @@ func runPlan(env *cliEnv, args []string) int {
 			fmt.Fprintf(env.stdout, "\nSaved the plan to %s. To apply exactly this plan: plexform apply %s\n", *out, *out)
 		}
 	}
-	if *detailed && ch.HasChanges() {
+	switch {
+	case *detailed && ch.HasChanges():
 		return exitChanges
+	case *detailed && ch.NothingApplies():
+		// A drift check run on a runner of the wrong OS checked nothing: it must not
+		// pass as "no drift".
+		return exitNothingApplies
 	}
 	return exitOK
 }

@@ -63,7 +63,7 @@ func runRestore(env *cliEnv, args []string) int {
 		warnf(env, "no plan names a service for this store; if Plex is running it will overwrite the restored settings when it stops. Stop Plex before restoring.\n")
 	}
 	fmt.Fprintf(env.stdout, "Backup %s of %s, taken %s from %s (%d bytes, owner %s, mode %s)\nwill be written to %s.\n",
-		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), redact.Printable(m.Target), m.Size, fileutil.DescribeOwner(m.UID, m.GID), m.Mode, redact.Printable(dest.store.Target()))
+		m.ID, m.Resource, m.Time.Local().Format("2006-01-02 15:04:05"), redact.Printable(m.Target), m.Size, fileutil.RootAt(root).DescribeOwner(m.UID, m.GID), m.Mode, redact.Printable(dest.store.Target()))
 	if dest.store.Target() != m.Target && root == "" {
 		fmt.Fprintf(env.stdout, "Note: that is not where the backup was taken from.\n")
 	}
@@ -74,7 +74,7 @@ func runRestore(env *cliEnv, args []string) int {
 			return code
 		}
 	}
-	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version,
+	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version, Root: root,
 		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	settle()
 	if err != nil {
@@ -103,7 +103,7 @@ type destination struct {
 func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGiven bool, root, target string) (*destination, error) {
 	var h *host.Host
 	keep := plan.DefaultKeep
-	p, perr := plan.Load(file)
+	p, perr := loadPlan(file)
 	if perr != nil && (fileGiven || !errors.Is(perr, os.ErrNotExist)) {
 		return nil, perr
 	}

@@ -5,13 +5,14 @@ import (
 )
 
 // runSchema prints the JSON Schema (draft 2020-12) of plan files, for editors
-// (yaml-language-server) and CI linters. docs/plexform.schema.json is its output.
+// (yaml-language-server) and CI linters. docs/plexform.schema.json is its output; its
+// $id is the URL of this version's schema (plan.SchemaURL).
 func runSchema(env *cliEnv, args []string) int {
 	fs := newFlags(env, "schema", "")
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
-	s, err := plan.Schema()
+	s, err := plan.Schema(plan.SchemaURL(version))
 	if err != nil {
 		return fail(env, err)
 	}

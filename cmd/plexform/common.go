@@ -16,30 +16,57 @@ import (
 	"github.com/plexform/plexform/internal/host"
 	"github.com/plexform/plexform/internal/redact"
 	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/internal/suggest"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
 const defaultPlanFile = "plexform.yaml"
 
+// cmdFlags is a command's flag set. Every command makes it with newFlags and parses
+// with parse, so a wrong flag is reported one way everywhere (flagError), and its help
+// is the command's (helpText).
+type cmdFlags struct {
+	*flag.FlagSet
+	env       *cliEnv
+	usageLine string
+}
+
 // newFlags makes a command's flag set; errors go to stderr and end in exit 1 (run sends
 // an asked-for -h to stdout). Every command takes -no-color.
-func newFlags(env *cliEnv, name, usageLine string) *flag.FlagSet {
+func newFlags(env *cliEnv, name, usageLine string) *cmdFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	// The flag package would print its own message and the usage; parse says what is
+	// wrong instead (flagError), and prints the usage only when asked for it.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.BoolVar(&env.noColor, "no-color", env.noColor, "print no colour codes (as NO_COLOR does)")
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: plexform %s %s\n\nFlags:\n", name, usageLine)
-		fs.PrintDefaults()
+	return &cmdFlags{FlagSet: fs, env: env, usageLine: usageLine}
+}
+
+// Usage prints the command's help: its usage line, what it does, an example, its flags.
+func (f *cmdFlags) Usage() {
+	w := f.env.stderr
+	fmt.Fprintf(w, "Usage: plexform %s %s\n\n", f.Name(), f.usageLine)
+	if h, ok := commandHelp[f.Name()]; ok {
+		fmt.Fprintf(w, "%s\n", h)
 	}
-	return fs
+	fmt.Fprintln(w, "Flags:")
+	f.SetOutput(w)
+	f.PrintDefaults()
+	f.SetOutput(io.Discard)
 }
 
 // parse parses flags, allowing them after positional arguments too ("show FILE -json").
-func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
+func parse(fs *cmdFlags, args []string) ([]string, bool) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+			} else {
+				errorf(fs.env, "%s\n", flagError(fs, err))
+			}
 			return nil, false
 		}
 		args = fs.Args()
@@ -51,9 +78,35 @@ func parse(fs *flag.FlagSet, args []string) ([]string, bool) {
 	}
 }
 
+// flagError says what is wrong with a command's flags, with the flag the user most
+// likely meant when one was mistyped ("-auto-aprove"), and where the flags are listed.
+func flagError(fs *cmdFlags, err error) string {
+	hint := fmt.Sprintf("\nRun `plexform help %s` for its flags.", fs.Name())
+	name, unknown := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !unknown {
+		return fmt.Sprintf("plexform %s: %s%s", fs.Name(), err, hint)
+	}
+	var known []string
+	fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+	msg := fmt.Sprintf("plexform %s has no flag -%s", fs.Name(), name)
+	if s := suggest.Closest(name, known, suggestEdits(name)); s != "" {
+		msg += fmt.Sprintf("; did you mean -%s?", s)
+	}
+	return msg + hint
+}
+
+// suggestEdits is how far a mistyped command or flag may be from the one suggested: one
+// edit for short words, two for longer ones, so "-x" is not taken for "-f".
+func suggestEdits(word string) int {
+	if len([]rune(word)) < 5 {
+		return 1
+	}
+	return 2
+}
+
 // parseNoArgs parses flags of a command that takes no arguments; a stray one (a plan
 // file given without -f, say) is an error rather than silently ignored.
-func parseNoArgs(env *cliEnv, fs *flag.FlagSet, args []string) bool {
+func parseNoArgs(env *cliEnv, fs *cmdFlags, args []string) bool {
 	positional, ok := parse(fs, args)
 	if ok && len(positional) > 0 {
 		errorf(env, "plexform %s takes no arguments, but was given %q; name a plan file with -f FILE\n", fs.Name(), positional[0])
@@ -122,14 +175,45 @@ func warnf(env *cliEnv, format string, args ...any) {
 	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
+// readPlanFile reads a plan file; one that is not there, named with -f or not, gets the
+// same hint: how to name another and how to write one.
+func readPlanFile(file string) ([]byte, error) {
+	data, err := plan.ReadFile(file)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && file == defaultPlanFile:
+		return nil, &hinted{err: err, msg: fmt.Sprintf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)}
+	case errors.Is(err, os.ErrNotExist):
+		return nil, &hinted{err: err, msg: fmt.Sprintf("no plan file: %s does not exist; name another with -f FILE, or write one for this host with plexform init -f %s", file, shellQuote(file))}
+	case err != nil:
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	return data, nil
+}
+
+// hinted is an error whose message says what to do instead of the error's own words,
+// still matching it for errors.Is.
+type hinted struct {
+	err error
+	msg string
+}
+
+func (h *hinted) Error() string { return h.msg }
+func (h *hinted) Unwrap() error { return h.err }
+
+// loadPlan reads and decodes a plan file (readPlanFile, plan.Decode).
+func loadPlan(file string) (*plan.Plan, error) {
+	data, err := readPlanFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return plan.Decode(file, data)
+}
+
 // loadHost decodes the plan file and binds it to this host.
 func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
-	data, err := plan.ReadFile(file)
+	data, err := readPlanFile(file)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) && file == defaultPlanFile {
-			return nil, nil, fmt.Errorf("no plan file: %s is not in this directory; name one with -f FILE, or write one for this host with plexform init", defaultPlanFile)
-		}
-		return nil, nil, fmt.Errorf("read plan file: %w", err)
+		return nil, nil, err
 	}
 	if plan.LooksSaved(data) {
 		return nil, nil, fmt.Errorf("%s is a saved plan; give it as `plexform apply %s` or `plexform show %s`, not with -f", file, file, file)

@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
+
+	"github.com/plexform/plexform/internal/suggest"
 )
 
 // Exit codes (README "Exit codes").
@@ -16,6 +19,9 @@ const (
 	exitError      = 1 // nothing changed, or fully rolled back
 	exitChanges    = 2 // plan -detailed-exitcode found changes
 	exitIncomplete = 3 // apply failed and the rollback is incomplete
+	// exitNothingApplies: plan -detailed-exitcode found every resource is for another
+	// OS (when:), so it checked nothing.
+	exitNothingApplies = 4
 )
 
 // command is one subcommand.
@@ -99,9 +105,24 @@ func run(args []string, env *cliEnv) (code int) {
 	if argsFile, ok := ansibleArgsPath(env.argv0, args); ok {
 		return runAnsible(env, argsFile)
 	}
-	errorf(env, "unknown command %q\n", args[0])
-	usage(env.stderr)
+	errorf(env, "%s\n", unknownCommand(args[0]))
 	return exitError
+}
+
+// unknownCommand says a command is not one, with the one most likely meant ("pln").
+func unknownCommand(name string) string {
+	known := []string{"help", "-help", "-version"}
+	for _, c := range commands {
+		known = append(known, c.name)
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if strings.HasPrefix(name, "-") {
+		msg = fmt.Sprintf("unknown flag %s before a command", name)
+	}
+	if s := suggest.Closest(name, known, suggestEdits(name)); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return msg + "\nRun `plexform help` for the list of commands."
 }
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
@@ -117,5 +138,6 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
 	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
-	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete.")
+	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete,")
+	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode).")
 }

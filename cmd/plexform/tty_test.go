@@ -46,7 +46,7 @@ func runTTY(t *testing.T, errOnTTY bool, env map[string]string, args ...string) 
 // -no-color, and never when stderr is not a terminal.
 func TestErrorLabelColouredOnTerminal(t *testing.T) {
 	args := []string{"plan", "-f", filepath.Join(t.TempDir(), "missing.yaml")}
-	if _, _, stderr := runTTY(t, true, nil, args...); !strings.Contains(stderr, "\x1b[1;31mError:\x1b[0m read plan file") {
+	if _, _, stderr := runTTY(t, true, nil, args...); !strings.Contains(stderr, "\x1b[1;31mError:\x1b[0m no plan file") {
 		t.Errorf("stderr on a terminal: %q", stderr)
 	}
 	for name, c := range map[string]struct {
@@ -57,13 +57,13 @@ func TestErrorLabelColouredOnTerminal(t *testing.T) {
 		"-no-color": {nil, append([]string{"plan", "-no-color"}, args[1:]...)},
 	} {
 		_, _, stderr := runTTY(t, true, c.env, c.args...)
-		if strings.Contains(stderr, "\x1b[") || !strings.HasPrefix(stderr, "Error: read plan file") {
+		if strings.Contains(stderr, "\x1b[") || !strings.HasPrefix(stderr, "Error: no plan file") {
 			t.Errorf("%s: stderr on a terminal: %q", name, stderr)
 		}
 	}
 	var buf bytes.Buffer
 	run(args, &cliEnv{stdin: strings.NewReader(""), stdout: &buf, stderr: &buf, getenv: func(string) (string, bool) { return "", false }})
-	if strings.Contains(buf.String(), "\x1b[") || !strings.Contains(buf.String(), "Error: read plan file") {
+	if strings.Contains(buf.String(), "\x1b[") || !strings.Contains(buf.String(), "Error: no plan file") {
 		t.Errorf("colour codes without a terminal: %q", buf.String())
 	}
 }

@@ -3,7 +3,8 @@ package discover
 import (
 	"os/user"
 	"strconv"
-	"strings"
+
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Account is a user as the host's account database knows it.
@@ -35,36 +36,10 @@ func LookupUser(root, name string) (Account, bool) {
 }
 
 // UserName names a uid, the same way LookupUser finds names; "" when unknown.
-func UserName(root string, uid int) string {
-	if root == "" {
-		if u, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-			return u.Username
-		}
-		return ""
-	}
-	for _, f := range passwd(root) {
-		if f[2] == strconv.Itoa(uid) {
-			return f[0]
-		}
-	}
-	return ""
-}
+func UserName(root string, uid int) string { return fileutil.RootAt(root).UserName(uid) }
 
 // GroupName names a gid; "" when unknown.
-func GroupName(root string, gid int) string {
-	if root == "" {
-		if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
-			return g.Name
-		}
-		return ""
-	}
-	for _, f := range colonFile(root, rooted(root, "/etc/group"), 3) {
-		if f[2] == strconv.Itoa(gid) {
-			return f[0]
-		}
-	}
-	return ""
-}
+func GroupName(root string, gid int) string { return fileutil.RootAt(root).GroupName(gid) }
 
 // primaryGroup is the name of a user's primary group, or the user's own name (what
 // useradd and the Plex packages create) when the account database does not say.
@@ -77,19 +52,6 @@ func primaryGroup(root, name string) string {
 	return name
 }
 
-func passwd(root string) [][]string { return colonFile(root, rooted(root, "/etc/passwd"), 4) }
-
-// colonFile reads /etc/passwd-style lines with at least min fields.
-func colonFile(root, path string, min int) [][]string {
-	data, err := readConfig(root, path)
-	if err != nil {
-		return nil
-	}
-	var out [][]string
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Split(strings.TrimSpace(line), ":"); len(f) >= min && !strings.HasPrefix(f[0], "#") {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// passwd is the tree's /etc/passwd (fileutil.Root.ReadAccounts reads every accounts
+// file plexform names owners from).
+func passwd(root string) [][]string { return fileutil.RootAt(root).ReadAccounts("/etc/passwd", 4) }

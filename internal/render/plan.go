@@ -77,7 +77,7 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 	}
 	signinVerdicts(w, ch, st)
 	if !ch.HasChanges() {
-		if len(ch.Resources) == 0 && len(ch.Services) == 0 && len(ch.Claims) == 0 {
+		if ch.NothingApplies() {
 			fmt.Fprintln(w, "Nothing in this plan applies to this OS, so nothing was checked.")
 			return
 		}

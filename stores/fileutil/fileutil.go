@@ -5,10 +5,7 @@
 package fileutil
 
 import (
-	"fmt"
 	"io/fs"
-	"os/user"
-	"strconv"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -55,26 +52,9 @@ func WritePrivate(path string, data []byte) error {
 	return WriteAtomic(path, data, stores.FileMeta{UID: -1, GID: -1, Mode: 0o600})
 }
 
-// DescribeOwner spells uid:gid with names where the system knows them: "plex:plex (999:999)".
-func DescribeOwner(uid, gid int) string {
-	u, g := strconv.Itoa(uid), strconv.Itoa(gid)
-	if uid >= 0 {
-		if lu, err := user.LookupId(u); err == nil {
-			u = lu.Username
-		}
-	}
-	if gid >= 0 {
-		if lg, err := user.LookupGroupId(g); err == nil {
-			g = lg.Name
-		}
-	}
-	return fmt.Sprintf("%s:%s (%d:%d)", u, g, uid, gid)
-}
+// DescribeOwner spells uid:gid with this machine's names: "plex:plex (999:999)". A
+// file under a -root is named by its Root's DescribeOwner, from the tree's accounts.
+func DescribeOwner(uid, gid int) string { return Root{}.DescribeOwner(uid, gid) }
 
-// DescribeUser spells a uid with its name where known: "plex (uid 999)".
-func DescribeUser(uid int) string {
-	if lu, err := user.LookupId(strconv.Itoa(uid)); err == nil {
-		return fmt.Sprintf("%s (uid %d)", lu.Username, uid)
-	}
-	return fmt.Sprintf("uid %d", uid)
-}
+// DescribeUser spells a uid with this machine's name for it: "plex (uid 999)".
+func DescribeUser(uid int) string { return Root{}.DescribeUser(uid) }

@@ -181,17 +181,17 @@ func (r Root) CheckWritable(path string) error {
 		return err
 	}
 	if exists && meta.UID != euid {
-		who := DescribeUser(meta.UID) + " or as root (sudo)"
+		who := r.DescribeUser(meta.UID) + " or as root (sudo)"
 		if meta.UID == 0 {
 			who = "root (sudo)"
 		}
 		return fmt.Errorf("permission denied: %s belongs to %s and plexform runs as %s; "+
 			"run it as %s so the file keeps its owner",
-			path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid), who)
+			path, r.DescribeOwner(meta.UID, meta.GID), DescribeUser(euid), who)
 	}
 	if exists && !inGroup(meta.GID) {
 		return fmt.Errorf("permission denied: %s has group %s, which %s is not in, so a rewrite "+
-			"could not keep it; run plexform as root (sudo)", path, DescribeOwner(meta.UID, meta.GID), DescribeUser(euid))
+			"could not keep it; run plexform as root (sudo)", path, r.DescribeOwner(meta.UID, meta.GID), DescribeUser(euid))
 	}
 	loc, err := r.locate(path)
 	if err != nil {
@@ -202,7 +202,7 @@ func (r Root) CheckWritable(path string) error {
 		owner := "its owner"
 		var st unix.Stat_t
 		if unix.Fstat(loc.dir, &st) == nil {
-			owner = DescribeOwner(int(st.Uid), int(st.Gid))
+			owner = r.DescribeOwner(int(st.Uid), int(st.Gid))
 		}
 		return fmt.Errorf("permission denied: plexform (as %s) cannot create files in %s, "+
 			"which an atomic rewrite needs; run it as %s or as root (sudo)", DescribeUser(euid), filepath.Dir(path), owner)
