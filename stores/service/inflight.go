@@ -72,9 +72,6 @@ const (
 	LeftoverUnknown
 )
 
-// leftoverPoll is how often EndLeftover looks whether the command is done.
-const leftoverPoll = 10 * time.Millisecond
-
 // EndLeftover makes sure no part of p, a command of a run that was cut short, is still
 // running: it waits up to timeout for its process group to end by itself (a stop that
 // is half done is let finish, so that the state read next is the one it leaves), then
