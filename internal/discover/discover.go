@@ -27,6 +27,9 @@ type Options struct {
 	Getenv func(string) (string, bool)
 	// Path is an explicit host path from the plan; it wins over everything.
 	Path string
+	// Proc is where Running reads processes ("" = /proc), IdentityURL the server it asks
+	// for /identity ("" = http://127.0.0.1:32400, PMS's own port).
+	Proc, IdentityURL string
 }
 
 // Looked is one place looked at and what was there.

@@ -1,0 +1,313 @@
+package discover
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/plexform/plexform/internal/claim"
+	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/stores/service"
+)
+
+// Runner is a running Plex Media Server that uses a settings file, and how it was seen.
+type Runner struct {
+	// What says what runs and why it counts: "process 1234 (...): its
+	// PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR is ...".
+	What string
+	// Lines is the kind: service resource that would stop it, when known.
+	Lines string
+}
+
+// Running looks for a Plex Media Server running on this machine that uses the settings
+// file prefs (its path on this machine, under Options.Root when set):
+//
+//   - a process named "Plex Media Server" (the kernel keeps 15 bytes of a process's name:
+//     /proc/PID/comm reads "Plex Media Serv") whose PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR
+//     (else $HOME/Library/Application Support, PMS's default), working directory or open
+//     files lead to the file's "Plex Media Server" directory. Paths are looked up through
+//     /proc/PID/root and compared by device and inode, so a server in a container or
+//     behind a symlink is matched for the directory it really uses. Reading another
+//     user's environ, cwd, root and fd needs root (ptrace access): without it such a
+//     process is listed in the looked lines, and Unreadable says so;
+//   - when not under -root, the server answering http://127.0.0.1:32400/identity, whose
+//     machineIdentifier is the ProcessedMachineIdentifier of the file (machineID; PMS
+//     reports that value there, not MachineIdentifier). Under -root the tree's file may
+//     be a copy of this machine's server's, so an equal identifier proves nothing;
+//   - a running container of the Docker engine (DOCKER_HOST, else the default socket)
+//     with a mount whose source holds the file: its path on this machine, and under
+//     -root also the path the tree's own host gives it, since DOCKER_HOST may name that
+//     host's engine (a NAS's tree mounted here).
+//
+// Under -root the processes and the engine are this machine's: a Plex the tree's own
+// host runs (the NAS itself) is seen only through that host's engine.
+func Running(ctx context.Context, o Options, prefs, machineID string) (found []Runner, looked []Looked, unreadable []string) {
+	if o.GOOS == "linux" {
+		f, l, u := plexProcesses(o, prefs)
+		found, looked, unreadable = append(found, f...), append(looked, l...), u
+	}
+	if o.Root == "" && machineID != "" {
+		f, l := identityAnswers(ctx, o, machineID)
+		found, looked = append(found, f...), append(looked, l...)
+	}
+	if o.GOOS == "linux" {
+		f, l := mountingContainers(ctx, o, prefs)
+		found, looked = append(found, f...), append(looked, l...)
+	}
+	return found, looked, unreadable
+}
+
+// pmsComm is "Plex Media Server" as /proc/PID/comm holds it: TASK_COMM_LEN is 16 with
+// the NUL (proc(5)).
+const pmsComm = "Plex Media Serv"
+
+// maxEnviron bounds the read of one process's environment (the kernel allows several
+// MB; PMS's is a few KB); maxFDs the open files looked at per process.
+const (
+	maxEnviron = 1 << 20
+	maxFDs     = 4096
+)
+
+func procDir(o Options) string {
+	if o.Proc != "" {
+		return o.Proc
+	}
+	return "/proc"
+}
+
+// plexProcesses finds the processes named Plex Media Server that use prefs's directory.
+func plexProcesses(o Options, prefs string) ([]Runner, []Looked, []string) {
+	proc := procDir(o)
+	dir := filepath.Dir(prefs)
+	want, err := os.Stat(dir)
+	if err != nil {
+		return nil, []Looked{{dir, "cannot stat it to compare with running processes: " + err.Error()}}, nil
+	}
+	entries, err := os.ReadDir(proc)
+	if err != nil {
+		return nil, []Looked{{proc, "cannot list processes: " + err.Error()}}, nil
+	}
+	var found []Runner
+	var looked []Looked
+	var unreadable []string
+	seen := 0
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 0 {
+			continue
+		}
+		p := filepath.Join(proc, e.Name())
+		comm, err := os.ReadFile(filepath.Join(p, "comm"))
+		if err != nil || strings.TrimSuffix(string(comm), "\n") != pmsComm {
+			continue
+		}
+		seen++
+		who := fmt.Sprintf("process %d (Plex Media Server, %s)", pid, owner(p))
+		how, err := usesDir(p, want)
+		switch {
+		case how != "":
+			found = append(found, Runner{What: who + ": " + how, Lines: unitOf(p)})
+		case err != nil:
+			unreadable = append(unreadable, who)
+			looked = append(looked, Looked{who, "cannot tell which settings it uses as this user (" + err.Error() + "); run plexform as root (sudo) to look"})
+		default:
+			looked = append(looked, Looked{who, "uses other settings than " + prefs})
+		}
+	}
+	if seen == 0 {
+		looked = append(looked, Looked{proc, "no process named Plex Media Server"})
+	}
+	return found, looked, unreadable
+}
+
+// usesDir says how the process at p (a /proc/PID dir) uses the directory want, or ""
+// with the error that kept every way of telling from working (nil when all worked).
+func usesDir(p string, want os.FileInfo) (string, error) {
+	root := filepath.Join(p, "root")
+	same := func(inside string) bool {
+		if !filepath.IsAbs(inside) {
+			return false
+		}
+		fi, err := os.Stat(filepath.Join(root, inside))
+		return err == nil && os.SameFile(fi, want)
+	}
+	var errs []error
+	env, err := readEnviron(filepath.Join(p, "environ"))
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		if v, ok := env[EnvAppSupport]; ok && v != "" {
+			if same(filepath.Join(v, PMSDir)) {
+				return "its " + EnvAppSupport + " is " + v, nil
+			}
+		} else if home := env["HOME"]; home != "" && same(filepath.Join(home, "Library", "Application Support", PMSDir)) {
+			return "its HOME is " + home + " (Plex's default data directory is in it)", nil
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(p, "cwd")); err != nil {
+		errs = append(errs, err)
+	} else if os.SameFile(fi, want) {
+		return "its working directory is that directory", nil
+	}
+	fds, err := os.ReadDir(filepath.Join(p, "fd"))
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for i, fd := range fds {
+		if i >= maxFDs {
+			break
+		}
+		target, err := os.Readlink(filepath.Join(p, "fd", fd.Name()))
+		if err != nil {
+			continue
+		}
+		// An open log or database names the "Plex Media Server" directory it lives in.
+		if i := strings.Index(target, "/"+PMSDir+"/"); i >= 0 && same(target[:i+1+len(PMSDir)]) {
+			return "it has " + target + " open", nil
+		}
+	}
+	if len(errs) == 3 {
+		return "", errors.Join(errs...)
+	}
+	return "", nil
+}
+
+// readEnviron reads a /proc/PID/environ: NUL-separated NAME=value, bounded.
+func readEnviron(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEnviron))
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for _, kv := range bytes.Split(data, []byte{0}) {
+		if k, v, ok := strings.Cut(string(kv), "="); ok {
+			env[k] = v
+		}
+	}
+	return env, nil
+}
+
+// owner names the process's user by uid: the owner of its /proc dir.
+func owner(p string) string {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "user unknown"
+	}
+	if uid, ok := fileUID(fi); ok {
+		return "user " + fileutil.DescribeUser(uid)
+	}
+	return "user unknown"
+}
+
+// unitOf gives the systemd service lines for a process whose cgroup (readable by
+// anyone) is a system service, as "0::/system.slice/plexmediaserver.service" reads.
+func unitOf(p string) string {
+	f, err := os.Open(filepath.Join(p, "cgroup"))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 64<<10))
+	for sc.Scan() {
+		_, path, _ := strings.Cut(sc.Text(), "::")
+		if unit, ok := strings.CutPrefix(path, "/system.slice/"); ok && strings.HasSuffix(unit, ".service") && !strings.Contains(unit, "/") {
+			return unitLines(strings.TrimSuffix(unit, ".service"))("")
+		}
+	}
+	return ""
+}
+
+// identityTimeout bounds the look at the local server: PMS answers /identity from memory.
+const identityTimeout = 3 * time.Second
+
+func identityAnswers(ctx context.Context, o Options, machineID string) ([]Runner, []Looked) {
+	url := o.IdentityURL
+	if url == "" {
+		url = claim.DefaultURL
+	}
+	srv := claim.Server{URL: url, Timeout: identityTimeout}
+	id, err := srv.Identity(ctx)
+	if err != nil {
+		return nil, []Looked{{url + "/identity", "no Plex Media Server answers: " + firstLine(err.Error())}}
+	}
+	if id.MachineIdentifier != machineID {
+		return nil, []Looked{{url + "/identity", "a Plex Media Server answers, with another machineIdentifier than the file's ProcessedMachineIdentifier"}}
+	}
+	return []Runner{{What: "the Plex Media Server answering at " + url + "/identity reports this file's ProcessedMachineIdentifier as its machineIdentifier"}}, nil
+}
+
+// mountingContainers asks the engine for the running containers with a mount that holds
+// prefs. An engine that is not there is a looked line.
+func mountingContainers(ctx context.Context, o Options, prefs string) ([]Runner, []Looked) {
+	host := service.DockerHost(o.Getenv)
+	eng, err := service.NewEngine(host)
+	if err != nil {
+		return nil, []Looked{{"Docker engine " + host, firstLine(err.Error())}}
+	}
+	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+	defer cancel()
+	list, err := eng.List(ctx)
+	if err != nil {
+		return nil, []Looked{{"Docker engine " + host, firstLine(err.Error())}}
+	}
+	paths := []string{filepath.Clean(prefs)}
+	if real, err := filepath.EvalSymlinks(prefs); err == nil && real != paths[0] {
+		paths = append(paths, real)
+	}
+	if o.Root != "" {
+		if rel, err := filepath.Rel(o.Root, prefs); err == nil && !strings.HasPrefix(rel, "..") {
+			paths = append(paths, "/"+filepath.ToSlash(rel))
+		}
+	}
+	var found []Runner
+	for _, s := range list {
+		if s.State != "running" && s.State != "restarting" && s.State != "paused" {
+			continue
+		}
+		for _, m := range s.Mounts {
+			if m.Source == "" || !holds(m.Source, paths) {
+				continue
+			}
+			found = append(found, Runner{
+				What:  fmt.Sprintf("the Docker container %s (image %s, %s) mounts %s at %s", s.Name(), s.Image, s.State, m.Source, m.Destination),
+				Lines: ServiceLines(s.Name()),
+			})
+			break
+		}
+	}
+	if len(found) == 0 {
+		return nil, []Looked{{"Docker engine " + host, fmt.Sprintf("%d container%s, none running with a mount that holds %s", len(list), plural(len(list), "", "s"), prefs)}}
+	}
+	sort.Slice(found, func(i, j int) bool { return found[i].What < found[j].What })
+	return found, nil
+}
+
+// holds reports whether the directory src is one of paths or an ancestor of one.
+func holds(src string, paths []string) bool {
+	src = filepath.Clean(src)
+	for _, p := range paths {
+		if p == src || strings.HasPrefix(p, strings.TrimSuffix(src, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
