@@ -72,6 +72,7 @@ func TestScripts(t *testing.T) {
 			"nfiles":         cmdNfiles,
 			"asuser":         cmdAsUser,
 			"ansible-module": cmdAnsibleModule,
+			"pms":            cmdPMS,
 		},
 	})
 }
