@@ -73,6 +73,7 @@ func TestScripts(t *testing.T) {
 			"asuser":         cmdAsUser,
 			"ansible-module": cmdAnsibleModule,
 			"pms":            cmdPMS,
+			"docker-engine":  cmdDockerEngine,
 		},
 	})
 }

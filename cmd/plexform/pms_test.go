@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/plexform/plexform/internal/dockertest"
 )
 
 var pmsProcs sync.Map // *testscript.TestScript -> *exec.Cmd
@@ -65,4 +67,19 @@ func cmdPMS(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("usage: pms start PREFS [NAME=VALUE...] | pms stop")
 	}
+}
+
+// docker-engine NAME SOURCE [stopped] serves a fake Docker engine (the Engine API calls
+// plexform makes, on a unix socket) holding one Plex container NAME of the linuxserver
+// image with SOURCE bind-mounted at /config, running unless "stopped", and points the
+// script's DOCKER_HOST at it until the script ends.
+func cmdDockerEngine(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "stopped") {
+		ts.Fatalf("usage: docker-engine NAME SOURCE [stopped]")
+	}
+	f, stop, err := dockertest.StartFakeEngine(&dockertest.Container{ID: "c0ffee" + args[0], Name: args[0], Image: "lscr.io/linuxserver/plex:latest",
+		Running: len(args) == 2, Mounts: []dockertest.Mount{{Type: "bind", Source: args[1], Destination: "/config"}}})
+	ts.Check(err)
+	ts.Defer(stop)
+	ts.Setenv("DOCKER_HOST", f.Host)
 }

@@ -51,6 +51,9 @@ type Runner struct {
 // Under -root the processes and the engine are this machine's: a Plex the tree's own
 // host runs (the NAS itself) is seen only through that host's engine.
 func Running(ctx context.Context, o Options, prefs, machineID string) (found []Runner, looked []Looked, unreadable []string) {
+	if abs, err := filepath.Abs(prefs); err == nil {
+		prefs = abs // a plan's path may be relative; mount sources never are
+	}
 	if o.GOOS == "linux" {
 		f, l, u := plexProcesses(o, prefs)
 		found, looked, unreadable = append(found, f...), append(looked, l...), u
@@ -225,7 +228,7 @@ func unitOf(p string) string {
 	for sc.Scan() {
 		_, path, _ := strings.Cut(sc.Text(), "::")
 		if unit, ok := strings.CutPrefix(path, "/system.slice/"); ok && strings.HasSuffix(unit, ".service") && !strings.Contains(unit, "/") {
-			return unitLines(strings.TrimSuffix(unit, ".service"))("")
+			return unitLines(strings.TrimSuffix(unit, ".service"))("").lines
 		}
 	}
 	return ""
