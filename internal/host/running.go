@@ -41,7 +41,7 @@ func (h *Host) refuseWhileRunning(ctx context.Context, s *Store, rc *plan.Resour
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: Plex Media Server is running with %s, and no service in the plan stops it; Plex writes its settings back when it stops, so apply will not edit them while it runs:", s.Resource.Name, rc.Target)
+	fmt.Fprintf(&b, "%s: a running Plex Media Server uses %s, and no service in the plan stops it; Plex writes its settings back when it stops, so apply will not edit them while it runs:", s.Resource.Name, rc.Target)
 	lines := ""
 	for _, r := range runners {
 		fmt.Fprintf(&b, "\n  - %s", r.What)
