@@ -184,7 +184,7 @@ func usesDir(p string, want os.FileInfo) (string, error) {
 	return "", nil
 }
 
-// readEnviron reads a /proc/PID/environ: NUL-separated NAME=value, bounded.
+// readEnviron reads a /proc/PID/environ, bounded.
 func readEnviron(path string) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -195,13 +195,21 @@ func readEnviron(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseEnviron(data), nil
+}
+
+// parseEnviron splits NUL-separated NAME=value entries; the first of a name wins, as
+// getenv(3) finds it.
+func parseEnviron(data []byte) map[string]string {
 	env := map[string]string{}
 	for _, kv := range bytes.Split(data, []byte{0}) {
-		if k, v, ok := strings.Cut(string(kv), "="); ok {
-			env[k] = v
+		if k, v, ok := strings.Cut(string(kv), "="); ok && k != "" {
+			if _, dup := env[k]; !dup {
+				env[k] = v
+			}
 		}
 	}
-	return env, nil
+	return env
 }
 
 // owner names the process's user by uid: the owner of its /proc dir.
@@ -217,18 +225,36 @@ func owner(p string) string {
 }
 
 // unitOf gives the systemd service lines for a process whose cgroup (readable by
-// anyone) is a system service, as "0::/system.slice/plexmediaserver.service" reads.
+// anyone) is a system service.
 func unitOf(p string) string {
 	f, err := os.Open(filepath.Join(p, "cgroup"))
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(io.LimitReader(f, 64<<10))
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return ""
+	}
+	if unit := systemUnit(data); unit != "" {
+		return unitLines(unit)("").lines
+	}
+	return ""
+}
+
+// systemUnit reads the system service a /proc/PID/cgroup places the process in, as
+// "0::/system.slice/plexmediaserver.service" (cgroup v2) or
+// "1:name=systemd:/system.slice/plexmediaserver.service" (v1) read: "plexmediaserver".
+func systemUnit(data []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
-		_, path, _ := strings.Cut(sc.Text(), "::")
-		if unit, ok := strings.CutPrefix(path, "/system.slice/"); ok && strings.HasSuffix(unit, ".service") && !strings.Contains(unit, "/") {
-			return unitLines(strings.TrimSuffix(unit, ".service"))("").lines
+		fields := strings.SplitN(sc.Text(), ":", 3)
+		if len(fields) != 3 || (fields[1] != "" && fields[1] != "name=systemd") {
+			continue
+		}
+		unit, ok := strings.CutPrefix(fields[2], "/system.slice/")
+		if ok && strings.HasSuffix(unit, ".service") && len(unit) > len(".service") && !strings.ContainsAny(unit, "/ \\") {
+			return strings.TrimSuffix(unit, ".service")
 		}
 	}
 	return ""
