@@ -22,7 +22,16 @@ const machineID = "5a4b3c2d1e0f5a4b3c2d1e0f5a4b3c2d1e0f5a4b"
 var (
 	simOnce sync.Once
 	simBin  string
+	simDir  string // removed when the tests end
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if simDir != "" {
+		os.RemoveAll(simDir)
+	}
+	os.Exit(code)
+}
 
 // pmsBinary is the PMS simulator built once and named as PMS's binary is, so the kernel
 // calls its processes "Plex Media Serv" as it does PMS's.
@@ -33,6 +42,7 @@ func pmsBinary(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		simDir = dir
 		src := plexsimtest.Build(t)
 		data, err := os.ReadFile(src)
 		if err != nil {
@@ -211,6 +221,8 @@ func TestRunningContainerEachLayout(t *testing.T) {
 		{"unraid-binhex", "/mnt/user/appdata/binhex-plexpass", "binhex-plexpass"},
 		{"synology-dsm7", "/volume1/PlexMediaServer/AppData", "plex"},
 		{"debian", "/var/lib/plexmediaserver", "pms"},
+		{"docker-hotio", "/config", "hotio-plex"},
+		{"docker-binhex", "/config", "binhex-plex"},
 	} {
 		p := platform(t, c.platform)
 		t.Run(c.platform, func(t *testing.T) {
