@@ -78,6 +78,8 @@ const pmsComm = "Plex Media Serv"
 const (
 	maxEnviron = 1 << 20
 	maxFDs     = 4096
+	// maxDepth is how far above an open file the settings directory is looked for.
+	maxDepth = 4
 )
 
 func procDir(o Options) string {
@@ -135,12 +137,18 @@ func plexProcesses(o Options, prefs string) ([]Runner, []Looked, []string) {
 // usesDir says how the process at p (a /proc/PID dir) uses the directory want, or ""
 // with the error that kept every way of telling from working (nil when all worked).
 func usesDir(p string, want os.FileInfo) (string, error) {
-	root := filepath.Join(p, "root")
+	// The process's paths are its own root's: a symlink in them (hotio's /app/config/Plex
+	// Media Server -> /config) is followed inside that root, never out to this machine's.
+	root := fileutil.RootAt(filepath.Join(p, "root"))
 	same := func(inside string) bool {
 		if !filepath.IsAbs(inside) {
 			return false
 		}
-		fi, err := os.Stat(filepath.Join(root, inside))
+		real, err := root.Resolve(root.Path(inside))
+		if err != nil {
+			return false
+		}
+		fi, err := os.Stat(real)
 		return err == nil && os.SameFile(fi, want)
 	}
 	var errs []error
@@ -173,9 +181,17 @@ func usesDir(p string, want os.FileInfo) (string, error) {
 		if err != nil {
 			continue
 		}
-		// An open log or database names the "Plex Media Server" directory it lives in.
-		if i := strings.Index(target, "/"+PMSDir+"/"); i >= 0 && same(target[:i+1+len(PMSDir)]) {
-			return "it has " + target + " open", nil
+		// An open log or database lies in the settings directory, a few levels down
+		// (Logs/, Plug-in Support/Databases/). The kernel spells the link from this
+		// process's root when it can (a chroot's files), else from the mounts the process
+		// sees (a container's): try both.
+		if !filepath.IsAbs(target) {
+			continue // socket:[...], pipe:[...], anon_inode:...
+		}
+		for d, depth := filepath.Dir(target), 0; depth < maxDepth && d != "/"; d, depth = filepath.Dir(d), depth+1 {
+			if fi, err := os.Stat(d); (err == nil && os.SameFile(fi, want)) || same(d) {
+				return "it has " + target + " open", nil
+			}
 		}
 	}
 	if len(errs) == 3 {

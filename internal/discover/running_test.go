@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/plexform/plexform/internal/discover/discovertest"
@@ -268,4 +269,54 @@ func lookedHas(looked []Looked, s string) bool {
 		}
 	}
 	return false
+}
+
+// A server in a container (here a chroot) names its directory by its own paths, through
+// its own symlinks: hotio's /app/config/Plex Media Server -> /config is followed inside
+// the process's root, to the tree's /config, not to this machine's.
+func TestRunningProcessInItsOwnRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chroot the server")
+	}
+	root := discovertest.Tree(t, map[string]string{"/config/Preferences.xml": discovertest.PrefsXML, "/app/config/": "", "/tmp/": ""})
+	if err := os.Symlink("/config", filepath.Join(root, "app", "config", PMSDir)); err != nil {
+		t.Fatal(err)
+	}
+	// A static build, alone in the tree, named as PMS's binary is.
+	bin := filepath.Join(root, PMSDir)
+	build := exec.Command("go", "build", "-o", bin, "github.com/plexform/plexform/cmd/plexsim")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build a static simulator: %v\n%s", err, out)
+	}
+	cmd := exec.Command("/"+PMSDir, "-prefs", "/config/Preferences.xml", "-listen", "127.0.0.1:0", "-addr-file", "/tmp/addr")
+	cmd.Env = []string{EnvAppSupport + "=/app/config"}
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	plexsimtest.WaitAddr(t, filepath.Join(root, "tmp", "addr"))
+	found, looked, _ := Running(context.Background(), quiet(t, ""), filepath.Join(root, "config", PrefsFile), "")
+	if len(found) != 1 || !strings.Contains(found[0].What, EnvAppSupport+" is /app/config") {
+		t.Fatalf("found %+v; looked %v", found, looked)
+	}
+
+	// Its open log tells too, with its variable pointing elsewhere.
+	cmd2 := exec.Command("/"+PMSDir, "-prefs", "/config/Preferences.xml", "-listen", "127.0.0.1:0", "-addr-file", "/tmp/addr2")
+	cmd2.Env = []string{EnvAppSupport + "=/elsewhere"}
+	cmd2.Dir = "/"
+	cmd2.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if err := cmd2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd2.Process.Kill(); cmd2.Wait() })
+	plexsimtest.WaitAddr(t, filepath.Join(root, "tmp", "addr2"))
+	found, looked, _ = Running(context.Background(), quiet(t, ""), filepath.Join(root, "config", PrefsFile), "")
+	if len(found) != 1 || !strings.Contains(found[0].What, "Plex Media Server.log open") {
+		t.Fatalf("by its open log: found %+v; looked %v", found, looked)
+	}
 }
