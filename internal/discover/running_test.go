@@ -320,3 +320,20 @@ func TestRunningProcessInItsOwnRoot(t *testing.T) {
 		t.Fatalf("by its open log: found %+v; looked %v", found, looked)
 	}
 }
+
+// BenchmarkRunning is what the check adds to a plan of a store no service guards, with
+// nothing running: one look through /proc, a refused /identity, no engine.
+func BenchmarkRunning(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), PMSDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	prefs := filepath.Join(dir, PrefsFile)
+	none := "unix://" + filepath.Join(b.TempDir(), "no.sock")
+	o := Options{GOOS: "linux", IdentityURL: "http://" + plexsimtest.FreeAddr(b), Getenv: func(k string) (string, bool) { return none, k == "DOCKER_HOST" }}
+	for b.Loop() {
+		if found, _, _ := Running(context.Background(), o, prefs, machineID); len(found) != 0 {
+			b.Fatalf("found %+v", found)
+		}
+	}
+}
