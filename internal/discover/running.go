@@ -29,7 +29,8 @@ type Runner struct {
 }
 
 // Running looks for a Plex Media Server running on this machine that uses the settings
-// file prefs (its path on this machine, under Options.Root when set):
+// file prefs (its path on this machine, under Options.Root when set; "" for a store with
+// no file, known by machineID alone):
 //
 //   - a process named "Plex Media Server" (the kernel keeps 15 bytes of a process's name:
 //     /proc/PID/comm reads "Plex Media Serv") whose PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR
@@ -51,10 +52,13 @@ type Runner struct {
 // Under -root the processes and the engine are this machine's: a Plex the tree's own
 // host runs (the NAS itself) is seen only through that host's engine.
 func Running(ctx context.Context, o Options, prefs, machineID string) (found []Runner, looked []Looked, unreadable []string) {
-	if abs, err := filepath.Abs(prefs); err == nil {
+	// A store with no file (a registry key, a defaults domain) is known by its
+	// identifier alone.
+	onDisk := prefs != "" && o.GOOS == "linux"
+	if abs, err := filepath.Abs(prefs); err == nil && prefs != "" {
 		prefs = abs // a plan's path may be relative; mount sources never are
 	}
-	if o.GOOS == "linux" {
+	if onDisk {
 		f, l, u := plexProcesses(o, prefs)
 		found, looked, unreadable = append(found, f...), append(looked, l...), u
 	}
@@ -62,7 +66,7 @@ func Running(ctx context.Context, o Options, prefs, machineID string) (found []R
 		f, l := identityAnswers(ctx, o, machineID)
 		found, looked = append(found, f...), append(looked, l...)
 	}
-	if o.GOOS == "linux" {
+	if onDisk {
 		f, l := mountingContainers(ctx, o, prefs)
 		found, looked = append(found, f...), append(looked, l...)
 	}

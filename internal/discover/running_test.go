@@ -337,3 +337,21 @@ func BenchmarkRunning(b *testing.B) {
 		}
 	}
 }
+
+// A store with no file (a registry key, a defaults domain) is looked for by its
+// identifier only: no process or mount is compared with a path it does not have, not
+// even the working directory's.
+func TestRunningNoFile(t *testing.T) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	startPMS(t, filepath.Join(t.TempDir(), PrefsFile), cwd)
+	eng := dockertest.NewFakeEngine(t, &dockertest.Container{ID: "a1", Name: "plex", Image: "plexinc/pms-docker", Running: true,
+		Mounts: []dockertest.Mount{{Type: "bind", Source: "/", Destination: "/host"}}})
+	o := quiet(t, "")
+	o.Getenv = func(k string) (string, bool) { return eng.Host, k == "DOCKER_HOST" }
+	if found, looked, _ := Running(context.Background(), o, "", machineID); len(found) != 0 {
+		t.Fatalf("found %+v for a store with no file; looked %v", found, looked)
+	}
+}
