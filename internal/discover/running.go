@@ -327,8 +327,9 @@ func mountingContainers(ctx context.Context, o Options, prefs string) ([]Runner,
 		if s.State != "running" && s.State != "restarting" && s.State != "paused" {
 			continue
 		}
+		_, plexImage := layoutOf(s.Image)
 		for _, m := range s.Mounts {
-			if m.Source == "" || !holds(m.Source, paths) {
+			if m.Source == "" || !mountsPlexDir(m.Source, paths, plexImage) {
 				continue
 			}
 			found = append(found, Runner{
@@ -343,6 +344,35 @@ func mountingContainers(ctx context.Context, o Options, prefs string) ([]Runner,
 	}
 	sort.Slice(found, func(i, j int) bool { return found[i].What < found[j].What })
 	return found, nil
+}
+
+// mountsPlexDir reports whether a mount source gives a container the settings file at
+// one of paths. A Plex image may mount any directory above it; any other container only
+// a directory where one of the layouts puts the settings (the file's directory, the one
+// holding its "Plex Media Server" directory, or the one holding Library/Application
+// Support/Plex Media Server: see pmsDirIn), so a container
+// that mounts the whole disk (node-exporter's /:/host, a backup agent's) is no Plex.
+func mountsPlexDir(src string, paths []string, plexImage bool) bool {
+	if plexImage {
+		return holds(src, paths)
+	}
+	src = filepath.Clean(src)
+	for _, p := range paths {
+		dir := filepath.Dir(p)
+		up := []string{dir} // hotio's /config is the settings directory itself
+		if filepath.Base(dir) == PMSDir {
+			up = append(up, filepath.Dir(dir)) // binhex's /config holds it
+		}
+		if suffix := filepath.Join("Library", "Application Support", PMSDir); strings.HasSuffix(dir, string(filepath.Separator)+suffix) {
+			up = append(up, strings.TrimSuffix(dir, string(filepath.Separator)+suffix))
+		}
+		for _, u := range up {
+			if src == u {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // holds reports whether the directory src is one of paths or an ancestor of one.

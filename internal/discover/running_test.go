@@ -236,7 +236,10 @@ func TestRunningContainerEachLayout(t *testing.T) {
 					&dockertest.Container{ID: "b2", Name: "old-plex", Image: "plexinc/pms-docker",
 						Mounts: []dockertest.Mount{{Type: "bind", Source: under.source, Destination: "/config"}}},
 					&dockertest.Container{ID: "c3", Name: "sonarr", Image: "lscr.io/linuxserver/sonarr", Running: true,
-						Mounts: []dockertest.Mount{{Type: "bind", Source: root + "/mnt/user/appdata/sonarr", Destination: "/config"}}})
+						Mounts: []dockertest.Mount{{Type: "bind", Source: root + "/mnt/user/appdata/sonarr", Destination: "/config"}}},
+					// Not Plex: it reads the whole disk.
+					&dockertest.Container{ID: "d4", Name: "node-exporter", Image: "quay.io/prometheus/node-exporter", Running: true,
+						Mounts: []dockertest.Mount{{Type: "bind", Source: "/", Destination: "/host"}, {Type: "bind", Source: root, Destination: "/tree"}}})
 				o := quiet(t, under.root)
 				o.Getenv = func(k string) (string, bool) { return eng.Host, k == "DOCKER_HOST" }
 				found, looked, _ := Running(context.Background(), o, prefs, machineID)
