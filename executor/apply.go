@@ -160,6 +160,9 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 	if err := serviceStateErrors(steps.Changes); err != nil {
 		return nil, refusedIn(ctx, err)
 	}
+	if errs := steps.Changes.Refused(); len(errs) > 0 {
+		return nil, refused(errors.New(strings.Join(errs, "\n")))
+	}
 	if op.Confirm != nil {
 		ok, err := op.Confirm(ctx)
 		if err != nil {

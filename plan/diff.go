@@ -59,6 +59,20 @@ type ResourceChange struct {
 	// Warnings are what is probably not meant: a name the store lacks that is a typo
 	// away from one it has, a store this user cannot write.
 	Warnings []string
+	// Errors are what apply refuses while it holds: a Plex Media Server running with
+	// this file that no service in the plan stops. plan shows them and exits 1.
+	Errors []string
+}
+
+// Refused lists the errors of every store that would change: what apply refuses.
+func (c *Changes) Refused() []string {
+	var out []string
+	for _, rc := range c.Resources {
+		if rc.HasChanges() {
+			out = append(out, rc.Errors...)
+		}
+	}
+	return out
 }
 
 // HasChanges reports whether apply would write this store.

@@ -375,6 +375,11 @@ func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *execut
 	}
 	r.describe(ch, diff)
 	r.Changed = ch.HasChanges()
+	// What apply would refuse (a running Plex no service stops) fails check mode too,
+	// as plan exits 1 for it.
+	if refused := ch.Refused(); len(refused) > 0 {
+		return r.fail(errors.New(strings.Join(refused, "\n")))
+	}
 	if !r.Changed {
 		r.Msg = render.NoChanges
 		return exitOK

@@ -38,6 +38,17 @@ func runInit(env *cliEnv, args []string) int {
 		return fail(env, fmt.Errorf("%w\nplexform init writes a plan only for a Plex it found; `plexform doctor` shows the same search, and the README's examples are plans to start from by hand", err))
 	}
 	svc, _, svcErr := discover.FindService(o)
+	// A layout that names its container (unRAID's appdata, also as a tree under -root)
+	// gets the docker service when the engine confirms that container uses these
+	// settings; otherwise the lines are written commented out, with the engine's answer.
+	var none *discover.NoServiceError
+	if errors.As(svcErr, &none) && none.Container != "" {
+		if c, err := discover.ContainerService(o, none.Container, settings.Path); err == nil {
+			svc, svcErr = c, nil
+		} else {
+			none.Asked = oneLine(firstLine(err.Error()))
+		}
+	}
 	text, err := initPlan(root, settings, svc, svcErr)
 	if err != nil {
 		return fail(env, err)
@@ -57,7 +68,9 @@ func runInit(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", redact.Printable(*file), redact.Printable(settings.Target()), redact.Printable(settings.How))
-	if svcErr != nil {
+	if none != nil && svcErr != nil && none.Container != "" {
+		warnf(env, "the Docker engine did not confirm the container %s, so its service lines in %s are commented out: read the comment there before applying\n", redact.Printable(none.Container), *file)
+	} else if svcErr != nil {
 		warnf(env, "how Plex is run here was not found, so the plan names no service; read the comment in %s before applying\n", *file)
 	}
 	next := "plexform plan"
@@ -202,7 +215,22 @@ resources:
 	}
 	w("    absent: %s\n", absentList)
 	w("%s", when)
-	if svcErr != nil {
+	var none *discover.NoServiceError
+	if errors.As(svcErr, &none) && none.Container != "" {
+		w(`    # service: plex            # uncomment with the plex resource below
+    # Plex runs in the Docker container %s, as this layout names it, but the Docker
+    # engine did not confirm it (%s).
+    # Plex rewrites its settings when it stops, so an edit made while it runs is lost:
+    # check the name (docker ps -a, with DOCKER_HOST set to the engine that runs it),
+    # then uncomment these lines and service: plex above.
+  # - name: plex
+  #   kind: service
+  #   manager: docker
+  #   container: %s
+  #   state: running
+  #   timeout: 60s
+`, none.Container, none.Asked, q(none.Container))
+	} else if svcErr != nil {
 		w(`    # No service manager running Plex was found here (%s).
     # Plex rewrites its settings when it stops, so an edit made while it runs is lost:
     # add a kind: service resource (manager: systemd, snap, s6, exec, ...; see the

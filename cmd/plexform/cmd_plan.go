@@ -51,6 +51,16 @@ func runPlan(env *cliEnv, args []string) int {
 	} else {
 		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	}
+	// A change apply would refuse (a running Plex no service stops) is an error, not a
+	// change to come: exit 1 with or without -detailed-exitcode, and save nothing.
+	if refused := ch.Refused(); len(refused) > 0 {
+		where := "the errors above say"
+		if *asJSON {
+			where = "each resource change's errors say"
+		}
+		fmt.Fprintf(env.stderr, "%s apply will refuse this plan while Plex Media Server runs with a file it changes; %s what runs and what to add to the plan.\n", render.Error(styleFor(env, env.stderr)), where)
+		return exitError
+	}
 	if *out != "" {
 		saved, err := plan.NewSaved(h.Plan, data, root, runtime.GOOS, version, ch)
 		if err == nil {

@@ -72,6 +72,8 @@ func TestScripts(t *testing.T) {
 			"nfiles":         cmdNfiles,
 			"asuser":         cmdAsUser,
 			"ansible-module": cmdAnsibleModule,
+			"pms":            cmdPMS,
+			"docker-engine":  cmdDockerEngine,
 		},
 	})
 }

@@ -27,6 +27,9 @@ type Options struct {
 	Getenv func(string) (string, bool)
 	// Path is an explicit host path from the plan; it wins over everything.
 	Path string
+	// Proc is where Running reads processes ("" = /proc), IdentityURL the server it asks
+	// for /identity ("" = http://127.0.0.1:32400, PMS's own port).
+	Proc, IdentityURL string
 }
 
 // Looked is one place looked at and what was there.
@@ -47,8 +50,12 @@ type Settings struct {
 	// Root; "" when unknown.
 	AppSupport string
 	// service is the kind: service resource this layout is run by, when known.
-	service string
+	service layoutHint
 }
+
+// layoutHint is the service a layout is run by: its plan lines, and for a container the
+// name the layout gives it (a guess the engine can confirm: see ContainerService).
+type layoutHint struct{ lines, container string }
 
 // Names and places Plex uses.
 const (
@@ -68,7 +75,7 @@ type location struct {
 	pmsDir bool
 	// service, when known, is the kind: service resource that runs Plex in this layout,
 	// for a plan that found no service manager; it gets the directory the glob matched.
-	service func(match string) string
+	service func(match string) layoutHint
 }
 
 // knownLocations are where the packages, images and NAS apps put AppSupport (the README's

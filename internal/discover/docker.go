@@ -333,3 +333,37 @@ func InspectContainer(o Options, name string, host string) (ContainerFacts, erro
 	}
 	return f, nil
 }
+
+// ContainerService asks the Docker engine (DOCKER_HOST, else the default socket) for
+// the container a layout names, and returns it as the service when it exists and one
+// of its mounts holds prefs: by its path on this machine, or under -root by the path the
+// tree's own host gives it (DOCKER_HOST may name that host's engine, a NAS's). init uses
+// it for a tree whose layout names its container (unRAID's appdata), where discovery
+// itself does not ask the engine.
+func ContainerService(o Options, name, prefs string) (Service, error) {
+	host := service.DockerHost(o.Getenv)
+	eng, err := service.NewEngine(host)
+	if err != nil {
+		return Service{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), discoveryTimeout)
+	defer cancel()
+	info, err := eng.Inspect(ctx, name)
+	if err != nil {
+		return Service{}, err
+	}
+	if abs, err := filepath.Abs(prefs); err == nil {
+		prefs = abs
+	}
+	paths := []string{prefs}
+	if rel, err := filepath.Rel(o.Root, prefs); o.Root != "" && err == nil && !strings.HasPrefix(rel, "..") {
+		paths = append(paths, "/"+filepath.ToSlash(rel))
+	}
+	for _, m := range info.Mounts {
+		if m.Source != "" && holds(m.Source, paths) {
+			c := plexContainer{name: info.Name, image: info.Image, running: info.State.Running, host: host}
+			return c.service(), nil
+		}
+	}
+	return Service{}, fmt.Errorf("the engine at %s has a container %s, but none of its mounts holds %s", host, info.Name, prefs)
+}

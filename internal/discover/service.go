@@ -61,7 +61,8 @@ func FindService(o Options) (Service, []Looked, error) {
 	}
 	switch len(found) {
 	case 0:
-		return Service{}, looked, &NoServiceError{Root: o.Root, Lines: serviceHint(o.Root), Looked: looked}
+		hint := serviceHint(o.Root)
+		return Service{}, looked, &NoServiceError{Root: o.Root, Lines: hint.lines, Container: hint.container, Looked: looked}
 	case 1:
 		if found[0].elsewhere {
 			return Service{}, looked, fmt.Errorf("%s: it can only be stopped and started on that Windows machine; run plexform there", found[0].How)
@@ -259,8 +260,14 @@ func windowsService(root string) ([]Service, []Looked) {
 // would change in the settings; Lines, when the layout tells, is the kind: service
 // resource to add.
 type NoServiceError struct {
-	Root   string
-	Lines  string
+	Root  string
+	Lines string
+	// Container is the Docker container the layout says runs Plex (unRAID's appdata
+	// directory names it), "" when the layout is not a container's.
+	Container string
+	// Asked is what the engine answered when asked for Container (init asks; see
+	// ContainerService), "" when not asked.
+	Asked  string
 	Looked []Looked
 }
 
@@ -278,39 +285,41 @@ func (e *NoServiceError) Hint() string {
 
 // serviceHint is the kind: service resource of the one install found under root whose
 // layout tells how it is run.
-func serviceHint(root string) string {
+func serviceHint(root string) layoutHint {
 	cands, _ := scanLocations(root)
 	if len(cands) == 1 {
 		return cands[0].service
 	}
-	return ""
+	return layoutHint{}
 }
 
-func containerLines(name string) func(string) string {
-	return func(string) string { return ServiceLines(name) }
+func containerLines(name string) func(string) layoutHint {
+	return func(string) layoutHint { return layoutHint{ServiceLines(name), name} }
 }
 
-func unitLines(unit string) func(string) string {
-	return func(string) string {
-		return "  - name: plex\n    kind: service\n    manager: systemd\n    unit: " + unit
+func unitLines(unit string) func(string) layoutHint {
+	return func(string) layoutHint {
+		return layoutHint{lines: "  - name: plex\n    kind: service\n    manager: systemd\n    unit: " + unit}
 	}
 }
 
 // appdataContainer names the container after its appdata directory, the dir the glob
 // matched up levels above it, as unRAID's templates do.
-func appdataContainer(up int) func(string) string {
-	return func(match string) string {
+func appdataContainer(up int) func(string) layoutHint {
+	return func(match string) layoutHint {
 		dir := match
 		for range up {
 			dir = filepath.Dir(dir)
 		}
-		return ServiceLines(filepath.Base(dir)) + "   # the name docker ps -a shows"
+		name := filepath.Base(dir)
+		return layoutHint{ServiceLines(name) + "   # the name docker ps -a shows", name}
 	}
 }
 
 // truenasContainer names the container compose runs for the TrueNAS SCALE app whose
 // ixVolume the glob matched: /mnt/.ix-apps/app_mounts/<app>/config/Library/Application Support.
-func truenasContainer(match string) string {
+func truenasContainer(match string) layoutHint {
 	app := filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(match))))
-	return ServiceLines("ix-"+app+"-plex-1") + "   # the name docker ps -a shows"
+	name := "ix-" + app + "-plex-1"
+	return layoutHint{ServiceLines(name) + "   # the name docker ps -a shows", name}
 }

@@ -330,3 +330,37 @@ resources:
 		t.Errorf("the second apply restarted the container")
 	}
 }
+
+// A plan that edits a running container's settings with no service to stop it is
+// refused by plan and by apply, which name the container to add; once the container is
+// stopped the same plan is planned as usual. The engine's mount sources are what match.
+func TestRunningContainerRefused(t *testing.T) {
+	e := dockertest.Need(t)
+	p := e.RunPlex(t, dockertest.Images[1], "plex-unguarded", discovertest.PrefsXML, 0, true)
+	started := e.StartedAt(t, "plex-unguarded")
+	plan := writePlan(t, `version: 1
+backups: {dir: `+filepath.Join(t.TempDir(), "backups")+`}
+resources:
+  - {name: prefs, kind: xml_attributes, path: '`+p.Prefs+`', absent: [PlexOnlineToken]}
+`)
+	out, errOut, code := plexform(t, e, nil, "plan", "-detailed-exitcode", "-f", plan)
+	if code != 1 {
+		t.Fatalf("plan exited %d, want 1:\n%s%s", code, out, errOut)
+	}
+	mustContain(t, "plan", out, "Error: prefs: a running Plex Media Server uses", "the Docker container plex-unguarded (image "+dockertest.Images[1].Tag,
+		"mounts "+p.ConfigDir+" at /config", "manager: docker", "container: plex-unguarded")
+	out, errOut, code = plexform(t, e, nil, "apply", "-auto-approve", "-f", plan)
+	if code != 1 {
+		t.Fatalf("apply exited %d, want 1:\n%s%s", code, out, errOut)
+	}
+	mustContain(t, "apply", errOut, "container: plex-unguarded", "Nothing was changed.")
+	if e.StartedAt(t, "plex-unguarded") != started || !strings.Contains(read(t, p.Prefs), "PlexOnlineToken") {
+		t.Errorf("something was changed")
+	}
+
+	e.Docker(t, "stop", "plex-unguarded")
+	out, errOut, code = plexform(t, e, nil, "plan", "-f", plan)
+	if code != 0 || strings.Contains(out, "Error:") {
+		t.Fatalf("plan with the container stopped exited %d:\n%s%s", code, out, errOut)
+	}
+}

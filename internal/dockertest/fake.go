@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -49,17 +50,30 @@ type FakeEngine struct {
 // NewFakeEngine serves a fake engine on a unix socket in a temp dir until the test ends.
 func NewFakeEngine(t testing.TB, containers ...*Container) *FakeEngine {
 	t.Helper()
-	// A unix socket path is limited to about 100 bytes; t.TempDir() can be longer.
-	dir, err := shortTempDir(t)
+	f, stop, err := StartFakeEngine(containers...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return f
+}
+
+// StartFakeEngine serves a fake engine on a unix socket in a new temp dir until stop is
+// called (which also removes the dir), for callers without a testing.TB (testscript
+// commands).
+func StartFakeEngine(containers ...*Container) (f *FakeEngine, stop func(), err error) {
+	// A unix socket path is limited to about 100 bytes; t.TempDir() can be longer.
+	dir, err := os.MkdirTemp("", "plexform-docker-")
+	if err != nil {
+		return nil, nil, err
 	}
 	sock := filepath.Join(dir, "docker.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		t.Fatal(err)
+		os.RemoveAll(dir)
+		return nil, nil, err
 	}
-	f := &FakeEngine{Host: "unix://" + sock, cs: containers}
+	f = &FakeEngine{Host: "unix://" + sock, cs: containers}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containers/json", f.list)
 	mux.HandleFunc("GET /containers/{id}/json", f.inspect)
@@ -68,8 +82,7 @@ func NewFakeEngine(t testing.TB, containers ...*Container) *FakeEngine {
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(srv.Close)
-	return f
+	return f, func() { srv.Close(); os.RemoveAll(dir) }, nil
 }
 
 // Requests lists the requests answered so far, as "POST /containers/plex/stop?t=60".

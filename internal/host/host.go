@@ -29,6 +29,10 @@ type Options struct {
 	// State keeps what plexform must remember between applies (which claim tokens were
 	// spent) in the trusted backups dir: executor.Backups. nil: nothing is remembered.
 	State StateFiles
+	// IdentityURL is where this machine's Plex Media Server answers /identity, asked
+	// before a store no service guards is changed (running.go); "" means PMS's own
+	// http://127.0.0.1:32400.
+	IdentityURL string
 }
 
 // StateFiles are the small files plexform keeps beside its backups, read and written
@@ -64,6 +68,9 @@ type Store struct {
 	Service *Service // nil when no service guards it
 	// signin is the plex_signin keeping this store signed in (signin.go), or nil.
 	signin *Signin
+	// file is the store's file on this machine (under -root), "" for a key or domain;
+	// machineID the ProcessedMachineIdentifier it held at the last read (running.go).
+	file, machineID string
 }
 
 // Service is one service resource.
@@ -127,7 +134,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		if !r.IsStore() {
 			continue
 		}
-		st, kind, found, err := openStore(p, r, opts)
+		st, kind, found, file, err := openStore(p, r, opts)
 		if err != nil {
 			errs = multierror.Append(errs, at(r, err))
 			continue
@@ -141,7 +148,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
-		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want}
+		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want, file: file}
 		if r.Service != "" {
 			if s.Service = byName[r.Service]; s.Service == nil {
 				if !failed[r.Service] {
@@ -217,6 +224,13 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 		ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
 	}
 	h.settleClaims(ch, used)
+	// Only now is it known which stores change: one that no service guards must not be
+	// the file of a Plex that runs.
+	for i, s := range h.Stores {
+		if s.Service == nil && ch.Resources[i].HasChanges() {
+			h.refuseWhileRunning(ctx, s, ch.Resources[i])
+		}
+	}
 	guards := map[*Service][]string{}
 	for i, s := range h.Stores {
 		if s.Service != nil && ch.Resources[i].HasChanges() {
@@ -288,6 +302,7 @@ func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snaps
 		return nil, stores.Snapshot{}, err
 	}
 	rc.Kind, rc.Found = s.Kind, s.Found
+	s.machineID = st.Values[processedMachineID].Text
 	s.keepSignIn(rc)
 	return rc, base, nil
 }

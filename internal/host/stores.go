@@ -15,34 +15,34 @@ import (
 	"github.com/plexform/plexform/stores/service"
 )
 
-// openStore returns the store acting for r, its own kind, and (for a discovered kind
-// such as plex_preferences) how it was found. The table of kinds (plan.KindOf) says how
-// each kind opens.
-func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, error) {
+// openStore returns the store acting for r, its own kind, (for a discovered kind such as
+// plex_preferences) how it was found, and its file on this machine ("" for a key or a
+// domain). The table of kinds (plan.KindOf) says how each kind opens.
+func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, string, error) {
 	kind := r.Kind
 	path, err := p.HostPath(opts.Root, r.Path)
 	if err != nil {
-		return nil, "", "", fmt.Errorf("path: %w", err)
+		return nil, "", "", "", fmt.Errorf("path: %w", err)
 	}
 	t := plan.Target{Path: path, Element: r.Element, Domain: r.Domain, Key: r.Key, User: r.User, Root: opts.Root, GOOS: opts.GOOS}
 	found := ""
 	if plan.KindOf(kind).Discovered {
 		s, looked, err := discover.FindSettings(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv, Path: r.Path})
 		if err != nil {
-			return nil, "", "", withLooked(err, looked)
+			return nil, "", "", "", withLooked(err, looked)
 		}
 		kind, found = s.Kind, s.How
 		t = plan.Target{Path: s.Path, Domain: s.Domain, Key: s.Key, User: s.User, Root: opts.Root, GOOS: opts.GOOS}
 	}
 	k := plan.KindOf(kind)
 	if k == nil || k.Open == nil {
-		return nil, "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
+		return nil, "", "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
 	}
 	if err := checkDir(fileutil.RootAt(opts.Root), t.Path); err != nil {
-		return nil, "", "", err
+		return nil, "", "", "", err
 	}
 	st, err := k.Open(t)
-	return st, kind, found, err
+	return st, kind, found, t.Path, err
 }
 
 // checkDir refuses a store path whose directory does not exist: a missing file is

@@ -67,6 +67,9 @@ func PlanHuman(w io.Writer, ch *plan.Changes, st Style) {
 		fmt.Fprintf(w, "Note: not for this OS (when:), so not checked: %s.\n\n", strings.Join(ch.Skipped, ", "))
 	}
 	for _, rc := range ch.Resources {
+		for _, msg := range rc.Errors {
+			fmt.Fprintf(w, "%s %s\n\n", Error(st), redact.PrintableLines(msg))
+		}
 		for _, msg := range rc.Warnings {
 			fmt.Fprintf(w, "%s %s\n\n", Warning(st), redact.PrintableLines(msg))
 		}
@@ -213,6 +216,9 @@ type ResourceJSON struct {
 	// Warnings are what is probably not meant (a typo in a name, a store this user
 	// cannot write); they do not stop an apply.
 	Warnings []string `json:"warnings"`
+	// Errors are what apply refuses (a running Plex with this file that no service in
+	// the plan stops); plan exits 1 when there are any.
+	Errors []string `json:"errors"`
 }
 
 // ValueJSON is one value's diff.
@@ -249,7 +255,7 @@ func PlanJSON(ch *plan.Changes, version string) JSON {
 	}
 	for _, rc := range ch.Resources {
 		r := ResourceJSON{Address: rc.Address, Kind: rc.Kind, Found: rc.Found, Target: rc.Target, Exists: rc.Exists, Actions: []string{"no-op"},
-			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}, Warnings: append([]string{}, rc.Warnings...)}
+			Before: map[string]string{}, After: map[string]string{}, Sensitive: []string{}, Values: []ValueJSON{}, Warnings: append([]string{}, rc.Warnings...), Errors: append([]string{}, rc.Errors...)}
 		if rc.HasChanges() {
 			r.Actions = []string{"update"}
 		}
