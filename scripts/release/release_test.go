@@ -123,7 +123,9 @@ func TestVerifyArchiveContents(t *testing.T) {
 		{"Go test", func(dir string) error {
 			return os.WriteFile(filepath.Join(dir, "examples", "examples_test.go"), nil, 0o644)
 		}, "a Go test file has no place in a release"},
-		{"man page", func(dir string) error { return os.WriteFile(filepath.Join(dir, "plexform.1"), []byte("hello\n"), 0o644) },
+		{"man page", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "plexform.1"), []byte("hello\n"), 0o644)
+		},
 			"plexform.1 has no .TH PLEXFORM 1 line"},
 		{"completion", func(dir string) error { return os.Remove(filepath.Join(dir, "completions", "plexform.zsh")) },
 			"no plexform_1.0.0_linux_amd64/completions/plexform.zsh"},
