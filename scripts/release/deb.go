@@ -36,6 +36,7 @@ var debFiles = map[string]int64{
 	"./usr/bin/plexform": 0o755,
 	"./usr/share/bash-completion/completions/plexform":    0o644,
 	"./usr/share/doc/plexform/copyright":                  0o644,
+	"./usr/share/doc/plexform/changelog.gz":               0o644,
 	"./usr/share/fish/vendor_completions.d/plexform.fish": 0o644,
 	"./usr/share/man/man1/plexform.1.gz":                  0o644,
 	"./usr/share/zsh/vendor-completions/_plexform":        0o644,
