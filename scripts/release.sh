@@ -122,7 +122,7 @@ deb() {
 	{
 		echo "plexform ($debv) unstable; urgency=medium"
 		echo
-		echo "  * Release $version: https://github.com/plexform/plexform/releases/tag/v$version"
+		echo "  * Release $version (github.com/plexform/plexform/releases)."
 		echo
 		echo " -- $maintainer  $(date -u -R -d "@$SOURCE_DATE_EPOCH")"
 	} | gzip -9n >"$root/usr/share/doc/plexform/changelog.gz"
