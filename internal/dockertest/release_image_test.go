@@ -47,6 +47,7 @@ func TestReleaseImageResetsByName(t *testing.T) {
 	if got := e.Docker(t, "image", "inspect", "-f", "{{.Os}}/{{.Architecture}} {{json .Config.Entrypoint}} {{len .RootFS.Layers}}", tag); got != `linux/amd64 ["/plexform"] 1` {
 		t.Errorf("image %s is %s, want linux/amd64 [\"/plexform\"] with one layer", tag, got)
 	}
+	t.Logf("image %s: %s bytes", tag, e.Docker(t, "image", "inspect", "-f", "{{.Size}}", tag))
 	if out := e.Docker(t, "run", "--rm", tag, "version"); !strings.HasPrefix(out, "plexform ") {
 		t.Errorf("docker run %s version printed %q", tag, out)
 	}
