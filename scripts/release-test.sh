@@ -138,7 +138,7 @@ else
 fi
 
 echo "== OCI image (packaging/Dockerfile) resets a Plex container"
-PLEXFORM_RELEASE_BINARY=$bin go test -count=1 -run '^TestReleaseImageResetsByName$' ./internal/dockertest/
+PLEXFORM_RELEASE_BINARY=$bin go test -count=1 -v -run '^TestReleaseImageResetsByName$' ./internal/dockertest/ | sed 's/^/   /'
 
 echo "== sizes"
 (cd "$work/a" && stat -c '   %s %n' -- *.deb *_linux_amd64.tar.gz *_windows_amd64.zip plexform.rb plexform.json)
