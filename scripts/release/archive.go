@@ -16,35 +16,54 @@ import (
 	"time"
 )
 
-// entry is one file of an archive; entries are written in name order.
+// entry is one file or directory of an archive; entries are written in name order.
 type entry struct {
-	name string // slash-separated, under the archive's top directory
+	name string // slash-separated, under the archive's top directory; a directory's ends in "/"
 	mode fs.FileMode
 	data []byte
 }
 
-// readTarget reads the regular files directly in dir: the binary, README.md and LICENSE.
-// Anything else (a subdirectory, a link) is an error: a release holds exactly what
-// release.sh put there.
+func (e entry) isDir() bool { return strings.HasSuffix(e.name, "/") }
+
+// readTarget reads the tree under dir: the binary, README.md, LICENSE, the man page, the
+// completions, docs/ and examples/, as release.sh put them there. Anything that is
+// neither a regular file nor a directory (a link, a FIFO) is an error: a release holds
+// exactly what was copied in.
 func readTarget(dir, exe string) (top string, files []entry, err error) {
-	top = filepath.Base(filepath.Clean(dir))
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, de := range des {
-		if !de.Type().IsRegular() {
-			return "", nil, fmt.Errorf("%s: %s is not a regular file", dir, de.Name())
-		}
-		data, err := os.ReadFile(filepath.Join(dir, de.Name()))
+	dir = filepath.Clean(dir)
+	top = filepath.Base(dir)
+	err = filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
 		if err != nil {
-			return "", nil, err
+			return err
+		}
+		if path == dir {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		name := top + "/" + filepath.ToSlash(rel)
+		switch {
+		case de.IsDir():
+			files = append(files, entry{name: name + "/", mode: fs.ModeDir | 0o755})
+			return nil
+		case !de.Type().IsRegular():
+			return fmt.Errorf("%s: %s is not a regular file", dir, rel)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
 		}
 		mode := fs.FileMode(0o644)
-		if de.Name() == exe {
+		if rel == exe {
 			mode = 0o755
 		}
-		files = append(files, entry{name: top + "/" + de.Name(), mode: mode, data: data})
+		files = append(files, entry{name: name, mode: mode, data: data})
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
 	if exe != "" && !slices.ContainsFunc(files, func(e entry) bool { return e.mode == 0o755 }) {
 		return "", nil, fmt.Errorf("%s has no %s", dir, exe)
@@ -54,7 +73,8 @@ func readTarget(dir, exe string) (top string, files []entry, err error) {
 }
 
 // writeArchive packs dir as OUT.tar.gz or OUT.zip: a top directory named like dir, then
-// its files in name order, each with mtime, owner 0:0 and mode 0644 (0755 for exe).
+// its files and directories in name order, each with mtime, owner 0:0 and mode 0644
+// (0755 for exe and directories).
 // The same files and mtime always give the same bytes.
 func writeArchive(out, dir, exe string, mtime time.Time) error {
 	top, files, err := readTarget(dir, exe)
@@ -92,6 +112,12 @@ func tarGz(top string, files []entry, mtime time.Time) ([]byte, error) {
 		return nil, err
 	}
 	for _, f := range files {
+		if f.isDir() {
+			if err := tw.WriteHeader(hdr(f.name, f.mode.Perm(), 0, tar.TypeDir)); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := tw.WriteHeader(hdr(f.name, f.mode, int64(len(f.data)), tar.TypeReg)); err != nil {
 			return nil, err
 		}
@@ -120,6 +146,14 @@ func zipOf(top string, files []entry, mtime time.Time) ([]byte, error) {
 		return nil, err
 	}
 	for _, f := range files {
+		if f.isDir() {
+			h := &zip.FileHeader{Name: f.name, Method: zip.Store, Modified: mtime}
+			h.SetMode(f.mode)
+			if _, err := zw.CreateHeader(h); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		h := &zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: mtime}
 		h.SetMode(f.mode)
 		w, err := zw.CreateHeader(h)

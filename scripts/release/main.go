@@ -1,7 +1,10 @@
 // Command release is scripts/release.sh's helper: `archive` packs one target's directory
-// into a reproducible .tar.gz or .zip, and `verify` checks a dist/ directory (the sums,
-// each archive's entries, and that each binary is a static build for the OS and
-// architecture its name says). Run it as `go run ./scripts/release`.
+// into a reproducible .tar.gz or .zip; `manpage` renders plexform(1) from a binary's help
+// text; `formula` and `scoop` write the Homebrew formula and the Scoop manifest from the
+// release's SHA256SUMS; and `verify` checks a dist/ directory (the sums, each archive's
+// and .deb's entries, that each binary is a static build for the OS and architecture its
+// name says, and that the formula and manifest carry the sums). Run it as
+// `go run ./scripts/release`.
 package main
 
 import (
@@ -13,13 +16,18 @@ import (
 	"time"
 )
 
+const usage = `usage: release archive -mtime EPOCH [-exec NAME] -o OUT.tar.gz|OUT.zip DIR
+       release manpage -bin PLEXFORM -version V -mtime EPOCH -o OUT
+       release formula|scoop -version V -sums SHA256SUMS -o OUT
+       release verify [-version V] DIST`
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: release archive -mtime EPOCH [-exec NAME] -o OUT.tar.gz|OUT.zip DIR\n       release verify [-version V] DIST")
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	switch args[0] {
@@ -60,7 +68,61 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "verified %d archives in %s\n", n, fs.Arg(0))
 		return 0
+	case "manpage":
+		fs := flag.NewFlagSet("manpage", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		bin := fs.String("bin", "", "the plexform binary whose help text to render (one that runs here)")
+		version := fs.String("version", "", "the version for the page's header")
+		mtime := fs.String("mtime", "", "the page's date, in seconds since 1970 (the commit's time)")
+		out := fs.String("o", "", "the page to write")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		epoch, err := strconv.ParseInt(*mtime, 10, 64)
+		if err != nil || *bin == "" || *version == "" || *out == "" || fs.NArg() != 0 {
+			fmt.Fprintln(stderr, "usage: release manpage -bin PLEXFORM -version V -mtime EPOCH -o OUT")
+			return 2
+		}
+		page, err := manPageOf(*bin, *version, time.Unix(epoch, 0))
+		if err == nil {
+			err = os.WriteFile(*out, page, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "release manpage: %v\n", err)
+			return 1
+		}
+		return 0
+	case "formula", "scoop":
+		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		version := fs.String("version", "", "the release's version")
+		sumsFile := fs.String("sums", "", "the release's SHA256SUMS")
+		out := fs.String("o", "", "the file to write")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if *version == "" || *sumsFile == "" || *out == "" || fs.NArg() != 0 {
+			fmt.Fprintf(stderr, "usage: release %s -version V -sums SHA256SUMS -o OUT\n", args[0])
+			return 2
+		}
+		render := formula
+		if args[0] == "scoop" {
+			render = scoop
+		}
+		sums, err := readSums(*sumsFile)
+		var data []byte
+		if err == nil {
+			data, err = render(sums, *version)
+		}
+		if err == nil {
+			err = os.WriteFile(*out, data, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "release %s: %v\n", args[0], err)
+			return 1
+		}
+		return 0
 	}
-	fmt.Fprintf(stderr, "release: unknown subcommand %q (archive, verify)\n", args[0])
+	fmt.Fprintf(stderr, "release: unknown subcommand %q (archive, manpage, formula, scoop, verify)\n", args[0])
 	return 2
 }

@@ -14,14 +14,28 @@ import (
 	"time"
 )
 
+// targetFiles is a target directory as release.sh fills it, in small.
+var targetFiles = map[string]string{
+	"plexform":                  "\x7fELF not really",
+	"README.md":                 "# plexform\nSee [apply](docs/apply.md) and `examples/plex-reset.yaml`.\n",
+	"LICENSE":                   "Apache\n",
+	"plexform.1":                `.\\" generated` + "\n.TH PLEXFORM 1 \"2023-11-14\" \"plexform 1.0.0\"\n",
+	"completions/plexform.bash": "complete -F _plexform plexform\n",
+	"completions/plexform.zsh":  "#compdef plexform\n",
+	"completions/plexform.fish": "complete -c plexform\n",
+	"completions/plexform.ps1":  "Register-ArgumentCompleter\n",
+	"docs/apply.md":             "# apply\n",
+	"examples/plex-reset.yaml":  "version: 1\n",
+}
+
 func targetDir(t *testing.T, name string, fileMode os.FileMode, mtime time.Time) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), name)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for file, content := range map[string]string{"plexform": "\x7fELF not really", "README.md": "# plexform\n", "LICENSE": "Apache\n"} {
+	for file, content := range targetFiles {
 		p := filepath.Join(dir, file)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte(content), fileMode); err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +80,17 @@ func TestArchiveReproducible(t *testing.T) {
 				"plexform_1.0.0_linux_amd64/ drwxr-xr-x 0:0 1700000000",
 				"plexform_1.0.0_linux_amd64/LICENSE -rw-r--r-- 0:0 1700000000",
 				"plexform_1.0.0_linux_amd64/README.md -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/completions/ drwxr-xr-x 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/completions/plexform.bash -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/completions/plexform.fish -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/completions/plexform.ps1 -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/completions/plexform.zsh -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/docs/ drwxr-xr-x 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/docs/apply.md -rw-r--r-- 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/examples/ drwxr-xr-x 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/examples/plex-reset.yaml -rw-r--r-- 0:0 1700000000",
 				"plexform_1.0.0_linux_amd64/plexform -rwxr-xr-x 0:0 1700000000",
+				"plexform_1.0.0_linux_amd64/plexform.1 -rw-r--r-- 0:0 1700000000",
 			}
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("entries:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -75,13 +99,52 @@ func TestArchiveReproducible(t *testing.T) {
 	}
 }
 
+// A link in the tree (to a file outside it, say) is refused, not followed or packed.
 func TestArchiveRefusesOtherFiles(t *testing.T) {
 	dir := targetDir(t, "x", 0o644, time.Now())
-	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "docs", "passwd")); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeArchive(filepath.Join(t.TempDir(), "x.tar.gz"), dir, "plexform", time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
-		t.Errorf("writeArchive with a subdirectory: %v", err)
+	if err := writeArchive(filepath.Join(t.TempDir(), "x.tar.gz"), dir, "plexform", time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "docs/passwd is not a regular file") {
+		t.Errorf("writeArchive with a symlink: %v", err)
+	}
+}
+
+// An archive that lacks what the README links, holds a Go test, or has no man page is
+// refused, each reason named.
+func TestVerifyArchiveContents(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(dir string) error
+		want   string
+	}{
+		{"README link", func(dir string) error { return os.Remove(filepath.Join(dir, "docs", "apply.md")) },
+			"README.md names docs/apply.md, which is not in the archive"},
+		{"Go test", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "examples", "examples_test.go"), nil, 0o644)
+		}, "a Go test file has no place in a release"},
+		{"man page", func(dir string) error {
+			return os.WriteFile(filepath.Join(dir, "plexform.1"), []byte("hello\n"), 0o644)
+		},
+			"plexform.1 has no .TH PLEXFORM 1 line"},
+		{"completion", func(dir string) error { return os.Remove(filepath.Join(dir, "completions", "plexform.zsh")) },
+			"no plexform_1.0.0_linux_amd64/completions/plexform.zsh"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := targetDir(t, "plexform_1.0.0_linux_amd64", 0o644, time.Now())
+			if err := c.change(dir); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "plexform_1.0.0_linux_amd64.tar.gz")
+			if err := writeArchive(out, dir, "plexform", time.Unix(1, 0)); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(out)
+			err := verifyArchive(filepath.Base(out), data, "linux", "amd64")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("verifyArchive = %v, want an error with %q", err, c.want)
+			}
+		})
 	}
 }
 

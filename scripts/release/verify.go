@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,10 +50,32 @@ func verifyDist(dist, version string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	allSums := maps.Clone(sums) // sums loses each name checked
 	var errs error
 	seen := map[string]bool{}
 	for _, de := range des {
-		if de.Name() == "SHA256SUMS" {
+		switch de.Name() {
+		case "SHA256SUMS":
+			continue
+		case "plexform.rb", "plexform.json":
+			if err := verifyManifest(dist, de.Name(), allSums, version); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("%s: %w", de.Name(), err))
+			}
+			continue
+		}
+		if m := debName.FindStringSubmatch(de.Name()); m != nil {
+			target := debTarget[m[2]]
+			seen[target+".deb"] = true
+			if err := checkSum(dist, de.Name(), sums); err != nil {
+				errs = multierror.Append(errs, err)
+			}
+			delete(sums, de.Name())
+			if version != "" && m[1] != debVersion(version) {
+				errs = multierror.Append(errs, fmt.Errorf("%s: version %s, want %s", de.Name(), m[1], debVersion(version)))
+			}
+			if err := verifyDeb(filepath.Join(dist, de.Name()), m[1], m[2], target); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("%s: %w", de.Name(), err))
+			}
 			continue
 		}
 		m := archiveName.FindStringSubmatch(de.Name())
@@ -88,7 +111,56 @@ func verifyDist(dist, version string) (int, error) {
 			errs = multierror.Append(errs, fmt.Errorf("no archive for %s", t))
 		}
 	}
+	for _, t := range debTarget {
+		if !seen[t+".deb"] {
+			errs = multierror.Append(errs, fmt.Errorf("no .deb for %s", t))
+		}
+	}
+	for _, name := range []string{"plexform.rb", "plexform.json"} {
+		if _, err := os.Lstat(filepath.Join(dist, name)); err != nil {
+			errs = multierror.Append(errs, fmt.Errorf("no %s: %w", name, err))
+		}
+	}
 	return len(seen), errs
+}
+
+// checkSum checks name's sha256 against SHA256SUMS.
+func checkSum(dist, name string, sums map[string]string) error {
+	data, err := os.ReadFile(filepath.Join(dist, name))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	if want, ok := sums[name]; !ok {
+		return fmt.Errorf("%s: not in SHA256SUMS", name)
+	} else if want != hex.EncodeToString(sum[:]) {
+		return fmt.Errorf("%s: sha256 does not match SHA256SUMS", name)
+	}
+	return nil
+}
+
+// verifyManifest checks that the Homebrew formula or the Scoop manifest in dist is the
+// one the release's own SHA256SUMS gives (so its hashes are the archives').
+func verifyManifest(dist, name string, sums map[string]string, version string) error {
+	got, err := os.ReadFile(filepath.Join(dist, name))
+	if err != nil {
+		return err
+	}
+	if version == "" {
+		return errors.New("checking it needs -version")
+	}
+	render := formula
+	if name == "plexform.json" {
+		render = scoop
+	}
+	want, err := render(sums, version)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("differs from what SHA256SUMS and version %s give", version)
+	}
+	return nil
 }
 
 // readSums reads sha256sum's output: "HEX  NAME" per line.
@@ -141,22 +213,19 @@ func verifyArchive(name string, data []byte, goos, arch string) error {
 	if goos == "windows" {
 		exe = "plexform.exe"
 	}
-	want := []string{top + "/", top + "/LICENSE", top + "/README.md", top + "/" + exe}
-	var got []string
-	for _, m := range members {
-		got = append(got, m.name)
-	}
-	if !slices.Equal(got, want) {
-		return fmt.Errorf("entries %q, want %q in that order", got, want)
-	}
 	var errs error
-	for _, m := range members {
+	if err := checkContents(top, exe, members); err != nil {
+		return err
+	}
+	var bin *member
+	for i, m := range members {
 		wantMode := os.FileMode(0o644)
 		switch {
 		case strings.HasSuffix(m.name, "/"):
 			wantMode = os.ModeDir | 0o755
-		case strings.HasSuffix(m.name, "/"+exe):
+		case m.name == top+"/"+exe:
 			wantMode = 0o755
+			bin = &members[i]
 		}
 		if m.mode != wantMode {
 			errs = multierror.Append(errs, fmt.Errorf("%s: mode %v, want %v", m.name, m.mode, wantMode))
@@ -168,8 +237,58 @@ func verifyArchive(name string, data []byte, goos, arch string) error {
 			errs = multierror.Append(errs, fmt.Errorf("%s: time %v differs from the others' %v", m.name, m.mtime, members[0].mtime))
 		}
 	}
-	if err := verifyBinary(members[3].data, goos, arch); err != nil {
-		errs = multierror.Append(errs, fmt.Errorf("%s: %w", members[3].name, err))
+	if err := verifyBinary(bin.data, goos, arch); err != nil {
+		errs = multierror.Append(errs, fmt.Errorf("%s: %w", bin.name, err))
+	}
+	return errs
+}
+
+// shipped are the files every archive holds besides the binary: what the README links
+// (docs/, examples/), the man page and the completions.
+var shipped = []string{"LICENSE", "README.md", "completions/plexform.bash", "completions/plexform.fish",
+	"completions/plexform.ps1", "completions/plexform.zsh", "docs/", "examples/", "plexform.1"}
+
+// readmeRef is a path the README names in the archive: docs/... or examples/..., in a
+// link or in backquotes; a name that stops at "{" (plexform-signin.{service,timer}) is a
+// prefix of the files it names.
+var readmeRef = regexp.MustCompile("[(`]((?:docs|examples)/[A-Za-z0-9._/-]*)")
+
+// checkContents checks an archive's entries: all under top, in name order, the top
+// directory first, the binary and every shipped file there, no Go test file, every
+// docs/ or examples/ path the README names present, and a man page for plexform(1).
+func checkContents(top, exe string, members []member) error {
+	var errs error
+	names := map[string]*member{}
+	for i, m := range members {
+		if !strings.HasPrefix(m.name, top+"/") {
+			errs = multierror.Append(errs, fmt.Errorf("%s: outside the top directory %s/", m.name, top))
+		}
+		if i > 0 && m.name <= members[i-1].name {
+			errs = multierror.Append(errs, fmt.Errorf("%s after %s: entries are not in name order", m.name, members[i-1].name))
+		}
+		if strings.HasSuffix(m.name, "_test.go") {
+			errs = multierror.Append(errs, fmt.Errorf("%s: a Go test file has no place in a release", m.name))
+		}
+		names[strings.TrimPrefix(m.name, top+"/")] = &members[i]
+	}
+	if len(members) == 0 || members[0].name != top+"/" {
+		return multierror.Append(errs, fmt.Errorf("the first entry is not the top directory %s/", top))
+	}
+	for _, want := range append([]string{exe}, shipped...) {
+		if names[want] == nil {
+			errs = multierror.Append(errs, fmt.Errorf("no %s/%s", top, want))
+		}
+	}
+	if errs != nil {
+		return errs
+	}
+	for _, ref := range readmeRef.FindAllStringSubmatch(string(names["README.md"].data), -1) {
+		if !slices.ContainsFunc(members, func(m member) bool { return strings.HasPrefix(m.name, top+"/"+ref[1]) }) {
+			errs = multierror.Append(errs, fmt.Errorf("README.md names %s, which is not in the archive", ref[1]))
+		}
+	}
+	if !bytes.Contains(names["plexform.1"].data, []byte("\n.TH PLEXFORM 1 ")) {
+		errs = multierror.Append(errs, errors.New("plexform.1 has no .TH PLEXFORM 1 line"))
 	}
 	return errs
 }
