@@ -103,13 +103,17 @@ func parseCommandHelp(c *helpCommand, text string) error {
 			para = nil
 		}
 	}
+	// Only the Flags: list holds flags: a paragraph line may start with one when it
+	// wraps ("  -detailed-exitcode it exits 2 ...").
+	inFlags := false
 	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		switch {
 		case c.usage == "" && strings.HasPrefix(line, "Usage: "):
 			c.usage = strings.TrimSpace(strings.TrimPrefix(line, "Usage: "))
 		case line == "Flags:":
 			flush()
-		case strings.HasPrefix(line, "  -"):
+			inFlags = true
+		case inFlags && strings.HasPrefix(line, "  -"):
 			flush()
 			c.flags = append(c.flags, helpFlag{name: strings.TrimSpace(line)})
 		case strings.HasPrefix(line, "    \t") && len(c.flags) > 0:

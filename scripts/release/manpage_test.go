@@ -113,3 +113,19 @@ func startsWithAny(s string, prefixes []string) bool {
 	}
 	return false
 }
+
+// A paragraph line that starts with a flag because the text wrapped there is prose, not a
+// flag: only the Flags: list holds flags.
+func TestWrappedProseIsNoFlag(t *testing.T) {
+	c := helpCommand{name: "plan"}
+	help := "Usage: plexform plan [-detailed-exitcode]\n\n  Shows the plan. With\n  -detailed-exitcode it exits 2 when there are changes.\n\nFlags:\n  -detailed-exitcode\n    \texit 2 when there are changes\n"
+	if err := parseCommandHelp(&c, help); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.flags) != 1 || c.flags[0].name != "-detailed-exitcode" || len(c.flags[0].doc) != 1 {
+		t.Errorf("flags: %+v, want the one flag of the Flags: list", c.flags)
+	}
+	if len(c.text) != 1 || !strings.Contains(c.text[0], "With -detailed-exitcode it exits 2") {
+		t.Errorf("prose: %q, want the whole paragraph", c.text)
+	}
+}
