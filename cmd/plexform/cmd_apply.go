@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/host"
@@ -55,43 +56,10 @@ func runApply(env *cliEnv, args []string) int {
 		return failUnchanged(env, err)
 	}
 
-	ctx, settle, stop := interruptibleRun(env)
-	defer stop()
-
-	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
-	if *asJSON {
-		obs = &render.JSONObserver{W: env.stdout}
-	}
-	// One locked operation: the executor reads, this shows, the user confirms, and the
-	// executor applies exactly what was shown.
-	op := executor.Operation{Host: h, Options: executor.Options{
-		Backups: backups, Keep: h.Plan.Backups.Keep, LockWait: *lockWait, Saved: saved,
-		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: obs,
-	}}
-	op.Show = func(ch *plan.Changes) {
-		if *asJSON {
-			return
-		}
-		// A saved plan is applied exactly as saved: show that, not today's reading.
-		if saved != nil {
-			ch = saved.Changes()
-		}
-		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
-	}
-	if saved == nil && !*autoApprove {
-		op.Confirm = func(ctx context.Context) (bool, error) {
-			_, ok := askYes(ctx, env, !*asJSON, "apply", "Do you want to perform these actions?",
-				"pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)")
-			return ok, nil
-		}
-	}
-	res, err := executor.Run(ctx, op)
-	settle()
-	if errors.Is(err, executor.ErrCancelled) {
-		return exitError // askYes said why
-	}
-	if err != nil {
-		return reportFailure(env, "apply", err, backups.Dir, *asJSON)
+	res, code, ok := runOperation(env, operation{h: h, backups: backups, saved: saved, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+		verb: "apply", howElse: "pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)"})
+	if !ok {
+		return code
 	}
 	for _, line := range res.Cleaned {
 		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
@@ -113,6 +81,64 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	render.ApplyHuman(env.stdout, res, backups.Dir, undo, styleFor(env, env.stdout))
 	return exitOK
+}
+
+// operation is one locked apply of a bound plan, as apply and reset run it.
+type operation struct {
+	h       *host.Host
+	backups *executor.Backups
+	saved   *plan.Saved // apply exactly this saved plan, or nil
+	ask     bool        // ask for "yes" before changing anything (never for a saved plan)
+	asJSON  bool
+	// lockWait is -lock-timeout; verb names the command in the prompt's messages, and
+	// howElse says how to approve without a terminal.
+	lockWait      time.Duration
+	verb, howElse string
+}
+
+// runOperation runs op through executor.Run: it reads, shows, asks, and applies exactly
+// what it showed. ok is false when the run ended without a result (declined, refused,
+// failed, each said already); code is then the exit code.
+func runOperation(env *cliEnv, op operation) (res *executor.Result, code int, ok bool) {
+	h, saved, asJSON := op.h, op.saved, op.asJSON
+	ctx, settle, stop := interruptibleRun(env)
+	defer stop()
+
+	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
+	if asJSON {
+		obs = &render.JSONObserver{W: env.stdout}
+	}
+	// One locked operation: the executor reads, this shows, the user confirms, and the
+	// executor applies exactly what was shown.
+	run := executor.Operation{Host: h, Options: executor.Options{
+		Backups: op.backups, Keep: h.Plan.Backups.Keep, LockWait: op.lockWait, Saved: saved,
+		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: obs,
+	}}
+	run.Show = func(ch *plan.Changes) {
+		if asJSON {
+			return
+		}
+		// A saved plan is applied exactly as saved: show that, not today's reading.
+		if saved != nil {
+			ch = saved.Changes()
+		}
+		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	}
+	if saved == nil && op.ask {
+		run.Confirm = func(ctx context.Context) (bool, error) {
+			_, ok := askYes(ctx, env, !asJSON, op.verb, "Do you want to perform these actions?", op.howElse)
+			return ok, nil
+		}
+	}
+	res, err := executor.Run(ctx, run)
+	settle()
+	if errors.Is(err, executor.ErrCancelled) {
+		return nil, exitError, false // askYes said why
+	}
+	if err != nil {
+		return nil, reportFailure(env, op.verb, err, op.backups.Dir, asJSON), false
+	}
+	return res, exitOK, true
 }
 
 // loadSaved reads a saved plan and binds the plan file it was made from, as it was.

@@ -32,27 +32,11 @@ func runInit(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	o := discover.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv}
-	settings, _, err := discover.FindSettings(o)
-	if err != nil {
-		return fail(env, fmt.Errorf("%w\nplexform init writes a plan only for a Plex it found; `plexform doctor` shows the same search, and the README's examples are plans to start from by hand", err))
-	}
-	svc, _, svcErr := discover.FindService(o)
-	// A layout that names its container (unRAID's appdata, also as a tree under -root)
-	// gets the docker service when the engine confirms that container uses these
-	// settings; otherwise the lines are written commented out, with the engine's answer.
-	var none *discover.NoServiceError
-	if errors.As(svcErr, &none) && none.Container != "" {
-		if c, err := discover.ContainerService(o, none.Container, settings.Path); err == nil {
-			svc, svcErr = c, nil
-		} else {
-			none.Asked = oneLine(firstLine(err.Error()))
-		}
-	}
-	text, err := initPlan(root, settings, svc, svcErr)
+	found, err := discoverPlan(env, root)
 	if err != nil {
 		return fail(env, err)
 	}
+	text, settings, none, svcErr := found.text, found.settings, found.none, found.svcErr
 	// What init writes must be a plan plexform reads; a discovery result it cannot
 	// express is a bug to report, not a file to leave behind.
 	if _, err := plan.Decode(*file, text); err != nil {
@@ -82,6 +66,45 @@ func runInit(env *cliEnv, args []string) int {
 	}
 	fmt.Fprintf(env.stdout, "Read it, then run `%s` to see what apply would change.\n", next)
 	return exitOK
+}
+
+// foundPlan is the plan init writes for this host, with what discovery found for it.
+type foundPlan struct {
+	text     []byte
+	settings discover.Settings
+	svc      discover.Service
+	// svcErr says why no service was found (nil when one was); none is its
+	// NoServiceError, when it is one.
+	svcErr error
+	none   *discover.NoServiceError
+}
+
+// discoverPlan finds Plex's settings and the service that runs it (under root when
+// given), as plex_preferences and plex_service do, and writes init's plan for them:
+// init saves it, reset applies it.
+func discoverPlan(env *cliEnv, root string) (*foundPlan, error) {
+	o := discover.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv}
+	settings, _, err := discover.FindSettings(o)
+	if err != nil {
+		return nil, fmt.Errorf("%w\nplexform writes a plan only for a Plex it found; `plexform doctor` shows the same search, and the README's examples are plans to start from by hand", err)
+	}
+	svc, _, svcErr := discover.FindService(o)
+	// A layout that names its container (unRAID's appdata, also as a tree under -root)
+	// gets the docker service when the engine confirms that container uses these
+	// settings; otherwise the lines are written commented out, with the engine's answer.
+	var none *discover.NoServiceError
+	if errors.As(svcErr, &none) && none.Container != "" {
+		if c, err := discover.ContainerService(o, none.Container, settings.Path); err == nil {
+			svc, svcErr = c, nil
+		} else {
+			none.Asked = oneLine(firstLine(err.Error()))
+		}
+	}
+	text, err := initPlan(root, settings, svc, svcErr)
+	if err != nil {
+		return nil, err
+	}
+	return &foundPlan{text: text, settings: settings, svc: svc, svcErr: svcErr, none: none}, nil
 }
 
 // writeNew writes a file that must not exist yet, all or nothing: a temp file in the

@@ -64,6 +64,16 @@ Example:
 Example:
   plexform recover -auto-approve
 `,
+	"reset": `  Resets Plex's sign-in on this host in one step, with no plan file: it finds
+  the install as init does, shows the plan (the four sign-in values to remove,
+  the stop and start, the backup), asks for "yes" (-auto-approve for scripts)
+  and applies it as apply does, with backups and rollback. It ends saying what
+  changed, where the backup is, how to undo it and how to sign in again.
+  With -plan-out FILE it also writes that plan, as init would, for apply -f.
+
+Example:
+  plexform reset -plan-out plexform.yaml
+`,
 	"demo": `  Runs plan and apply against a simulated Plex server in a temporary directory,
   to see the whole job without touching a real one. -keep leaves the directory.
 

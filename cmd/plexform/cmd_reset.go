@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/internal/redact"
+	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/plan"
+)
+
+func init() {
+	commands = append(commands, command{"reset", "reset Plex's sign-in on this host in one step: discover, show, ask, apply (no plan file)", runReset})
+}
+
+// runReset is init and apply in one: the plan it applies is exactly the plan `init`
+// writes for this host (discoverPlan), bound and applied as `apply -f` applies it
+// (runOperation), so it has apply's backups, rollback and running-Plex guard.
+func runReset(env *cliEnv, args []string) int {
+	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-root DIR] [-plan-out FILE] [-lock-timeout D]")
+	autoApprove := fs.Bool("auto-approve", false, "reset without asking")
+	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
+	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
+	planOut := fs.String("plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
+	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	root, err := checkRoot(*rootFlag)
+	if err != nil {
+		return failUnchanged(env, err)
+	}
+	found, err := discoverPlan(env, root)
+	if err != nil {
+		return failUnchanged(env, err)
+	}
+	file := resetPlanName
+	if *planOut != "" {
+		file = *planOut
+	}
+	p, err := plan.Decode(file, found.text)
+	if err != nil {
+		return failUnchanged(env, fmt.Errorf("the plan reset made does not decode (please report this): %w", err))
+	}
+	if *planOut != "" {
+		// Written before anything runs, so it is kept even when the reset is declined
+		// or refused: it is the plan to read, fix and apply by hand then.
+		if err := writeNew(*planOut, found.text); err != nil {
+			return failUnchanged(env, err)
+		}
+		if !*asJSON {
+			fmt.Fprintf(env.stdout, "Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(*planOut), shellQuote(*planOut))
+		}
+	}
+	opts, err := hostOptions(env, p, root)
+	if err != nil {
+		return failUnchanged(env, err)
+	}
+	h, err := host.Open(p, opts)
+	if err != nil {
+		return failUnchanged(env, err)
+	}
+	backups, err := backupsFor(p, root)
+	if err != nil {
+		return failUnchanged(env, err)
+	}
+	if !*asJSON {
+		fmt.Fprintf(env.stdout, "Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How))
+		if found.svcErr == nil {
+			fmt.Fprintf(env.stdout, "Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How))
+		} else {
+			fmt.Fprintf(env.stdout, "Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error()))))
+		}
+		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir))
+	}
+	res, code, ok := runOperation(env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
+	if !ok {
+		return code
+	}
+	for _, line := range res.Cleaned {
+		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
+	}
+	undo := ""
+	if len(res.Backups) > 0 {
+		undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
+	}
+	signIn := signInAdvice(root)
+	if *asJSON {
+		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: signIn}
+		if res.Applied {
+			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), render.BackupIDs(res.Backups), res.Rechecked
+		}
+		if err := render.WriteJSONLine(env.stdout, out); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	fmt.Fprintln(env.stdout)
+	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
+	return exitOK
+}
+
+// resetPlanName is the file name the plan reset applies is known by when -plan-out
+// does not name one: errors and the journal name it.
+const resetPlanName = "(plexform reset)"
+
+// resetJSON is the last line of `reset -json`: apply's, with where the backup is, how
+// to undo and how to sign in again.
+type resetJSON struct {
+	render.ApplyJSON
+	BackupsDir string `json:"backups_dir"`
+	Undo       string `json:"undo,omitempty"`
+	SignIn     string `json:"sign_in"`
+}
+
+// resetUndo is the command that puts the backup back. With -plan-out it is restore with
+// that plan, which also stops and starts Plex; without a plan file, restore needs the
+// store named with -target.
+func resetUndo(planFile string, planWritten bool, root string, found *foundPlan, id string) string {
+	if planWritten {
+		return restoreCommand(planFile, root, id)
+	}
+	cmd := "plexform restore"
+	if root != "" {
+		cmd += " -root " + shellQuote(root)
+	}
+	return cmd + " -target " + shellQuote(hostPath(root, found.settings.Target())) + " " + id
+}
+
+// signInAdvice says how to sign the server in again: on its own machine, or through an
+// SSH tunnel from another, since Plex lets a server be claimed only from its own
+// network (Plex support, "Claiming a headless server": tunnel port 32400).
+func signInAdvice(root string) string {
+	target := "USER@HOST"
+	if name, err := os.Hostname(); err == nil && name != "" && root == "" {
+		target = "USER@" + name
+	}
+	return "open http://127.0.0.1:32400/web on the server's own machine and sign in; on a headless server, run `ssh -L 32400:localhost:32400 " +
+		target + "` from your computer, then open http://localhost:32400/web there"
+}
+
+// resetSummary is reset's last paragraph: what changed, where the backup is, how to
+// undo it and how to sign in again.
+func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, signIn string) string {
+	if !res.Applied || !res.Changes.HasChanges() {
+		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. To sign in, %s.\n",
+			found.settings.Target(), signIn)
+	}
+	var removed []string
+	for _, rc := range res.Changes.Resources {
+		for _, v := range rc.Values {
+			if v.Action == plan.Remove {
+				removed = append(removed, v.StoreName)
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Reset complete: removed %s from %s", strings.Join(removed, ", "), found.settings.Target())
+	if found.svcErr == nil {
+		fmt.Fprintf(&b, ", with Plex stopped (%s) for %s and started again", found.svc.Config.Manager, res.Downtime.Round(1e6))
+	}
+	b.WriteString(". ")
+	for _, m := range res.Backups {
+		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", m.ID, backupsDir, undo)
+		break
+	}
+	fmt.Fprintf(&b, "To sign in again, %s.\n", signIn)
+	return b.String()
+}
