@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -26,6 +27,8 @@ func runReset(env *cliEnv, args []string) int {
 	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
 	planOut := fs.String("plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
 	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
+	serverURL := fs.String("server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
+	plexTV := fs.String("plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
@@ -76,6 +79,18 @@ func runReset(env *cliEnv, args []string) int {
 		}
 		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir))
 	}
+	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
+	// as plan asks it. Under -root this machine's server is not the tree's, so it is
+	// asked only when -server names it.
+	if found.svcErr == nil && (root == "" || *serverURL != "") {
+		url := *serverURL
+		if url == "" {
+			url = plan.DefaultServerURL
+		}
+		if code, ok := confirmHealthyReset(env, p, opts, url, *plexTV, *autoApprove, *asJSON); !ok {
+			return code
+		}
+	}
 	res, code, ok := runOperation(env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
 		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
 	if !ok {
@@ -102,6 +117,67 @@ func runReset(env *cliEnv, args []string) int {
 	fmt.Fprintln(env.stdout)
 	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
 	return exitOK
+}
+
+// confirmHealthyReset asks plex_signin's question of the store reset will change: is
+// its sign-in working (the server takes its token and plex.tv accepts it, asked under
+// the server's own identity)? When it is, reset says so and asks again before signing
+// the server out; -auto-approve approves that too, with a warning. Any other verdict
+// goes on as asked.
+func confirmHealthyReset(env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, autoApprove, asJSON bool) (int, bool) {
+	ctx, _, stop := interruptibleRun(env)
+	defer stop()
+	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
+	if err != nil {
+		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
+	}
+	if sc.Verdict != plan.SigninWorking {
+		if !asJSON {
+			fmt.Fprintf(env.stdout, "Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason))
+		}
+		return exitOK, true
+	}
+	if autoApprove {
+		warnf(env, "the sign-in works (%s); -auto-approve resets it anyway, and the server is signed out of plex.tv\n", sc.Reason)
+		return exitOK, true
+	}
+	fmt.Fprintf(env.stdout, "The sign-in works: %s. A reset signs this server out of plex.tv until someone signs it in again.\n", redact.Printable(sc.Reason))
+	return askYes(ctx, env, !asJSON, "reset", "The sign-in works. Do you still want to sign this server out?",
+		"pass -auto-approve to reset a working sign-in")
+}
+
+// signinVerdict is what `plan` says of a plex_signin (online: true) keeping the store
+// of p: the plan reset applies, its store's absent: dropped (a plex_signin resets only
+// on its own verdict), bound to this host and diffed, which changes nothing. No token
+// is in the result.
+func signinVerdict(ctx context.Context, p *plan.Plan, opts host.Options, serverURL, plexTV string) (*plan.SigninChange, error) {
+	probe := &plan.Plan{File: p.File, Version: p.Version, Backups: p.Backups}
+	var store *plan.Resource
+	for _, r := range p.Resources {
+		r := *r
+		if r.IsStore() {
+			r.Absent = nil
+			store = &r
+		}
+		probe.Resources = append(probe.Resources, &r)
+	}
+	if store == nil {
+		return nil, fmt.Errorf("the plan names no store (please report this)")
+	}
+	probe.Resources = append(probe.Resources, &plan.Resource{Name: "signin", Kind: plan.KindPlexSignin, When: store.When, Service: store.Service, URL: serverURL,
+		Signin: &plan.Signin{State: plan.SigninWorking, Store: store.Name, Online: true, PlexTV: plexTV}})
+	h, err := host.Open(probe, opts)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := h.Diff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ch.Signins) > 0 {
+		return ch.Signins[0], nil
+	}
+	return &plan.SigninChange{Verdict: plan.SigninUnknown, Reason: "no sign-in was checked"}, nil
 }
 
 // resetPlanName is the file name the plan reset applies is known by when -plan-out
@@ -164,9 +240,8 @@ func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, sign
 		fmt.Fprintf(&b, ", with Plex stopped (%s) for %s and started again", found.svc.Config.Manager, res.Downtime.Round(1e6))
 	}
 	b.WriteString(". ")
-	for _, m := range res.Backups {
-		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", m.ID, backupsDir, undo)
-		break
+	if len(res.Backups) > 0 {
+		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", res.Backups[0].ID, backupsDir, undo)
 	}
 	fmt.Fprintf(&b, "To sign in again, %s.\n", signIn)
 	return b.String()
