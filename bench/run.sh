@@ -2,7 +2,8 @@
 # Times whole plexform processes and prints one markdown table (bench/RESULTS.md says what
 # each row is): `plan` against a floor program and `ansible-playbook --check`, plan over
 # 1,000 files and 5 MB files, apply over 1/10/100/1,000 stores and of a 50 MB file with
-# its peak memory, and the downtime `apply -json` reports under s6 (2 KB and 5 MB).
+# its peak memory, the downtime `apply -json` reports under s6 (2 KB and 5 MB), and
+# `reset` end to end under s6 against the server's own stop and start.
 #
 # Usage: bench/run.sh            full run (a few minutes)
 #        bench/run.sh -short     fewer runs, for CI: reports, never fails on a slow figure
@@ -19,7 +20,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 for arg in "$@"; do
 	case "$arg" in
 	-short | -only=*) ;;
-	*) echo "usage: bench/run.sh [-short] [-only=floor,ansible,scale,stores,big,downtime]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [-short] [-only=floor,ansible,scale,stores,big,downtime,reset]" >&2; exit 2 ;;
 	esac
 done
 

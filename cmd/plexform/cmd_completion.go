@@ -109,7 +109,7 @@ func completions(env *cliEnv, words []string) []string {
 // flagValue is what a flag's value is completed with.
 func flagValue(name string) []string {
 	switch name {
-	case "f":
+	case "f", "plan-out":
 		return []string{completePlanFiles}
 	case "root", "dir":
 		return []string{completeDirs}

@@ -58,7 +58,7 @@ func main() {
 	flag.StringVar(&c.repo, "repo", ".", "the repository (for bench/ansible-reset.yml and examples/demo-host)")
 	flag.StringVar(&c.work, "work", "", "an empty directory for fixtures (required; removed by the caller)")
 	flag.BoolVar(&c.short, "short", false, "fewer runs, for CI: about a minute")
-	only := flag.String("only", "", "run only these sections, comma-separated: floor, ansible, scale, stores, big, downtime")
+	only := flag.String("only", "", "run only these sections, comma-separated: floor, ansible, scale, stores, big, downtime, reset")
 	flag.Parse()
 	if c.plexform == "" || c.floor == "" || c.work == "" || flag.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: benchrun -plexform BIN -floor BIN -work DIR [-repo DIR] [-short]")
@@ -98,6 +98,7 @@ func main() {
 		{"stores", "apply over many stores", applyStores},
 		{"big", "apply of a 50 MB file", applyBig},
 		{"downtime", "downtime under s6", downtime},
+		{"reset", "reset end to end under s6", resetEndToEnd},
 	}
 	failed := false
 	for _, s := range sections {
@@ -922,4 +923,93 @@ func waitAddr(path string) (string, error) {
 		}
 		time.Sleep(delay)
 	}
+}
+
+// resetEndToEnd runs `plexform reset -root TREE -auto-approve -json` (discover, plan,
+// apply, no re-link) on a tree laid out as Plex's Docker images lay it out: the
+// settings in /config and an s6 service directory in /run/service/svc-plex, supervised
+// by s6 and running the simulator. plexform's own share is the whole run less the
+// server's own stop and start (the stopping→stopped and starting→started events).
+func resetEndToEnd(c config, t *table) error {
+	for _, tool := range []string{"s6-supervise", "s6-svc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				return fmt.Errorf("%s is not installed (apt-get install -y s6)", tool)
+			}
+			t.add(row{what: "reset end to end under s6", result: "skipped: s6 is not installed (apt-get install -y s6)"})
+			return nil
+		}
+	}
+	root, err := os.MkdirTemp(c.work, "reset-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(root)
+	prefsData := fixture.Preferences()
+	prefs := filepath.Join(root, "config", "Library", "Application Support", "Plex Media Server", "Preferences.xml")
+	if err := os.MkdirAll(filepath.Dir(prefs), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(prefs, prefsData, 0o644); err != nil {
+		return err
+	}
+	listen, err := freeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	addrFile, svcDir := filepath.Join(root, "addr"), filepath.Join(root, "run", "service", "svc-plex")
+	stop, err := supervise(svcDir, []string{c.plexform, "__plexsim", "-prefs", prefs, "-listen", listen, "-addr-file", addrFile})
+	if err != nil {
+		return err
+	}
+	defer stop()
+	var s series
+	var own, server []time.Duration
+	for i := 0; i < c.downtimeRuns; i++ {
+		if stopped() {
+			return errors.New("interrupted")
+		}
+		if err := signInAgain(svcDir, addrFile, prefs, prefsData); err != nil {
+			return err
+		}
+		cmd := exec.Command(c.plexform, "reset", "-root", root, "-auto-approve", "-json")
+		// No engine: the tree's service is its s6 directory, not a container.
+		cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+filepath.Join(root, "no-engine.sock"))
+		x, out, err := runCmd(cmd, true)
+		if err != nil {
+			return err
+		}
+		final, err := finalLine(out)
+		if err != nil {
+			return err
+		}
+		if final.Type != "reset_complete" {
+			return fmt.Errorf("reset %d ended with %q", i, final.Type)
+		}
+		at := map[string]time.Time{}
+		sc := bufio.NewScanner(bytes.NewReader(out))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var ev applyJSON
+			if json.Unmarshal(sc.Bytes(), &ev) == nil && at[ev.Type].IsZero() {
+				at[ev.Type] = ev.Time
+			}
+		}
+		for _, ev := range []string{"stopping", "stopped", "starting", "started"} {
+			if at[ev].IsZero() {
+				return fmt.Errorf("reset %d printed no %s event: the server was not restarted", i, ev)
+			}
+		}
+		byServer := at["stopped"].Sub(at["stopping"]) + at["started"].Sub(at["starting"])
+		s = append(s, x)
+		server = append(server, byServer)
+		own = append(own, x.wall-byServer)
+	}
+	slices.Sort(own)
+	slices.Sort(server)
+	r := measured("`plexform reset` end to end (discover, plan, apply; no re-link), 2 KB Preferences.xml, s6", s)
+	r.compared = fmt.Sprintf("server's own stop+start median %s; plexform's share median %s", ms(server[len(server)/2]), ms(own[len(own)/2]))
+	r.target = verdict("share < 50 ms", own[len(own)/2] < 50*time.Millisecond)
+	t.add(r)
+	return nil
 }
