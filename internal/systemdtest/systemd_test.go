@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -128,6 +129,53 @@ func TestSystemd(t *testing.T) {
 		}
 		if m.read(t, prefs) != file {
 			t.Errorf("Preferences.xml changed on the second apply")
+		}
+		m.checkOwner(t, prefs)
+	})
+
+	// plexform reset finds the unit and its drop-in, stops and starts the server through
+	// systemd, and removes the four values byte for byte with the owner and mode kept; a
+	// second reset finds nothing to do and restarts nothing.
+	t.Run("reset in one command", func(t *testing.T) {
+		m.seed(t)
+		before := m.unitRun(t)
+		out, errOut, code := m.plexform("reset", "-auto-approve")
+		if code != 0 {
+			t.Fatalf("reset exited %d:\n%s%s", code, out, errOut)
+		}
+		mustContain(t, "reset", out, "Found how it runs: systemd", "Stopping plex (systemd unit plexmediaserver)", "Wrote "+prefs,
+			"Reset complete: removed PlexOnlineToken, PlexOnlineMail, PlexOnlineUsername, PlexOnlineHome from "+prefs+", with Plex stopped (systemd)",
+			"to undo the reset, run `plexform restore -target '"+prefs+"' ", "ssh -L 32400:localhost:32400 ")
+		noSecrets(t, out+errOut)
+		if after := m.unitRun(t); after == before {
+			t.Errorf("the unit was not restarted through systemd (%s)", after)
+		}
+		m.exec(t, "systemctl", "stop", "plexmediaserver")
+		want := discovertest.PrefsXML
+		for _, a := range signIn {
+			want = regexp.MustCompile(` `+a+`="[^"]*"`).ReplaceAllString(want, "")
+		}
+		if got := m.read(t, prefs); got != want {
+			t.Errorf("Preferences.xml after reset:\n%s\nwant byte for byte:\n%s", got, want)
+		}
+		m.checkOwner(t, prefs)
+		m.exec(t, "systemctl", "start", "plexmediaserver")
+		m.waitServer(t)
+
+		before, file := m.unitRun(t), m.read(t, prefs)
+		out, errOut, code = m.plexform("reset", "-auto-approve")
+		if code != 0 {
+			t.Fatalf("second reset exited %d:\n%s%s", code, out, errOut)
+		}
+		mustContain(t, "second reset", out, "Nothing to reset: "+prefs+" holds none of the sign-in values")
+		if strings.Contains(out, "Stopping") || strings.Contains(out, "Starting") {
+			t.Errorf("the second reset moved the service:\n%s", out)
+		}
+		if after := m.unitRun(t); after != before {
+			t.Errorf("the unit was restarted by the second reset:\n  before %s\n  after  %s", before, after)
+		}
+		if m.read(t, prefs) != file {
+			t.Errorf("Preferences.xml changed on the second reset")
 		}
 		m.checkOwner(t, prefs)
 	})
