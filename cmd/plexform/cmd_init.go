@@ -281,9 +281,14 @@ resources:
 		w("    state: running\n    timeout: 60s\n%s", when)
 	}
 	verify := "verify:                        # after apply; a failure rolls the apply back\n  - http: {url: 'http://127.0.0.1:32400/identity', status: 200, contains: MediaContainer, timeout: 60s}\n"
-	if root != "" {
+	switch {
+	case root != "":
 		// Under -root the URL would ask this machine's server, not the tree's.
 		verify = "# verify URLs are used as written, also under -root; on that host:\n" + commentOut(verify)
+	case svcErr != nil:
+		// Nothing starts Plex after the write, and apply edits the file only while no
+		// Plex uses it: a verify of the server would always fail and roll it back.
+		verify = "# no service starts Plex after the write, so there is no server to verify; with a service, add:\n" + commentOut(verify)
 	}
 	w("%s", verify)
 	w(`

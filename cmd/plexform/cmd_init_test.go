@@ -78,3 +78,35 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 		})
 	}
 }
+
+// With no service found, nothing starts Plex after the write, and apply runs at all only
+// when no Plex uses the file (the running-Plex guard): a verify of the server would then
+// always fail and roll the reset back. init (and reset) write it as a comment instead.
+func TestInitPlanNoServiceVerifiesNothing(t *testing.T) {
+	settings := discover.Settings{Kind: plan.KindXMLAttributes, Path: "/srv/plex/Plex Media Server/Preferences.xml", How: "env"}
+	text, err := initPlan("", settings, discover.Service{}, errors.New("no way to run Plex Media Server found"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Decode("plexform.yaml", text)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if len(p.Verify) != 0 {
+		t.Errorf("the plan verifies a server no service starts:\n%s", text)
+	}
+	// With a service the verify stays.
+	svc := discover.Service{Config: service.Config{Manager: "systemd", Unit: "plexmediaserver"}, How: "unit"}
+	if text, _ = initPlan("", settings, svc, nil); !hasVerify(t, text) {
+		t.Errorf("the plan with a service verifies nothing:\n%s", text)
+	}
+}
+
+func hasVerify(t *testing.T, text []byte) bool {
+	t.Helper()
+	p, err := plan.Decode("plexform.yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(p.Verify) > 0
+}
