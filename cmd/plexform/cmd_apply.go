@@ -56,7 +56,9 @@ func runApply(env *cliEnv, args []string) int {
 		return failUnchanged(env, err)
 	}
 
-	res, code, ok := runOperation(env, operation{h: h, backups: backups, saved: saved, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+	ctx, settle, stop := interruptibleRun(env)
+	defer stop()
+	res, code, ok := runOperation(ctx, settle, env, operation{h: h, backups: backups, saved: saved, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
 		verb: "apply", howElse: "pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)"})
 	if !ok {
 		return code
@@ -98,11 +100,10 @@ type operation struct {
 
 // runOperation runs op through executor.Run: it reads, shows, asks, and applies exactly
 // what it showed. ok is false when the run ended without a result (declined, refused,
-// failed, each said already); code is then the exit code.
-func runOperation(env *cliEnv, op operation) (res *executor.Result, code int, ok bool) {
+// failed, each said already); code is then the exit code. ctx and settle are the
+// caller's interruptibleRun, which the caller stops once its output is printed.
+func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation) (res *executor.Result, code int, ok bool) {
 	h, saved, asJSON := op.h, op.saved, op.asJSON
-	ctx, settle, stop := interruptibleRun(env)
-	defer stop()
 
 	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
 	if asJSON {

@@ -79,6 +79,8 @@ func runReset(env *cliEnv, args []string) int {
 		}
 		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir))
 	}
+	ctx, settle, stop := interruptibleRun(env)
+	defer stop()
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
 	// as plan asks it. Under -root this machine's server is not the tree's, so it is
 	// asked only when -server names it.
@@ -87,11 +89,11 @@ func runReset(env *cliEnv, args []string) int {
 		if url == "" {
 			url = plan.DefaultServerURL
 		}
-		if code, ok := confirmHealthyReset(env, p, opts, url, *plexTV, *autoApprove, *asJSON); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, *autoApprove, *asJSON); !ok {
 			return code
 		}
 	}
-	res, code, ok := runOperation(env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+	res, code, ok := runOperation(ctx, settle, env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
 		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
 	if !ok {
 		return code
@@ -124,9 +126,7 @@ func runReset(env *cliEnv, args []string) int {
 // the server's own identity)? When it is, reset says so and asks again before signing
 // the server out; -auto-approve approves that too, with a warning. Any other verdict
 // goes on as asked.
-func confirmHealthyReset(env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, autoApprove, asJSON bool) (int, bool) {
-	ctx, _, stop := interruptibleRun(env)
-	defer stop()
+func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, autoApprove, asJSON bool) (int, bool) {
 	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
