@@ -21,7 +21,7 @@ func init() {
 // writes for this host (discoverPlan), bound and applied as `apply -f` applies it
 // (runOperation), so it has apply's backups, rollback and running-Plex guard.
 func runReset(env *cliEnv, args []string) int {
-	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-root DIR] [-plan-out FILE] [-lock-timeout D]")
+	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]")
 	autoApprove := fs.Bool("auto-approve", false, "reset without asking")
 	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
 	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
