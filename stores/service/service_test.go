@@ -188,6 +188,11 @@ func TestSystemdProperties(t *testing.T) {
 			t.Errorf("parseShow(%q) = %v, want ErrMalformed", bad, err)
 		}
 	}
+	// A unit may pass Plex a secret in Environment=: a line systemctl show printed is
+	// never quoted back in an error.
+	if _, _, _, err := parseShow([]byte("User=plex\nPLEX_CLAIM claim-SECRETSECRETSECRET\n")); err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("a line without = gives %v, want ErrMalformed without the line", err)
+	}
 }
 
 func TestSnapRunning(t *testing.T) {

@@ -83,17 +83,7 @@ func (s *Systemd) Properties(ctx context.Context) (user, group string, env []str
 
 // parseShow reads the Key=Value lines of systemctl show.
 func parseShow(out []byte) (user, group string, env []string, err error) {
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return "", "", nil, fmt.Errorf("%w: systemctl show printed %q, not Key=Value", stores.ErrMalformed, line)
-		}
+	err = eachShowProperty(out, 1<<20, func(key, value string) error {
 		switch key {
 		case "User":
 			user = value
@@ -102,15 +92,41 @@ func parseShow(out []byte) (user, group string, env []string, err error) {
 		case "Environment":
 			words, err := splitWords(value)
 			if err != nil {
-				return "", "", nil, fmt.Errorf("%w: Environment: %v", stores.ErrMalformed, err)
+				return fmt.Errorf("%w: Environment: %v", stores.ErrMalformed, err)
 			}
 			env = append(env, words...)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", "", nil, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+		return nil
+	})
+	if err != nil {
+		return "", "", nil, err
 	}
 	return user, group, env, nil
+}
+
+// eachShowProperty calls f with each Key=Value line of systemctl show's output, lines
+// up to maxLine bytes. A line is never quoted in an error: Environment= may hold a
+// secret the unit passes to Plex (PLEX_CLAIM).
+func eachShowProperty(out []byte, maxLine int, f func(key, value string) error) error {
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, maxLine)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			return fmt.Errorf("%w: systemctl show printed a line that is not Key=Value", stores.ErrMalformed)
+		}
+		if err := f(key, value); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+	}
+	return nil
 }
 
 // splitWords splits a space-separated list the way systemd quotes it when it prints
@@ -265,28 +281,19 @@ func (s *Systemd) WaitNoJob(ctx context.Context, timeout time.Duration) error {
 // it is not 0). It returns 0 for no job.
 func parseShowJob(out []byte) (uint32, error) {
 	var job uint32
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<16)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return 0, fmt.Errorf("%w: systemctl show printed a line that is not Key=Value", stores.ErrMalformed)
-		}
+	err := eachShowProperty(out, 1<<16, func(key, value string) error {
 		if key != "Job" || value == "" {
-			continue
+			return nil
 		}
 		id, err := strconv.ParseUint(value, 10, 32)
 		if err != nil || id == 0 {
-			return 0, fmt.Errorf("%w: systemctl show printed a Job that is not a job id", stores.ErrMalformed)
+			return fmt.Errorf("%w: systemctl show printed a Job that is not a job id", stores.ErrMalformed)
 		}
 		job = uint32(id)
-	}
-	if err := sc.Err(); err != nil {
-		return 0, fmt.Errorf("%w: %v", stores.ErrMalformed, err)
+		return nil
+	})
+	if err != nil {
+		return 0, err
 	}
 	return job, nil
 }
