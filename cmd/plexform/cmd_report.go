@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -133,6 +134,21 @@ func parseReport(file string, data []byte) (render.FleetRow, error) {
 	return row, nil
 }
 
+// jsonKind names the JSON a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
+}
+
 // jsonProblem says where and how data is not the JSON expected without quoting any of
 // it: encoding/json's messages quote the text they stop at, and a time's parse error
 // quotes the value.
@@ -148,7 +164,7 @@ func jsonProblem(data []byte, err error) string {
 		if field == "" {
 			field = "the document"
 		}
-		return fmt.Sprintf("%s is a JSON %s, not the %s plan -json has there (%s)", field, te.Value, te.Type, parselimit.At(data, te.Offset-1))
+		return fmt.Sprintf("%s is a JSON %s where plan -json has %s (%s)", field, te.Value, jsonKind(te.Type), parselimit.At(data, te.Offset-1))
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "the file ends before the JSON document does"
 	}
