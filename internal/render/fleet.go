@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -92,10 +93,11 @@ func FleetTable(w io.Writer, rows []FleetRow) error {
 	return tw.Flush()
 }
 
-// cell is a table cell: printable, one line, and "-" when empty.
+// cell is a table cell: printable, one line, and "-" when empty. A tab is escaped too
+// (Printable keeps it): in a cell it would start a column of its own.
 func cell(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return redact.Printable(s)
+	return strings.ReplaceAll(redact.Printable(s), "\t", `\x09`)
 }
