@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +129,28 @@ func FuzzReportParse(f *testing.F) {
 			t.Fatalf("a control character from the file reached the table: %q", b.String())
 		}
 	})
+}
+
+// BenchmarkParseReport: one host's plan -json of 1,000 stores and a plex_signin, as
+// report reads each file.
+func BenchmarkParseReport(b *testing.B) {
+	ch := &plan.Changes{Signins: []*plan.SigninChange{{Address: "signin", Verdict: plan.SigninBroken, Reason: "plex.tv rejects the stored token",
+		Evidence: []string{"stored token: present in /srv/p.xml", "plex.tv https://plex.tv: rejects the stored token (HTTP 401)"}}}}
+	for i := range 1000 {
+		ch.Resources = append(ch.Resources, &plan.ResourceChange{Address: fmt.Sprintf("prefs%d", i), Kind: "xml_attributes",
+			Target: fmt.Sprintf("/srv/plex%d/Preferences.xml", i), Exists: true})
+	}
+	doc := render.PlanJSON(ch, "test")
+	doc.Fleet = &render.Fleet{Host: "den", Platform: "linux/amd64"}
+	var buf bytes.Buffer
+	if err := render.WriteJSON(&buf, doc); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseReport("den.json", buf.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
