@@ -118,8 +118,7 @@ func parseAnsibleArgs(path string, data []byte) (map[string]json.RawMessage, err
 		at := "the file is not one JSON object"
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			// Offset is just past the byte the decoder stopped at.
-			at = "not valid JSON at " + parselimit.At(data, se.Offset-1)
+			at = jsonProblem(data, err)
 		}
 		return nil, fmt.Errorf("the module's args file %s: %s", path, at)
 	}
@@ -247,8 +246,19 @@ type ansibleResult struct {
 	Left       []string `json:"left,omitempty"`
 	// Diff is Ansible's before/after per changed resource (--diff), values masked.
 	Diff []ansibleDiff `json:"diff,omitempty"`
+	// diffSeen is the last diff described, which last_change is looked up for.
+	diffSeen *plan.Changes
 	// Warnings are shown by Ansible as [WARNING] lines.
 	Warnings []string `json:"warnings,omitempty"`
+	// Signin is the plan's plex_signin verdict (working, broken or unknown; the worst
+	// when it has several), with its reason and evidence as plan shows them (they name
+	// values, never hold them); all three are left out when the plan has none.
+	Signin         string   `json:"signin,omitempty"`
+	SigninReason   string   `json:"signin_reason,omitempty"`
+	SigninEvidence []string `json:"signin_evidence,omitempty"`
+	// Fleet is host, platform and last_change, for a fleet table
+	// (examples/ansible/fleet-status.yml).
+	*render.Fleet
 }
 
 // ansibleDiff is one entry of Ansible's diff list.
@@ -296,7 +306,9 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 	ctx, stop := interruptible(env)
 	defer stop()
 	if p.check {
-		return res.check(ctx, h, backups, p.diff)
+		code := res.check(ctx, h, backups, p.diff)
+		res.identify(backups, res.diffSeen)
+		return code
 	}
 	obs := &warningObserver{}
 	op := executor.Operation{Host: h, Options: executor.Options{
@@ -308,6 +320,8 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 	op.Show = func(ch *plan.Changes) { res.describe(ch, p.diff) }
 	out, err := executor.Run(ctx, op)
 	res.Warnings = append(res.Warnings, obs.warnings()...)
+	// After the apply, so its backups are the last change; also when it failed.
+	defer func() { res.identify(backups, res.diffSeen) }()
 	if err != nil {
 		return res.failed(err)
 	}
@@ -392,9 +406,13 @@ func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *execut
 // describe fills the result's view of a diff: resource_changes as plan -json has them,
 // their warnings, and (with --diff) Ansible's before/after.
 func (r *ansibleResult) describe(ch *plan.Changes, withDiff bool) {
+	r.diffSeen = ch
 	doc := render.PlanJSON(ch, version)
 	r.ResourceChanges = doc.ResourceChanges
 	r.Diff = nil
+	if verdict, reason, evidence, ok := render.SigninVerdict(ch.Signins); ok {
+		r.Signin, r.SigninReason, r.SigninEvidence = verdict, reason, evidence
+	}
 	for _, rc := range doc.ResourceChanges {
 		for _, w := range rc.Warnings {
 			if !slices.Contains(r.Warnings, w) {
@@ -411,6 +429,21 @@ func (r *ansibleResult) describe(ch *plan.Changes, withDiff bool) {
 			r.Warnings = append(r.Warnings, w)
 		}
 	}
+}
+
+// identify fills host, platform and last_change. A backups dir that cannot be read
+// costs only last_change, with a warning: the run itself is done.
+func (r *ansibleResult) identify(backups *executor.Backups, ch *plan.Changes) {
+	if ch == nil {
+		ch = &plan.Changes{}
+	}
+	fleet, err := thisHost(backups, ch)
+	if err != nil {
+		r.Warnings = append(r.Warnings, err.Error())
+		f := render.ThisHost(nil)
+		fleet = &f
+	}
+	r.Fleet = fleet
 }
 
 // diffOf is one resource's before and after, one `Name = value` line per value that

@@ -45,7 +45,11 @@ func runPlan(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	if *asJSON {
-		if err := render.WriteJSON(env.stdout, render.PlanJSON(ch, version)); err != nil {
+		doc := render.PlanJSON(ch, version)
+		if doc.Fleet, err = thisHost(backups, ch); err != nil {
+			return fail(env, err)
+		}
+		if err := render.WriteJSON(env.stdout, doc); err != nil {
 			return fail(env, err)
 		}
 	} else {

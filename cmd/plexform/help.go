@@ -113,4 +113,13 @@ Example:
 Example:
   source <(plexform completion bash)
 `,
+	"report": `  Merges the "plan -json" outputs of many hosts (collected from CI or a timer)
+  into one table: host, platform, sign-in verdict, last change and reason,
+  or one JSON document with -json, which adds each verdict's evidence. A file
+  that is not plan -json output is named; the others still report, and
+  report exits 1.
+
+Example:
+  plexform report fleet/*.json
+`,
 }

@@ -429,6 +429,9 @@ func buildHostImage(t *testing.T, e *dockertest.Env) {
 	for name, script := range kitScripts("/plex", "/plexform", "/config/Preferences.xml", "127.0.0.1:32400") {
 		files = append(files, dockertest.File{Name: "plex/" + name, Mode: 0o755, Data: []byte(script)})
 	}
+	for name, plan := range hostPlans {
+		files = append(files, dockertest.File{Name: "plex/" + name, Mode: 0o644, Data: []byte(plan)})
+	}
 	e.ImportImage(t, hostImage, files, "ENV PATH=/bin", `CMD ["/bin/sh", "-c", "/plex/start && exec sleep 2147483647"]`)
 }
 
@@ -482,6 +485,128 @@ func TestPlaybookContainers(t *testing.T) {
 	applyRuns(t, a, hosts, failing, func(h string) string { return read(t, filepath.Join(cfgs[h], "Preferences.xml")) }, identity)
 }
 
+// hostPlans are plan files in each container host's /plex: signin.yaml is
+// examples/plex-signin.yaml for this host's store and exec service, asking the server
+// only (no network to reach plex.tv); rename.yaml changes the same store, so an apply of
+// it is a last change.
+var hostPlans = map[string]string{
+	"signin.yaml": `version: 1
+resources:
+  - name: prefs
+    kind: xml_attributes
+    path: /config/Preferences.xml
+    service: plex
+  - name: plex
+    kind: service
+    manager: exec
+    start: [/plex/start]
+    stop: [/plex/stop]
+    status: [/plex/status]
+    timeout: 10s
+  - name: signin
+    kind: plex_signin
+    store: prefs
+    service: plex
+    url: http://127.0.0.1:32400
+    timeout: 10s
+`,
+	"rename.yaml": `version: 1
+resources:
+  - name: prefs
+    kind: xml_attributes
+    path: /config/Preferences.xml
+    set: {FriendlyName: renamed}
+    service: plex
+  - name: plex
+    kind: service
+    manager: exec
+    start: [/plex/start]
+    stop: [/plex/stop]
+    status: [/plex/status]
+    timeout: 10s
+`,
+}
+
+// TestFleetStatusContainers runs examples/ansible/fleet-status.yml over three container
+// hosts: one whose sign-in works (and which plexform changed before), one whose server
+// holds no token (broken), one whose server does not run (unknown). It prints one table
+// with a row each, writes nothing, and shows no secret.
+func TestFleetStatusContainers(t *testing.T) {
+	testtool.Require(t, "ansible-playbook", "ansible")
+	e := dockertest.Need(t)
+	a := newAnsible(t, e.Plexform, "DOCKER_HOST="+e.Host)
+	if out, err := a.command("ansible-doc", "-t", "connection", "community.docker.docker").CombinedOutput(); err != nil {
+		testtool.Unavailable(t, "Ansible's community.docker collection is missing (Debian package ansible): "+strings.TrimSpace(string(out)))
+	}
+	buildHostImage(t, e)
+	prefs := map[string]string{
+		"fleet-working": prefsXML(1),
+		"fleet-broken":  "<Preferences ProcessedMachineIdentifier=\"p-2\" FriendlyName=\"host 2\"/>\n",
+		// The simulator refuses to start with Broken set: nothing answers on 32400.
+		"fleet-unknown": strings.Replace(prefsXML(3), "<Preferences ", "<Preferences Broken=\"1\" ", 1),
+	}
+	var inv strings.Builder
+	inv.WriteString("plex:\n  vars:\n    ansible_connection: community.docker.docker\n    ansible_remote_tmp: /tmp/ansible\n" +
+		"    plexform_signin_plan: /plex/signin.yaml\n  hosts:\n")
+	for _, name := range []string{"fleet-broken", "fleet-unknown", "fleet-working"} {
+		cfg := t.TempDir()
+		write(t, filepath.Join(cfg, "Preferences.xml"), prefs[name])
+		e.Docker(t, "create", "--name", name, "--hostname", name, "--label", dockertest.Label+"=1", "--init", "--network", "none",
+			"-v", cfg+":/config", hostImage)
+		t.Cleanup(func() { _, _ = dockerCmd(e, "rm", "-f", name) })
+		e.Docker(t, "start", name)
+		inv.WriteString("    " + name + ": {}\n")
+	}
+	for _, h := range []string{"fleet-working", "fleet-broken"} {
+		waitFor(t, h+" answers /identity", func() bool {
+			out, _ := dockerCmd(e, "exec", h, "wget", "-q", "-O", "-", "http://127.0.0.1:32400/identity")
+			return strings.Contains(out, "MediaContainer")
+		})
+	}
+	// A change plexform made on the working host before: its backup is the last change.
+	if out, err := dockerCmd(e, "exec", "fleet-working", "/plexform", "apply", "-auto-approve", "-f", "/plex/rename.yaml"); err != nil {
+		t.Fatalf("apply on fleet-working: %v\n%s", err, out)
+	}
+	// The settings' bytes and the backups: what check mode must leave alone (the
+	// simulator's log grows with each request, so the whole /config is no measure).
+	state := func(h string) string {
+		out, _ := dockerCmd(e, "exec", h, "sh", "-c", "sha256sum /config/Preferences.xml; ls -la /var/lib/plexform/backups 2>&1")
+		return out
+	}
+	before := map[string]string{}
+	for _, h := range []string{"fleet-working", "fleet-broken", "fleet-unknown"} {
+		before[h] = state(h)
+	}
+	a.inventory(t, inv.String())
+	cmd := a.command("ansible-playbook", "-i", "inventory.yml", filepath.Join(repoRoot(t), "examples", "ansible", "fleet-status.yml"))
+	outBytes, err := cmd.CombinedOutput()
+	out := string(outBytes)
+	t.Logf("fleet-status.yml:\n%s", out)
+	if err != nil {
+		t.Fatalf("fleet-status.yml: %v", err)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`"HOST +PLATFORM +SIGN-IN +LAST CHANGE +REASON"`),
+		regexp.MustCompile(`"fleet-broken +linux/[a-z0-9]+ +broken +never +the server holds no sign-in token"`),
+		regexp.MustCompile(`"fleet-unknown +linux/[a-z0-9]+ +unknown +never +the server cannot be asked"`),
+		regexp.MustCompile(`"fleet-working +linux/[a-z0-9]+ +working +20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ +the server reports its sign-in as ok"`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("the table lacks a line matching %s", want)
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("fleet-status.yml printed the secret %q", s)
+		}
+	}
+	for _, h := range []string{"fleet-working", "fleet-broken", "fleet-unknown"} {
+		if after := state(h); after != before[h] {
+			t.Errorf("%s: the check-mode run changed something:\n%s\nnow:\n%s", h, before[h], after)
+		}
+	}
+}
+
 // TestAnsibleDoc: ansible-doc renders the sidecar documentation beside the binary.
 func TestAnsibleDoc(t *testing.T) {
 	testtool.Require(t, "ansible-doc", "ansible")
@@ -499,14 +624,16 @@ func TestAnsibleDoc(t *testing.T) {
 	}
 }
 
-// TestExamplePlaybook: the example playbook and inventory parse as Ansible reads them.
+// TestExamplePlaybook: the example playbooks and inventory parse as Ansible reads them.
 func TestExamplePlaybook(t *testing.T) {
 	testtool.Require(t, "ansible-playbook", "ansible")
 	a := newAnsible(t, buildPlexform(t))
 	ex := filepath.Join(repoRoot(t), "examples", "ansible")
-	cmd := a.command("ansible-playbook", "--syntax-check", "-i", filepath.Join(ex, "inventory.yml"), filepath.Join(ex, "playbook.yml"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ansible-playbook --syntax-check: %v\n%s", err, out)
+	for _, book := range []string{"playbook.yml", "fleet-status.yml"} {
+		cmd := a.command("ansible-playbook", "--syntax-check", "-i", filepath.Join(ex, "inventory.yml"), filepath.Join(ex, book))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("ansible-playbook --syntax-check %s: %v\n%s", book, err, out)
+		}
 	}
 	// Its inline plan is a valid plan, as the module will decode it.
 	var plays []struct {

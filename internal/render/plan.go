@@ -182,6 +182,9 @@ type JSON struct {
 	SigninChanges []*plan.SigninChange `json:"signin_changes"`
 	// Skipped names the resources whose when: left them out on this OS.
 	Skipped []string `json:"skipped"`
+	// Fleet (host, platform, last_change) says which host this is, for plexform report;
+	// plan -json has it, show -json of a saved plan does not (nil: no such fields).
+	*Fleet
 }
 
 // ClaimJSON is one plex_claim's planned action. It never holds the claim token.

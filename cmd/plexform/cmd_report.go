@@ -1,0 +1,172 @@
+package main
+
+// plexform report: one table of many hosts from their plan -json outputs, for people
+// who collect those from CI jobs or a scheduled run on each host.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/plexform/plexform/internal/parselimit"
+	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/plan"
+)
+
+func init() {
+	commands = append(commands, command{"report", "merge plan -json outputs of many hosts into one sign-in table", runReport})
+}
+
+// Bounds on what a row takes from a file: a host name is at most 253 bytes (RFC 1035),
+// a platform is GOOS/GOARCH.
+const (
+	maxHostName = 253
+	maxPlatform = 64
+)
+
+// reportOut is what report -json prints: a row per host read, and the files that could
+// not be read, each with why.
+type reportOut struct {
+	Hosts  []render.FleetRow `json:"hosts"`
+	Errors []string          `json:"errors"`
+}
+
+// runReport reads each FILE as plan -json output and prints one row per host. A file that
+// is not one is an error naming it; the others still report, and report exits 1 at the
+// end.
+func runReport(env *cliEnv, args []string) int {
+	fs := newFlags(env, "report", "[-json] FILE...")
+	asJSON := fs.Bool("json", false, "print one JSON document instead of the table")
+	files, ok := parse(fs, args)
+	if !ok {
+		return exitError
+	}
+	if len(files) == 0 {
+		errorf(env, "plexform report needs at least one FILE: the output of `plexform plan -json` on each host\n")
+		return exitError
+	}
+	out := reportOut{Hosts: []render.FleetRow{}, Errors: []string{}}
+	var errs *multierror.Error
+	for _, file := range files {
+		row, err := readReportFile(file)
+		if err != nil {
+			errs = multierror.Append(errs, err)
+			out.Errors = append(out.Errors, err.Error())
+			continue
+		}
+		out.Hosts = append(out.Hosts, row)
+	}
+	sort.SliceStable(out.Hosts, func(i, j int) bool { return out.Hosts[i].Host < out.Hosts[j].Host })
+	var err error
+	if *asJSON {
+		err = render.WriteJSON(env.stdout, out)
+	} else if len(out.Hosts) > 0 {
+		err = render.FleetTable(env.stdout, out.Hosts)
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	if err := plan.Gather(errs); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+// readReportFile reads one file as plan.ReadFile reads a plan: a regular file only,
+// opened non-blocking, no symlink another user planted, at most plan.MaxFileBytes.
+func readReportFile(file string) (render.FleetRow, error) {
+	data, err := plan.ReadFile(file)
+	if err != nil {
+		return render.FleetRow{}, err
+	}
+	return parseReport(file, data)
+}
+
+// parseReport reads one plan -json document. Every file is taken for hostile: nesting and
+// size are bounded, its errors say where but quote nothing of it, and each text it gives a
+// row is checked (a verdict is one of the three) and later printed escaped.
+func parseReport(file string, data []byte) (render.FleetRow, error) {
+	notPlan := func(why string) error {
+		return fmt.Errorf("%s is not the output of `plexform plan -json`: %s", file, why)
+	}
+	if err := jsonDepth(data); err != nil {
+		return render.FleetRow{}, notPlan(err.Error())
+	}
+	var doc render.JSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return render.FleetRow{}, notPlan(jsonProblem(data, err))
+	}
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
+		return render.FleetRow{}, notPlan("more follows the JSON document at " + parselimit.At(data, int64(len(data)-len(rest))))
+	}
+	switch {
+	case !strings.HasPrefix(doc.FormatVersion, "1."):
+		return render.FleetRow{}, notPlan("it has no format_version 1.x")
+	case doc.ResourceChanges == nil || doc.SigninChanges == nil:
+		return render.FleetRow{}, notPlan("it lacks resource_changes or signin_changes")
+	case doc.Fleet == nil || doc.Host == "":
+		return render.FleetRow{}, fmt.Errorf("%s names no host: it is plan -json output of a plexform older than report, or of `show -json`; run `plexform plan -json` on that host with this version", file)
+	case len(doc.Host) > maxHostName || len(doc.Platform) > maxPlatform:
+		return render.FleetRow{}, notPlan(fmt.Sprintf("its host is longer than %d bytes or its platform longer than %d", maxHostName, maxPlatform))
+	}
+	for i, sc := range doc.SigninChanges {
+		if sc == nil {
+			return render.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] is null", i))
+		}
+		switch sc.Verdict {
+		case plan.SigninWorking, plan.SigninBroken, plan.SigninUnknown:
+		default:
+			return render.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] has a verdict other than working, broken or unknown", i))
+		}
+	}
+	row := render.FleetRow{Fleet: *doc.Fleet, File: file, Signin: render.NoSignin, Evidence: []string{}, Changes: doc.Changes}
+	if verdict, reason, evidence, ok := render.SigninVerdict(doc.SigninChanges); ok {
+		row.Signin, row.Reason, row.Evidence = verdict, reason, evidence
+	}
+	return row, nil
+}
+
+// jsonKind names the JSON a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map, reflect.Pointer:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
+}
+
+// jsonProblem says where and how data is not the JSON expected without quoting any of
+// it: encoding/json's messages quote the text they stop at, and a time's parse error
+// quotes the value.
+func jsonProblem(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		// Offset is just past the byte the decoder stopped at.
+		return "not valid JSON at " + parselimit.At(data, se.Offset-1)
+	case errors.As(err, &te):
+		field := te.Field
+		if field == "" {
+			field = "the document"
+		}
+		return fmt.Sprintf("%s is a JSON %s where plan -json has %s (%s)", field, te.Value, jsonKind(te.Type), parselimit.At(data, te.Offset-1))
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return "the file ends before the JSON document does"
+	}
+	return "a value is not of the type plan -json gives it (last_change is an RFC 3339 time)"
+}
