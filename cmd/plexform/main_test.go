@@ -244,11 +244,7 @@ func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	var stdout, stderr strings.Builder
-	// The copy was just written, and a script running in parallel may fork while the
-	// write's descriptor is open: the forked child holds it until its own exec, and an
-	// exec of the copy in that window fails with ETXTBSY (golang/go#22315). That error
-	// alone is tried again, as Go's own tests do.
-	for attempt := 0; ; attempt++ {
+	err = retryTextBusy(func() error {
 		cmd := exec.Command(bin, args[2:]...)
 		cmd.Dir = ts.Getenv("WORK")
 		cmd.Env = append(os.Environ(), "NO_COLOR=1", "HOME="+dir)
@@ -256,12 +252,8 @@ func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
 		stdout.Reset()
 		stderr.Reset()
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err = cmd.Run()
-		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return cmd.Run()
+	})
 	ts.Logf("asuser: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	if (err == nil) == neg {
 		ts.Fatalf("asuser %v: unexpected result %v", args, err)
@@ -269,4 +261,19 @@ func cmdAsUser(ts *testscript.TestScript, neg bool, args []string) {
 	// Let later `stdout`/`stderr` assertions see this run's output.
 	ts.Check(os.WriteFile(ts.MkAbs("asuser.stdout"), []byte(stdout.String()), 0o644))
 	ts.Check(os.WriteFile(ts.MkAbs("asuser.stderr"), []byte(stderr.String()), 0o644))
+}
+
+// retryTextBusy runs start, a fresh exec of a copy of the binary each time, again while
+// it fails with ETXTBSY. The copy was just written, and a script running in parallel may
+// fork while the write's descriptor is open: the forked child holds it until its own
+// exec, and an exec of the copy in that window fails with ETXTBSY (golang/go#22315).
+// That error alone is tried again, as Go's own tests do.
+func retryTextBusy(start func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := start()
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 20 {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

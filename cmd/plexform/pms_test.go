@@ -40,12 +40,15 @@ func cmdPMS(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(os.MkdirAll(filepath.Dir(bin), 0o755))
 		ts.Check(os.WriteFile(bin, data, 0o755))
 		addrFile := ts.MkAbs(filepath.Join(".pms", "addr"))
-		cmd := exec.Command(bin, "__plexsim", "-prefs", ts.MkAbs(args[1]), "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-log", ts.MkAbs(filepath.Join(".pms", "pms.log")))
-		// testscript runs the CLI for the argv0 "plexform", whatever the file's name.
-		cmd.Args[0] = "plexform"
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, args[2:]...)
-		cmd.Dir = "/"
-		ts.Check(cmd.Start())
+		var cmd *exec.Cmd
+		ts.Check(retryTextBusy(func() error {
+			cmd = exec.Command(bin, "__plexsim", "-prefs", ts.MkAbs(args[1]), "-listen", "127.0.0.1:0", "-addr-file", addrFile, "-log", ts.MkAbs(filepath.Join(".pms", "pms.log")))
+			// testscript runs the CLI for the argv0 "plexform", whatever the file's name.
+			cmd.Args[0] = "plexform"
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, args[2:]...)
+			cmd.Dir = "/"
+			return cmd.Start()
+		}))
 		pmsProcs.Store(ts, cmd)
 		ts.Defer(func() { cmd.Process.Kill(); cmd.Wait() })
 		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
