@@ -114,7 +114,7 @@ func runReset(env *cliEnv, args []string) int {
 		if url == "" {
 			url = plan.DefaultServerURL
 		}
-		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, *autoApprove, *asJSON); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, method != relinkNone, *autoApprove, *asJSON); !ok {
 			return code
 		}
 	}
@@ -154,7 +154,7 @@ func runReset(env *cliEnv, args []string) int {
 // the server's own identity)? When it is, reset says so and asks again before signing
 // the server out; -auto-approve approves that too, with a warning. Any other verdict
 // goes on as asked.
-func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, autoApprove, asJSON bool) (int, bool) {
+func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove, asJSON bool) (int, bool) {
 	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
@@ -163,6 +163,10 @@ func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts ho
 		if !asJSON {
 			fmt.Fprintf(env.stdout, "Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason))
 		}
+		return exitOK, true
+	}
+	if autoApprove && relinking {
+		warnf(env, "the sign-in works (%s); -auto-approve resets it anyway and re-links it\n", sc.Reason)
 		return exitOK, true
 	}
 	if autoApprove {
