@@ -130,12 +130,17 @@ func runReset(env *cliEnv, args []string) int {
 	if len(res.Backups) > 0 {
 		undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
 	}
-	signIn := signInAdvice(root)
-	if method != relinkNone && res.Applied {
-		signIn = ""
+	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
+	relinked := method != relinkNone && res.Applied && res.Changes.HasChanges()
+	advice := signInAdvice(root)
+	if relinked {
+		advice = ""
 	}
 	if *asJSON {
-		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: signIn}
+		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
+		if relinked {
+			out.Relinked = strings.ReplaceAll(method, "-", "_")
+		}
 		if res.Applied {
 			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), render.BackupIDs(res.Backups), res.Rechecked
 		}
@@ -145,6 +150,14 @@ func runReset(env *cliEnv, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(env.stdout)
+	signIn := ""
+	switch {
+	case relinked:
+	case !chosen && method == relinkNone && found.svcErr == nil:
+		signIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + advice
+	default:
+		signIn = "To sign in again, " + advice
+	}
 	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
 	return exitOK
 }
@@ -226,6 +239,9 @@ type resetJSON struct {
 	BackupsDir string `json:"backups_dir"`
 	Undo       string `json:"undo,omitempty"`
 	SignIn     string `json:"sign_in,omitempty"`
+	// Relinked is the method the server was signed in again with ("link_code",
+	// "claim_token"); then there is no sign_in.
+	Relinked string `json:"relinked,omitempty"`
 }
 
 // resetUndo is the command that puts the backup back. With -plan-out it is restore with
@@ -307,7 +323,7 @@ func (r *relinkSpec) resource(when string) string {
 // undo it and how to sign in again.
 func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, signIn string) string {
 	if !res.Applied || !res.Changes.HasChanges() {
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. To sign in, %s.\n",
+		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. %s.\n",
 			found.settings.Target(), signIn)
 	}
 	var removed []string
@@ -317,6 +333,11 @@ func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, sign
 				removed = append(removed, v.StoreName)
 			}
 		}
+	}
+	if len(removed) == 0 {
+		// Only the re-link ran (reset -relink on a server reset before): Plex kept running.
+		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so it was not changed and Plex was not restarted. The server is signed in again and its new sign-in works.\n",
+			found.settings.Target())
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Reset complete: removed %s from %s", strings.Join(removed, ", "), found.settings.Target())
@@ -330,7 +351,7 @@ func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, sign
 	if signIn == "" {
 		b.WriteString("The server is signed in again and its new sign-in works.\n")
 	} else {
-		fmt.Fprintf(&b, "To sign in again, %s.\n", signIn)
+		fmt.Fprintf(&b, "%s.\n", signIn)
 	}
 	return b.String()
 }
