@@ -28,6 +28,9 @@ type Signin struct {
 	Online bool   // ask plex.tv too
 	PlexTV string // plex.tv's base URL
 	Relink Relink
+	// Force resets and re-links the sign-in whatever its verdict: what `plexform reset
+	// -relink` applies, where a person asked for the reset and the verdict is only shown.
+	Force bool
 }
 
 // Relink says how apply links the server again after a reset: with a claim token from
@@ -72,17 +75,27 @@ type SigninChange struct {
 	// Relink is the method apply will re-link with ("claim_token", "link_code"), or
 	// empty when it will not re-link.
 	Relink string `json:"relink,omitempty"`
+	// Forced is set when the plex_signin has force: true: apply resets and re-links
+	// whatever the verdict.
+	Forced bool `json:"forced,omitempty"`
+}
+
+// Resets reports whether apply resets this sign-in: its verdict is broken, or the
+// plex_signin forces it.
+func (sc *SigninChange) Resets() bool {
+	return sc.Verdict == SigninBroken || sc.Forced
 }
 
 func init() {
 	Register(&Kind{Name: KindPlexSignin, Doc: "keeps the server's sign-in working: resets and re-links it when plex.tv or the server rejects it",
-		Fields:   []string{"state", "store", "service", "url", "online", "plex_tv", "relink", "timeout"},
+		Fields:   []string{"state", "store", "service", "url", "online", "plex_tv", "relink", "force", "timeout"},
 		Required: []string{"store"}})
 	// Its own fields; signinField decodes them (and state:, which means working here).
 	none := func(*decoder, *Resource, *yaml.Node, string) {}
 	fieldTable["store"] = &field{doc: "the store resource whose sign-in is kept working", typ: typeName, decode: none}
 	fieldTable["online"] = &field{doc: "also ask plex.tv whether it accepts the stored token", typ: typeBool, decode: none}
 	fieldTable["plex_tv"] = &field{doc: "plex.tv's base URL (default https://plex.tv)", typ: typeURL, decode: none}
+	fieldTable["force"] = &field{doc: "reset and re-link the sign-in whatever its verdict, also when it works (what plexform reset -relink applies); needs relink:", typ: typeBool, decode: none}
 	fieldTable["relink"] = &field{doc: "how to link the server again: {claim_token: {env: VAR}} or {link_code: true} (a code only the account the server was signed in to can complete)", typ: typeRelink, decode: none}
 }
 
@@ -106,6 +119,8 @@ func (d *decoder) signinField(r *Resource, key string, v *yaml.Node, what string
 		s.PlexTV = d.url(v, what)
 	case "relink":
 		d.relink(v, what, s)
+	case "force":
+		s.Force = d.boolean(v, what)
 	default:
 		return false
 	}
@@ -152,6 +167,12 @@ func (d *decoder) finishSignin(r *Resource) {
 	}
 	if r.URL == "" {
 		r.URL = DefaultServerURL
+	}
+	// A forced reset without a re-link is a store's absent: (what plexform reset
+	// -relink none applies); force: is for signing the server in again.
+	if r.Signin.Force && r.Signin.Relink.Method() == "" {
+		d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.fieldPos["force"],
+			Msg: fmt.Sprintf("plex_signin %q has force: true but no relink:; add relink: {link_code: true} or {claim_token: {env: VAR}}, or list the sign-in values under its store's absent: instead", r.Name)})
 	}
 }
 
@@ -224,7 +245,7 @@ func staleSignins(saved, now []*SigninChange) []string {
 		switch {
 		case i < 0:
 			reasons = append(reasons, fmt.Sprintf("%s is no longer in the plan for this host", s.Address))
-		case now[i].Verdict != s.Verdict || now[i].Relink != s.Relink:
+		case now[i].Verdict != s.Verdict || now[i].Relink != s.Relink || now[i].Forced != s.Forced:
 			reasons = append(reasons, fmt.Sprintf("%s: the sign-in was %s when the plan was saved, and is %s now", s.Address, s.Verdict, now[i].Verdict))
 		}
 	}

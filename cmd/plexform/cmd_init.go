@@ -100,7 +100,7 @@ func discoverPlan(env *cliEnv, root string) (*foundPlan, error) {
 			none.Asked = oneLine(firstLine(err.Error()))
 		}
 	}
-	text, err := initPlan(root, settings, svc, svcErr)
+	text, err := initPlan(root, settings, svc, svcErr, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func qList(list []string) string {
 
 // initPlan writes the plan: the concrete store and service found, then the portable
 // plex_* resources as a comment.
-func initPlan(root string, s discover.Settings, svc discover.Service, svcErr error) ([]byte, error) {
+func initPlan(root string, s discover.Settings, svc discover.Service, svcErr error, relink *relinkSpec) ([]byte, error) {
 	absentList := "[" + strings.Join(signInNames, ", ") + "]"
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -236,7 +236,11 @@ resources:
 	default:
 		w("    path: %s\n", q(hostPath(root, s.Path)))
 	}
-	w("    absent: %s\n", absentList)
+	if relink == nil {
+		w("    absent: %s\n", absentList)
+	} else {
+		w("    # the sign-in values are reset by plex_signin signin below (force: true)\n")
+	}
 	w("%s", when)
 	var none *discover.NoServiceError
 	if errors.As(svcErr, &none) && none.Container != "" {
@@ -279,6 +283,9 @@ resources:
 			w("    app: %s\n", q(c.App))
 		}
 		w("    state: running\n    timeout: 60s\n%s", when)
+		if relink != nil {
+			w("%s", relink.resource(when))
+		}
 	}
 	verify := "verify:                        # after apply; a failure rolls the apply back\n  - http: {url: 'http://127.0.0.1:32400/identity', status: 200, contains: MediaContainer, timeout: 60s}\n"
 	switch {

@@ -56,7 +56,7 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 			[]res{{Name: "prefs", Kind: plan.KindXMLAttributes, Path: "/srv/plex: odd #name/Preferences.xml"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			text, err := initPlan(root, c.settings, c.svc, c.svcErr)
+			text, err := initPlan(root, c.settings, c.svc, c.svcErr, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +84,7 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 // always fail and roll the reset back. init (and reset) write it as a comment instead.
 func TestInitPlanNoServiceVerifiesNothing(t *testing.T) {
 	settings := discover.Settings{Kind: plan.KindXMLAttributes, Path: "/srv/plex/Plex Media Server/Preferences.xml", How: "env"}
-	text, err := initPlan("", settings, discover.Service{}, errors.New("no way to run Plex Media Server found"))
+	text, err := initPlan("", settings, discover.Service{}, errors.New("no way to run Plex Media Server found"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestInitPlanNoServiceVerifiesNothing(t *testing.T) {
 	}
 	// With a service the verify stays.
 	svc := discover.Service{Config: service.Config{Manager: "systemd", Unit: "plexmediaserver"}, How: "unit"}
-	if text, _ = initPlan("", settings, svc, nil); !hasVerify(t, text) {
+	if text, _ = initPlan("", settings, svc, nil, nil); !hasVerify(t, text) {
 		t.Errorf("the plan with a service verifies nothing:\n%s", text)
 	}
 }

@@ -21,7 +21,7 @@ func init() {
 // writes for this host (discoverPlan), bound and applied as `apply -f` applies it
 // (runOperation), so it has apply's backups, rollback and running-Plex guard.
 func runReset(env *cliEnv, args []string) int {
-	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]")
+	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-relink link-code|claim-token|none] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]")
 	autoApprove := fs.Bool("auto-approve", false, "reset without asking")
 	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
 	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
@@ -29,6 +29,7 @@ func runReset(env *cliEnv, args []string) int {
 	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
 	serverURL := fs.String("server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
 	plexTV := fs.String("plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
+	relinkFlag := fs.String("relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
@@ -36,9 +37,33 @@ func runReset(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
+	method, chosen, err := relinkMethod(*relinkFlag, isTerminal(env.stdin) && isTerminal(env.stdout))
+	if err != nil {
+		errorf(env, "%v\n", err)
+		return exitError
+	}
 	found, err := discoverPlan(env, root)
 	if err != nil {
 		return failUnchanged(env, err)
+	}
+	if method != relinkNone {
+		if found.svcErr != nil {
+			if chosen {
+				return failUnchanged(env, fmt.Errorf("-relink %s needs Plex running again after the reset, and no service that starts it was found (%s); use -relink none and sign in by hand",
+					method, oneLine(firstLine(found.svcErr.Error()))))
+			}
+			method = relinkNone
+		} else {
+			url := *serverURL
+			if url == "" {
+				url = plan.DefaultServerURL
+			}
+			// The plan is init's with the sign-in values reset by a plex_signin that
+			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
+			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: url, plexTV: *plexTV}); err != nil {
+				return failUnchanged(env, err)
+			}
+		}
 	}
 	file := resetPlanName
 	if *planOut != "" {
@@ -89,7 +114,7 @@ func runReset(env *cliEnv, args []string) int {
 		if url == "" {
 			url = plan.DefaultServerURL
 		}
-		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, *autoApprove, *asJSON); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, method != relinkNone, *autoApprove, *asJSON); !ok {
 			return code
 		}
 	}
@@ -105,9 +130,17 @@ func runReset(env *cliEnv, args []string) int {
 	if len(res.Backups) > 0 {
 		undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
 	}
-	signIn := signInAdvice(root)
+	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
+	relinked := method != relinkNone && res.Applied && res.Changes.HasChanges()
+	advice := signInAdvice(root)
+	if relinked {
+		advice = ""
+	}
 	if *asJSON {
-		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: signIn}
+		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
+		if relinked {
+			out.Relinked = strings.ReplaceAll(method, "-", "_")
+		}
 		if res.Applied {
 			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), render.BackupIDs(res.Backups), res.Rechecked
 		}
@@ -117,6 +150,14 @@ func runReset(env *cliEnv, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(env.stdout)
+	signIn := ""
+	switch {
+	case relinked:
+	case !chosen && method == relinkNone && found.svcErr == nil:
+		signIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + advice
+	default:
+		signIn = "To sign in again, " + advice
+	}
 	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
 	return exitOK
 }
@@ -126,7 +167,7 @@ func runReset(env *cliEnv, args []string) int {
 // the server's own identity)? When it is, reset says so and asks again before signing
 // the server out; -auto-approve approves that too, with a warning. Any other verdict
 // goes on as asked.
-func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, autoApprove, asJSON bool) (int, bool) {
+func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove, asJSON bool) (int, bool) {
 	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
@@ -135,6 +176,10 @@ func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts ho
 		if !asJSON {
 			fmt.Fprintf(env.stdout, "Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason))
 		}
+		return exitOK, true
+	}
+	if autoApprove && relinking {
+		warnf(env, "the sign-in works (%s); -auto-approve resets it anyway and re-links it\n", sc.Reason)
 		return exitOK, true
 	}
 	if autoApprove {
@@ -154,6 +199,9 @@ func signinVerdict(ctx context.Context, p *plan.Plan, opts host.Options, serverU
 	probe := &plan.Plan{File: p.File, Version: p.Version, Backups: p.Backups}
 	var store *plan.Resource
 	for _, r := range p.Resources {
+		if r.Kind == plan.KindPlexSignin {
+			continue // the probe's own plex_signin below asks, once per store
+		}
 		r := *r
 		if r.IsStore() {
 			r.Absent = nil
@@ -190,7 +238,10 @@ type resetJSON struct {
 	render.ApplyJSON
 	BackupsDir string `json:"backups_dir"`
 	Undo       string `json:"undo,omitempty"`
-	SignIn     string `json:"sign_in"`
+	SignIn     string `json:"sign_in,omitempty"`
+	// Relinked is the method the server was signed in again with ("link_code",
+	// "claim_token"); then there is no sign_in.
+	Relinked string `json:"relinked,omitempty"`
 }
 
 // resetUndo is the command that puts the backup back. With -plan-out it is restore with
@@ -215,15 +266,64 @@ func signInAdvice(root string) string {
 	if name, err := os.Hostname(); err == nil && name != "" && root == "" {
 		target = "USER@" + name
 	}
-	return "open http://127.0.0.1:32400/web on the server's own machine and sign in; on a headless server, run `ssh -L 32400:localhost:32400 " +
+	again := "plexform reset"
+	if root != "" {
+		again += " -root " + shellQuote(root)
+	}
+	return "run `" + relinkClaimEnv + "=<claim token from https://plex.tv/claim> " + again + " -relink claim-token` within 4 minutes of getting the token, " +
+		"or open http://127.0.0.1:32400/web on the server's own machine and sign in; on a headless server, run `ssh -L 32400:localhost:32400 " +
 		target + "` from your computer, then open http://localhost:32400/web there"
+}
+
+// Re-link methods of reset's -relink.
+const (
+	relinkLinkCode   = "link-code"
+	relinkClaimToken = "claim-token"
+	relinkNone       = "none"
+)
+
+// relinkClaimEnv is where -relink claim-token reads the claim token: the variable
+// Plex's Docker images read it from (plexinc/pms-docker, linuxserver/docker-plex).
+const relinkClaimEnv = "PLEX_CLAIM"
+
+// relinkMethod is -relink's method, and whether it was chosen (given) rather than the
+// default: a link code where a person sees it and can enter it (a terminal), none
+// elsewhere, where the summary says how to sign in.
+func relinkMethod(flag string, terminal bool) (string, bool, error) {
+	switch flag {
+	case relinkLinkCode, relinkClaimToken, relinkNone:
+		return flag, true, nil
+	case "":
+		if terminal {
+			return relinkLinkCode, false, nil
+		}
+		return relinkNone, false, nil
+	}
+	return "", false, fmt.Errorf("-relink %q: want link-code, claim-token or none", flag)
+}
+
+// relinkSpec is the plex_signin reset's plan re-links with.
+type relinkSpec struct {
+	method, url, plexTV string
+}
+
+// resource is the plex_signin resource, in init's layout; when is the store's when:.
+func (r *relinkSpec) resource(when string) string {
+	relink := "{link_code: true}   # a code to enter at plex.tv/link; only the account the server was signed in to may"
+	if r.method == relinkClaimToken {
+		relink = "{claim_token: {env: " + relinkClaimEnv + "}}   # from https://plex.tv/claim, it lives 4 minutes"
+	}
+	return "  - name: signin\n    kind: plex_signin\n    store: prefs\n    service: plex\n" +
+		"    force: true                # reset the sign-in whatever its verdict, then re-link\n" +
+		"    relink: " + relink + "\n" +
+		"    url: " + q(r.url) + "\n    plex_tv: " + q(r.plexTV) + "\n    online: true\n" + when
 }
 
 // resetSummary is reset's last paragraph: what changed, where the backup is, how to
 // undo it and how to sign in again.
 func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, signIn string) string {
 	if !res.Applied || !res.Changes.HasChanges() {
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. To sign in, %s.\n",
+		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. %s.\n",
 			found.settings.Target(), signIn)
 	}
 	var removed []string
@@ -234,6 +334,11 @@ func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, sign
 			}
 		}
 	}
+	if len(removed) == 0 {
+		// Only the re-link ran (reset -relink on a server reset before): Plex kept running.
+		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so it was not changed and Plex was not restarted. The server is signed in again and its new sign-in works.\n",
+			found.settings.Target())
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Reset complete: removed %s from %s", strings.Join(removed, ", "), found.settings.Target())
 	if found.svcErr == nil {
@@ -243,6 +348,10 @@ func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, sign
 	if len(res.Backups) > 0 {
 		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", res.Backups[0].ID, backupsDir, undo)
 	}
-	fmt.Fprintf(&b, "To sign in again, %s.\n", signIn)
+	if signIn == "" {
+		b.WriteString("The server is signed in again and its new sign-in works.\n")
+	} else {
+		fmt.Fprintf(&b, "%s.\n", signIn)
+	}
 	return b.String()
 }

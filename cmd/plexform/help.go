@@ -69,7 +69,11 @@ Example:
   the stop and start, the backup), asks for "yes" (-auto-approve for scripts)
   and applies it as apply does, with backups and rollback. It ends saying what
   changed, where the backup is, how to undo it and how to sign in again.
-  With -plan-out FILE it also writes that plan, as init would, for apply -f.
+  Then it re-links the server: -relink link-code (the default on a terminal)
+  shows a code for plex.tv/link that only the server's previous account may
+  enter; -relink claim-token claims it with $PLEX_CLAIM; -relink none (the
+  default off a terminal) prints the next step instead. A failed re-link rolls
+  the reset back. With -plan-out FILE it also writes that plan, for apply -f.
 
 Example:
   plexform reset -plan-out plexform.yaml

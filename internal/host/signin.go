@@ -160,7 +160,7 @@ func isSignInValue(name string) bool {
 }
 
 // keepSignIn drops the reset of the sign-in values from a store's diff unless its
-// plex_signin found the sign-in broken.
+// plex_signin found the sign-in broken or forces the reset.
 func (st *Store) keepSignIn(rc *plan.ResourceChange) {
 	if st.signin == nil || st.signin.reset {
 		return
@@ -224,8 +224,11 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 			sc = s.Observe(ctx, stored)
 		}
 		sc.Store = s.Store.Resource.Name
+		if s.Resource.Signin.Force {
+			sc.Forced, sc.Relink = true, s.Resource.Signin.Relink.Method()
+		}
 		was := s.reset
-		s.reset = sc.Verdict == plan.SigninBroken
+		s.reset = sc.Resets()
 		for i, st := range h.Stores {
 			if st != s.Store || was == s.reset {
 				continue
@@ -241,8 +244,8 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 			if sc.Relink == "claim_token" {
 				for i, st := range h.Stores {
 					if rc := ch.Resources[i]; st == s.Store && rc != nil {
-						rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: the sign-in is broken and its re-link needs a claim token that cannot be read now: apply will refuse before anything changes; "+
-							"get a claim token at plex.tv/claim and give it right before apply (it lives about 4 minutes)", s.Resource.Name))
+						rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: the sign-in is %s and its re-link needs a claim token that cannot be read now: apply will refuse before anything changes; "+
+							"get a claim token at plex.tv/claim and give it right before apply (it lives about 4 minutes)", s.Resource.Name, resetWhy(sc)))
 					}
 				}
 			}
@@ -259,6 +262,14 @@ func (h *Host) settleSignins(ctx context.Context, ch *plan.Changes, bases map[*S
 		}
 	}
 	return nil
+}
+
+// resetWhy says why a sign-in is reset, for a warning: "broken", or "reset by force:".
+func resetWhy(sc *plan.SigninChange) string {
+	if sc.Verdict == plan.SigninBroken {
+		return "broken"
+	}
+	return "reset by force: true"
 }
 
 // PreviousOwner is the plex.tv account a store's settings named before its reset: the
@@ -287,7 +298,7 @@ func PreviousOwner(rc *plan.ResourceChange) claim.Owner {
 func (st *Steps) Relinks() []*Signin {
 	var out []*Signin
 	for _, s := range st.host.Signins {
-		if sc := signinChange(st.Changes, s.Resource.Name); sc != nil && sc.Verdict == plan.SigninBroken && sc.Relink != "" {
+		if sc := signinChange(st.Changes, s.Resource.Name); sc != nil && sc.Resets() && sc.Relink != "" {
 			out = append(out, s)
 		}
 	}

@@ -55,7 +55,9 @@
 // A test "enters" a link code with Enter (or POST /__plextv/enter?code=ABCD when run as
 // a command; &username=NAME enters it as that account instead of the first), revokes an
 // account's tokens with Revoke (POST /__plextv/revoke), which is what a password reset
-// with "sign out of all devices" does, and makes a path hang with Stall.
+// with "sign out of all devices" does, and makes a path hang with Stall. GET
+// /__plextv/requests?key=METHOD%20/path (or ?under=/prefix) answers Requests (or
+// RequestsUnder), so a script can count the requests it made.
 //
 // It never logs a token, a code's token, an e-mail address or a user name.
 package plextv
@@ -445,6 +447,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%d\n", s.Revoke(r.URL.Query().Get("username")))
 	case path == "/__plextv/pending" && r.Method == http.MethodGet:
 		fmt.Fprintln(w, strings.Join(s.Pending(), "\n"))
+	case path == "/__plextv/requests" && r.Method == http.MethodGet:
+		if key := r.URL.Query().Get("key"); key != "" {
+			fmt.Fprintf(w, "%d\n", s.Requests(key))
+		} else {
+			fmt.Fprintf(w, "%d\n", s.RequestsUnder(r.URL.Query().Get("under")))
+		}
 	default:
 		http.NotFound(w, r)
 	}

@@ -3,6 +3,7 @@ package plextv
 import (
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -327,5 +328,29 @@ func TestExchangeAnswerIsXMLForAnyName(t *testing.T) {
 	}
 	if doc.Username != a.Username || doc.Email != a.Email || !s.Honoured(doc.Token) {
 		t.Errorf("the answer names %q %q, token honoured %v", doc.Username, doc.Email, s.Honoured(doc.Token))
+	}
+}
+
+// GET /__plextv/requests counts the requests made so far, by "METHOD /path" or by path
+// prefix, so a testscript can prove a request was (or was not) made.
+func TestRequestsEndpoint(t *testing.T) {
+	s := New()
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	do(t, srv, "POST", "/api/v2/pins", map[string]string{"X-Plex-Client-Identifier": "c-1", "X-Plex-Product": "plexform"})
+	count := func(query string) string {
+		resp, err := srv.Client().Get(srv.URL + "/__plextv/requests?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.TrimSpace(string(b))
+	}
+	if n := count("key=POST%20/api/v2/pins"); n != "1" {
+		t.Errorf("requests of POST /api/v2/pins: %s, want 1", n)
+	}
+	if n := count("under=/api/v2/auth/"); n != "0" {
+		t.Errorf("requests under /api/v2/auth/: %s, want 0", n)
 	}
 }

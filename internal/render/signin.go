@@ -21,6 +21,8 @@ func signinVerdicts(w io.Writer, ch *plan.Changes, st Style) {
 			fmt.Fprintf(w, "  %s\n", e)
 		}
 		switch {
+		case sc.Forced:
+			fmt.Fprintf(w, "  %s has force: true, so apply resets the sign-in and re-links the server whatever the verdict.\n", sc.Address)
 		case sc.Verdict == plan.SigninUnknown:
 			fmt.Fprintf(w, "  Nothing is reset while the verdict is unknown.\n")
 		case sc.Verdict == plan.SigninBroken && sc.Relink == "":
@@ -52,7 +54,7 @@ func signinNextSteps(ch *plan.Changes, undo string) string {
 	revoked, relinked := false, false
 	for _, sc := range ch.Signins {
 		revoked = revoked || (sc.Verdict == plan.SigninBroken && sc.Revoked)
-		relinked = relinked || (sc.Verdict == plan.SigninBroken && sc.Relink != "")
+		relinked = relinked || (sc.Resets() && sc.Relink != "")
 	}
 	if relinked {
 		b.WriteString("\nThe server is signed in again and its new sign-in works.\n")
@@ -77,7 +79,7 @@ func signinNextSteps(ch *plan.Changes, undo string) string {
 // signinRepaired reports whether a plex_signin repaired a sign-in in this apply.
 func signinRepaired(ch *plan.Changes) bool {
 	for _, sc := range ch.Signins {
-		if sc.Verdict == plan.SigninBroken && (sc.Relink != "" || removedSignIn(ch)) {
+		if sc.Resets() && (sc.Relink != "" || removedSignIn(ch)) {
 			return true
 		}
 	}

@@ -1,0 +1,77 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// synologyTree lays out a Synology DSM 7 install under a new -root, with a signed-in
+// Preferences.xml, and returns the root.
+func synologyTree(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	prefs := filepath.Join(root, "volume1", "PlexMediaServer", "AppData", "Plex Media Server", "Preferences.xml")
+	info := filepath.Join(root, "var", "packages", "PlexMediaServer", "INFO")
+	for path, text := range map[string]string{
+		prefs: `<?xml version="1.0" encoding="utf-8"?>` + "\n" + `<Preferences PlexOnlineToken="tok-SECRET-123456" PlexOnlineUsername="jane" PlexOnlineMail="jane@example.com"/>` + "\n",
+		info:  `package="PlexMediaServer"` + "\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// On a terminal (stdin and stdout both on one, where a person can see a link code and
+// answer), reset's default re-link is a link code; with stdout elsewhere it is none.
+// The plan -plan-out writes says which; the person answers "no", so nothing changes.
+func TestResetRelinkDefaultsToLinkCodeOnATerminal(t *testing.T) {
+	root := synologyTree(t)
+	master, slave := openPTY(t)
+	if _, err := master.Write([]byte("no\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(master)
+		got <- b
+	}()
+	var stderr bytes.Buffer
+	onTTY := filepath.Join(t.TempDir(), "tty.yaml")
+	e := &cliEnv{stdin: slave, stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }}
+	run([]string{"reset", "-root", root, "-plan-out", onTTY}, e)
+	slave.Close()
+	<-got
+	plan, err := os.ReadFile(onTTY)
+	if err != nil {
+		t.Fatalf("reset on a terminal wrote no plan: %v (stderr %q)", err, stderr.String())
+	}
+	if !strings.Contains(string(plan), "relink: {link_code: true}") || !strings.Contains(string(plan), "force: true") {
+		t.Errorf("on a terminal the plan re-links with no link code:\n%s", plan)
+	}
+
+	offTTY := filepath.Join(t.TempDir(), "off.yaml")
+	var stdout bytes.Buffer
+	stderr.Reset()
+	run([]string{"reset", "-root", root, "-plan-out", offTTY}, &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: e.getenv})
+	plan, err = os.ReadFile(offTTY)
+	if err != nil {
+		t.Fatalf("reset off a terminal wrote no plan: %v (stderr %q)", err, stderr.String())
+	}
+	if strings.Contains(string(plan), "plex_signin") || !strings.Contains(string(plan), "absent: [PlexOnlineToken") {
+		t.Errorf("off a terminal the plan re-links:\n%s", plan)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "volume1", "PlexMediaServer", "AppData", "Plex Media Server", "Preferences.xml")); !strings.Contains(string(b), "tok-SECRET-123456") {
+		t.Error("the settings changed though nobody said yes")
+	}
+}
