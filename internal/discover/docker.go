@@ -108,6 +108,7 @@ func dockerContainers(o Options) ([]plexContainer, []Looked) {
 		}
 		return nil, []Looked{{"Docker engine " + host, what}}
 	}
+	list = withoutSelf(o, list)
 	var found []plexContainer
 	var looked []Looked
 	for _, s := range list {

@@ -313,6 +313,7 @@ func mountingContainers(ctx context.Context, o Options, prefs string) ([]Runner,
 	if err != nil {
 		return nil, []Looked{{"Docker engine " + host, firstLine(err.Error())}}
 	}
+	list = withoutSelf(o, list)
 	paths := []string{filepath.Clean(prefs)}
 	if real, err := filepath.EvalSymlinks(prefs); err == nil && real != paths[0] {
 		paths = append(paths, real)

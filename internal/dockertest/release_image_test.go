@@ -5,6 +5,7 @@ package dockertest_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -18,9 +19,8 @@ import (
 // directory mounted at its host path. The binary is the release's when
 // PLEXFORM_RELEASE_BINARY names it (scripts/release-test.sh sets it to the linux/amd64
 // binary of the archive), else the static build of this checkout.
-//
-// The issue's line is `docker run ... plexform reset -auto-approve -relink none`; until
-// the reset command exists, the same reset is an apply of a plan mounted into the image.
+// The command is the issue's: `docker run --rm -v /var/run/docker.sock:/var/run/docker.sock
+// -v DIR:DIR plexform reset -auto-approve -relink none`.
 func TestReleaseImageResetsByName(t *testing.T) {
 	e := dockertest.Need(t)
 	bin := os.Getenv("PLEXFORM_RELEASE_BINARY")
@@ -52,56 +52,65 @@ func TestReleaseImageResetsByName(t *testing.T) {
 		t.Errorf("docker run %s version printed %q", tag, out)
 	}
 
-	p := e.RunPlex(t, dockertest.Images[1], "plex", discovertest.PrefsXML, 0, true)
+	// On Plex's own port: reset's verify asks 127.0.0.1:32400, as on a host-network Plex.
+	p := e.RunPlex(t, dockertest.Images[1], "plex", discovertest.PrefsXML, 32400, true)
 	if err := os.Chown(p.Prefs, 1000, 1001); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(p.Prefs, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	// path: names the file: plexform's own container mounts the config dir too, so
-	// discovery would find two "Plex" containers (the reset command of issue 24 item 1
-	// has to tell its own container from Plex's).
-	planDir := t.TempDir()
-	plan := filepath.Join(planDir, "reset.yaml")
-	if err := os.WriteFile(plan, []byte(`version: 1
-backups: {dir: `+filepath.Join(planDir, "backups")+`}
-resources:
-  - name: prefs
-    kind: plex_preferences
-    path: '`+p.Prefs+`'
-    absent: [PlexOnlineToken, PlexOnlineMail, PlexOnlineUsername, PlexOnlineHome]
-    service: plex
-  - name: plex
-    kind: service
-    manager: docker
-    container: plex
-    timeout: 30s
-verify:
-  - http: {url: '`+p.URL()+`/identity', status: 200, contains: 'claimed="0"', timeout: 10s}
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	// Run as README's Docker paragraph says: the engine's socket, Plex's config directory
+	// at its host path (the path the engine reports for the container's mount), and
+	// /var/lib/plexform, where the backups go (the image's own file system goes with --rm).
+	state := t.TempDir()
+	// plexform's own container mounts that directory too: discovery and the running-Plex
+	// guard tell it from Plex's by its id (discover.selfContainerIDs).
+	before := e.StartedAt(t, "plex")
 	socket := strings.TrimPrefix(e.Host, "unix://")
-	run := e.Command("run", "--rm", "--network", "host", "-e", "NO_COLOR=1",
-		"-v", socket+":/var/run/docker.sock", "-v", p.ConfigDir+":"+p.ConfigDir, "-v", planDir+":"+planDir,
-		tag, "apply", "-auto-approve", "-f", plan)
-	out, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("plexform apply in the image: %v\n%s", err, out)
+	reset := func() string {
+		t.Helper()
+		out, err := e.Command("run", "--rm", "--network", "host", "-e", "NO_COLOR=1",
+			"-v", socket+":/var/run/docker.sock", "-v", p.ConfigDir+":"+p.ConfigDir, "-v", state+":/var/lib/plexform",
+			tag, "reset", "-auto-approve", "-relink", "none").CombinedOutput()
+		if err != nil {
+			t.Fatalf("plexform reset in the image: %v\n%s", err, out)
+		}
+		if strings.Contains(string(out), "FixtureTok3n") || strings.Contains(string(out), "fixture-mail") || strings.Contains(string(out), "fixture-user") {
+			t.Errorf("a sign-in value was printed:\n%s", out)
+		}
+		return string(out)
 	}
-	mustContain(t, "apply in the image", string(out), "Stopping plex (docker container plex)", "Apply complete!")
-	if strings.Contains(string(out), "FixtureTok3n") {
-		t.Errorf("the token was printed")
+	out := reset()
+	mustContain(t, "reset in the image", out, "Found how it runs: docker (Docker container plex", "Stopping plex", "Starting plex", "Reset complete")
+	want := regexp.MustCompile(` PlexOnline(Token|Mail|Username|Home)="[^"]*"`).ReplaceAllString(discovertest.PrefsXML, "")
+	if got := read(t, p.Prefs); got != want {
+		t.Errorf("Preferences.xml after the image's reset:\n%s\nwant (the four values removed, all else byte for byte):\n%s", got, want)
 	}
 	checkOwner(t, p.Prefs)
+	if backups, _ := filepath.Glob(filepath.Join(state, "backups", "*-prefs.xml")); len(backups) != 1 || read(t, backups[0]) != discovertest.PrefsXML {
+		t.Errorf("want one backup of Preferences.xml as it was in the mounted %s/backups, found %v", state, backups)
+	}
+	after := e.StartedAt(t, "plex")
+	if after == before || !strings.HasSuffix(after, " true") {
+		t.Errorf("the Plex container was not stopped and started again: started %s before, %s after", before, after)
+	}
+	// A second reset finds nothing to change and leaves the container running as it was.
+	out = reset()
+	if e.StartedAt(t, "plex") != after {
+		t.Errorf("the second reset restarted the container:\n%s", out)
+	}
+	if got := read(t, p.Prefs); got != want {
+		t.Errorf("the second reset changed Preferences.xml:\n%s", got)
+	}
+	t.Logf("second reset: %s", out)
 	// What the container saves when it stops again is what it read at its start: the
 	// reset happened while it was stopped.
 	e.Docker(t, "stop", "plex")
 	got := read(t, p.Prefs)
 	for _, a := range signIn {
 		if strings.Contains(got, a) {
-			t.Errorf("%s is still in Preferences.xml after the image's reset:\n%s", a, got)
+			t.Errorf("%s is back in Preferences.xml after the container saved its settings:\n%s", a, got)
 		}
 	}
 }

@@ -1,0 +1,120 @@
+package discover
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/plexform/plexform/stores/service"
+)
+
+// maxSelfFile bounds the read of /proc/self/mountinfo and /proc/self/cgroup.
+const maxSelfFile = 1 << 20
+
+// selfContainerIDs are the full ids of the container plexform itself runs in (none on a
+// host), so that the engine's list never counts plexform's own container as a Plex one:
+// run as the README says, it mounts Plex's config directory at its host path, and would
+// otherwise be a second "Plex container" to discovery and a running Plex to the guard.
+//
+// The id is read where the engines put it, never guessed from a name or the hostname
+// (the hostname is the short id only without --network host or --hostname):
+//   - /proc/self/mountinfo: Docker bind-mounts /etc/hostname, /etc/hosts and
+//     /etc/resolv.conf from /var/lib/docker/containers/<id>/ (moby
+//     daemon/container_operations_unix.go, container.Container.GetRootResourcePath), and
+//     Podman from .../overlay-containers/<id>/userdata/ (containers/podman
+//     libpod/container_internal_common.go). These mounts exist under cgroup v1 and v2,
+//     and with --network host too;
+//   - /proc/self/cgroup: under cgroup v1, or v2 with the host's cgroup namespace
+//     (--cgroupns host), the path ends in docker/<id>, docker-<id>.scope or
+//     libpod-<id>.scope. Under cgroup v2 with a private namespace (Docker's default
+//     there) it is "0::/", and the mounts are what tells.
+//
+// An id is a 64-digit lower-case hex string; the engine's list is matched by it alone.
+func selfContainerIDs(o Options) map[string]bool {
+	ids := map[string]bool{}
+	proc := procDir(o)
+	for _, name := range []string{"mountinfo", "cgroup"} {
+		data, err := readBoundedFile(filepath.Join(proc, "self", name), maxSelfFile)
+		if err != nil {
+			continue
+		}
+		for _, id := range containerIDsIn(string(data)) {
+			ids[id] = true
+		}
+	}
+	return ids
+}
+
+// containerIDsIn finds the container ids in mountinfo or cgroup text: a 64-hex path
+// element after "containers/" or "overlay-containers/", or a cgroup element
+// "<id>", "docker-<id>.scope", "libpod-<id>.scope" under a docker or libpod path.
+func containerIDsIn(text string) []string {
+	var ids []string
+	for _, line := range strings.Split(text, "\n") {
+		for _, field := range strings.Fields(line) {
+			// A cgroup line is hierarchy:controllers:path; the path is the last part.
+			if i := strings.LastIndex(field, ":"); i >= 0 {
+				field = field[i+1:]
+			}
+			elems := strings.Split(field, "/")
+			for i, e := range elems {
+				id := e
+				for _, p := range []string{"docker-", "libpod-", "crio-", "cri-containerd-"} {
+					id = strings.TrimPrefix(id, p)
+				}
+				id = strings.TrimSuffix(id, ".scope")
+				if !isContainerID(id) {
+					continue
+				}
+				prev := ""
+				if i > 0 {
+					prev = elems[i-1]
+				}
+				switch {
+				case id != e, // docker-<id>.scope and the like
+					prev == "containers", prev == "overlay-containers",
+					prev == "docker", prev == "libpod":
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func isContainerID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// withoutSelf drops plexform's own container from the engine's list.
+func withoutSelf(o Options, list []service.Summary) []service.Summary {
+	self := selfContainerIDs(o)
+	if len(self) == 0 {
+		return list
+	}
+	out := list[:0:0]
+	for _, s := range list {
+		if !self[s.ID] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func readBoundedFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
