@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,17 +73,56 @@ func cmdPMS(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// dockerEngines holds each script's fake engine and how many of its requests
+// docker-engine requests has printed.
+var dockerEngines sync.Map // *testscript.TestScript -> *scriptEngine
+
+type scriptEngine struct {
+	f       *dockertest.FakeEngine
+	printed int
+}
+
 // docker-engine NAME SOURCE [stopped] serves a fake Docker engine (the Engine API calls
 // plexform makes, on a unix socket) holding one Plex container NAME of the linuxserver
 // image with SOURCE bind-mounted at /config, running unless "stopped", and points the
-// script's DOCKER_HOST at it until the script ends.
+// script's DOCKER_HOST at it until the script ends. docker-engine requests prints the
+// stop and start requests it answered since the last docker-engine requests, one a line
+// ("stop plex", "start plex"; "no stop or start" when none), for stdout to match.
 func cmdDockerEngine(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "stopped") {
-		ts.Fatalf("usage: docker-engine NAME SOURCE [stopped]")
+	const usage = "usage: docker-engine NAME SOURCE [stopped] | docker-engine requests"
+	if neg {
+		ts.Fatalf(usage)
+	}
+	if len(args) == 1 && args[0] == "requests" {
+		v, ok := dockerEngines.Load(ts)
+		if !ok {
+			ts.Fatalf("docker-engine requests: no engine started")
+		}
+		e := v.(*scriptEngine)
+		all := e.f.Requests()
+		n := 0
+		for _, r := range all[e.printed:] {
+			// "POST /containers/plex/stop?t=60" -> "stop plex"
+			if rest, ok := strings.CutPrefix(r, "POST /containers/"); ok {
+				name, verb, _ := strings.Cut(strings.SplitN(rest, "?", 2)[0], "/")
+				fmt.Fprintf(ts.Stdout(), "%s %s\n", verb, name)
+				n++
+			}
+		}
+		if n == 0 {
+			fmt.Fprintln(ts.Stdout(), "no stop or start")
+		}
+		e.printed = len(all)
+		return
+	}
+	if len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "stopped") {
+		ts.Fatalf(usage)
 	}
 	f, stop, err := dockertest.StartFakeEngine(&dockertest.Container{ID: "c0ffee" + args[0], Name: args[0], Image: "lscr.io/linuxserver/plex:latest",
 		Running: len(args) == 2, Mounts: []dockertest.Mount{{Type: "bind", Source: args[1], Destination: "/config"}}})
 	ts.Check(err)
 	ts.Defer(stop)
+	dockerEngines.Store(ts, &scriptEngine{f: f})
+	ts.Defer(func() { dockerEngines.Delete(ts) })
 	ts.Setenv("DOCKER_HOST", f.Host)
 }
