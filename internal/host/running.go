@@ -52,6 +52,10 @@ func (h *Host) refuseWhileRunning(ctx context.Context, s *Store, rc *plan.Resour
 	if lines == "" {
 		lines = "  - name: plex\n    kind: service\n    manager: ...   # systemd, s6, exec, docker...: how Plex is run here (plexform doctor)"
 	}
-	fmt.Fprintf(&b, "\nAdd to the plan's resources\n%s\nand service: plex to %s, so apply stops Plex for the write and starts it again; or stop Plex yourself first.", lines, s.Resource.Name)
+	yourself := "stop Plex yourself first"
+	if how := discover.ManualStop(h.Options.Root, file); how != "" && file != "" {
+		yourself += "; " + how
+	}
+	fmt.Fprintf(&b, "\nAdd to the plan's resources\n%s\nand service: plex to %s, so apply stops Plex for the write and starts it again; or %s.", lines, s.Resource.Name, yourself)
 	rc.Errors = append(rc.Errors, b.String())
 }
