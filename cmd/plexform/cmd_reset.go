@@ -87,6 +87,12 @@ func runReset(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
+	// Its user has no plan file: advice to change the plan says how to write it out.
+	rootArg := ""
+	if root != "" {
+		rootArg = " -root " + shellQuote(root)
+	}
+	opts.MadeBy = &host.MadeBy{Command: "reset", Write: "plexform reset" + rootArg + " -plan-out FILE", Apply: "plexform apply" + rootArg + " -f FILE"}
 	h, err := host.Open(p, opts)
 	if err != nil {
 		return failUnchanged(env, err)

@@ -33,6 +33,28 @@ type Options struct {
 	// before a store no service guards is changed (running.go); "" means PMS's own
 	// http://127.0.0.1:32400.
 	IdentityURL string
+	// MadeBy, for a plan a command made in memory (reset), says how its user writes it
+	// to a file and applies that; nil for a plan file. Advice to change the plan then
+	// says how to write it out first (PlanEdit).
+	MadeBy *MadeBy
+}
+
+// MadeBy is how a plan made in memory is written to a file and applied, as command
+// lines ready to run but for FILE.
+type MadeBy struct {
+	Command string // "reset"
+	Write   string // "plexform reset -root 'DIR' -plan-out FILE"
+	Apply   string // "plexform apply -root 'DIR' -f FILE"
+}
+
+// PlanEdit is advice to change the plan, edit (what to change, in a plan file's words),
+// as its user can follow it: as is for a plan file; for a plan made in memory, how to
+// write it out, edit it there and apply it.
+func (o Options) PlanEdit(edit string) string {
+	if o.MadeBy == nil {
+		return edit
+	}
+	return fmt.Sprintf("`%s` writes the plan %s made to FILE; there, %s; then run `%s`", o.MadeBy.Write, o.MadeBy.Command, edit, o.MadeBy.Apply)
 }
 
 // StateFiles are the small files plexform keeps beside its backups, read and written

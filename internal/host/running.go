@@ -56,6 +56,10 @@ func (h *Host) refuseWhileRunning(ctx context.Context, s *Store, rc *plan.Resour
 	if how := discover.ManualStop(h.Options.Root, file); how != "" && file != "" {
 		yourself += "; " + how
 	}
-	fmt.Fprintf(&b, "\nAdd to the plan's resources\n%s\nand service: plex to %s, so apply stops Plex for the write and starts it again; or %s.", lines, s.Resource.Name, yourself)
+	if h.Options.MadeBy == nil {
+		fmt.Fprintf(&b, "\nAdd to the plan's resources\n%s\nand service: plex to %s, so apply stops Plex for the write and starts it again; or %s.", lines, s.Resource.Name, yourself)
+	} else {
+		fmt.Fprintf(&b, "\n%s, which stops Plex for the write and starts it again; or %s.", h.Options.PlanEdit(fmt.Sprintf("add to its resources\n%s\nand service: plex to %s", lines, s.Resource.Name)), yourself)
+	}
 	rc.Errors = append(rc.Errors, b.String())
 }

@@ -136,21 +136,33 @@ func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, 
 		}
 	}
 	if opts.Root != "" && !plan.DrivenUnderRoot(r.Kind, cfg.Manager) {
-		svc = elsewhere{svc}
+		svc = elsewhere{svc, elsewhereError(opts)}
 	}
 	return svc, found, nil
 }
 
 // elsewhere is a service of the host under -root, which this machine cannot drive:
 // its state reads as an error, so plan warns and apply refuses.
-type elsewhere struct{ stores.Service }
+type elsewhere struct {
+	stores.Service
+	err error
+}
 
-var errElsewhere = errors.New("under -root this service belongs to the host of that tree, not to this machine, so plexform neither reads nor moves it; " +
-	"to edit the files with no service stopped, drop service: from the stores; to drive it, name a service with manager: exec (your own commands) or s6 (a directory inside the root)")
+// elsewhereError says why a service under -root is not driven, and what the user can
+// change: in the plan file, or (for reset's plan) in the plan written out first.
+func elsewhereError(opts Options) error {
+	const edit = "to edit the files with no service stopped, drop service: from the stores; to drive it, name a service with manager: exec (your own commands) or s6 (a directory inside the root)"
+	what := edit
+	if opts.MadeBy != nil {
+		what = "run plexform on that host itself; or " + opts.PlanEdit("drop service: from the stores to edit the files with no service stopped (stop Plex on that host first), "+
+			"or name a service with manager: exec (your own commands) or s6 (a directory inside the root) to drive it")
+	}
+	return errors.New("under -root this service belongs to the host of that tree, not to this machine, so plexform neither reads nor moves it; " + what)
+}
 
-func (e elsewhere) Running(context.Context) (bool, error) { return false, errElsewhere }
-func (e elsewhere) Stop(context.Context) error            { return errElsewhere }
-func (e elsewhere) Start(context.Context) error           { return errElsewhere }
+func (e elsewhere) Running(context.Context) (bool, error) { return false, e.err }
+func (e elsewhere) Stop(context.Context) error            { return e.err }
+func (e elsewhere) Start(context.Context) error           { return e.err }
 
 // noService stands for a plex_service that found no way to run Plex: its state reads as
 // an error that says how to name the service, so plan warns and apply refuses.
