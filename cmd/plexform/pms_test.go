@@ -82,14 +82,15 @@ type scriptEngine struct {
 	printed int
 }
 
-// docker-engine NAME SOURCE [stopped] serves a fake Docker engine (the Engine API calls
-// plexform makes, on a unix socket) holding one Plex container NAME of the linuxserver
-// image with SOURCE bind-mounted at /config, running unless "stopped", and points the
+// docker-engine NAME SOURCE [stopped] [image=REF] serves a fake Docker engine (the Engine
+// API calls plexform makes, on a unix socket) holding one Plex container NAME of the
+// linuxserver image (else REF) with SOURCE bind-mounted at /config, running unless
+// "stopped", and points the
 // script's DOCKER_HOST at it until the script ends. docker-engine requests prints the
 // stop and start requests it answered since the last docker-engine requests, one a line
 // ("stop plex", "start plex"; "no stop or start" when none), for stdout to match.
 func cmdDockerEngine(ts *testscript.TestScript, neg bool, args []string) {
-	const usage = "usage: docker-engine NAME SOURCE [stopped] | docker-engine requests"
+	const usage = "usage: docker-engine NAME SOURCE [stopped] [image=REF] | docker-engine requests"
 	if neg {
 		ts.Fatalf(usage)
 	}
@@ -115,11 +116,22 @@ func cmdDockerEngine(ts *testscript.TestScript, neg bool, args []string) {
 		e.printed = len(all)
 		return
 	}
-	if len(args) < 2 || len(args) > 3 || (len(args) == 3 && args[2] != "stopped") {
+	if len(args) < 2 {
 		ts.Fatalf(usage)
 	}
-	f, stop, err := dockertest.StartFakeEngine(&dockertest.Container{ID: "c0ffee" + args[0], Name: args[0], Image: "lscr.io/linuxserver/plex:latest",
-		Running: len(args) == 2, Mounts: []dockertest.Mount{{Type: "bind", Source: args[1], Destination: "/config"}}})
+	running, image := true, "lscr.io/linuxserver/plex:latest"
+	for _, a := range args[2:] {
+		switch ref, isImage := strings.CutPrefix(a, "image="); {
+		case a == "stopped":
+			running = false
+		case isImage && ref != "":
+			image = ref
+		default:
+			ts.Fatalf(usage)
+		}
+	}
+	f, stop, err := dockertest.StartFakeEngine(&dockertest.Container{ID: "c0ffee" + args[0], Name: args[0], Image: image,
+		Running: running, Mounts: []dockertest.Mount{{Type: "bind", Source: args[1], Destination: "/config"}}})
 	ts.Check(err)
 	ts.Defer(stop)
 	dockerEngines.Store(ts, &scriptEngine{f: f})
