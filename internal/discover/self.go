@@ -22,8 +22,9 @@ const maxSelfFile = 1 << 20
 //   - /proc/self/mountinfo: Docker bind-mounts /etc/hostname, /etc/hosts and
 //     /etc/resolv.conf from /var/lib/docker/containers/<id>/ (moby
 //     daemon/container_operations_unix.go, container.Container.GetRootResourcePath), and
-//     Podman from .../overlay-containers/<id>/userdata/ (containers/podman
-//     libpod/container_internal_common.go). These mounts exist under cgroup v1 and v2,
+//     Podman from .../<driver>-containers/<id>/userdata/ (overlay-containers, or
+//     vfs-containers with the vfs driver; containers/storage keeps a container's run
+//     files in <runroot>/<driver>-containers/<id>, and libpod mounts them from there). These mounts exist under cgroup v1 and v2,
 //     and with --network host too;
 //   - /proc/self/cgroup: under cgroup v1, or v2 with the host's cgroup namespace
 //     (--cgroupns host), the path ends in docker/<id>, docker-<id>.scope or
@@ -47,7 +48,7 @@ func selfContainerIDs(o Options) map[string]bool {
 }
 
 // containerIDsIn finds the container ids in mountinfo or cgroup text: a 64-hex path
-// element after "containers/" or "overlay-containers/", or a cgroup element
+// element after "containers/" or "<driver>-containers/", or a cgroup element
 // "<id>", "docker-<id>.scope", "libpod-<id>.scope" under a docker or libpod path.
 func containerIDsIn(text string) []string {
 	var ids []string
@@ -73,7 +74,7 @@ func containerIDsIn(text string) []string {
 				}
 				switch {
 				case id != e, // docker-<id>.scope and the like
-					prev == "containers", prev == "overlay-containers",
+					prev == "containers", strings.HasSuffix(prev, "-containers"), // overlay-containers, vfs-containers
 					prev == "docker", prev == "libpod":
 					ids = append(ids, id)
 				}

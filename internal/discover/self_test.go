@@ -37,6 +37,8 @@ func TestContainerIDsIn(t *testing.T) {
 		{"cgroup v2, private namespace", "0::/\n", nil},
 		{"cgroup v2, systemd driver, host namespace", "0::/system.slice/docker-" + selfID + ".scope\n", []string{selfID}},
 		{"podman mountinfo", "600 590 0:60 /containers/storage/overlay-containers/" + selfID + "/userdata/hosts /etc/hosts rw - tmpfs tmpfs rw\n", []string{selfID}},
+		{"podman mountinfo, vfs driver", "600 590 0:60 /run/vfs-containers/" + selfID + "/userdata/resolv.conf /etc/resolv.conf rw - tmpfs tmpfs rw\n", []string{selfID}},
+		{"podman cgroup, cgroupfs", "0::/libpod_parent/libpod-" + selfID + "\n", []string{selfID}},
 		{"podman cgroup", "0::/machine.slice/libpod-" + selfID + ".scope/container\n", []string{selfID}},
 		{"a host", "0::/user.slice/user-0.slice/session-1.scope\n25 1 254:0 / / rw - ext4 /dev/vda rw\n", nil},
 		{"an overlay layer", "90 1 0:40 / / rw - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/X,upperdir=/var/lib/docker/overlay2/" + layerID + "/diff\n", nil},
