@@ -84,6 +84,7 @@ func TestReleaseImageResetsByName(t *testing.T) {
 		t.Errorf("the second reset restarted the container:\n%s", out)
 	}
 	mustContain(t, "second reset in the image", out, "Nothing to reset")
+	noSignIn(t, out)
 	// What the container saves when it stops again is what it read at its start: the
 	// reset happened while it was stopped.
 	e.Docker(t, "stop", "plex")
