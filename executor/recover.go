@@ -125,7 +125,11 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 				// A service the run never got to move is one recover moves: it goes
 				// back up at the end, and the journal says so before it stops, so that
 				// a recover killed while it is down leaves the next one to start it.
-				services = rememberMove(rj, services, svc)
+				var err error
+				if services, err = rememberMove(rj, services, svc); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					continue
+				}
 				if err := r.setState(ctx, svc, false); err != nil {
 					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
 					continue
@@ -224,16 +228,21 @@ func recoverMoves(targets []*recoverStore, services []recoverService) []*host.Se
 }
 
 // rememberMove adds svc, found running (or in no state it could tell), to the services
-// recover puts back, and to the journal, unless the run already named it.
-func rememberMove(j *journal, services []recoverService, svc *host.Service) []recoverService {
+// recover puts back, and to the journal, unless the run already named it. The journal
+// must say so before recover stops it (a recover killed while it is down leaves the next
+// one to start it), so an error writing it is returned and the service is not stopped.
+func rememberMove(j *journal, services []recoverService, svc *host.Service) ([]recoverService, error) {
 	for _, s := range services {
 		if s.svc == svc {
-			return services
+			return services, nil
 		}
 	}
 	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: true})
-	_ = j.save(j.j.Step, true)
-	return append(services, recoverService{svc: svc, wasUp: true})
+	if err := j.save(j.j.Step, true); err != nil {
+		j.j.Services = j.j.Services[:len(j.j.Services)-1]
+		return services, fmt.Errorf("record in the journal that recover stops %s: %w", svc.Resource.Name, err)
+	}
+	return append(services, recoverService{svc: svc, wasUp: true}), nil
 }
 
 type recoverService struct {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,9 +88,32 @@ func TestRunTellsTheTrackerWhatRuns(t *testing.T) {
 	}
 }
 
-type recordingTracker struct{ began, started, ended []Process }
+// A command whose record could not be written is not run: a command running that the
+// journal does not name is one recover cannot wait for.
+func TestRunDoesNotRunACommandItCannotRecord(t *testing.T) {
+	ran := filepath.Join(t.TempDir(), "ran")
+	tr := recordingTracker{refuse: errors.New("no space left on device")}
+	_, err := (OSRunner{}).Run(Track(context.Background(), &tr), []string{"touch", ran})
+	if err == nil || !errors.Is(err, tr.refuse) {
+		t.Fatalf("Run error = %v, want the tracker's", err)
+	}
+	if _, statErr := os.Stat(ran); statErr == nil {
+		t.Error("the command ran although its record could not be written")
+	}
+	if len(tr.started) != 0 || len(tr.ended) != 0 {
+		t.Errorf("started %v, ended %v of a command that never ran", tr.started, tr.ended)
+	}
+}
 
-func (r *recordingTracker) Began(p Process)   { r.began = append(r.began, p) }
+type recordingTracker struct {
+	began, started, ended []Process
+	refuse                error // Began's answer
+}
+
+func (r *recordingTracker) Began(p Process) error {
+	r.began = append(r.began, p)
+	return r.refuse
+}
 func (r *recordingTracker) Started(p Process) { r.started = append(r.started, p) }
 func (r *recordingTracker) Ended(p Process)   { r.ended = append(r.ended, p) }
 

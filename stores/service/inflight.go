@@ -29,9 +29,11 @@ type Process struct {
 // Tracker hears of each command a Runner runs under a context from Track: the journal
 // records what is in flight so that recover can wait for it. Began comes before the
 // command starts (Mark and Started set, no PID yet), so that no instant of it runs
-// unrecorded; Started once it has its pid; Ended once it is over.
+// unrecorded: when it returns an error (the record could not be written) the command is
+// not run at all, and Run returns that error. Started comes once it has its pid; Ended
+// once it is over.
 type Tracker interface {
-	Began(Process)
+	Began(Process) error
 	Started(Process)
 	Ended(Process)
 }
