@@ -120,14 +120,16 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 	var errs *multierror.Error
 	for _, c := range j.j.InFlight {
 		timeout := host.DefaultTimeout
+		var running func(context.Context) (bool, error)
 		if svc := h.ServiceByName(c.Service); svc != nil {
-			timeout = svc.Timeout()
+			timeout, running = svc.Timeout(), statusOf(svc)
 		}
 		what := fmt.Sprintf("the %s command of %s that the cut-short run started", c.Action, c.Service)
 		if c.PID > 0 {
 			what = fmt.Sprintf("the %s command of %s (pid %d) that the cut-short run started", c.Action, c.Service, c.PID)
 		}
-		got, err := service.EndLeftover(ctx, service.Process{Mark: c.Mark, PID: c.PID, PGID: c.PGID, Started: c.Started, StartID: c.StartID}, timeout)
+		p := service.Process{Mark: c.Mark, PID: c.PID, PGID: c.PGID, Started: c.Started, StartID: c.StartID, Action: c.Action}
+		got, err := service.EndLeftover(ctx, p, timeout, running)
 		switch {
 		case err != nil:
 			errs = multierror.Append(errs, fmt.Errorf("make sure %s has ended: %w", what, err))
@@ -136,6 +138,8 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Waited for %s: it was still running, and has ended", what)})
 		case got == service.LeftoverKilled:
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Killed %s: it was still running after %s (the service's timeout)", what, timeout)})
+		case got == service.LeftoverServing:
+			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Left %s alone: %s is running, so it did its work (what it left running may be the server)", what, c.Service)})
 		case got == service.LeftoverUnknown:
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Could not tell whether %s is still running (this system does not say when a process started); waited up to %s", what, timeout)})
 		}
@@ -157,6 +161,17 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// statusOf reads svc's state for EndLeftover, bounded by its timeout. Unlike
+// host.Service.Running, a service on its way up does not count as running: the start
+// is not done yet.
+func statusOf(svc *host.Service) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, svc.Timeout())
+		defer cancel()
+		return svc.Service.Running(ctx)
+	}
 }
 
 // jobWaiter is a service whose manager runs queued jobs (systemd): a stop job goes on
