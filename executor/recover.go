@@ -111,6 +111,12 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
 	}
 	var errs *multierror.Error
+	// left says, as a rollback does, what is not back as it was: a store not restored,
+	// a service not in its state.
+	var left []string
+	notRestored := func(t *recoverStore) {
+		left = append(left, fmt.Sprintf("%s (%s) is NOT restored; its backup is %s", t.entry.Resource, t.entry.Target, op.Backups.Path(t.backup)))
+	}
 	for _, t := range targets {
 		if t.entry.Staged != "" {
 			if err := removeStaged(fileutil.RootAt(op.Host.Options.Root), t.entry.Staged, t.store.Store.Target()); err != nil {
@@ -128,16 +134,19 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 				var err error
 				if services, err = rememberMove(rj, services, svc); err != nil {
 					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					notRestored(t)
 					continue
 				}
 				if err := r.setState(ctx, svc, false); err != nil {
 					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					notRestored(t)
 					continue
 				}
 			}
 		}
 		if err := t.store.Store.Restore(ctx, t.snap); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("restore %s: %w", t.entry.Resource, err))
+			notRestored(t)
 			continue
 		}
 		obs.Event(Event{Type: EventRestored, Resource: t.entry.Resource, Backup: t.backup.ID, Message: fmt.Sprintf("Restored %s from backup %s", t.entry.Target, t.backup.ID)})
@@ -151,6 +160,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 			// the start below then ends in a state that stays.
 			if err := r.setState(ctx, s.svc, false); err != nil {
 				errs = multierror.Append(errs, fmt.Errorf("stop %s to start it afresh: %w", s.svc.Resource.Name, err))
+				left = append(left, serviceNotBack(ctx, s.svc, s.wasUp))
 				continue
 			}
 			up = false
@@ -160,17 +170,39 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		}
 		if err := r.setState(ctx, s.svc, s.wasUp); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("put %s back to %s: %w", s.svc.Resource.Name, stateWord(s.wasUp), err))
+			left = append(left, serviceNotBack(ctx, s.svc, s.wasUp))
 		}
 	}
 	if errs != nil {
 		errs.ErrorFormat = plan.Problems
+		left = append(left, "the journal of the run, "+filepath.Join(op.Backups.Dir, journalFile)+", which the next `plexform recover` picks up")
 		return rec, &Failure{Err: fmt.Errorf("recover is not complete; the journal stays, so run it again once the problem is fixed: %w", errs), Changed: true,
-			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
+			Left: left, Backups: backupsOf(targets)}
 	}
 	if err := (&journal{backups: op.Backups}).finish(); err != nil {
 		return rec, &Failure{Err: err, Changed: true}
 	}
 	return rec, nil
+}
+
+// serviceNotBack says that svc is not in the state it had, and the state it reads now.
+func serviceNotBack(ctx context.Context, svc *host.Service, wasUp bool) string {
+	now := "in a state its status does not tell"
+	if up, err := svc.Running(ctx); err == nil {
+		now = stateWord(up)
+	}
+	return fmt.Sprintf("service %s is not %s again (it is %s)", svc.Resource.Name, stateWord(wasUp), now)
+}
+
+// backupsOf lists the backups the journal's stores go back to.
+func backupsOf(targets []*recoverStore) []*Manifest {
+	var out []*Manifest
+	for _, t := range targets {
+		if t.backup != nil {
+			out = append(out, t.backup)
+		}
+	}
+	return out
 }
 
 // bindJournal finds each journal store in the plan and compares it with its backup.
