@@ -10,22 +10,6 @@ import (
 	"github.com/plexform/plexform/internal/testtool"
 )
 
-// leaveFree fills the file system dir is on, then frees pages pages of it again: the
-// next writes there get that much room and then ENOSPC, from the kernel.
-func leaveFree(t *testing.T, dir string, pages int64) {
-	t.Helper()
-	testtool.FillUp(t, dir)
-	filler := filepath.Join(dir, "filler")
-	fi, err := os.Stat(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := fi.Size()/4096*4096 - pages*4096
-	if err := os.Truncate(filler, max(size, 0)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A backups dir that fills up during the apply: whatever room is left, the stop command
 // never runs while the journal on disk does not name the service it stops and the stop
 // itself (what recover needs to put the server back and to wait for the stop). The
@@ -33,7 +17,7 @@ func leaveFree(t *testing.T, dir string, pages int64) {
 // before anything changed and says so; with enough it applies.
 func TestApplyDoesNotStopWhatTheJournalCannotName(t *testing.T) {
 	var stopsBeforeTheStop, applied int
-	for pages := int64(0); pages <= 10; pages++ {
+	for pages := 0; pages <= 10; pages++ {
 		dir := t.TempDir()
 		full := testtool.Tmpfs(t, "64k")
 		prefs, up, unrecorded := filepath.Join(dir, "Preferences.xml"), filepath.Join(dir, "up"), filepath.Join(dir, "unrecorded")
@@ -53,7 +37,7 @@ resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [`+stop+`, `+backups+`, `+unrecorded+`, `+up+`], status: [test, -f, `+up+`]}
 `)
-		leaveFree(t, full, pages)
+		testtool.FillLeaving(t, full, pages)
 		b := &Backups{Dir: backups}
 		_, err := Apply(context.Background(), h, Options{Backups: b, Keep: 10})
 		b.Close()
