@@ -28,8 +28,8 @@ import (
 // on. The named steps of TestKillAtEveryStepThenRecover never hit a kill while a service
 // command is half done or a temp file half written; this does.
 //
-//	PLEXFORM_SOAK_ROUNDS=1000  rounds (default 200; a third each under exec, exec
-//	                           without setsid, and s6)
+//	PLEXFORM_SOAK_ROUNDS=1000  rounds (default 200; a third each under exec, exec-fg
+//	                           and s6)
 //	PLEXFORM_SOAK_SEED=N       replay the rounds of a logged seed=N
 //	PLEXFORM_SOAK_BIN=PATH     run this plexform (built with -tags plexformtest)
 //	                           instead of building one: to show that the soak fails
@@ -43,9 +43,10 @@ import (
 // timeout:; a status command that lies once. The exec service's stop and start do their
 // work later in a child of the script, as init scripts do: a few milliseconds later
 // mostly, up to 300 ms in about a quarter of the rounds, so a kill lands while a command
-// of the run is still in flight and its orphan acts after recover began. One exec host
-// starts the server with setsid (a daemon that detaches), the other with `cmd &`, so the
-// server stays in the start command's process group.
+// of the run is still in flight and its orphan acts after recover began. The exec host
+// starts the server with setsid (a daemon that detaches); the exec-fg host with `cmd &`,
+// so the server stays in the start command's process group, and its stop's worker
+// detaches with setsid instead.
 
 // soakServiceTimeout is the faulty plan's timeout: for its service: what a hanging
 // command costs a round. The calm plan, which must converge, waits as long as a real one.
@@ -151,7 +152,7 @@ func randDelay(rng *rand.Rand) time.Duration { return time.Duration(rng.Int64N(i
 
 // soakHost is one simulated Plex host under one manager, with two stores in one dir.
 type soakHost struct {
-	manager       string // exec, exec-nosid (the server started without setsid), s6
+	manager       string // exec, exec-fg (see writeExecScripts), s6
 	sim           *simHost
 	svc           stores.Service
 	ctl           string // exec: the scripts' dir, where the fault files go
@@ -194,7 +195,7 @@ func TestRandomFaultSoak(t *testing.T) {
 		t.Logf("running %s, not a fresh build", bin)
 	}
 	simBin := plexsimtest.Build(t)
-	hosts := []*soakHost{newSoakHost(t, "exec", simBin, bin), newSoakHost(t, "exec-nosid", simBin, bin), newSoakHost(t, "s6", simBin, bin)}
+	hosts := []*soakHost{newSoakHost(t, "exec", simBin, bin), newSoakHost(t, "exec-fg", simBin, bin), newSoakHost(t, "s6", simBin, bin)}
 
 	tally := map[string]int{}
 	recoverKills, slowRounds := 0, 0
@@ -255,7 +256,7 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 		"-log", filepath.Join(h.sim.dir, "plexsim.log")}
 	var svcYAML string
 	switch manager {
-	case "exec", "exec-nosid":
+	case "exec", "exec-fg":
 		h.ctl = filepath.Join(h.sim.dir, "ctl")
 		start, stop, status := writeExecScripts(t, h.ctl, args, manager == "exec")
 		svc, err := service.NewExec([]string{start}, []string{stop}, []string{status}, service.OSRunner{})
@@ -302,20 +303,21 @@ verify:
 
 // writeExecScripts writes the exec service's commands. start and stop hand their work
 // to a child that does it a few milliseconds later (or after the seconds in dir/delay)
-// and wait for it, as init scripts do; the server itself is started in a session of its
-// own (setsid) as a daemon detaches, or, without setsid, in the start command's process
-// group (`cmd &`, as many a hand-written exec start does). A fault file in dir makes the
-// next start or stop fail or hang, or the next status say the opposite of the truth.
-func writeExecScripts(t *testing.T, dir string, simArgs []string, setsid bool) (start, stop, status string) {
+// and wait for it, as init scripts do. With detachServer the server is started in a
+// session of its own (setsid) as a daemon detaches; without, it stays in the start
+// command's process group (`cmd &`, as many a hand-written exec start does), and the
+// stop's worker is the one that detaches (setsid). A fault file in dir makes the next
+// start or stop fail or hang, or the next status say the opposite of the truth.
+func writeExecScripts(t *testing.T, dir string, simArgs []string, detachServer bool) (start, stop, status string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	q := plexsimtest.ShellQuote([]string{dir})
 	alive := `alive() { [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" && [ "$st" != Z ]; }` + "\n" +
 		fmt.Sprintf(`d=$(cat %[1]s/delay 2>/dev/null) || d=0.00$(( $$ %% 5 + 2 ))`, q) + "\n"
-	detach := ""
-	if setsid {
-		detach = "setsid "
+	detachSim, detachStop := "setsid ", ""
+	if !detachServer {
+		detachSim, detachStop = "", "setsid "
 	}
 	fault := func(action string) string {
 		return fmt.Sprintf(`if [ -e %[1]s/%[2]s-fails ]; then rm -f %[1]s/%[2]s-fails; echo "%[2]s refused (injected fault)" >&2; exit 1; fi
@@ -326,11 +328,11 @@ if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
 		"start": alive + fault("start") + fmt.Sprintf(`if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then exit 0; fi
 ( sleep "$d"; %[3]s%[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
 wait
-`, q, plexsimtest.ShellQuote(simArgs), detach),
+`, q, plexsimtest.ShellQuote(simArgs), detachSim),
 		"stop": alive + fault("stop") + fmt.Sprintf(`pid=$(cat %[1]s/pid 2>/dev/null) || exit 0
-( sleep "$d"; kill -TERM "$pid" 2>/dev/null ) &
+%[2]ssh -c 'sleep "$1"; kill -TERM "$2" 2>/dev/null' sh "$d" "$pid" &
 wait
-`, q),
+`, q, detachStop),
 		"status": alive + fmt.Sprintf(`up=1
 if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then up=0; fi
 if [ -e %[1]s/status-lies ]; then rm -f %[1]s/status-lies; up=$(( 1 - up )); fi
