@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -74,7 +75,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		if t.differ {
 			rec.Actions = append(rec.Actions, fmt.Sprintf("restore %s (%s) from backup %s", t.entry.Resource, t.entry.Target, t.backup.ID))
 		}
-		if t.entry.Staged != "" {
+		if t.entry.Staged != "" && stagedLeft(fileutil.RootAt(op.Host.Options.Root), t.entry.Staged, t.store.Store.Target()) {
 			rec.Actions = append(rec.Actions, fmt.Sprintf("remove the staged file %s", t.entry.Staged))
 		}
 	}
@@ -294,6 +295,15 @@ func bindJournalServices(h *host.Host, j *Journal) ([]recoverService, error) {
 		out = append(out, recoverService{svc: svc, wasUp: s.WasRunning})
 	}
 	return out, plan.Gather(errs)
+}
+
+// stagedLeft tells whether the staged file the journal names is still beside the store:
+// the tidy before it removes what a run cut short left, and a recover killed after its
+// tidy leaves a journal naming files that are gone. When the directory cannot be read
+// it says true: the removal, which ignores a missing file, is offered all the same.
+func stagedLeft(root fileutil.Root, staged, target string) bool {
+	names, err := root.Leftovers(target)
+	return err != nil || slices.Contains(names, filepath.Base(staged))
 }
 
 // removeStaged removes a staged file the journal names, but only one of ours: a temp
