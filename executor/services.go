@@ -19,13 +19,13 @@ func (r *run) stopServices(ctx context.Context) error {
 		if !svc.Stops() {
 			continue
 		}
-		// Only a service this apply moves is put back by a rollback; one it leaves alone
-		// (perhaps unreadable, under -root) is never touched.
 		// The journal names the service before it is moved, or it is not moved at all:
 		// recover puts back only what the journal names.
 		if err := r.journal.moving(svc, svc.Change.Running); err != nil {
 			return err
 		}
+		// Only a service this apply moves is put back by a rollback; one it leaves alone
+		// (perhaps unreadable, under -root) is never touched.
 		r.wasUp[svc.Service] = svc.Change.Running
 		r.stopped = append(r.stopped, svc) // before the stop: a stop that fails half way still needs a start
 		begun := r.journal.begunCommands()
