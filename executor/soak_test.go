@@ -42,8 +42,9 @@ import (
 // run out; an exec stop or start command that fails or hangs past the service's
 // timeout:; a status command that lies once. The exec service's stop and start do their
 // work later in a child of the script, as init scripts do: a few milliseconds later
-// mostly, up to 300 ms in about a quarter of the rounds, so a kill lands while a command
-// of the run is still in flight and its orphan acts after recover began. The exec host
+// mostly, up to 300 ms in about a quarter of the rounds (in half of those 300 to 800 ms,
+// with the kill early in the stop's wait), so a kill lands while a command of the run is
+// still in flight and its orphan acts after recover began, or after recover's own start. The exec host
 // starts the server with setsid (a daemon that detaches); the exec-fg host with `cmd &`,
 // so the server stays in the start command's process group, and its stop's worker
 // detaches with setsid instead.
@@ -93,6 +94,9 @@ type soakRound struct {
 	// childDelay is how long the exec scripts' child waits before it does the work
 	// ("": a few milliseconds).
 	childDelay string
+	// killInStop counts killAfter from the moment the stop command began, not from the
+	// apply's start: the kill lands while the stop's slow child waits.
+	killInStop bool
 	// lieAfter is when the status fault is armed: which status call lies is up to the
 	// moment (the one at plan time, or one of the polls while the service moves).
 	lieAfter time.Duration
@@ -130,6 +134,15 @@ func (h *soakHost) drawRound(rng *rand.Rand) soakRound {
 		d := 50 + rng.IntN(251)
 		r.childDelay = fmt.Sprintf("%d.%03d", d/1000, d%1000)
 		r.killAfter += time.Duration(rng.IntN(d)) * time.Millisecond
+		if rng.IntN(2) == 0 && r.killAfter >= 0 {
+			// A stop whose child outlasts recover's own stop and start (300 to 800 ms),
+			// killed early in its wait: what recover must wait for before it starts the
+			// server, or the orphan stops the server recover started.
+			d = 300 + rng.IntN(501)
+			r.childDelay = fmt.Sprintf("%d.%03d", d/1000, d%1000)
+			r.killInStop = true
+			r.killAfter = time.Duration(rng.IntN(50)) * time.Millisecond
+		}
 	}
 	if r.fault == faultStopHangs || r.fault == faultStartHangs {
 		// Half the time the kill lands while the hanging command is in flight; half
@@ -257,6 +270,9 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 	var svcYAML string
 	switch manager {
 	case "exec", "exec-fg":
+		if _, err := exec.LookPath("perl"); err != nil {
+			testtool.Unavailable(t, "the soak's exec stop scripts need perl")
+		}
 		h.ctl = filepath.Join(h.sim.dir, "ctl")
 		start, stop, status := writeExecScripts(t, h.ctl, args, manager == "exec")
 		svc, err := service.NewExec([]string{start}, []string{stop}, []string{status}, service.OSRunner{})
@@ -303,7 +319,10 @@ verify:
 
 // writeExecScripts writes the exec service's commands. start and stop hand their work
 // to a child that does it a few milliseconds later (or after the seconds in dir/delay)
-// and wait for it, as init scripts do. With detachServer the server is started in a
+// and wait for it, as init scripts do; the stop's child reads the pid file when it acts,
+// so one orphaned by a kill stops whatever server runs by then. That child is one
+// process (perl, which sleeps and signals without a child of its own): detached with
+// setsid, nothing of the stop is left in a group it does not lead. With detachServer the server is started in a
 // session of its own (setsid) as a daemon detaches; without, it stays in the start
 // command's process group (`cmd &`, as many a hand-written exec start does), and the
 // stop's worker is the one that detaches (setsid). A fault file in dir makes the next
@@ -329,8 +348,9 @@ if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
 ( sleep "$d"; %[3]s%[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
 wait
 `, q, plexsimtest.ShellQuote(simArgs), detachSim),
-		"stop": alive + fault("stop") + fmt.Sprintf(`pid=$(cat %[1]s/pid 2>/dev/null) || exit 0
-%[2]ssh -c 'sleep "$1"; kill -TERM "$2" 2>/dev/null' sh "$d" "$pid" &
+		"stop": alive + fault("stop") + fmt.Sprintf(`: >%[1]s/stop-began
+[ -e %[1]s/pid ] || exit 0
+%[2]sperl -e 'select(undef, undef, undef, $ARGV[0]); open(my $f, "<", "$ARGV[1]/pid") or exit; my $pid = <$f>; kill("TERM", $pid + 0)' "$d" %[1]s &
 wait
 `, q, detachStop),
 		"status": alive + fmt.Sprintf(`up=1
@@ -358,13 +378,19 @@ func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOut
 		if err := os.WriteFile(delay, []byte(r.childDelay), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		// Until recover is done: what the killed run left and recover's own commands
-		// are slow alike. The calm apply and the restart run at the usual pace.
 		defer os.Remove(delay)
 	}
 	clear := h.inject(t, r)
-	res := runKilled(t, bin, killAfter, "apply", "-auto-approve", "-f", h.faultPlan)
+	trigger := ""
+	if r.killInStop {
+		trigger = filepath.Join(h.ctl, "stop-began")
+		_ = os.Remove(trigger)
+	}
+	res := runKilledAfter(t, bin, killAfter, trigger, "apply", "-auto-approve", "-f", h.faultPlan)
 	clear()
+	// Only the run's commands are slow: what a kill orphaned acts after recover's own
+	// (fast) stop and start, on the server recover started, unless recover waits for it.
+	_ = os.Remove(filepath.Join(h.ctl, "delay"))
 	// What the round did, shown only when it breaks an invariant.
 	transcript := []string{fmt.Sprintf("apply (kill after %s): killed=%v exit=%d\n%s", killAfter, res.killed, res.exitCode, res.out)}
 	defer func() {
@@ -429,9 +455,6 @@ func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOut
 		} else if now := h.serverPID(t); now != pid {
 			t.Errorf("0.5 s after recover: the server is another process (pid %d, right after recover %d)", now, pid)
 		}
-	}
-	if r.childDelay != "" {
-		_ = os.Remove(filepath.Join(h.ctl, "delay"))
 	}
 	// The next run tidies whatever is left and must converge to the reset.
 	if out, err := exec.Command(bin, "apply", "-auto-approve", "-f", h.calmPlan).CombinedOutput(); err != nil {
@@ -597,6 +620,13 @@ type killedRun struct {
 // is negative), unless it ended first.
 func runKilled(t *testing.T, bin string, delay time.Duration, args ...string) killedRun {
 	t.Helper()
+	return runKilledAfter(t, bin, delay, "", args...)
+}
+
+// runKilledAfter is runKilled with delay counted from the moment the file trigger
+// appears, when one is named (never, should it not appear before plexform ends).
+func runKilledAfter(t *testing.T, bin string, delay time.Duration, trigger string, args ...string) killedRun {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var out bytes.Buffer
@@ -604,7 +634,25 @@ func runKilled(t *testing.T, bin string, delay time.Duration, args ...string) ki
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if delay >= 0 {
+	switch {
+	case delay >= 0 && trigger != "":
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(time.Millisecond):
+				}
+				if _, err := os.Stat(trigger); err == nil {
+					time.Sleep(delay)
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+					return
+				}
+			}
+		}()
+	case delay >= 0:
 		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 		defer timer.Stop()
 	}
