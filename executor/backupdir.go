@@ -97,7 +97,7 @@ func (d *trustedDir) create(name string, data []byte, sync bool) error {
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		d.remove(name)
-		return fmt.Errorf("write %s: %w", d.join(name), err)
+		return fmt.Errorf("write %s: %w", d.join(name), withoutPath(err))
 	}
 	if sync {
 		if err := f.Sync(); err != nil {
@@ -108,9 +108,18 @@ func (d *trustedDir) create(name string, data []byte, sync bool) error {
 	}
 	if err := f.Close(); err != nil {
 		d.remove(name)
-		return fmt.Errorf("write %s: %w", d.join(name), err)
+		return fmt.Errorf("write %s: %w", d.join(name), withoutPath(err))
 	}
 	return nil
+}
+
+// withoutPath is err without the *fs.PathError that names the file again ("write X:
+// write X: no space left on device"); errors.Is still finds the errno.
+func withoutPath(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return pe.Err
+	}
+	return err
 }
 
 // tempPrefix starts the name of every temp file plexform makes inside a trusted dir;

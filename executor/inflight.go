@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,12 +52,39 @@ type commandTracker struct {
 
 // Began writes the command into the journal before it starts: a kill in the instant
 // after the start must not leave a command no one knows of. It is written unsynced: it
-// must survive plexform, not a power cut, which ends the command too.
-func (c *commandTracker) Began(p service.Process) {
+// must survive plexform, not a power cut, which ends the command too. A stop that
+// cannot be recorded is not run (the error goes back to Run): one orphaned by a kill
+// would stop the server after recover started it. A start is run all the same, with a
+// warning: refusing it would leave Plex down, and recover, which starts the server
+// anyway, is not misled by a start that finishes late.
+func (c *commandTracker) Began(p service.Process) error {
 	c.j.j.InFlight = append(c.j.j.InFlight, JournalCommand{
 		Mark: p.Mark, Service: c.svc.Resource.Name, Manager: c.svc.Service.Describe(), Action: c.action, Started: p.Started.UTC(),
 	})
-	_ = c.j.save(c.j.j.Step, false)
+	err := c.j.save(c.j.j.Step, false)
+	if err == nil {
+		c.j.begun++
+		return nil
+	}
+	if c.action == "start" {
+		c.j.warn(err)
+		return nil
+	}
+	c.j.j.InFlight = c.j.j.InFlight[:len(c.j.j.InFlight)-1]
+	return fmt.Errorf("record the %s command of %s in the journal: %w: %w", c.action, c.svc.Resource.Name, errUnrecorded, err)
+}
+
+// errUnrecorded is a service command that was not run because the journal could not
+// name it.
+var errUnrecorded = errors.New("not run while the journal cannot name it")
+
+// begunCommands counts the commands run under the journal so far: a stop that failed
+// with errUnrecorded and ran none moved nothing.
+func (j *journal) begunCommands() int {
+	if j == nil {
+		return 0
+	}
+	return j.begun
 }
 
 // Started adds the pid, written only where recover needs it to find the command
@@ -66,7 +94,7 @@ func (c *commandTracker) Started(p service.Process) {
 		cmd := &c.j.j.InFlight[i]
 		cmd.PID, cmd.PGID, cmd.StartID = p.PID, p.PGID, p.StartID
 		if service.PIDNeeded {
-			_ = c.j.save(c.j.j.Step, false)
+			c.j.warn(c.j.save(c.j.j.Step, false))
 		}
 	}
 }
@@ -76,7 +104,7 @@ func (c *commandTracker) Started(p service.Process) {
 func (c *commandTracker) Ended(p service.Process) {
 	if i := c.find(p.Mark); i >= 0 {
 		c.j.j.InFlight = slices.Delete(c.j.j.InFlight, i, i+1)
-		_ = c.j.save(c.j.j.Step, false)
+		c.j.warn(c.j.save(c.j.j.Step, false))
 	}
 }
 
@@ -92,14 +120,16 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 	var errs *multierror.Error
 	for _, c := range j.j.InFlight {
 		timeout := host.DefaultTimeout
+		var running func(context.Context) (bool, error)
 		if svc := h.ServiceByName(c.Service); svc != nil {
-			timeout = svc.Timeout()
+			timeout, running = svc.Timeout(), statusOf(svc)
 		}
 		what := fmt.Sprintf("the %s command of %s that the cut-short run started", c.Action, c.Service)
 		if c.PID > 0 {
 			what = fmt.Sprintf("the %s command of %s (pid %d) that the cut-short run started", c.Action, c.Service, c.PID)
 		}
-		got, err := service.EndLeftover(ctx, service.Process{Mark: c.Mark, PID: c.PID, PGID: c.PGID, Started: c.Started, StartID: c.StartID}, timeout)
+		p := service.Process{Mark: c.Mark, PID: c.PID, PGID: c.PGID, Started: c.Started, StartID: c.StartID, Action: c.Action}
+		got, err := service.EndLeftover(ctx, p, timeout, running)
 		switch {
 		case err != nil:
 			errs = multierror.Append(errs, fmt.Errorf("make sure %s has ended: %w", what, err))
@@ -108,6 +138,8 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Waited for %s: it was still running, and has ended", what)})
 		case got == service.LeftoverKilled:
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Killed %s: it was still running after %s (the service's timeout)", what, timeout)})
+		case got == service.LeftoverServing:
+			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Left %s alone: %s is running, so it did its work (what it left running may be the server)", what, c.Service)})
 		case got == service.LeftoverUnknown:
 			obs.Event(Event{Type: EventWarning, Resource: c.Service, Message: fmt.Sprintf("Could not tell whether %s is still running (this system does not say when a process started); waited up to %s", what, timeout)})
 		}
@@ -117,7 +149,7 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 	}
 	if len(j.j.InFlight) > 0 {
 		j.j.InFlight = nil
-		_ = j.save(j.j.Step, false)
+		j.warn(j.save(j.j.Step, false))
 	}
 	for _, svc := range services {
 		w, ok := svc.Service.(jobWaiter)
@@ -129,6 +161,17 @@ func endLeftovers(ctx context.Context, h *host.Host, j *journal, services []*hos
 		}
 	}
 	return errs.ErrorOrNil()
+}
+
+// statusOf reads svc's state for EndLeftover, bounded by its timeout. Unlike
+// host.Service.Running, a service on its way up does not count as running: the start
+// is not done yet.
+func statusOf(svc *host.Service) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, svc.Timeout())
+		defer cancel()
+		return svc.Service.Running(ctx)
+	}
 }
 
 // jobWaiter is a service whose manager runs queued jobs (systemd): a stop job goes on

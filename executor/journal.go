@@ -79,6 +79,8 @@ type journal struct {
 	dirty bool
 	// at is each store's position in j.Stores, by resource name.
 	at map[string]int
+	// begun counts the service commands recorded and run (commandTracker.Began).
+	begun int
 }
 
 func newJournal(opts Options, steps *host.Steps, r *run) *journal {
@@ -100,9 +102,11 @@ func newJournal(opts Options, steps *host.Steps, r *run) *journal {
 	return j
 }
 
-// save writes the journal; sync makes it durable (the first write, before any change).
-// Later writes fall on the downtime, and only say how far the run got: recover does not
-// need them, so a failure to write one is a warning, not a reason to roll back.
+// save writes the journal; sync makes it durable (the first write, before any change),
+// and returns the error either way. What recover acts on (the services the run moves,
+// the commands in flight: moving, commandTracker.Began) must be on disk before the
+// change it guards, so those callers stop the run on an error; a write that only says
+// how far the run got (step) is not worth a rollback, and warns instead.
 func (j *journal) save(step string, sync bool) error {
 	if j == nil {
 		return nil
@@ -113,19 +117,25 @@ func (j *journal) save(step string, sync bool) error {
 	if err != nil {
 		return err
 	}
+	write := j.backups.WriteFileUnsynced
 	if sync {
-		if err := j.backups.WriteFile(journalFile, append(data, '\n')); err != nil {
-			return fmt.Errorf("write the journal: %w", err)
-		}
-		return nil
+		write = j.backups.WriteFile
 	}
-	if err := j.backups.WriteFileUnsynced(journalFile, append(data, '\n')); err != nil && j.obs != nil {
-		j.obs.Event(Event{Type: EventWarning, Message: "could not update the journal: " + err.Error()})
+	if err := write(journalFile, append(data, '\n')); err != nil {
+		return fmt.Errorf("write the journal %s: %w", filepath.Join(j.backups.Dir, journalFile), err)
 	}
 	return nil
 }
 
-func (j *journal) step(step string) { _ = j.save(step, false) }
+// step records how far the run got; a failure to write it is a warning.
+func (j *journal) step(step string) { j.warn(j.save(step, false)) }
+
+// warn reports a failed write of the journal that the run goes on after.
+func (j *journal) warn(err error) {
+	if err != nil && j.obs != nil {
+		j.obs.Event(Event{Type: EventWarning, Message: "could not update the journal: " + err.Error()})
+	}
+}
 
 // mark records a step while Plex is down. Recover does not read the step, only what the
 // journal names (the backups, the staged files, the services' states), so a mark that
@@ -153,17 +163,25 @@ func (j *journal) last() string {
 	return j.j.Step
 }
 
-func (j *journal) moving(svc *host.ServiceStep, wasUp bool) {
+// moving records, before the run moves svc, the state it must go back to. Recover puts
+// back only the services the journal names, so the error is returned and the service
+// must not be moved: one stopped unrecorded would stay down after a recover.
+func (j *journal) moving(svc *host.ServiceStep, wasUp bool) error {
 	if j == nil {
-		return
+		return nil
 	}
 	for _, s := range j.j.Services {
 		if s.Resource == svc.Resource.Name {
-			return
+			return nil
 		}
 	}
 	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: wasUp})
-	_ = j.save(j.j.Step, false)
+	if err := j.save(j.j.Step, false); err != nil {
+		// Not recorded, so not moved: the journal in memory says what is on disk.
+		j.j.Services = j.j.Services[:len(j.j.Services)-1]
+		return fmt.Errorf("record in the journal that %s is about to be moved: %w", svc.Resource.Name, err)
+	}
+	return nil
 }
 
 func (j *journal) backedUp(s *host.StoreStep, m *Manifest) {

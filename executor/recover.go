@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/hashicorp/go-multierror"
 
@@ -74,7 +75,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		if t.differ {
 			rec.Actions = append(rec.Actions, fmt.Sprintf("restore %s (%s) from backup %s", t.entry.Resource, t.entry.Target, t.backup.ID))
 		}
-		if t.entry.Staged != "" {
+		if t.entry.Staged != "" && stagedLeft(fileutil.RootAt(op.Host.Options.Root), t.entry.Staged, t.store.Store.Target()) {
 			rec.Actions = append(rec.Actions, fmt.Sprintf("remove the staged file %s", t.entry.Staged))
 		}
 	}
@@ -111,6 +112,12 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
 	}
 	var errs *multierror.Error
+	// left says, as a rollback does, what is not back as it was: a store not restored,
+	// a service not in its state.
+	var left []string
+	notRestored := func(t *recoverStore) {
+		left = append(left, fmt.Sprintf("%s (%s) is NOT restored; its backup is %s", t.entry.Resource, t.entry.Target, op.Backups.Path(t.backup)))
+	}
 	for _, t := range targets {
 		if t.entry.Staged != "" {
 			if err := removeStaged(fileutil.RootAt(op.Host.Options.Root), t.entry.Staged, t.store.Store.Target()); err != nil {
@@ -125,15 +132,22 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 				// A service the run never got to move is one recover moves: it goes
 				// back up at the end, and the journal says so before it stops, so that
 				// a recover killed while it is down leaves the next one to start it.
-				services = rememberMove(rj, services, svc)
+				var err error
+				if services, err = rememberMove(rj, services, svc); err != nil {
+					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					notRestored(t)
+					continue
+				}
 				if err := r.setState(ctx, svc, false); err != nil {
 					errs = multierror.Append(errs, fmt.Errorf("stop %s to restore %s: %w", svc.Resource.Name, t.entry.Resource, err))
+					notRestored(t)
 					continue
 				}
 			}
 		}
 		if err := t.store.Store.Restore(ctx, t.snap); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("restore %s: %w", t.entry.Resource, err))
+			notRestored(t)
 			continue
 		}
 		obs.Event(Event{Type: EventRestored, Resource: t.entry.Resource, Backup: t.backup.ID, Message: fmt.Sprintf("Restored %s from backup %s", t.entry.Target, t.backup.ID)})
@@ -147,6 +161,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 			// the start below then ends in a state that stays.
 			if err := r.setState(ctx, s.svc, false); err != nil {
 				errs = multierror.Append(errs, fmt.Errorf("stop %s to start it afresh: %w", s.svc.Resource.Name, err))
+				left = append(left, serviceNotBack(ctx, s.svc, s.wasUp))
 				continue
 			}
 			up = false
@@ -156,17 +171,39 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 		}
 		if err := r.setState(ctx, s.svc, s.wasUp); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("put %s back to %s: %w", s.svc.Resource.Name, stateWord(s.wasUp), err))
+			left = append(left, serviceNotBack(ctx, s.svc, s.wasUp))
 		}
 	}
 	if errs != nil {
 		errs.ErrorFormat = plan.Problems
+		left = append(left, "the journal of the run, "+filepath.Join(op.Backups.Dir, journalFile)+", which the next `plexform recover` picks up")
 		return rec, &Failure{Err: fmt.Errorf("recover is not complete; the journal stays, so run it again once the problem is fixed: %w", errs), Changed: true,
-			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
+			Left: left, Backups: backupsOf(targets)}
 	}
 	if err := (&journal{backups: op.Backups}).finish(); err != nil {
 		return rec, &Failure{Err: err, Changed: true}
 	}
 	return rec, nil
+}
+
+// serviceNotBack says that svc is not in the state it had, and the state it reads now.
+func serviceNotBack(ctx context.Context, svc *host.Service, wasUp bool) string {
+	now := "in a state its status does not tell"
+	if up, err := svc.Running(ctx); err == nil {
+		now = stateWord(up)
+	}
+	return fmt.Sprintf("service %s is not %s again (it is %s)", svc.Resource.Name, stateWord(wasUp), now)
+}
+
+// backupsOf lists the backups the journal's stores go back to.
+func backupsOf(targets []*recoverStore) []*Manifest {
+	var out []*Manifest
+	for _, t := range targets {
+		if t.backup != nil {
+			out = append(out, t.backup)
+		}
+	}
+	return out
 }
 
 // bindJournal finds each journal store in the plan and compares it with its backup.
@@ -224,16 +261,21 @@ func recoverMoves(targets []*recoverStore, services []recoverService) []*host.Se
 }
 
 // rememberMove adds svc, found running (or in no state it could tell), to the services
-// recover puts back, and to the journal, unless the run already named it.
-func rememberMove(j *journal, services []recoverService, svc *host.Service) []recoverService {
+// recover puts back, and to the journal, unless the run already named it. The journal
+// must say so before recover stops it (a recover killed while it is down leaves the next
+// one to start it), so an error writing it is returned and the service is not stopped.
+func rememberMove(j *journal, services []recoverService, svc *host.Service) ([]recoverService, error) {
 	for _, s := range services {
 		if s.svc == svc {
-			return services
+			return services, nil
 		}
 	}
 	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: true})
-	_ = j.save(j.j.Step, true)
-	return append(services, recoverService{svc: svc, wasUp: true})
+	if err := j.save(j.j.Step, true); err != nil {
+		j.j.Services = j.j.Services[:len(j.j.Services)-1]
+		return services, fmt.Errorf("record in the journal that recover stops %s: %w", svc.Resource.Name, err)
+	}
+	return append(services, recoverService{svc: svc, wasUp: true}), nil
 }
 
 type recoverService struct {
@@ -253,6 +295,15 @@ func bindJournalServices(h *host.Host, j *Journal) ([]recoverService, error) {
 		out = append(out, recoverService{svc: svc, wasUp: s.WasRunning})
 	}
 	return out, plan.Gather(errs)
+}
+
+// stagedLeft tells whether the staged file the journal names is still beside the store:
+// the tidy before it removes what a run cut short left, and a recover killed after its
+// tidy leaves a journal naming files that are gone. When the directory cannot be read
+// it says true: the removal, which ignores a missing file, is offered all the same.
+func stagedLeft(root fileutil.Root, staged, target string) bool {
+	names, err := root.Leftovers(target)
+	return err != nil || slices.Contains(names, filepath.Base(staged))
 }
 
 // removeStaged removes a staged file the journal names, but only one of ours: a temp

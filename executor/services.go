@@ -19,12 +19,22 @@ func (r *run) stopServices(ctx context.Context) error {
 		if !svc.Stops() {
 			continue
 		}
+		// The journal names the service before it is moved, or it is not moved at all:
+		// recover puts back only what the journal names.
+		if err := r.journal.moving(svc, svc.Change.Running); err != nil {
+			return err
+		}
 		// Only a service this apply moves is put back by a rollback; one it leaves alone
 		// (perhaps unreadable, under -root) is never touched.
 		r.wasUp[svc.Service] = svc.Change.Running
 		r.stopped = append(r.stopped, svc) // before the stop: a stop that fails half way still needs a start
-		r.journal.moving(svc, r.wasUp[svc.Service])
+		begun := r.journal.begunCommands()
 		if err := r.setState(ctx, svc.Service, false); err != nil {
+			if errors.Is(err, errUnrecorded) && r.journal.begunCommands() == begun {
+				// No command of the stop ran: the service was not moved.
+				r.stopped = r.stopped[:len(r.stopped)-1]
+				delete(r.wasUp, svc.Service)
+			}
 			return err
 		}
 	}
@@ -103,8 +113,10 @@ func (r *run) startServices(ctx context.Context) error {
 			} else if running {
 				continue
 			}
+			if err := r.journal.moving(svc, false); err != nil {
+				return err
+			}
 			r.wasUp[svc.Service] = false
-			r.journal.moving(svc, r.wasUp[svc.Service])
 		default:
 			continue
 		}

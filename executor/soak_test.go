@@ -28,16 +28,26 @@ import (
 // on. The named steps of TestKillAtEveryStepThenRecover never hit a kill while a service
 // command is half done or a temp file half written; this does.
 //
-//	PLEXFORM_SOAK_ROUNDS=1000  rounds (default 200; half under exec, half under s6)
+//	PLEXFORM_SOAK_ROUNDS=1000  rounds (default 200; a third each under exec, exec-fg
+//	                           and s6)
 //	PLEXFORM_SOAK_SEED=N       replay the rounds of a logged seed=N
+//	PLEXFORM_SOAK_BIN=PATH     run this plexform (built with -tags plexformtest)
+//	                           instead of building one: to show that the soak fails
+//	                           against a build with a defect put back
 //
 // Every fault is real: SIGKILL of the plexform process; ENOSPC from a 64 KiB tmpfs
 // holding both stores, filled to leave 0 to 2 free pages, so the staging, the server's
-// own save on shutdown or a rollback's write runs out at a random point; an exec stop
-// or start command that fails or hangs past the service's timeout:; a status command
-// that lies once. The exec service's stop and start do their work a few milliseconds
-// later in a child of the script, as init scripts do, so a kill lands while a command
-// of the run is still in flight.
+// own save on shutdown or a rollback's write runs out at a random point; ENOSPC from the
+// tmpfs holding the backups dir, filled to leave 0 to 8 pages, so the journal's writes
+// run out; an exec stop or start command that fails or hangs past the service's
+// timeout:; a status command that lies once. The exec service's stop and start do their
+// work later in a child of the script, as init scripts do: a few milliseconds later
+// mostly, up to 300 ms in about a quarter of the rounds (in half of those 300 to 800 ms,
+// with the kill early in the stop's wait), so a kill lands while a command of the run is
+// still in flight and its orphan acts after recover began, or after recover's own start. The exec host
+// starts the server with setsid (a daemon that detaches); the exec-fg host with `cmd &`,
+// so the server stays in the start command's process group, and its stop's worker
+// detaches with setsid instead.
 
 // soakServiceTimeout is the faulty plan's timeout: for its service: what a hanging
 // command costs a round. The calm plan, which must converge, waits as long as a real one.
@@ -49,13 +59,14 @@ const soakKillWindow = 60 * time.Millisecond
 type soakFault string
 
 const (
-	faultNone       soakFault = "kill only"
-	faultENOSPC     soakFault = "ENOSPC"
-	faultStopFails  soakFault = "stop fails"
-	faultStopHangs  soakFault = "stop hangs"
-	faultStartFails soakFault = "start fails"
-	faultStartHangs soakFault = "start hangs"
-	faultStatusLies soakFault = "status lies"
+	faultNone          soakFault = "kill only"
+	faultENOSPC        soakFault = "ENOSPC"
+	faultBackupsENOSPC soakFault = "ENOSPC backups"
+	faultStopFails     soakFault = "stop fails"
+	faultStopHangs     soakFault = "stop hangs"
+	faultStartFails    soakFault = "start fails"
+	faultStartHangs    soakFault = "start hangs"
+	faultStatusLies    soakFault = "status lies"
 )
 
 // soakOutcome is how a round's apply ended.
@@ -78,8 +89,14 @@ type soakRound struct {
 	fault soakFault
 	// killAfter is when the apply gets SIGKILL; negative: never.
 	killAfter time.Duration
-	// freePages is what an ENOSPC fault leaves free on the stores' tmpfs.
+	// freePages is what an ENOSPC fault leaves free on the stores' or the backups' tmpfs.
 	freePages int
+	// childDelay is how long the exec scripts' child waits before it does the work
+	// ("": a few milliseconds).
+	childDelay string
+	// killInStop counts killAfter from the moment the stop command began, not from the
+	// apply's start: the kill lands while the stop's slow child waits.
+	killInStop bool
 	// lieAfter is when the status fault is armed: which status call lies is up to the
 	// moment (the one at plan time, or one of the polls while the service moves).
 	lieAfter time.Duration
@@ -93,9 +110,9 @@ const soakRecoverAttempts = 10
 func (h *soakHost) drawRound(rng *rand.Rand) soakRound {
 	faults := []soakFault{faultNone, faultNone, faultNone}
 	if h.tmpfs {
-		faults = append(faults, faultENOSPC, faultENOSPC)
+		faults = append(faults, faultENOSPC, faultBackupsENOSPC, faultBackupsENOSPC)
 	}
-	if h.manager == "exec" {
+	if h.ctl != "" {
 		faults = append(faults, faultStopFails, faultStartFails, faultStatusLies, faultStatusLies)
 		// A hang costs the round the service's timeout: rarer than the rest.
 		if rng.IntN(3) == 0 {
@@ -107,6 +124,25 @@ func (h *soakHost) drawRound(rng *rand.Rand) soakRound {
 		killAfter: randDelay(rng),
 		freePages: rng.IntN(3),
 		lieAfter:  randDelay(rng),
+	}
+	if r.fault == faultBackupsENOSPC {
+		r.freePages = rng.IntN(9)
+	}
+	if h.ctl != "" && rng.IntN(4) == 0 {
+		// A slow child: the kill lands anywhere in its wait, so that what a killed stop
+		// or start left acts well after recover began.
+		d := 50 + rng.IntN(251)
+		r.childDelay = fmt.Sprintf("%d.%03d", d/1000, d%1000)
+		r.killAfter += time.Duration(rng.IntN(d)) * time.Millisecond
+		if rng.IntN(2) == 0 && r.killAfter >= 0 {
+			// A stop whose child outlasts recover's own stop and start (300 to 800 ms),
+			// killed early in its wait: what recover must wait for before it starts the
+			// server, or the orphan stops the server recover started.
+			d = 300 + rng.IntN(501)
+			r.childDelay = fmt.Sprintf("%d.%03d", d/1000, d%1000)
+			r.killInStop = true
+			r.killAfter = time.Duration(rng.IntN(50)) * time.Millisecond
+		}
 	}
 	if r.fault == faultStopHangs || r.fault == faultStartHangs {
 		// Half the time the kill lands while the hanging command is in flight; half
@@ -129,12 +165,14 @@ func randDelay(rng *rand.Rand) time.Duration { return time.Duration(rng.Int64N(i
 
 // soakHost is one simulated Plex host under one manager, with two stores in one dir.
 type soakHost struct {
-	manager       string
+	manager       string // exec, exec-fg (see writeExecScripts), s6
 	sim           *simHost
 	svc           stores.Service
 	ctl           string // exec: the scripts' dir, where the fault files go
 	other         string
 	tmpfs         bool
+	backupsFS     string // the tmpfs the backups dir is on, "" without root
+	s6dir         string
 	before, reset [2]string
 	faultPlan     string
 	calmPlan      string
@@ -163,12 +201,17 @@ func TestRandomFaultSoak(t *testing.T) {
 	t.Logf("seed=%d rounds=%d (replay: PLEXFORM_SOAK_SEED=%d PLEXFORM_SOAK_ROUNDS=%d)", seed, rounds, seed, rounds)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 
-	bin := pausingPlexform(t)
+	bin := os.Getenv("PLEXFORM_SOAK_BIN")
+	if bin == "" {
+		bin = pausingPlexform(t)
+	} else {
+		t.Logf("running %s, not a fresh build", bin)
+	}
 	simBin := plexsimtest.Build(t)
-	hosts := []*soakHost{newSoakHost(t, "exec", simBin, bin), newSoakHost(t, "s6", simBin, bin)}
+	hosts := []*soakHost{newSoakHost(t, "exec", simBin, bin), newSoakHost(t, "exec-fg", simBin, bin), newSoakHost(t, "s6", simBin, bin)}
 
 	tally := map[string]int{}
-	recoverKills := 0
+	recoverKills, slowRounds := 0, 0
 	start := time.Now()
 	for round := 1; round <= rounds; round++ {
 		h := hosts[round%len(hosts)]
@@ -176,13 +219,16 @@ func TestRandomFaultSoak(t *testing.T) {
 		outcome, killed := h.round(t, bin, r)
 		recoverKills += killed
 		if t.Failed() {
-			t.Fatalf("round %d (%s, %s) broke an invariant; replay with PLEXFORM_SOAK_SEED=%d PLEXFORM_SOAK_ROUNDS=%d", round, h.manager, r.fault, seed, round)
+			t.Fatalf("round %d (%s, %s, child delay %q) broke an invariant; replay with PLEXFORM_SOAK_SEED=%d PLEXFORM_SOAK_ROUNDS=%d", round, h.manager, r.fault, r.childDelay, seed, round)
 		}
 		tally[h.manager+"\t"+string(r.fault)+"\t"+string(outcome)]++
+		if r.childDelay != "" {
+			slowRounds++
+		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d rounds in %s, seed=%d, %d recovers killed\n", rounds, time.Since(start).Round(time.Second), seed, recoverKills)
-	fmt.Fprintf(&b, "%-8s %-12s %-20s %s\n", "manager", "fault", "outcome", "rounds")
+	fmt.Fprintf(&b, "%d rounds in %s, seed=%d, %d recovers killed, %d rounds with a slow child\n", rounds, time.Since(start).Round(time.Second), seed, recoverKills, slowRounds)
+	fmt.Fprintf(&b, "%-10s %-14s %-24s %s\n", "manager", "fault", "outcome", "rounds")
 	keys := make([]string, 0, len(tally))
 	for k := range tally {
 		keys = append(keys, k)
@@ -190,7 +236,7 @@ func TestRandomFaultSoak(t *testing.T) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		f := strings.Split(k, "\t")
-		fmt.Fprintf(&b, "%-8s %-12s %-20s %d\n", f[0], f[1], f[2], tally[k])
+		fmt.Fprintf(&b, "%-10s %-14s %-24s %d\n", f[0], f[1], f[2], tally[k])
 	}
 	t.Log("\n" + b.String())
 }
@@ -204,6 +250,9 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 	if os.Geteuid() == 0 {
 		storeDir = testtool.Tmpfs(t, "64k")
 		h.tmpfs = true
+		// The backups get a file system of their own, to fill up apart from the stores.
+		h.backupsFS = testtool.Tmpfs(t, "1m")
+		h.sim.backups = filepath.Join(h.backupsFS, "backups")
 	} else {
 		t.Logf("%s: ENOSPC faults off: mounting a tmpfs needs root", manager)
 		if err := os.MkdirAll(storeDir, 0o755); err != nil {
@@ -220,9 +269,12 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 		"-log", filepath.Join(h.sim.dir, "plexsim.log")}
 	var svcYAML string
 	switch manager {
-	case "exec":
+	case "exec", "exec-fg":
+		if _, err := exec.LookPath("perl"); err != nil {
+			testtool.Unavailable(t, "the soak's exec stop scripts need perl")
+		}
 		h.ctl = filepath.Join(h.sim.dir, "ctl")
-		start, stop, status := writeExecScripts(t, h.ctl, args)
+		start, stop, status := writeExecScripts(t, h.ctl, args, manager == "exec")
 		svc, err := service.NewExec([]string{start}, []string{stop}, []string{status}, service.OSRunner{})
 		if err != nil {
 			t.Fatal(err)
@@ -232,6 +284,7 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 		t.Cleanup(func() { _ = svc.Stop(t.Context()) })
 	case "s6":
 		svcDir := filepath.Join(h.sim.dir, "svc-plex")
+		h.s6dir = svcDir
 		plexsimtest.Supervise(t, svcDir, args)
 		h.svc = service.NewS6(svcDir, service.OSRunner{})
 		plexsimtest.WaitAddr(t, h.sim.addrFile) // the supervisor starts it by itself
@@ -265,16 +318,26 @@ verify:
 }
 
 // writeExecScripts writes the exec service's commands. start and stop hand their work
-// to a child that does it a few milliseconds later and wait for it, as init scripts
-// do; the server itself is started in a session of its own (setsid), as a daemon
-// detaches. A fault file in dir makes the next start or stop fail or hang, or the next
-// status say the opposite of the truth.
-func writeExecScripts(t *testing.T, dir string, simArgs []string) (start, stop, status string) {
+// to a child that does it a few milliseconds later (or after the seconds in dir/delay)
+// and wait for it, as init scripts do; the stop's child reads the pid file when it acts,
+// so one orphaned by a kill stops whatever server runs by then. That child is one
+// process (perl, which sleeps and signals without a child of its own): detached with
+// setsid, nothing of the stop is left in a group it does not lead. With detachServer the server is started in a
+// session of its own (setsid) as a daemon detaches; without, it stays in the start
+// command's process group (`cmd &`, as many a hand-written exec start does), and the
+// stop's worker is the one that detaches (setsid). A fault file in dir makes the next
+// start or stop fail or hang, or the next status say the opposite of the truth.
+func writeExecScripts(t *testing.T, dir string, simArgs []string, detachServer bool) (start, stop, status string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	q := plexsimtest.ShellQuote([]string{dir})
-	alive := `alive() { [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" && [ "$st" != Z ]; }` + "\n"
+	alive := `alive() { [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" && [ "$st" != Z ]; }` + "\n" +
+		fmt.Sprintf(`d=$(cat %[1]s/delay 2>/dev/null) || d=0.00$(( $$ %% 5 + 2 ))`, q) + "\n"
+	detachSim, detachStop := "setsid ", ""
+	if !detachServer {
+		detachSim, detachStop = "", "setsid "
+	}
 	fault := func(action string) string {
 		return fmt.Sprintf(`if [ -e %[1]s/%[2]s-fails ]; then rm -f %[1]s/%[2]s-fails; echo "%[2]s refused (injected fault)" >&2; exit 1; fi
 if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
@@ -282,13 +345,14 @@ if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
 	}
 	scripts := map[string]string{
 		"start": alive + fault("start") + fmt.Sprintf(`if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then exit 0; fi
-( sleep 0.00$(( $$ %% 5 + 2 )); setsid %[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
+( sleep "$d"; %[3]s%[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
 wait
-`, q, plexsimtest.ShellQuote(simArgs)),
-		"stop": alive + fault("stop") + fmt.Sprintf(`pid=$(cat %[1]s/pid 2>/dev/null) || exit 0
-( sleep 0.00$(( $$ %% 5 + 2 )); kill -TERM "$pid" 2>/dev/null ) &
+`, q, plexsimtest.ShellQuote(simArgs), detachSim),
+		"stop": alive + fault("stop") + fmt.Sprintf(`: >%[1]s/stop-began
+[ -e %[1]s/pid ] || exit 0
+%[2]sperl -e 'select(undef, undef, undef, $ARGV[0]); open(my $f, "<", "$ARGV[1]/pid") or exit; my $pid = <$f>; kill("TERM", $pid + 0)' "$d" %[1]s &
 wait
-`, q),
+`, q, detachStop),
 		"status": alive + fmt.Sprintf(`up=1
 if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then up=0; fi
 if [ -e %[1]s/status-lies ]; then rm -f %[1]s/status-lies; up=$(( 1 - up )); fi
@@ -309,9 +373,24 @@ exit $up
 func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOutcome, recoverKills int) {
 	t.Helper()
 	fault, killAfter := r.fault, r.killAfter
+	if r.childDelay != "" {
+		delay := filepath.Join(h.ctl, "delay")
+		if err := os.WriteFile(delay, []byte(r.childDelay), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(delay)
+	}
 	clear := h.inject(t, r)
-	res := runKilled(t, bin, killAfter, "apply", "-auto-approve", "-f", h.faultPlan)
+	trigger := ""
+	if r.killInStop {
+		trigger = filepath.Join(h.ctl, "stop-began")
+		_ = os.Remove(trigger)
+	}
+	res := runKilledAfter(t, bin, killAfter, trigger, "apply", "-auto-approve", "-f", h.faultPlan)
 	clear()
+	// Only the run's commands are slow: what a kill orphaned acts after recover's own
+	// (fast) stop and start, on the server recover started, unless recover waits for it.
+	_ = os.Remove(filepath.Join(h.ctl, "delay"))
 	// What the round did, shown only when it breaks an invariant.
 	transcript := []string{fmt.Sprintf("apply (kill after %s): killed=%v exit=%d\n%s", killAfter, res.killed, res.exitCode, res.out)}
 	defer func() {
@@ -340,7 +419,8 @@ func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOut
 	// and a killed recover must leave its journal until its last step is done.
 	for attempt := 0; ; attempt++ {
 		if attempt == soakRecoverAttempts {
-			t.Fatalf("recover did not finish in %d attempts", soakRecoverAttempts)
+			t.Errorf("recover did not finish in %d attempts", soakRecoverAttempts)
+			return outcome, recoverKills // the caller names the round
 		}
 		delay := r.recoverKills[attempt]
 		if _, err := os.Stat(journal); err != nil {
@@ -364,6 +444,18 @@ func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOut
 		break
 	}
 	h.check(t, "after recover")
+	if res.killed || hadJournal {
+		// What the killed run left may act late (a slow child of a stop): the server
+		// must still run a moment later, and be the same process, not one restarted
+		// behind recover's back.
+		pid := h.serverPID(t)
+		time.Sleep(500 * time.Millisecond)
+		if !h.running() {
+			t.Errorf("0.5 s after recover: the server is not running (something the killed run left stopped it)")
+		} else if now := h.serverPID(t); now != pid {
+			t.Errorf("0.5 s after recover: the server is another process (pid %d, right after recover %d)", now, pid)
+		}
+	}
 	// The next run tidies whatever is left and must converge to the reset.
 	if out, err := exec.Command(bin, "apply", "-auto-approve", "-f", h.calmPlan).CombinedOutput(); err != nil {
 		t.Errorf("the next apply after %s (%s) did not converge: %v\n%s", fault, outcome, err, out)
@@ -373,7 +465,40 @@ func (h *soakHost) round(t *testing.T, bin string, r soakRound) (outcome soakOut
 	}
 	h.noTemps(t, "after the next apply")
 	h.restart(t, h.before[:])
+	h.noHardKill(t)
 	return outcome, recoverKills
+}
+
+// serverPID is the running server's pid: the exec scripts' pid file, or s6-svstat's.
+func (h *soakHost) serverPID(t *testing.T) int {
+	t.Helper()
+	var text []byte
+	var err error
+	if h.ctl != "" {
+		text, err = os.ReadFile(filepath.Join(h.ctl, "pid"))
+	} else {
+		text, err = exec.Command("s6-svstat", "-p", h.s6dir).Output()
+	}
+	if err != nil {
+		t.Errorf("the server's pid: %v", err)
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(text)))
+	return pid
+}
+
+// noHardKill checks in the simulator's log that every server that ended shut down (or
+// failed to start): one killed with SIGKILL, as recover once killed a server a start
+// left in its group, never got to save its settings, as Plex would not. After the
+// round's restart exactly one server runs.
+func (h *soakHost) noHardKill(t *testing.T) {
+	t.Helper()
+	log := mustRead(t, filepath.Join(h.sim.dir, "plexsim.log"))
+	started := strings.Count(log, "- plexsim simulator -")
+	ended := strings.Count(log, "- shut down") + strings.Count(log, "- failed to start")
+	if started-ended != 1 {
+		t.Errorf("the simulator's log shows %d servers started and %d ended with one running: %d ended without shutting down (killed)", started, ended, started-ended-1)
+	}
 }
 
 // settled reports whether the host is as before the run: both stores as they were, the
@@ -455,8 +580,12 @@ func (h *soakHost) restart(t *testing.T, content []string) {
 func (h *soakHost) inject(t *testing.T, r soakRound) (clear func()) {
 	t.Helper()
 	switch fault := r.fault; fault {
-	case faultENOSPC:
-		filler := fillLeaving(t, filepath.Dir(h.sim.prefs), r.freePages)
+	case faultENOSPC, faultBackupsENOSPC:
+		dir := filepath.Dir(h.sim.prefs)
+		if fault == faultBackupsENOSPC {
+			dir = h.backupsFS
+		}
+		filler := testtool.FillLeaving(t, dir, r.freePages)
 		return func() {
 			if err := os.Remove(filler); err != nil {
 				t.Fatal(err)
@@ -481,21 +610,6 @@ func (h *soakHost) inject(t *testing.T, r soakRound) (clear func()) {
 	return func() {}
 }
 
-// fillLeaving fills the tmpfs at dir and then frees pages 4 KiB pages of it again.
-func fillLeaving(t *testing.T, dir string, pages int) string {
-	t.Helper()
-	testtool.FillUp(t, dir)
-	filler := filepath.Join(dir, "filler")
-	fi, err := os.Stat(filler)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(filler, max(0, fi.Size()-int64(pages)*4096)); err != nil {
-		t.Fatal(err)
-	}
-	return filler
-}
-
 type killedRun struct {
 	killed   bool
 	exitCode int
@@ -506,6 +620,13 @@ type killedRun struct {
 // is negative), unless it ended first.
 func runKilled(t *testing.T, bin string, delay time.Duration, args ...string) killedRun {
 	t.Helper()
+	return runKilledAfter(t, bin, delay, "", args...)
+}
+
+// runKilledAfter is runKilled with delay counted from the moment the file trigger
+// appears, when one is named (never, should it not appear before plexform ends).
+func runKilledAfter(t *testing.T, bin string, delay time.Duration, trigger string, args ...string) killedRun {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var out bytes.Buffer
@@ -513,7 +634,25 @@ func runKilled(t *testing.T, bin string, delay time.Duration, args ...string) ki
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if delay >= 0 {
+	switch {
+	case delay >= 0 && trigger != "":
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(time.Millisecond):
+				}
+				if _, err := os.Stat(trigger); err == nil {
+					time.Sleep(delay)
+					_ = cmd.Process.Signal(syscall.SIGKILL)
+					return
+				}
+			}
+		}()
+	case delay >= 0:
 		timer := time.AfterFunc(delay, func() { _ = cmd.Process.Signal(syscall.SIGKILL) })
 		defer timer.Stop()
 	}

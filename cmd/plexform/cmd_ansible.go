@@ -55,13 +55,28 @@ const inlinePlanName = "plan (module argument)"
 // tasks; on a Windows host plugins/shell/powershell.py runs AnsiballZ_<name>.exe the
 // same way. Checked with ansible-playbook 2.14.18 (connection local, sync and async). A
 // user at a shell types neither name.
+//
+// Under the Mitogen strategy a binary module is run differently: mitogen-hq/mitogen
+// ansible_mitogen/runner.py, BinaryRunner (ArgsFileRunner with ProgramRunner), writes
+// the program under its own file name into the target's temp dir
+// (ProgramRunner._setup_program) and the args into the same dir as
+// tempfile.NamedTemporaryFile(prefix='ansible_mitogen', suffix='-args')
+// (ArgsFileRunner._setup_args), then runs "<program> <args file>"
+// (ArgsFileRunner._get_program_args). So a program whose one argument is a file named
+// ansible_mitogen*-args in the program's own dir is the module too.
 func ansibleArgsPath(argv0 string, args []string) (string, bool) {
-	if len(args) != 1 || !strings.HasPrefix(filepath.Base(argv0), "AnsiballZ_") {
+	if len(args) != 1 {
 		return "", false
 	}
 	argsFile := args[0]
-	dir := filepath.Dir(argsFile)
-	if filepath.Base(argsFile) != "args" || !strings.HasPrefix(filepath.Base(dir), "ansible-tmp-") {
+	dir, name := filepath.Dir(argsFile), filepath.Base(argsFile)
+	switch {
+	case strings.HasPrefix(filepath.Base(argv0), "AnsiballZ_"):
+		if name != "args" || !strings.HasPrefix(filepath.Base(dir), "ansible-tmp-") {
+			return "", false
+		}
+	case strings.HasPrefix(name, "ansible_mitogen") && strings.HasSuffix(name, "-args") && len(name) > len("ansible_mitogen-args"):
+	default:
 		return "", false
 	}
 	exeDir, err1 := filepath.Abs(filepath.Dir(argv0))

@@ -37,7 +37,8 @@ func FuzzAnsibleArgs(f *testing.F) {
 }
 
 // TestAnsibleArgsPath: the module runs only as Ansible starts it (AnsiballZ_<name>
-// beside its args file in an ansible-tmp-* dir); a file in the working directory named
+// beside its args file in an ansible-tmp-* dir, or, under Mitogen, the program beside an
+// ansible_mitogen*-args file); a file in the working directory named
 // like a mistyped command is never an args file, whatever it holds.
 func TestAnsibleArgsPath(t *testing.T) {
 	const tmp = "/root/.ansible/tmp/ansible-tmp-1796655200.4136887-11711-69275192803397"
@@ -60,6 +61,14 @@ func TestAnsibleArgsPath(t *testing.T) {
 		{tmp + "/AnsiballZ_plexform", []string{"/root/.ansible/tmp/ansible-tmp-9/args"}, false},
 		{tmp + "/AnsiballZ_plexform", []string{tmp + "/args", "extra"}, false},
 		{tmp + "/AnsiballZ_plexform", nil, false},
+		// the Mitogen strategy (ansible_mitogen/runner.py, BinaryRunner): the program
+		// under its own name beside a NamedTemporaryFile ansible_mitogen*-args
+		{"/root/.ansible/tmp/ansible_mitogen_runner_x1/plexform", []string{"/root/.ansible/tmp/ansible_mitogen_runner_x1/ansible_mitogenk2j_8qz1-args"}, true},
+		{"/root/.ansible/tmp/ansible_mitogen_runner_x1/plexform", []string{"/tmp/ansible_mitogenk2j_8qz1-args"}, false},
+		{"plexform", []string{"/tmp/m/ansible_mitogenk2j_8qz1-args"}, false},
+		{"/tmp/m/plexform", []string{"/tmp/m/ansible_mitogen-args"}, false},
+		{"/tmp/m/plexform", []string{"/tmp/m/ansible_mitogenk2j_8qz1"}, false},
+		{"/tmp/m/plexform", []string{"/tmp/m/ansible_mitogenk2j_8qz1-args", "apply"}, false},
 	} {
 		if _, ok := ansibleArgsPath(tc.argv0, tc.args); ok != tc.ok {
 			t.Errorf("ansibleArgsPath(%q, %q) = %v, want %v", tc.argv0, tc.args, ok, tc.ok)

@@ -184,7 +184,11 @@ func ApplyFailureHuman(w io.Writer, st Style, what string, f *executor.Failure, 
 	case f.RolledBack:
 		fmt.Fprintf(w, "The %s was rolled back: the host is as it was before.\n", what)
 	default:
-		fmt.Fprintln(w, "The rollback is INCOMPLETE. What is left:")
+		undo := "rollback"
+		if what == "recover" {
+			undo = "recover" // it is not a rollback: it ends one that was cut short
+		}
+		fmt.Fprintf(w, "The %s is INCOMPLETE. What is left:\n", undo)
 		for _, l := range f.Left {
 			fmt.Fprintf(w, "  - %s\n", redact.PrintableLines(l))
 		}

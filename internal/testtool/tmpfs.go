@@ -50,3 +50,20 @@ func FillUp(tb testing.TB, dir string) {
 		}
 	}
 }
+
+// FillLeaving fills the file system dir is on (FillUp), then frees pages 4 KiB pages of
+// it again, so that the next writes there get about that much room and then ENOSPC. It
+// returns the filler's path: removing it gives the room back.
+func FillLeaving(tb testing.TB, dir string, pages int) string {
+	tb.Helper()
+	FillUp(tb, dir)
+	filler := filepath.Join(dir, "filler")
+	fi, err := os.Stat(filler)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Truncate(filler, max(0, fi.Size()-int64(pages)*4096)); err != nil {
+		tb.Fatal(err)
+	}
+	return filler
+}

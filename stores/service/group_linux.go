@@ -65,10 +65,11 @@ const environMax = 1 << 20
 // markedGroups lists the process groups in which a process whose environment carries
 // MarkVar=mark is a member but not the leader: what stayed in the group of a command
 // whose leader is gone (a child a killed stop script started). A marked process that
-// leads its own group (a daemon the command started with setsid, as daemons detach) is
-// not a leftover of the command and is left alone. Processes this user may not read
-// are skipped.
-func markedGroups(mark string) []int {
+// leads its own group (a daemon a start launched with setsid, as daemons detach) is
+// not a leftover of the command and is left alone, unless leaders is true: a stop's
+// worker that detached the same way is still the stop. Processes this user may not
+// read are skipped.
+func markedGroups(mark string, leaders bool) []int {
 	if mark == "" {
 		return nil
 	}
@@ -91,7 +92,7 @@ func markedGroups(mark string) []int {
 			continue
 		}
 		pgid, ok := parseProcStatPgrp(stat)
-		if ok && pgid != pid && pgid > 0 && !slices.Contains(groups, pgid) {
+		if ok && (leaders || pgid != pid) && pgid > 0 && !slices.Contains(groups, pgid) {
 			groups = append(groups, pgid)
 		}
 	}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,9 +88,32 @@ func TestRunTellsTheTrackerWhatRuns(t *testing.T) {
 	}
 }
 
-type recordingTracker struct{ began, started, ended []Process }
+// A command whose record could not be written is not run: a command running that the
+// journal does not name is one recover cannot wait for.
+func TestRunDoesNotRunACommandItCannotRecord(t *testing.T) {
+	ran := filepath.Join(t.TempDir(), "ran")
+	tr := recordingTracker{refuse: errors.New("no space left on device")}
+	_, err := (OSRunner{}).Run(Track(context.Background(), &tr), []string{"touch", ran})
+	if err == nil || !errors.Is(err, tr.refuse) {
+		t.Fatalf("Run error = %v, want the tracker's", err)
+	}
+	if _, statErr := os.Stat(ran); statErr == nil {
+		t.Error("the command ran although its record could not be written")
+	}
+	if len(tr.started) != 0 || len(tr.ended) != 0 {
+		t.Errorf("started %v, ended %v of a command that never ran", tr.started, tr.ended)
+	}
+}
 
-func (r *recordingTracker) Began(p Process)   { r.began = append(r.began, p) }
+type recordingTracker struct {
+	began, started, ended []Process
+	refuse                error // Began's answer
+}
+
+func (r *recordingTracker) Began(p Process) error {
+	r.began = append(r.began, p)
+	return r.refuse
+}
 func (r *recordingTracker) Started(p Process) { r.started = append(r.started, p) }
 func (r *recordingTracker) Ended(p Process)   { r.ended = append(r.ended, p) }
 
@@ -143,7 +167,7 @@ func TestEndLeftover(t *testing.T) {
 	ctx := context.Background()
 	t.Run("finishes", func(t *testing.T) {
 		p, child := start(t, `sleep 0.2 & echo $! >"$1"; wait`)
-		got, err := EndLeftover(ctx, p, groupWaitLimit)
+		got, err := EndLeftover(ctx, p, groupWaitLimit, nil)
 		if err != nil || got != LeftoverEnded {
 			t.Fatalf("EndLeftover = %v, %v; want LeftoverEnded", got, err)
 		}
@@ -154,7 +178,7 @@ func TestEndLeftover(t *testing.T) {
 	t.Run("runs past the timeout", func(t *testing.T) {
 		p, child := start(t, `sleep 30 & echo $! >"$1"; wait`)
 		kid := waitPidFile(t, child)
-		got, err := EndLeftover(ctx, p, 100*time.Millisecond)
+		got, err := EndLeftover(ctx, p, 100*time.Millisecond, nil)
 		if err != nil || got != LeftoverKilled {
 			t.Fatalf("EndLeftover = %v, %v; want LeftoverKilled", got, err)
 		}
@@ -165,7 +189,7 @@ func TestEndLeftover(t *testing.T) {
 		defer syscall.Kill(-p.PGID, syscall.SIGKILL)
 		other := p
 		other.StartID++ // the record of an older process that had the same pid
-		got, err := EndLeftover(ctx, other, time.Millisecond)
+		got, err := EndLeftover(ctx, other, time.Millisecond, nil)
 		if err != nil || got != LeftoverGone {
 			t.Fatalf("EndLeftover = %v, %v; want LeftoverGone", got, err)
 		}
@@ -174,8 +198,8 @@ func TestEndLeftover(t *testing.T) {
 		}
 	})
 	t.Run("known by its mark only", func(t *testing.T) {
-		// Killed before its pid was written down: its children are found by the mark
-		// in their environment, and a daemon it detached (setsid) is left running.
+		// A start killed before its pid was written down: its children are found by the
+		// mark in their environment, and a daemon it detached (setsid) is left running.
 		dir := t.TempDir()
 		mark := newMark()
 		cmd := exec.Command("sh", "-c", `sleep 30 & echo $! >"$1"; setsid sleep 30 & echo $! >"$2"; wait`, "sh",
@@ -189,7 +213,7 @@ func TestEndLeftover(t *testing.T) {
 		defer syscall.Kill(daemon, syscall.SIGKILL)
 		_ = cmd.Process.Kill() // as the parent-death signal kills the command itself
 		_ = cmd.Wait()
-		got, err := EndLeftover(ctx, Process{Mark: mark, Started: time.Now()}, 100*time.Millisecond)
+		got, err := EndLeftover(ctx, Process{Mark: mark, Started: time.Now(), Action: "start"}, 100*time.Millisecond, nil)
 		if err != nil || got != LeftoverKilled {
 			t.Fatalf("EndLeftover = %v, %v; want LeftoverKilled", got, err)
 		}
@@ -198,13 +222,66 @@ func TestEndLeftover(t *testing.T) {
 			t.Error("the daemon the command detached was killed")
 		}
 	})
+	t.Run("a stop's detached worker", func(t *testing.T) {
+		// A stop whose worker left the group with setsid: that worker is still the stop
+		// (nothing a stop leaves is the server), so it is waited for and then killed.
+		dir := t.TempDir()
+		mark := newMark()
+		cmd := exec.Command("sh", "-c", `setsid sleep 30 & echo $! >"$1"; wait`, "sh", filepath.Join(dir, "worker"))
+		cmd.Env = append(os.Environ(), MarkVar+"="+mark)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		worker := waitPidFile(t, filepath.Join(dir, "worker"))
+		defer syscall.Kill(worker, syscall.SIGKILL)
+		_ = cmd.Process.Kill() // as the parent-death signal kills the command itself
+		_ = cmd.Wait()
+		got, err := EndLeftover(ctx, Process{Mark: mark, Started: time.Now(), Action: "stop"}, 100*time.Millisecond, nil)
+		if err != nil || got != LeftoverKilled {
+			t.Fatalf("EndLeftover = %v, %v; want LeftoverKilled", got, err)
+		}
+		waitGoneTest(t, worker, "the detached worker of a stop")
+	})
+	t.Run("a start whose server serves", func(t *testing.T) {
+		// A start that runs the server in its own group (`cmd &`): once the service
+		// reads running, the server is not killed, however long the timeout.
+		p, server := start(t, `sleep 30 & echo $! >"$1"; touch "$1.up"; wait`)
+		p.Action = "start"
+		kid := waitPidFile(t, server)
+		defer syscall.Kill(-p.PGID, syscall.SIGKILL)
+		running := func(context.Context) (bool, error) { _, err := os.Stat(server + ".up"); return err == nil, nil }
+		began := time.Now()
+		got, err := EndLeftover(ctx, p, groupWaitLimit, running)
+		if err != nil || got != LeftoverServing {
+			t.Fatalf("EndLeftover = %v, %v; want LeftoverServing", got, err)
+		}
+		if time.Since(began) > groupWaitLimit/2 {
+			t.Errorf("it waited %s for a start whose service runs", time.Since(began))
+		}
+		if gone(kid) {
+			t.Error("the server a start left in its group was killed")
+		}
+	})
+	t.Run("a start that hangs", func(t *testing.T) {
+		// A start that never brings the service up is still killed at the timeout.
+		p, child := start(t, `sleep 30 & echo $! >"$1"; wait`)
+		p.Action = "start"
+		kid := waitPidFile(t, child)
+		notRunning := func(context.Context) (bool, error) { return false, nil }
+		got, err := EndLeftover(ctx, p, 100*time.Millisecond, notRunning)
+		if err != nil || got != LeftoverKilled {
+			t.Fatalf("EndLeftover = %v, %v; want LeftoverKilled", got, err)
+		}
+		waitGoneTest(t, kid, "the child of a start that hung")
+	})
 	t.Run("nothing left", func(t *testing.T) {
 		p, _ := start(t, `exit 0`)
 		deadline := time.Now().Add(groupWaitLimit)
 		for syscall.Kill(-p.PGID, 0) == nil && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
-		if got, err := EndLeftover(ctx, p, groupWaitLimit); err != nil || got != LeftoverGone {
+		if got, err := EndLeftover(ctx, p, groupWaitLimit, nil); err != nil || got != LeftoverGone {
 			t.Fatalf("EndLeftover = %v, %v; want LeftoverGone", got, err)
 		}
 	})

@@ -72,7 +72,7 @@ func leftoverGroups(p Process) ([]int, error) {
 			}
 		}
 	}
-	for _, g := range markedGroups(p.Mark) {
+	for _, g := range markedGroups(p.Mark, p.isStop()) {
 		if !slices.Contains(groups, g) {
 			groups = append(groups, g)
 		}
@@ -80,22 +80,30 @@ func leftoverGroups(p Process) ([]int, error) {
 	return groups, nil
 }
 
-func endLeftover(ctx context.Context, p Process, timeout time.Duration) (Leftover, error) {
+func endLeftover(ctx context.Context, p Process, timeout time.Duration, running func(context.Context) (bool, error)) (Leftover, error) {
+	serving := servingCheck(ctx, running)
 	alive := func() (bool, error) {
 		groups, err := leftoverGroups(p)
-		return len(groups) > 0, err
+		return len(groups) > 0 && !serving(), err
 	}
 	up, err := alive()
 	if err != nil || !up {
+		if serving() {
+			return LeftoverServing, err
+		}
 		return LeftoverGone, err
 	}
 	if p.StartID == 0 && p.Mark == "" && !canIdentify {
 		// Without a start time a group of that number may be another's: wait, never kill.
 		return LeftoverUnknown, waitGone(ctx, alive, timeout)
 	}
-	if err := waitGone(ctx, alive, timeout); err == nil {
+	err = waitGone(ctx, alive, timeout)
+	switch {
+	case serving():
+		return LeftoverServing, nil
+	case err == nil:
 		return LeftoverEnded, nil
-	} else if ctx.Err() != nil {
+	case ctx.Err() != nil:
 		return LeftoverGone, err
 	}
 	groups, err := leftoverGroups(p)
@@ -108,10 +116,34 @@ func endLeftover(ctx context.Context, p Process, timeout time.Duration) (Leftove
 		}
 	}
 	// SIGKILL cannot be caught; the groups are gone as soon as the kernel has reaped them.
-	if err := waitGone(ctx, alive, 5*time.Second); err != nil {
+	gone := func() (bool, error) {
+		groups, err := leftoverGroups(p)
+		return len(groups) > 0, err
+	}
+	if err := waitGone(ctx, gone, 5*time.Second); err != nil {
 		return LeftoverKilled, fmt.Errorf("process groups %v still there after SIGKILL: %w", groups, err)
 	}
 	return LeftoverKilled, nil
+}
+
+// servingPoll is how often a start's service is asked whether it runs: its status may
+// be a command of its own, too dear to run at every leftoverPoll.
+const servingPoll = 100 * time.Millisecond
+
+// servingCheck tells, for a start, whether its service reads running (asked at most
+// every servingPoll, and once it did, for good); always false without running.
+func servingCheck(ctx context.Context, running func(context.Context) (bool, error)) func() bool {
+	var asked time.Time
+	var up bool
+	return func() bool {
+		if running == nil || up || time.Since(asked) < servingPoll {
+			return up
+		}
+		asked = time.Now()
+		ok, err := running(ctx)
+		up = err == nil && ok
+		return up
+	}
 }
 
 // waitGone polls alive until it says false, for at most timeout.

@@ -90,6 +90,6 @@ func processOf(cmd *exec.Cmd, p Process) Process {
 
 // endLeftover has nothing to do on Windows: the command's job object was closed, and
 // so every process in it killed, when the run that started it died.
-func endLeftover(context.Context, Process, time.Duration) (Leftover, error) {
+func endLeftover(context.Context, Process, time.Duration, func(context.Context) (bool, error)) (Leftover, error) {
 	return LeftoverGone, nil
 }

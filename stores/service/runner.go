@@ -94,7 +94,9 @@ func (OSRunner) Run(ctx context.Context, argv []string) ([]byte, error) {
 	var p Process
 	if tracker != nil {
 		p = Process{Mark: newMark(), Started: time.Now()}
-		tracker.Began(p)
+		if err := tracker.Began(p); err != nil {
+			return nil, fmt.Errorf("%s was not run: %w", quoteArgv(argv), err)
+		}
 		defer func() { tracker.Ended(p) }()
 	}
 	// A start that failed for a passing reason (see startFailedTransiently) ran nothing,
