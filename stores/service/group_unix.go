@@ -20,6 +20,9 @@ import (
 // after plexform gave up. On Linux the command also gets SIGKILL when plexform dies
 // (groupAttr), and the caller holds its OS thread while the command runs, for that
 // signal follows the thread that started it.
+// isStop tells whether p is a stop, whose every marked process is a leftover.
+func (p Process) isStop() bool { return p.Action == "stop" || p.Action == "force-stop" }
+
 // leftoverPoll is how often EndLeftover looks whether the command is done.
 const leftoverPoll = 10 * time.Millisecond
 

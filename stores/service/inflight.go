@@ -102,5 +102,3 @@ func EndLeftover(ctx context.Context, p Process, timeout time.Duration, running 
 	return endLeftover(ctx, p, timeout, running)
 }
 
-// isStop tells whether p is a stop, whose every marked process is a leftover.
-func (p Process) isStop() bool { return p.Action == "stop" || p.Action == "force-stop" }
