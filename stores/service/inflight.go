@@ -101,4 +101,3 @@ func EndLeftover(ctx context.Context, p Process, timeout time.Duration, running 
 	}
 	return endLeftover(ctx, p, timeout, running)
 }
-
