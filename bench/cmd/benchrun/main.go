@@ -858,6 +858,20 @@ func supervise(svcDir string, argv []string) (stop func(), err error) {
 	if err := sup.Start(); err != nil {
 		return nil, err
 	}
+	// s6-svc -wD reads supervise/status, which s6-supervise writes only once it runs: a
+	// command sent before that fails ("unable to s6_svstatus_read"), as it did on a
+	// loaded CI machine.
+	status := filepath.Join(svcDir, "supervise", "status")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(status); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
+			_ = sup.Wait()
+			return nil, fmt.Errorf("s6-supervise never wrote %s", status)
+		}
+	}
 	return func() {
 		_ = exec.Command("s6-svc", "-wD", "-T", "30000", "-d", svcDir).Run()
 		_ = sup.Process.Signal(syscall.SIGTERM)
