@@ -35,50 +35,76 @@ const maxSelfFile = 1 << 20
 func selfContainerIDs(o Options) map[string]bool {
 	ids := map[string]bool{}
 	proc := procDir(o)
-	for _, name := range []string{"mountinfo", "cgroup"} {
+	for name, parse := range map[string]func(string) []string{"mountinfo": idsInMountinfo, "cgroup": idsInCgroup} {
 		data, err := readBoundedFile(filepath.Join(proc, "self", name), maxSelfFile)
 		if err != nil {
 			continue
 		}
-		for _, id := range containerIDsIn(string(data)) {
+		for _, id := range parse(string(data)) {
 			ids[id] = true
 		}
 	}
 	return ids
 }
 
-// containerIDsIn finds the container ids in mountinfo or cgroup text: a 64-hex path
-// element after "containers/" or "<driver>-containers/", or a cgroup element
-// "<id>", "docker-<id>.scope", "libpod-<id>.scope" under a docker or libpod path.
-func containerIDsIn(text string) []string {
+// idsInMountinfo finds the container ids in /proc/self/mountinfo: only in the root
+// (fourth field) of what is mounted on /etc/hostname, /etc/hosts, /etc/resolv.conf or
+// a cgroup directory, which the engine mounts inside a container. The host's own table
+// names every container too (Docker's containers/<id>/mounts/shm, Podman's
+// <driver>-containers/<id>/userdata/shm are mount points there), and a plexform on the
+// host must not take itself for any of them.
+func idsInMountinfo(text string) []string {
 	var ids []string
 	for _, line := range strings.Split(text, "\n") {
-		for _, field := range strings.Fields(line) {
-			// A cgroup line is hierarchy:controllers:path; the path is the last part.
-			if i := strings.LastIndex(field, ":"); i >= 0 {
-				field = field[i+1:]
-			}
-			elems := strings.Split(field, "/")
-			for i, e := range elems {
-				id := e
-				for _, p := range []string{"docker-", "libpod-", "crio-", "cri-containerd-"} {
-					id = strings.TrimPrefix(id, p)
-				}
-				id = strings.TrimSuffix(id, ".scope")
-				if !isContainerID(id) {
-					continue
-				}
-				prev := ""
-				if i > 0 {
-					prev = elems[i-1]
-				}
-				switch {
-				case id != e, // docker-<id>.scope and the like
-					prev == "containers", strings.HasSuffix(prev, "-containers"), // overlay-containers, vfs-containers
-					prev == "docker", prev == "libpod":
-					ids = append(ids, id)
-				}
-			}
+		fields := strings.Fields(line)
+		if len(fields) < 5 {
+			continue
+		}
+		switch point := fields[4]; {
+		case point == "/etc/hostname", point == "/etc/hosts", point == "/etc/resolv.conf",
+			strings.HasPrefix(point, "/sys/fs/cgroup"):
+			ids = append(ids, idsInPath(fields[3])...)
+		}
+	}
+	return ids
+}
+
+// idsInCgroup finds the container ids in /proc/self/cgroup: each line is
+// hierarchy:controllers:path, and the path names the container under docker or libpod.
+func idsInCgroup(text string) []string {
+	var ids []string
+	for _, line := range strings.Split(text, "\n") {
+		if i := strings.LastIndex(line, ":"); i >= 0 {
+			ids = append(ids, idsInPath(strings.TrimSpace(line[i+1:]))...)
+		}
+	}
+	return ids
+}
+
+// idsInPath finds container ids in one path: a 64-hex element after "containers/" or
+// "<driver>-containers/", or an element "<id>", "docker-<id>.scope", "libpod-<id>.scope"
+// under a docker or libpod directory.
+func idsInPath(path string) []string {
+	var ids []string
+	elems := strings.Split(path, "/")
+	for i, e := range elems {
+		id := e
+		for _, p := range []string{"docker-", "libpod-", "crio-", "cri-containerd-"} {
+			id = strings.TrimPrefix(id, p)
+		}
+		id = strings.TrimSuffix(id, ".scope")
+		if !isContainerID(id) {
+			continue
+		}
+		prev := ""
+		if i > 0 {
+			prev = elems[i-1]
+		}
+		switch {
+		case id != e, // docker-<id>.scope and the like
+			prev == "containers", strings.HasSuffix(prev, "-containers"), // overlay-containers, vfs-containers
+			prev == "docker", prev == "libpod":
+			ids = append(ids, id)
 		}
 	}
 	return ids

@@ -28,25 +28,35 @@ const dockerMountinfo = `86 55 254:0 /var/lib/docker/vfs/dir/` + layerID + ` / r
 `
 
 func TestContainerIDsIn(t *testing.T) {
+	mountinfo, cgroup := idsInMountinfo, idsInCgroup
 	for _, tc := range []struct {
-		name, text string
-		want       []string
+		name  string
+		parse func(string) []string
+		text  string
+		want  []string
 	}{
-		{"docker mountinfo", dockerMountinfo, []string{selfID}},
-		{"cgroup v1", "12:pids:/docker/" + selfID + "\n0::/docker/" + selfID + "\n", []string{selfID}},
-		{"cgroup v2, private namespace", "0::/\n", nil},
-		{"cgroup v2, systemd driver, host namespace", "0::/system.slice/docker-" + selfID + ".scope\n", []string{selfID}},
-		{"podman mountinfo", "600 590 0:60 /containers/storage/overlay-containers/" + selfID + "/userdata/hosts /etc/hosts rw - tmpfs tmpfs rw\n", []string{selfID}},
-		{"podman mountinfo, vfs driver", "600 590 0:60 /run/vfs-containers/" + selfID + "/userdata/resolv.conf /etc/resolv.conf rw - tmpfs tmpfs rw\n", []string{selfID}},
-		{"podman cgroup, cgroupfs", "0::/libpod_parent/libpod-" + selfID + "\n", []string{selfID}},
-		{"podman cgroup", "0::/machine.slice/libpod-" + selfID + ".scope/container\n", []string{selfID}},
-		{"a host", "0::/user.slice/user-0.slice/session-1.scope\n25 1 254:0 / / rw - ext4 /dev/vda rw\n", nil},
-		{"an overlay layer", "90 1 0:40 / / rw - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/X,upperdir=/var/lib/docker/overlay2/" + layerID + "/diff\n", nil},
-		{"a short id", "0::/docker/7111bc4b0776\n", nil},
+		{"docker mountinfo", mountinfo, dockerMountinfo, []string{selfID}},
+		{"cgroup v1", cgroup, "12:pids:/docker/" + selfID + "\n0::/docker/" + selfID + "\n", []string{selfID}},
+		{"cgroup v2, private namespace", cgroup, "0::/\n", nil},
+		{"cgroup v2, systemd driver, host namespace", cgroup, "0::/system.slice/docker-" + selfID + ".scope\n", []string{selfID}},
+		{"podman mountinfo", mountinfo, "600 590 0:60 /containers/storage/overlay-containers/" + selfID + "/userdata/hosts /etc/hosts rw - tmpfs tmpfs rw\n", []string{selfID}},
+		{"podman mountinfo, vfs driver", mountinfo, "600 590 0:60 /run/vfs-containers/" + selfID + "/userdata/resolv.conf /etc/resolv.conf rw - tmpfs tmpfs rw\n", []string{selfID}},
+		{"podman cgroup, cgroupfs", cgroup, "0::/libpod_parent/libpod-" + selfID + "\n", []string{selfID}},
+		{"podman cgroup", cgroup, "0::/machine.slice/libpod-" + selfID + ".scope/container\n", []string{selfID}},
+		{"a host's cgroup", cgroup, "0::/user.slice/user-0.slice/session-1.scope\n", nil},
+		{"a host's mountinfo", mountinfo, "25 1 254:0 / / rw - ext4 /dev/vda rw\n", nil},
+		// On the host every running container has its mounts in the host's table, as mount
+		// points: a plexform on the host is in none of those containers.
+		{"a Docker host with a running container", mountinfo, "25 1 254:0 / / rw - ext4 /dev/vda rw\n" +
+			"700 25 0:90 / /var/lib/docker/containers/" + selfID + "/mounts/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=65536k\n", nil},
+		{"a Podman host with a running container", mountinfo, "25 1 254:0 / / rw - ext4 /dev/vda rw\n" +
+			"701 25 0:91 / /tmp/p/run/vfs-containers/" + selfID + "/userdata/shm rw,nosuid,nodev,noexec,relatime - tmpfs shm rw,size=64000k\n", nil},
+		{"an overlay layer", mountinfo, "90 1 0:40 / / rw - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/X,upperdir=/var/lib/docker/overlay2/" + layerID + "/diff\n", nil},
+		{"a short id", cgroup, "0::/docker/7111bc4b0776\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := map[string]bool{}
-			for _, id := range containerIDsIn(tc.text) {
+			for _, id := range tc.parse(tc.text) {
 				got[id] = true
 			}
 			if len(got) != len(tc.want) {
@@ -65,7 +75,7 @@ func FuzzContainerIDsIn(f *testing.F) {
 	f.Add(dockerMountinfo)
 	f.Add("0::/system.slice/docker-" + selfID + ".scope\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		for _, id := range containerIDsIn(text) {
+		for _, id := range append(idsInMountinfo(text), idsInCgroup(text)...) {
 			if !isContainerID(id) || !strings.Contains(text, id) {
 				t.Fatalf("id %q from %q", id, text)
 			}
