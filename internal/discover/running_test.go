@@ -358,3 +358,46 @@ func TestRunningNoFile(t *testing.T) {
 		t.Fatalf("found %+v for a store with no file; looked %v", found, looked)
 	}
 }
+
+// A Probe reads what runs once and shares it between the stores of one plan: a process
+// that appears after the first store was looked at is not looked for again (a fresh
+// Probe sees it), so a plan of many files lists /proc once, not once per file.
+func TestProbeReadsTheMachineOnce(t *testing.T) {
+	proc := t.TempDir()
+	dir := t.TempDir()
+	prefs := filepath.Join(dir, "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte("<Preferences/>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// No engine and no /identity: only the process list counts here.
+	o := Options{GOOS: "linux", Proc: proc, Getenv: func(k string) (string, bool) {
+		if k == "DOCKER_HOST" {
+			return "unix://" + filepath.Join(dir, "no-engine.sock"), true
+		}
+		return "", false
+	}}
+	says := func(looked []Looked, what string) bool {
+		for _, l := range looked {
+			if strings.Contains(l.Where+" "+l.What, what) {
+				return true
+			}
+		}
+		return false
+	}
+	probe := new(Probe)
+	if _, looked, _ := probe.Running(context.Background(), o, prefs, ""); !says(looked, "no process named Plex Media Server") {
+		t.Fatalf("an empty process list: looked %+v", looked)
+	}
+	if err := os.MkdirAll(filepath.Join(proc, "4242"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(proc, "4242", "comm"), []byte(pmsComm+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, looked, _ := probe.Running(context.Background(), o, prefs, ""); !says(looked, "no process named Plex Media Server") {
+		t.Errorf("the same probe listed the processes again: looked %+v", looked)
+	}
+	if _, looked, _ := new(Probe).Running(context.Background(), o, prefs, ""); !says(looked, "process 4242") {
+		t.Errorf("a new probe does not see process 4242: looked %+v", looked)
+	}
+}

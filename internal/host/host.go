@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/internal/childenv"
+	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
@@ -248,9 +249,10 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 	h.settleClaims(ch, used)
 	// Only now is it known which stores change: one that no service guards must not be
 	// the file of a Plex that runs.
+	probe := new(discover.Probe)
 	for i, s := range h.Stores {
 		if s.Service == nil && ch.Resources[i].HasChanges() {
-			h.refuseWhileRunning(ctx, s, ch.Resources[i])
+			h.refuseWhileRunning(ctx, probe, s, ch.Resources[i])
 		}
 	}
 	guards := map[*Service][]string{}

@@ -23,8 +23,9 @@ func (s *Store) plexSettings() bool {
 // as one apply refuses when a Plex Media Server that uses it runs here: PMS writes its
 // settings back when it stops, so the edit would be lost (or, worse, half kept). What
 // counts as running, and how each sign is read, is discover.Running's; a server this
-// user cannot inspect is a warning that says to run as root.
-func (h *Host) refuseWhileRunning(ctx context.Context, s *Store, rc *plan.ResourceChange) {
+// user cannot inspect is a warning that says to run as root. probe is shared by the
+// stores of one diff, so what runs is read once however many stores there are.
+func (h *Host) refuseWhileRunning(ctx context.Context, probe *discover.Probe, s *Store, rc *plan.ResourceChange) {
 	if !s.plexSettings() {
 		return
 	}
@@ -33,7 +34,7 @@ func (h *Host) refuseWhileRunning(ctx context.Context, s *Store, rc *plan.Resour
 		return
 	}
 	o := discover.Options{Root: h.Options.Root, GOOS: h.Options.GOOS, Getenv: h.Options.Getenv, IdentityURL: h.Options.IdentityURL}
-	runners, _, unreadable := discover.Running(ctx, o, file, s.machineID)
+	runners, _, unreadable := probe.Running(ctx, o, file, s.machineID)
 	if len(runners) == 0 {
 		if len(unreadable) > 0 {
 			rc.Warnings = append(rc.Warnings, fmt.Sprintf("%s: %s runs, and this user cannot tell whether it uses %s; run plexform as root (sudo) so it can look, or stop Plex first", s.Resource.Name, strings.Join(unreadable, ", "), rc.Target))
