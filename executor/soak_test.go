@@ -281,7 +281,23 @@ func newSoakHost(t *testing.T, manager, simBin, bin string) *soakHost {
 		}
 		h.svc = svc
 		svcYAML = fmt.Sprintf("manager: exec, start: [%q], stop: [%q], status: [%q]", start, stop, status)
-		t.Cleanup(func() { _ = svc.Stop(t.Context()) })
+		// Not t.Context(): it is cancelled before cleanups run, and a Stop under it did
+		// nothing, so every soak left its exec servers running after the test.
+		ctl, addrFile := h.ctl, h.sim.addrFile
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = svc.Stop(ctx)
+			if data, err := os.ReadFile(filepath.Join(ctl, "pid")); err == nil {
+				// A stop that failed: the server must not outlive the test. The pid may be
+				// another process's by now, so only this test's simulator is killed.
+				pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				if err == nil && pid > 1 && bytes.Contains(cmdline, []byte(addrFile)) {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		})
 	case "s6":
 		svcDir := filepath.Join(h.sim.dir, "svc-plex")
 		h.s6dir = svcDir
