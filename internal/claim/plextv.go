@@ -8,16 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/plexform/plexform/internal/lazyre"
-	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/lazyre"
 	"github.com/plexform/plexform/stores"
+	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // ErrRevoked means plex.tv answered 401 for a token: it was revoked (a password reset
@@ -448,7 +447,7 @@ var machineIDFiles = []string{"/etc/machine-id", "/var/lib/dbus/machine-id", "/e
 func StableClientIdentifier() string {
 	seed := ""
 	for _, path := range machineIDFiles {
-		if data, err := readSmall(path, 256); err == nil && strings.TrimSpace(string(data)) != "" {
+		if data, err := fileutil.ReadHead(path, 256); err == nil && strings.TrimSpace(string(data)) != "" {
 			seed = strings.TrimSpace(string(data))
 			break
 		}
@@ -459,13 +458,4 @@ func StableClientIdentifier() string {
 	mac := hmac.New(sha256.New, []byte(seed))
 	mac.Write([]byte("plexform X-Plex-Client-Identifier"))
 	return "plexform-" + hex.EncodeToString(mac.Sum(nil))[:32]
-}
-
-func readSmall(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit))
 }

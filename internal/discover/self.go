@@ -1,11 +1,10 @@
 package discover
 
 import (
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -36,7 +35,7 @@ func selfContainerIDs(o Options) map[string]bool {
 	ids := map[string]bool{}
 	proc := procDir(o)
 	for name, parse := range map[string]func(string) []string{"mountinfo": idsInMountinfo, "cgroup": idsInCgroup} {
-		data, err := readBoundedFile(filepath.Join(proc, "self", name), maxSelfFile)
+		data, err := fileutil.ReadHead(filepath.Join(proc, "self", name), maxSelfFile)
 		if err != nil {
 			continue
 		}
@@ -135,13 +134,4 @@ func withoutSelf(o Options, list []service.Summary) []service.Summary {
 		}
 	}
 	return out
-}
-
-func readBoundedFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, limit))
 }

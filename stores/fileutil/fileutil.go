@@ -5,7 +5,9 @@
 package fileutil
 
 import (
+	"io"
 	"io/fs"
+	"os"
 
 	"github.com/plexform/plexform/stores"
 )
@@ -21,6 +23,18 @@ func WriteAtomic(path string, data []byte, meta stores.FileMeta) error {
 
 // CheckWritable tells whether this process can replace path (see Root.CheckWritable).
 func CheckWritable(path string) error { return Root{}.CheckWritable(path) }
+
+// ReadHead reads at most the first limit bytes of path: for the small files of the
+// kernel and the host (/proc/self/mountinfo, /etc/machine-id) whose size stat cannot
+// tell (procfs says 0) and that no other user can replace.
+func ReadHead(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit))
+}
 
 // ReadFile reads a regular file of at most limit bytes on this machine's own file system
 // (see Root.ReadFile).

@@ -699,14 +699,8 @@ func finalLine(out []byte) (applyJSON, error) {
 // each apply, and reads the downtime the tool reports: downtime_us of the final
 // line, and, to the microsecond, the time from the "stopped" event to "starting".
 func downtime(c config, t *table) error {
-	for _, tool := range []string{"s6-supervise", "s6-svc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				return fmt.Errorf("%s is not installed (apt-get install -y s6)", tool)
-			}
-			t.add(row{what: "downtime under s6", result: "skipped: s6 is not installed (apt-get install -y s6)"})
-			return nil
-		}
+	if ok, err := needS6(t, "downtime under s6"); !ok {
+		return err
 	}
 	for _, size := range []struct {
 		name string
@@ -945,14 +939,8 @@ func waitAddr(path string) (string, error) {
 // by s6 and running the simulator. plexform's own share is the whole run less the
 // server's own stop and start (the stopping→stopped and starting→started events).
 func resetEndToEnd(c config, t *table) error {
-	for _, tool := range []string{"s6-supervise", "s6-svc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				return fmt.Errorf("%s is not installed (apt-get install -y s6)", tool)
-			}
-			t.add(row{what: "reset end to end under s6", result: "skipped: s6 is not installed (apt-get install -y s6)"})
-			return nil
-		}
+	if ok, err := needS6(t, "reset end to end under s6"); !ok {
+		return err
 	}
 	root, err := os.MkdirTemp(c.work, "reset-")
 	if err != nil {
@@ -1026,4 +1014,19 @@ func resetEndToEnd(c config, t *table) error {
 	r.target = verdict("share < 50 ms", own[len(own)/2] < 50*time.Millisecond)
 	t.add(r)
 	return nil
+}
+
+// needS6 reports whether s6 is installed; without it the row what is skipped, or in CI
+// (CI=true) an error.
+func needS6(t *table, what string) (bool, error) {
+	for _, tool := range []string{"s6-supervise", "s6-svc"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				return false, fmt.Errorf("%s is not installed (apt-get install -y s6)", tool)
+			}
+			t.add(row{what: what, result: "skipped: s6 is not installed (apt-get install -y s6)"})
+			return false, nil
+		}
+	}
+	return true, nil
 }
