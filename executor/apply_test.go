@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"

@@ -20,10 +20,10 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/claim"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/plextv"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 )
 
 const (
@@ -55,9 +55,9 @@ func applyWithState(t *testing.T, sim *supervisedSim, yaml string, obs executor.
 	})
 }
 
-func identity(t *testing.T, sim *supervisedSim) claim.Identity {
+func identity(t *testing.T, sim *supervisedSim) signin.Identity {
 	t.Helper()
-	id, err := (&claim.Server{URL: "http://" + sim.listen}).Identity(context.Background())
+	id, err := (&signin.Server{URL: "http://" + sim.listen}).Identity(context.Background())
 	if err != nil {
 		t.Fatalf("identity: %v", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 )
 
 // The journal is how a run cut short (SIGKILL, a power cut, a crash) is found and undone.

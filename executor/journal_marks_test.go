@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/stores"
 )
 

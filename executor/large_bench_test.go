@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/plexform/plexform/bench/fixture"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 )
 

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 )
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/claim"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 )
 
 // A restore with the plan's service stops the server, puts the backup back, and starts
@@ -56,7 +56,7 @@ func TestRestoreUnderS6PutsTheSignInBack(t *testing.T) {
 		t.Errorf("Preferences.xml after the restore is not the backup:\n%s", got)
 	}
 	// s6 says up once the process runs; the server answers a moment later.
-	if _, err := (&claim.Server{URL: "http://" + sim.listen}).WaitReachable(context.Background(), waitLimit); err != nil {
+	if _, err := (&signin.Server{URL: "http://" + sim.listen}).WaitReachable(context.Background(), waitLimit); err != nil {
 		t.Fatal(err)
 	}
 	if restored.Before == nil || !sim.running(t) || !identity(t, sim).Claimed {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plexform/plexform/internal/claim"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 )
 
 // Events of a plex_signin's re-link.
@@ -44,7 +44,7 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 			return err
 		}
 		r.obs.Event(Event{Type: EventLinkCode, Resource: name, Message: fmt.Sprintf("Open %s on any device and enter %s (the code expires in %s)",
-			claim.LinkURL, pin.Code, time.Until(pin.ExpiresAt).Round(time.Second))})
+			signin.LinkURL, pin.Code, time.Until(pin.ExpiresAt).Round(time.Second))})
 		account, err := s.PlexTV.WaitForPin(ctx, pin, func(left time.Duration) { r.obs.Waiting(name, "Waiting for the code to be entered", left) })
 		if err != nil {
 			return err
@@ -64,7 +64,7 @@ func (r *run) relinkOne(ctx context.Context, s *host.Signin) error {
 			return err
 		}
 	}
-	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", claim.Redacted(s.Server.URL))})
+	r.obs.Event(Event{Type: EventClaiming, Resource: name, Message: fmt.Sprintf("Claiming %s", signin.Redacted(s.Server.URL))})
 	if err := s.Server.Claim(ctx, claimToken); err != nil {
 		return err
 	}
@@ -183,11 +183,11 @@ func (r *run) sameOwner(ctx context.Context, s *host.Signin, accountToken string
 
 // previousOwner is the account the store named before this apply reset it; rollback puts
 // exactly those values back.
-func (r *run) previousOwner(s *host.Signin) claim.Owner {
+func (r *run) previousOwner(s *host.Signin) signin.Owner {
 	for _, st := range r.steps.Stores {
 		if st.Store == s.Store && st.Change != nil {
 			return host.PreviousOwner(st.Change)
 		}
 	}
-	return claim.Owner{}
+	return signin.Owner{}
 }

@@ -20,10 +20,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/claim"
 	"github.com/plexform/plexform/internal/plexsim"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 	"github.com/plexform/plexform/internal/plextv"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -293,7 +293,7 @@ func signinRevokedIsResetAndRelinkedByLinkCode(t *testing.T, bins signinBins) {
 // Authorized Devices keep no plexform entry with access.
 func (h *signinHost) assertSignedOut(t *testing.T, account *plextv.Account) {
 	t.Helper()
-	id := claim.StableClientIdentifier()
+	id := signin.StableClientIdentifier()
 	if _, linked := h.tv.DeviceOf(account, id); !linked {
 		t.Fatal("plexform's device was never linked to the account; this shows nothing about the sign-out")
 	}

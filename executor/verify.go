@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plexform/plexform/internal/claim"
-	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/internal/redact"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -47,7 +47,7 @@ func (r *run) verify(ctx context.Context) error {
 	for i, v := range r.steps.Checks {
 		switch {
 		case v.HTTP != nil:
-			shown := claim.Redacted(v.HTTP.URL)
+			shown := signin.Redacted(v.HTTP.URL)
 			if err := checkHTTP(ctx, v.HTTP.URL, v.HTTP.Status, v.HTTP.Contains, v.HTTP.Timeout); err != nil {
 				return fmt.Errorf("verify %s: %w", shown, err)
 			}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/claim"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -92,7 +92,7 @@ func TestVerifyHTTPShowsNoPassword(t *testing.T) {
 		err := r.verify(context.Background())
 		shown := fmt.Sprintf("%v %+v", err, events)
 		if strings.Contains(shown, "s3cretpw") || !strings.Contains(shown, "bob:xxxxx@") {
-			t.Errorf("verify of %s shows the password, or names no URL: %s", claim.Redacted(check.URL), strings.ReplaceAll(shown, "s3cretpw", "(the password)"))
+			t.Errorf("verify of %s shows the password, or names no URL: %s", signin.Redacted(check.URL), strings.ReplaceAll(shown, "s3cretpw", "(the password)"))
 		}
 	}
 }

@@ -47,7 +47,7 @@ const (
 //     needs, UnderRoot) and its case in stores/service.New, which a test keeps in step;
 //   - a kind whose package imports plan: Register it from that package's init.
 //
-// The decoder, validate's typed-value check, the host binder (internal/host) and
+// The decoder, validate's typed-value check, the host binder (host) and
 // `plexform schema` all read this table.
 
 // Kind is one entry of the table of kinds: everything the decoder, validate, the
@@ -56,7 +56,7 @@ const (
 //
 // The table lives in plan because the plan format is defined by it; it can hold the
 // store constructors because the store packages (stores/...) never import plan. What
-// needs the host (discovery of the plex_* kinds) stays in internal/host, which reads
+// needs the host (discovery of the plex_* kinds) stays in host, which reads
 // Discovered and ActsAs from here.
 type Kind struct {
 	Name string
@@ -85,8 +85,8 @@ type Kind struct {
 	Open func(Target) (stores.Store, error)
 	// At makes the store a backup manifest names by its target, for restore.
 	At func(target string) (stores.Store, error)
-	// Discovered kinds find what acts for them on the host (internal/host, with
-	// internal/discover); ActsAs are the kinds they may turn out to be.
+	// Discovered kinds find what acts for them on the host (host, with
+	// plex/discover); ActsAs are the kinds they may turn out to be.
 	Discovered bool
 	ActsAs     []string
 	// Managers are the service managers a service kind names in manager:.

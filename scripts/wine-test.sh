@@ -17,7 +17,7 @@ root=$(pwd)
 # which a Windows file system does not hold, so only its Windows tests run here.
 suites=(
 	"./stores/registry/...:."
-	"./internal/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
+	"./plex/discover:^(TestLive(LocalAppDataPath|ServicesAndAccounts|PlexService)|TestFindWindows|TestWrapsPlex|TestServiceAccount)$"
 	"./stores/fileutil:^TestWindows"
 	"./internal/plexsim:^TestWine"
 	"./stores/service:^TestWine"

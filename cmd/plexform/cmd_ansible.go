@@ -27,11 +27,11 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/parselimit"
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/views"
 )
 
 // maxAnsibleArgs bounds the args file: a plan is a few kilobytes.
@@ -246,15 +246,15 @@ func quoteAll(s []string) []string {
 }
 
 // ansibleResult is the one JSON object the module prints. It is built only from the
-// masked JSON view of the diff (render.PlanJSON) and from errors, which never quote a
+// masked JSON view of the diff (views.PlanJSON) and from errors, which never quote a
 // value, so it holds no secret: a binary module gets no per-field no_log.
 type ansibleResult struct {
-	Changed         bool                  `json:"changed"`
-	Failed          bool                  `json:"failed"`
-	Msg             string                `json:"msg"`
-	ResourceChanges []render.ResourceJSON `json:"resource_changes"`
-	DowntimeMs      int64                 `json:"downtime_ms"`
-	Backups         []string              `json:"backups"`
+	Changed         bool                 `json:"changed"`
+	Failed          bool                 `json:"failed"`
+	Msg             string               `json:"msg"`
+	ResourceChanges []views.ResourceJSON `json:"resource_changes"`
+	DowntimeMs      int64                `json:"downtime_ms"`
+	Backups         []string             `json:"backups"`
 	// RolledBack and Left describe a failed apply: Left is what the rollback could not
 	// put back.
 	RolledBack *bool    `json:"rolled_back,omitempty"`
@@ -273,7 +273,7 @@ type ansibleResult struct {
 	SigninEvidence []string `json:"signin_evidence,omitempty"`
 	// Fleet is host, platform and last_change, for a fleet table
 	// (examples/ansible/fleet-status.yml).
-	*render.Fleet
+	*views.Fleet
 }
 
 // ansibleDiff is one entry of Ansible's diff list.
@@ -286,7 +286,7 @@ type ansibleDiff struct {
 
 // runAnsible is the module: plan (check mode) or apply, one JSON object on stdout.
 func runAnsible(env *cliEnv, argsFile string) (code int) {
-	res := &ansibleResult{ResourceChanges: []render.ResourceJSON{}, Backups: []string{}}
+	res := &ansibleResult{ResourceChanges: []views.ResourceJSON{}, Backups: []string{}}
 	defer func() {
 		// A panic must still end in the one JSON object Ansible reads; crashed (in run)
 		// would only write stderr. Only a panic's type is named, as crashed does.
@@ -343,13 +343,13 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 	res.Warnings = append(res.Warnings, out.Cleaned...)
 	res.describe(out.Changes, p.diff)
 	if !out.Applied {
-		res.Msg = render.NoChanges
+		res.Msg = views.NoChanges
 		return exitOK
 	}
 	add, change, remove := out.Changes.Summary()
 	res.Changed = true
 	res.DowntimeMs = out.Downtime.Milliseconds()
-	res.Backups = render.BackupIDs(out.Backups)
+	res.Backups = views.BackupIDs(out.Backups)
 	res.Msg = fmt.Sprintf("Apply complete: %d added, %d changed, %d removed.", add, change, remove)
 	if out.Downtime > 0 {
 		res.Msg += fmt.Sprintf(" Downtime caused by plexform: %s.", out.Downtime.Round(time.Millisecond))
@@ -410,7 +410,7 @@ func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *execut
 		return r.fail(errors.New(strings.Join(refused, "\n")))
 	}
 	if !r.Changed {
-		r.Msg = render.NoChanges
+		r.Msg = views.NoChanges
 		return exitOK
 	}
 	add, change, remove := ch.Summary()
@@ -422,10 +422,10 @@ func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *execut
 // their warnings, and (with --diff) Ansible's before/after.
 func (r *ansibleResult) describe(ch *plan.Changes, withDiff bool) {
 	r.diffSeen = ch
-	doc := render.PlanJSON(ch, version)
+	doc := views.PlanJSON(ch, version)
 	r.ResourceChanges = doc.ResourceChanges
 	r.Diff = nil
-	if verdict, reason, evidence, ok := render.SigninVerdict(ch.Signins); ok {
+	if verdict, reason, evidence, ok := views.SigninVerdict(ch.Signins); ok {
 		r.Signin, r.SigninReason, r.SigninEvidence = verdict, reason, evidence
 	}
 	for _, rc := range doc.ResourceChanges {
@@ -455,7 +455,7 @@ func (r *ansibleResult) identify(backups *executor.Backups, ch *plan.Changes) {
 	fleet, err := thisHost(backups, ch)
 	if err != nil {
 		r.Warnings = append(r.Warnings, err.Error())
-		f := render.ThisHost(nil)
+		f := views.ThisHost(nil)
 		fleet = &f
 	}
 	r.Fleet = fleet
@@ -464,7 +464,7 @@ func (r *ansibleResult) identify(backups *executor.Backups, ch *plan.Changes) {
 // diffOf is one resource's before and after, one `Name = value` line per value that
 // changes. It is built from the JSON view, where a sensitive value is already only a
 // name, so it cannot show one.
-func diffOf(rc render.ResourceJSON) ansibleDiff {
+func diffOf(rc views.ResourceJSON) ansibleDiff {
 	d := ansibleDiff{BeforeHeader: rc.Address + " (" + rc.Target + ")", AfterHeader: rc.Address + " (" + rc.Target + ")"}
 	var before, after strings.Builder
 	for _, v := range rc.Values {
@@ -483,10 +483,10 @@ func diffOf(rc render.ResourceJSON) ansibleDiff {
 	return d
 }
 
-func diffValue(v render.ValueJSON, text *string) string {
+func diffValue(v views.ValueJSON, text *string) string {
 	switch {
 	case v.Sensitive || v.Deferred || text == nil:
-		return render.SensitiveText
+		return views.SensitiveText
 	case v.Type != "":
 		return strconv.Quote(*text) + " (" + v.Type + ")"
 	}
@@ -527,7 +527,7 @@ func (r *ansibleResult) failed(err error) int {
 		f = &executor.Failure{Err: err, RolledBack: true}
 	}
 	r.Failed = true
-	r.Backups = render.BackupIDs(f.Backups)
+	r.Backups = views.BackupIDs(f.Backups)
 	rolledBack := f.RolledBack
 	r.RolledBack = &rolledBack
 	why := msgLine(f.Err)

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/views"
 )
 
 // runApply makes the host match the plan file, or exactly a saved plan.
@@ -68,20 +68,20 @@ func runApply(env *cliEnv, args []string) int {
 	}
 	if !res.Applied {
 		if *asJSON {
-			_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}})
+			_ = views.WriteJSONLine(env.stdout, views.ApplyJSON{Type: "apply_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}})
 		}
 		return exitOK
 	}
 	if *asJSON {
-		_ = render.WriteJSONLine(env.stdout, render.ApplyJSON{Type: "apply_complete", Changes: render.PlanJSON(res.Changes, version),
-			DowntimeMs: res.Downtime.Milliseconds(), DowntimeUs: res.Downtime.Microseconds(), Backups: render.BackupIDs(res.Backups), Rechecked: res.Rechecked})
+		_ = views.WriteJSONLine(env.stdout, views.ApplyJSON{Type: "apply_complete", Changes: views.PlanJSON(res.Changes, version),
+			DowntimeMs: res.Downtime.Milliseconds(), DowntimeUs: res.Downtime.Microseconds(), Backups: views.BackupIDs(res.Backups), Rechecked: res.Rechecked})
 		return exitOK
 	}
 	undo := ""
 	if len(res.Backups) > 0 {
 		undo = restoreCommand(h.Plan.File, h.Options.Root, res.Backups[0].ID)
 	}
-	render.ApplyHuman(env.stdout, res, backups.Dir, undo, styleFor(env, env.stdout))
+	views.ApplyHuman(env.stdout, res, backups.Dir, undo, styleFor(env, env.stdout))
 	return exitOK
 }
 
@@ -105,9 +105,9 @@ type operation struct {
 func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation) (res *executor.Result, code int, ok bool) {
 	h, saved, asJSON := op.h, op.saved, op.asJSON
 
-	var obs executor.Observer = &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
+	var obs executor.Observer = &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
 	if asJSON {
-		obs = &render.JSONObserver{W: env.stdout}
+		obs = &views.JSONObserver{W: env.stdout}
 	}
 	// One locked operation: the executor reads, this shows, the user confirms, and the
 	// executor applies exactly what was shown.
@@ -123,7 +123,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation)
 		if saved != nil {
 			ch = saved.Changes()
 		}
-		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+		views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	}
 	if saved == nil && op.ask {
 		run.Confirm = func(ctx context.Context) (bool, error) {
@@ -188,11 +188,11 @@ func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSO
 		code = exitIncomplete
 	}
 	if asJSON {
-		_ = render.WriteJSONLine(env.stdout, render.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack, Changed: f.Changed,
-			Left: append([]string{}, f.Left...), Backups: render.BackupIDs(f.Backups)})
+		_ = views.WriteJSONLine(env.stdout, views.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack, Changed: f.Changed,
+			Left: append([]string{}, f.Left...), Backups: views.BackupIDs(f.Backups)})
 	}
 	// The first line says a signal ended it ("interrupted by SIGTERM"); the last says
 	// the state the host is in.
-	render.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
+	views.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
 	return code
 }

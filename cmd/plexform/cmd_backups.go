@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/views"
 )
 
 // runBackups lists the backups kept for the plan's backups dir.
@@ -40,7 +40,7 @@ func runBackups(env *cliEnv, args []string) int {
 		if list == nil {
 			list = []*executor.Manifest{}
 		}
-		if err := render.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list, "skipped": skipped}); err != nil {
+		if err := views.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list, "skipped": skipped}); err != nil {
 			return fail(env, err)
 		}
 		return exitOK

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/internal/dockertest"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 // doctor on a Docker host reports the container: image, network, config dir, the

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/doctor"
+	"github.com/plexform/plexform/doctor"
 	"github.com/plexform/plexform/internal/plexsim"
 )
 

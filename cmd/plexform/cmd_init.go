@@ -11,10 +11,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/plexform/plexform/internal/discover"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/discover"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/views"
 )
 
 func init() {
@@ -59,10 +59,10 @@ func runInit(env *cliEnv, args []string) int {
 	}
 	next := "plexform plan"
 	if *file != defaultPlanFile {
-		next += " -f " + render.ShellQuote(*file)
+		next += " -f " + views.ShellQuote(*file)
 	}
 	if root != "" {
-		next += " -root " + render.ShellQuote(root)
+		next += " -root " + views.ShellQuote(root)
 	}
 	fmt.Fprintf(env.stdout, "Read it, then run `%s` to see what apply would change.\n", next)
 	return exitOK

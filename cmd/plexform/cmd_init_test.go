@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/plexform/plexform/internal/discover"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/stores/service"
 )
 

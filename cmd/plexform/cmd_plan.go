@@ -6,8 +6,8 @@ import (
 	"runtime"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 // runPlan shows what apply would change; it changes nothing on the host.
@@ -45,15 +45,15 @@ func runPlan(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	if *asJSON {
-		doc := render.PlanJSON(ch, version)
+		doc := views.PlanJSON(ch, version)
 		if doc.Fleet, err = thisHost(backups, ch); err != nil {
 			return fail(env, err)
 		}
-		if err := render.WriteJSON(env.stdout, doc); err != nil {
+		if err := views.WriteJSON(env.stdout, doc); err != nil {
 			return fail(env, err)
 		}
 	} else {
-		render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+		views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	}
 	// A change apply would refuse (a running Plex no service stops) is an error, not a
 	// change to come: exit 1 with or without -detailed-exitcode, and save nothing.
@@ -62,7 +62,7 @@ func runPlan(env *cliEnv, args []string) int {
 		if *asJSON {
 			where = "each resource change's errors say"
 		}
-		fmt.Fprintf(env.stderr, "%s apply will refuse this plan while Plex Media Server runs with a file it changes; %s what runs and what to add to the plan.\n", render.Error(styleFor(env, env.stderr)), where)
+		fmt.Fprintf(env.stderr, "%s apply will refuse this plan while Plex Media Server runs with a file it changes; %s what runs and what to add to the plan.\n", views.Error(styleFor(env, env.stderr)), where)
 		return exitError
 	}
 	if *out != "" {

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/views"
 )
 
 // runRecover undoes an apply that was cut short (killed, a power cut, a crash), from the
@@ -39,7 +39,7 @@ func runRecover(env *cliEnv, args []string) int {
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{
 		Backups: backups, LockWait: *lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
-		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)},
+		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)},
 	}}
 	op.Confirm = func(ctx context.Context, actions []string) (bool, error) {
 		fmt.Fprintf(env.stdout, "An apply was cut short; recover will put the host back as it was before it:\n  %s\n", redact.PrintableLines(strings.Join(actions, "\n  ")))

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/plexform/plexform/internal/redact"
+	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 	"github.com/plexform/plexform/internal/parselimit"
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 func init() {
@@ -33,8 +33,8 @@ const (
 // reportOut is what report -json prints: a row per host read, and the files that could
 // not be read, each with why.
 type reportOut struct {
-	Hosts  []render.FleetRow `json:"hosts"`
-	Errors []string          `json:"errors"`
+	Hosts  []views.FleetRow `json:"hosts"`
+	Errors []string         `json:"errors"`
 }
 
 // runReport reads each FILE as plan -json output and prints one row per host. A file that
@@ -51,7 +51,7 @@ func runReport(env *cliEnv, args []string) int {
 		errorf(env, "plexform report needs at least one FILE: the output of `plexform plan -json` on each host\n")
 		return exitError
 	}
-	out := reportOut{Hosts: []render.FleetRow{}, Errors: []string{}}
+	out := reportOut{Hosts: []views.FleetRow{}, Errors: []string{}}
 	var errs *multierror.Error
 	for _, file := range files {
 		row, err := readReportFile(file)
@@ -65,9 +65,9 @@ func runReport(env *cliEnv, args []string) int {
 	sort.SliceStable(out.Hosts, func(i, j int) bool { return out.Hosts[i].Host < out.Hosts[j].Host })
 	var err error
 	if *asJSON {
-		err = render.WriteJSON(env.stdout, out)
+		err = views.WriteJSON(env.stdout, out)
 	} else if len(out.Hosts) > 0 {
-		err = render.FleetTable(env.stdout, out.Hosts)
+		err = views.FleetTable(env.stdout, out.Hosts)
 	}
 	if err != nil {
 		return fail(env, err)
@@ -80,10 +80,10 @@ func runReport(env *cliEnv, args []string) int {
 
 // readReportFile reads one file as plan.ReadFile reads a plan: a regular file only,
 // opened non-blocking, no symlink another user planted, at most plan.MaxFileBytes.
-func readReportFile(file string) (render.FleetRow, error) {
+func readReportFile(file string) (views.FleetRow, error) {
 	data, err := plan.ReadFile(file)
 	if err != nil {
-		return render.FleetRow{}, err
+		return views.FleetRow{}, err
 	}
 	return parseReport(file, data)
 }
@@ -91,44 +91,44 @@ func readReportFile(file string) (render.FleetRow, error) {
 // parseReport reads one plan -json document. Every file is taken for hostile: nesting and
 // size are bounded, its errors say where but quote nothing of it, and each text it gives a
 // row is checked (a verdict is one of the three) and later printed escaped.
-func parseReport(file string, data []byte) (render.FleetRow, error) {
+func parseReport(file string, data []byte) (views.FleetRow, error) {
 	notPlan := func(why string) error {
 		return fmt.Errorf("%s is not the output of `plexform plan -json`: %s", file, why)
 	}
 	if err := jsonDepth(data); err != nil {
-		return render.FleetRow{}, notPlan(err.Error())
+		return views.FleetRow{}, notPlan(err.Error())
 	}
-	var doc render.JSON
+	var doc views.JSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return render.FleetRow{}, notPlan(jsonProblem(data, err))
+		return views.FleetRow{}, notPlan(jsonProblem(data, err))
 	}
 	end := dec.InputOffset()
 	if rest := bytes.TrimLeft(data[end:], " \t\r\n"); len(rest) > 0 {
-		return render.FleetRow{}, notPlan("more follows the JSON document at " + parselimit.At(data, int64(len(data)-len(rest))))
+		return views.FleetRow{}, notPlan("more follows the JSON document at " + parselimit.At(data, int64(len(data)-len(rest))))
 	}
 	switch {
 	case !strings.HasPrefix(doc.FormatVersion, "1."):
-		return render.FleetRow{}, notPlan("it has no format_version 1.x")
+		return views.FleetRow{}, notPlan("it has no format_version 1.x")
 	case doc.ResourceChanges == nil || doc.SigninChanges == nil:
-		return render.FleetRow{}, notPlan("it lacks resource_changes or signin_changes")
+		return views.FleetRow{}, notPlan("it lacks resource_changes or signin_changes")
 	case doc.Fleet == nil || doc.Host == "":
-		return render.FleetRow{}, fmt.Errorf("%s names no host: it is plan -json output of a plexform older than report, or of `show -json`; run `plexform plan -json` on that host with this version", file)
+		return views.FleetRow{}, fmt.Errorf("%s names no host: it is plan -json output of a plexform older than report, or of `show -json`; run `plexform plan -json` on that host with this version", file)
 	case len(doc.Host) > maxHostName || len(doc.Platform) > maxPlatform:
-		return render.FleetRow{}, notPlan(fmt.Sprintf("its host is longer than %d bytes or its platform longer than %d", maxHostName, maxPlatform))
+		return views.FleetRow{}, notPlan(fmt.Sprintf("its host is longer than %d bytes or its platform longer than %d", maxHostName, maxPlatform))
 	}
 	for i, sc := range doc.SigninChanges {
 		if sc == nil {
-			return render.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] is null", i))
+			return views.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] is null", i))
 		}
 		switch sc.Verdict {
 		case plan.SigninWorking, plan.SigninBroken, plan.SigninUnknown:
 		default:
-			return render.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] has a verdict other than working, broken or unknown", i))
+			return views.FleetRow{}, notPlan(fmt.Sprintf("signin_changes[%d] has a verdict other than working, broken or unknown", i))
 		}
 	}
-	row := render.FleetRow{Fleet: *doc.Fleet, File: file, Signin: render.NoSignin, Evidence: []string{}, Changes: doc.Changes}
-	if verdict, reason, evidence, ok := render.SigninVerdict(doc.SigninChanges); ok {
+	row := views.FleetRow{Fleet: *doc.Fleet, File: file, Signin: views.NoSignin, Evidence: []string{}, Changes: doc.Changes}
+	if verdict, reason, evidence, ok := views.SigninVerdict(doc.SigninChanges); ok {
 		row.Signin, row.Reason, row.Evidence = verdict, reason, evidence
 	}
 	return row, nil

@@ -8,17 +8,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 // planJSON is a plan -json document as plan prints it, with the given signins.
 func planJSON(t *testing.T, host string, last *time.Time, signins ...*plan.SigninChange) []byte {
 	t.Helper()
-	doc := render.PlanJSON(&plan.Changes{Signins: signins}, "test")
-	doc.Fleet = &render.Fleet{Host: host, Platform: "linux/arm64", LastChange: last}
+	doc := views.PlanJSON(&plan.Changes{Signins: signins}, "test")
+	doc.Fleet = &views.Fleet{Host: host, Platform: "linux/arm64", LastChange: last}
 	var b bytes.Buffer
-	if err := render.WriteJSON(&b, doc); err != nil {
+	if err := views.WriteJSON(&b, doc); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -43,7 +43,7 @@ func TestParseReportRow(t *testing.T) {
 	}
 	// No plex_signin in the plan: "none", not a verdict.
 	row, err = parseReport("nas.json", planJSON(t, "nas", nil))
-	if err != nil || row.Signin != render.NoSignin || row.LastChange != nil {
+	if err != nil || row.Signin != views.NoSignin || row.LastChange != nil {
 		t.Errorf("a plan without plex_signin: %+v, %v", row, err)
 	}
 }
@@ -114,12 +114,12 @@ func FuzzReportParse(f *testing.F) {
 			return
 		}
 		switch row.Signin {
-		case plan.SigninWorking, plan.SigninBroken, plan.SigninUnknown, render.NoSignin:
+		case plan.SigninWorking, plan.SigninBroken, plan.SigninUnknown, views.NoSignin:
 		default:
 			t.Fatalf("accepted the verdict %q", row.Signin)
 		}
 		var b bytes.Buffer
-		if err := render.FleetTable(&b, []render.FleetRow{row}); err != nil {
+		if err := views.FleetTable(&b, []views.FleetRow{row}); err != nil {
 			t.Fatal(err)
 		}
 		if n := strings.Count(b.String(), "\n"); n != 2 {
@@ -140,10 +140,10 @@ func BenchmarkParseReport(b *testing.B) {
 		ch.Resources = append(ch.Resources, &plan.ResourceChange{Address: fmt.Sprintf("prefs%d", i), Kind: "xml_attributes",
 			Target: fmt.Sprintf("/srv/plex%d/Preferences.xml", i), Exists: true})
 	}
-	doc := render.PlanJSON(ch, "test")
-	doc.Fleet = &render.Fleet{Host: "den", Platform: "linux/amd64"}
+	doc := views.PlanJSON(ch, "test")
+	doc.Fleet = &views.Fleet{Host: "den", Platform: "linux/amd64"}
 	var buf bytes.Buffer
-	if err := render.WriteJSON(&buf, doc); err != nil {
+	if err := views.WriteJSON(&buf, doc); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(buf.Len()))

@@ -7,10 +7,10 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/views"
 )
 
 func init() {
@@ -143,14 +143,14 @@ func runReset(env *cliEnv, args []string) int {
 		advice = ""
 	}
 	if *asJSON {
-		out := resetJSON{ApplyJSON: render.ApplyJSON{Type: "reset_complete", Changes: render.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
+		out := resetJSON{ApplyJSON: views.ApplyJSON{Type: "reset_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
 		if relinked {
 			out.Relinked = strings.ReplaceAll(method, "-", "_")
 		}
 		if res.Applied {
-			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), render.BackupIDs(res.Backups), res.Rechecked
+			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), views.BackupIDs(res.Backups), res.Rechecked
 		}
-		if err := render.WriteJSONLine(env.stdout, out); err != nil {
+		if err := views.WriteJSONLine(env.stdout, out); err != nil {
 			return fail(env, err)
 		}
 		return exitOK
@@ -241,7 +241,7 @@ const resetPlanName = "(plexform reset)"
 // resetJSON is the last line of `reset -json`: apply's, with where the backup is, how
 // to undo and how to sign in again.
 type resetJSON struct {
-	render.ApplyJSON
+	views.ApplyJSON
 	BackupsDir string `json:"backups_dir"`
 	Undo       string `json:"undo,omitempty"`
 	SignIn     string `json:"sign_in,omitempty"`

@@ -9,12 +9,12 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/views"
 )
 
 // runRestore puts a backup back, atomically and with its owner and mode, through
@@ -75,7 +75,7 @@ func runRestore(env *cliEnv, args []string) int {
 		}
 	}
 	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version, Root: root,
-		Observer: &render.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
+		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	settle()
 	if err != nil {
 		return reportFailure(env, "restore", err, b.Dir, false)

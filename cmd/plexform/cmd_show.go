@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 // runShow prints a saved plan as `plan` printed it.
@@ -29,13 +29,13 @@ func runShow(env *cliEnv, args []string) int {
 	}
 	ch := saved.Changes()
 	if *asJSON {
-		if err := render.WriteJSON(env.stdout, render.PlanJSON(ch, saved.Version)); err != nil {
+		if err := views.WriteJSON(env.stdout, views.PlanJSON(ch, saved.Version)); err != nil {
 			return fail(env, err)
 		}
 		return exitOK
 	}
 	fmt.Fprintf(env.stdout, "Saved plan made %s from %s for %s.\n\n", saved.CreatedAt.Format("2006-01-02 15:04:05 MST"), saved.PlanFile, hostName(saved))
-	render.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	return exitOK
 }
 

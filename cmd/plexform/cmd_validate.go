@@ -6,8 +6,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 // runValidate checks the plan file alone: syntax, fields, kinds, names, references.
@@ -28,7 +28,7 @@ func runValidate(env *cliEnv, args []string) int {
 	}
 	st := styleFor(env, env.stdout)
 	for _, w := range p.Warnings {
-		fmt.Fprintf(env.stdout, "%s %s\n", render.Warning(st), w)
+		fmt.Fprintf(env.stdout, "%s %s\n", views.Warning(st), w)
 	}
 	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%s, %s).\n", *file, count(len(p.Resources), "resource"), count(len(p.Verify), "verify check"))
 	return exitOK
@@ -62,7 +62,7 @@ func validateJSON(env *cliEnv, file string, p *plan.Plan, err error) int {
 			out.Warnings = append(out.Warnings, diagnostic(file, &plan.Error{File: w.File, Pos: w.Pos, Msg: w.Msg}))
 		}
 	}
-	if werr := render.WriteJSON(env.stdout, out); werr != nil {
+	if werr := views.WriteJSON(env.stdout, out); werr != nil {
 		return fail(env, werr)
 	}
 	if err != nil {

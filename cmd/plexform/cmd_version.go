@@ -6,7 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/views"
 )
 
 // Stamped by scripts/release.sh with -ldflags "-X main.version=... -X main.commit=...
@@ -88,7 +88,7 @@ func runVersion(env *cliEnv, args []string) int {
 	}
 	v := versionJSON{Version: version, Commit: commit, BuildDate: buildDate, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 	if *asJSON {
-		if err := render.WriteJSON(env.stdout, v); err != nil {
+		if err := views.WriteJSON(env.stdout, v); err != nil {
 			return fail(env, err)
 		}
 		return exitOK

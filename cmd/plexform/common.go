@@ -13,12 +13,12 @@ import (
 	"golang.org/x/term"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/host"
-	"github.com/plexform/plexform/internal/redact"
-	"github.com/plexform/plexform/internal/render"
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/suggest"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/views"
 )
 
 const defaultPlanFile = "plexform.yaml"
@@ -139,10 +139,10 @@ func checkOut(path string) error {
 func restoreCommand(planFile, root, id string) string {
 	cmd := "plexform restore"
 	if planFile != "" && planFile != defaultPlanFile {
-		cmd += " -f " + render.ShellQuote(planFile)
+		cmd += " -f " + views.ShellQuote(planFile)
 	}
 	if root != "" {
-		cmd += " -root " + render.ShellQuote(root)
+		cmd += " -root " + views.ShellQuote(root)
 	}
 	return cmd + " " + id
 }
@@ -154,10 +154,10 @@ func fail(env *cliEnv, err error) int {
 
 // failUnchanged is fail for a command that changes the host (apply, restore), for an
 // error found before it touched anything: its last words say the host's state, as
-// every failure of theirs does (render.ApplyFailureHuman).
+// every failure of theirs does (views.ApplyFailureHuman).
 func failUnchanged(env *cliEnv, err error) int {
 	errorf(env, "%s\n", err)
-	fmt.Fprintln(env.stderr, render.NothingChanged)
+	fmt.Fprintln(env.stderr, views.NothingChanged)
 	return exitError
 }
 
@@ -167,12 +167,12 @@ func failUnchanged(env *cliEnv, err error) int {
 // The message is escaped (redact.PrintableLines): it names paths, and a file name may
 // hold a terminal's escape sequences that anyone who can write a directory can choose.
 func errorf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Error(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
+	fmt.Fprint(env.stderr, views.Error(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // warnf prints "Warning: ..." on stderr, the label in bold yellow on a terminal.
 func warnf(env *cliEnv, format string, args ...any) {
-	fmt.Fprint(env.stderr, render.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
+	fmt.Fprint(env.stderr, views.Warning(styleFor(env, env.stderr))+" "+redact.PrintableLines(fmt.Sprintf(format, args...)))
 }
 
 // readPlanFile reads a plan file; one that is not there, named with -f or not, gets the
@@ -291,11 +291,11 @@ func isTerminal(r any) bool {
 
 // styleFor colours output only on a terminal, never with NO_COLOR (set to anything, as
 // no-color.org says) or -no-color.
-func styleFor(env *cliEnv, w io.Writer) render.Style {
+func styleFor(env *cliEnv, w io.Writer) views.Style {
 	if _, noColor := env.getenv("NO_COLOR"); noColor || env.noColor {
-		return render.Style{}
+		return views.Style{}
 	}
-	return render.Style{Color: isTerminal(w)}
+	return views.Style{Color: isTerminal(w)}
 }
 
 // rootFlag resolves -root to an absolute directory that exists.
@@ -317,4 +317,4 @@ func checkRoot(root string) (string, error) {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // shellQuote quotes a path for a command line a user will paste into a shell.
-var shellQuote = render.ShellQuote
+var shellQuote = views.ShellQuote

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
-	"github.com/plexform/plexform/internal/render"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/views"
 )
 
 // thisHost is the host's line of a fleet table for a diff (plan -json, the Ansible
@@ -15,7 +15,7 @@ import (
 // are what plexform itself wrote and checks, so that time is when plexform last changed
 // this host's settings. Reading the backups dir creates nothing (check mode stays
 // read-only).
-func thisHost(backups *executor.Backups, ch *plan.Changes) (*render.Fleet, error) {
+func thisHost(backups *executor.Backups, ch *plan.Changes) (*views.Fleet, error) {
 	list, err := backups.List()
 	if err != nil {
 		return nil, fmt.Errorf("read the backups in %s for the last change: %w", backups.Dir, err)
@@ -31,6 +31,6 @@ func thisHost(backups *executor.Backups, ch *plan.Changes) (*render.Fleet, error
 			last = &t
 		}
 	}
-	f := render.ThisHost(last)
+	f := views.ThisHost(last)
 	return &f, nil
 }

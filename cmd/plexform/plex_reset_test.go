@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 // runCLI runs plexform in-process with no environment, so the developer's own

@@ -26,7 +26,7 @@ const Label = "plexform-test"
 type Image struct {
 	Tag string
 	// PMSDir is the "Plex Media Server" directory inside the container, as the real
-	// image lays it out (see internal/discover/docker.go for the sources).
+	// image lays it out (see plex/discover/docker.go for the sources).
 	PMSDir string
 	// Env is what the real image sets in its own config (linuxserver's
 	// PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR).

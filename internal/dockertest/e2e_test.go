@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/internal/dockertest"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/internal/dockertest"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 // The release's OCI image (packaging/Dockerfile: FROM scratch and the static binary),

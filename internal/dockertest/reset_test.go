@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/internal/dockertest"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 // signInAttr matches one of the four sign-in attributes of a Preferences.xml.

@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/internal/discover/discovertest"
 	"github.com/plexform/plexform/internal/dockertest"
 	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/plex/discover/discovertest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dockertest.MainEngine(m)) }
