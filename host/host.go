@@ -105,7 +105,7 @@ type Service struct {
 }
 
 // DefaultTimeout bounds a service's stop or start when the plan gives no timeout.
-const DefaultTimeout = 60 * time.Second
+const DefaultTimeout = plan.DefaultServiceTimeout
 
 // Timeout is the service's stop/start bound.
 func (s *Service) Timeout() time.Duration {

@@ -8,6 +8,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	_ "github.com/plexform/plexform/kinds" // the kinds its plans name
 	"io/fs"
 	"net/http"
 	"os"
