@@ -1,5 +1,6 @@
-// Package plan is the plan file (format version 1), its validation, and the diff
-// between what a plan wants and what the host's stores hold.
+// Package plan is the plan file (format version 1), its validation, the registry of
+// kinds of resource (which package kinds fills), and the diff between what a plan wants
+// and what the host's stores hold.
 package plan
 
 import (
