@@ -12,22 +12,21 @@ import (
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// openStore returns the store acting for r, its own kind, (for a discovered kind such as
-// plex_preferences) how it was found, and its file on this machine ("" for a key or a
-// domain). The kind opens it (plan.Kind.Open, in package kinds).
-func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, string, error) {
+// openStore returns the store acting for r: its kind opens it (plan.Kind.Open, in
+// package kinds), and a file whose directory is missing is refused here for every kind.
+func openStore(p *plan.Plan, r *plan.Resource, opts Options) (plan.OpenedStore, error) {
 	k := plan.KindOf(r.Kind)
 	if k == nil || k.Open == nil {
-		return nil, "", "", "", fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
+		return plan.OpenedStore{}, fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
 	}
 	o, err := k.Open(r, onHost(p, opts))
 	if err != nil {
-		return nil, "", "", "", err
+		return plan.OpenedStore{}, err
 	}
 	if err := checkDir(fileutil.RootAt(opts.Root), o.File); err != nil {
-		return nil, "", "", "", err
+		return plan.OpenedStore{}, err
 	}
-	return o.Store, o.Kind, o.Found, o.File, nil
+	return o, nil
 }
 
 // onHost is where a kind opens a resource of p.
