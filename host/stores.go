@@ -134,5 +134,8 @@ func StoreAt(kind, target string) (stores.Store, error) {
 	if k := plan.KindOf(kind); k != nil && k.At != nil {
 		return k.At(target)
 	}
+	if len(plan.KindNames()) == 0 {
+		return nil, plan.ErrNoKinds
+	}
 	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
 }

@@ -48,7 +48,7 @@ func Load(path string) (*Plan, error) {
 // of them at once.
 func Decode(file string, data []byte) (*Plan, error) {
 	if len(kindTable) == 0 {
-		return nil, errNoKinds
+		return nil, ErrNoKinds
 	}
 	d := &Decoder{file: file}
 	var root yaml.Node

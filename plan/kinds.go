@@ -361,9 +361,10 @@ func (k *Kind) allFields() []string {
 
 func (k *Kind) allowed() string { return strings.Join(k.allFields(), ", ") }
 
-// errNoKinds is what decoding says when no kind is registered: the program forgot to
-// import package kinds, and every plan would otherwise fail with "unknown kind".
-var errNoKinds = fmt.Errorf("no kinds of resource are registered in this program: it must import github.com/plexform/plexform/kinds")
+// ErrNoKinds is what decoding (and whatever else asks the registry) says when no kind is
+// registered: the program forgot to import package kinds, and every plan would otherwise
+// fail with "unknown kind", or a store of a known kind fail to open.
+var ErrNoKinds = fmt.Errorf("no kinds of resource are registered in this program: it must import github.com/plexform/plexform/kinds")
 
 // IsBackupExt reports whether ext is the BackupExt of a registered kind: a backup copy's
 // name may end in it.
