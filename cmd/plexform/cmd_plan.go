@@ -21,6 +21,7 @@ func runPlan(env *cliEnv, args []string) int {
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
+	view := views.NewPlan(views.KindFor(*asJSON), streams(env))
 	if err := checkOut(*out); err != nil {
 		return fail(env, err)
 	}
@@ -44,25 +45,13 @@ func runPlan(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	if *asJSON {
-		doc := views.PlanJSON(ch, version)
-		if doc.Fleet, err = thisHost(backups, ch); err != nil {
-			return fail(env, err)
-		}
-		if err := views.WriteJSON(env.stdout, doc); err != nil {
-			return fail(env, err)
-		}
-	} else {
-		views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+	if err := view.Changes(ch, func() (*views.Fleet, error) { return views.LastChange(backups, ch) }); err != nil {
+		return fail(env, err)
 	}
 	// A change apply would refuse (a running Plex no service stops) is an error, not a
 	// change to come: exit 1 with or without -detailed-exitcode, and save nothing.
 	if refused := ch.Refused(); len(refused) > 0 {
-		where := "the errors above say"
-		if *asJSON {
-			where = "each resource change's errors say"
-		}
-		fmt.Fprintf(env.stderr, "%s apply will refuse this plan while Plex Media Server runs with a file it changes; %s what runs and what to add to the plan.\n", views.Error(styleFor(env, env.stderr)), where)
+		view.Refused(refused)
 		return exitError
 	}
 	if *out != "" {
@@ -73,9 +62,7 @@ func runPlan(env *cliEnv, args []string) int {
 		if err != nil {
 			return fail(env, fmt.Errorf("save plan: %w", err))
 		}
-		if !*asJSON {
-			fmt.Fprintf(env.stdout, "\nSaved the plan to %s. To apply exactly this plan: plexform apply %s\n", *out, *out)
-		}
+		view.Saved(*out)
 	}
 	switch {
 	case *detailed && ch.HasChanges():

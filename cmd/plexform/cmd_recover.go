@@ -55,7 +55,7 @@ func runRecover(env *cliEnv, args []string) int {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why
 		}
-		return reportFailure(env, "recover", err, backups.Dir, false)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "recover", err, backups.Dir)
 	}
 	if rec.Journal == nil {
 		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Dir))

@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
@@ -33,6 +32,7 @@ func runReset(env *cliEnv, args []string) int {
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
+	view := views.NewReset(views.KindFor(*asJSON), streams(env))
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
@@ -79,9 +79,7 @@ func runReset(env *cliEnv, args []string) int {
 		if err := writeNew(*planOut, found.text); err != nil {
 			return failUnchanged(env, err)
 		}
-		if !*asJSON {
-			fmt.Fprintf(env.stdout, "Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(*planOut), shellQuote(*planOut))
-		}
+		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(*planOut), shellQuote(*planOut)))
 	}
 	opts, err := hostOptions(env, p, root)
 	if err != nil {
@@ -101,15 +99,13 @@ func runReset(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	if !*asJSON {
-		fmt.Fprintf(env.stdout, "Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How))
-		if found.svcErr == nil {
-			fmt.Fprintf(env.stdout, "Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How))
-		} else {
-			fmt.Fprintf(env.stdout, "Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error()))))
-		}
-		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir))
+	view.Note(fmt.Sprintf("Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How)))
+	if found.svcErr == nil {
+		view.Note(fmt.Sprintf("Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How)))
+	} else {
+		view.Note(fmt.Sprintf("Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error())))))
 	}
+	view.Note(fmt.Sprintf("Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir)))
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
@@ -120,51 +116,37 @@ func runReset(env *cliEnv, args []string) int {
 		if url == "" {
 			url = plan.DefaultServerURL
 		}
-		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, method != relinkNone, *autoApprove, *asJSON); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, url, *plexTV, method != relinkNone, *autoApprove); !ok {
 			return code
 		}
 	}
-	res, code, ok := runOperation(ctx, settle, env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, ask: !*autoApprove, lockWait: *lockWait,
 		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
 	if !ok {
 		return code
 	}
-	for _, line := range res.Cleaned {
-		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
+	view.Cleaned(res.Cleaned)
+	end := views.ResetEnd{BackupsDir: backups.Dir, Target: found.settings.Target()}
+	if found.svcErr == nil {
+		end.Manager = string(found.svc.Config.Manager)
 	}
-	undo := ""
 	if len(res.Backups) > 0 {
-		undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
+		end.Undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
 	}
 	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
-	relinked := method != relinkNone && res.Applied && res.Changes.HasChanges()
-	advice := signInAdvice(root)
-	if relinked {
-		advice = ""
-	}
-	if *asJSON {
-		out := resetJSON{ApplyJSON: views.ApplyJSON{Type: "reset_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
-		if relinked {
-			out.Relinked = strings.ReplaceAll(method, "-", "_")
-		}
-		if res.Applied {
-			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), views.BackupIDs(res.Backups), res.Rechecked
-		}
-		if err := views.WriteJSONLine(env.stdout, out); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
-	}
-	fmt.Fprintln(env.stdout)
-	signIn := ""
 	switch {
-	case relinked:
+	case method != relinkNone && res.Applied && res.Changes.HasChanges():
+		end.Relinked = strings.ReplaceAll(method, "-", "_")
 	case !chosen && method == relinkNone && found.svcErr == nil:
-		signIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + advice
+		end.Advice = signInAdvice(root)
+		end.SignIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + end.Advice
 	default:
-		signIn = "To sign in again, " + advice
+		end.Advice = signInAdvice(root)
+		end.SignIn = "To sign in again, " + end.Advice
 	}
-	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
+	if err := view.Reset(res, end); err != nil {
+		return fail(env, err)
+	}
 	return exitOK
 }
 
@@ -173,15 +155,13 @@ func runReset(env *cliEnv, args []string) int {
 // the server's own identity)? When it is, reset says so and asks again before signing
 // the server out; -auto-approve approves that too, with a warning. Any other verdict
 // goes on as asked.
-func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove, asJSON bool) (int, bool) {
+func confirmHealthyReset(ctx context.Context, env *cliEnv, view views.Reset, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove bool) (int, bool) {
 	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
 	}
 	if sc.Verdict != plan.SigninWorking {
-		if !asJSON {
-			fmt.Fprintf(env.stdout, "Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason))
-		}
+		view.Note(fmt.Sprintf("Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason)))
 		return exitOK, true
 	}
 	if autoApprove && relinking {
@@ -193,7 +173,7 @@ func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts ho
 		return exitOK, true
 	}
 	fmt.Fprintf(env.stdout, "The sign-in works: %s. A reset signs this server out of plex.tv until someone signs it in again.\n", redact.Printable(sc.Reason))
-	return askYes(ctx, env, !asJSON, "reset", "The sign-in works. Do you still want to sign this server out?",
+	return askYes(ctx, env, view.Asks(), "reset", "The sign-in works. Do you still want to sign this server out?",
 		"pass -auto-approve to reset a working sign-in")
 }
 
@@ -237,18 +217,6 @@ func signinVerdict(ctx context.Context, p *plan.Plan, opts host.Options, serverU
 // resetPlanName is the file name the plan reset applies is known by when -plan-out
 // does not name one: errors and the journal name it.
 const resetPlanName = "(plexform reset)"
-
-// resetJSON is the last line of `reset -json`: apply's, with where the backup is, how
-// to undo and how to sign in again.
-type resetJSON struct {
-	views.ApplyJSON
-	BackupsDir string `json:"backups_dir"`
-	Undo       string `json:"undo,omitempty"`
-	SignIn     string `json:"sign_in,omitempty"`
-	// Relinked is the method the server was signed in again with ("link_code",
-	// "claim_token"); then there is no sign_in.
-	Relinked string `json:"relinked,omitempty"`
-}
 
 // resetUndo is the command that puts the backup back. With -plan-out it is restore with
 // that plan, which also stops and starts Plex; without a plan file, restore needs the
@@ -323,41 +291,4 @@ func (r *relinkSpec) resource(when string) string {
 		"    force: true                # reset the sign-in whatever its verdict, then re-link\n" +
 		"    relink: " + relink + "\n" +
 		"    url: " + q(r.url) + "\n    plex_tv: " + q(r.plexTV) + "\n    online: true\n" + when
-}
-
-// resetSummary is reset's last paragraph: what changed, where the backup is, how to
-// undo it and how to sign in again.
-func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, signIn string) string {
-	if !res.Applied || !res.Changes.HasChanges() {
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. %s.\n",
-			found.settings.Target(), signIn)
-	}
-	var removed []string
-	for _, rc := range res.Changes.Resources {
-		for _, v := range rc.Values {
-			if v.Action == plan.Remove {
-				removed = append(removed, v.StoreName)
-			}
-		}
-	}
-	if len(removed) == 0 {
-		// Only the re-link ran (reset -relink on a server reset before): Plex kept running.
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so it was not changed and Plex was not restarted. The server is signed in again and its new sign-in works.\n",
-			found.settings.Target())
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Reset complete: removed %s from %s", strings.Join(removed, ", "), found.settings.Target())
-	if found.svcErr == nil {
-		fmt.Fprintf(&b, ", with Plex stopped (%s) for %s and started again", found.svc.Config.Manager, res.Downtime.Round(1e6))
-	}
-	b.WriteString(". ")
-	if len(res.Backups) > 0 {
-		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", res.Backups[0].ID, backupsDir, undo)
-	}
-	if signIn == "" {
-		b.WriteString("The server is signed in again and its new sign-in works.\n")
-	} else {
-		fmt.Fprintf(&b, "%s.\n", signIn)
-	}
-	return b.String()
 }

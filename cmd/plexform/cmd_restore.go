@@ -78,7 +78,7 @@ func runRestore(env *cliEnv, args []string) int {
 		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	settle()
 	if err != nil {
-		return reportFailure(env, "restore", err, b.Dir, false)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "restore", err, b.Dir)
 	}
 	if res.Before != nil {
 		undo := restoreCommand(*file, *rootFlag, res.Before.ID)
