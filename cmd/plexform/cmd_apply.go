@@ -14,23 +14,30 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
+// applyOptions are the flags of `plexform apply`.
+type applyOptions struct {
+	file        string
+	autoApprove bool
+	asJSON      bool
+	rootFlag    string
+	lockWait    time.Duration
+}
+
+func (o *applyOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file")
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking")
+	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
+	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
+}
+
 // runApply makes the host match the plan file, or exactly a saved plan.
-func runApply(env *cliEnv, args []string) int {
-	fs := newFlags(env, "apply", "[-f FILE | PLANFILE] [-auto-approve] [-json] [-root DIR] [-lock-timeout D]")
-	file := fs.String("f", defaultPlanFile, "plan file")
-	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
-	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
-	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) > 1 {
 		fs.Usage()
 		return exitError
 	}
-	root, err := checkRoot(*rootFlag)
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -43,9 +50,9 @@ func runApply(env *cliEnv, args []string) int {
 		return failUnchanged(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
 	}
 	if len(positional) == 1 {
-		saved, h, err = loadSaved(env, positional[0], root, *rootFlag != "")
+		saved, h, err = loadSaved(env, positional[0], root, o.rootFlag != "")
 	} else {
-		h, _, err = loadHost(env, *file, root)
+		h, _, err = loadHost(env, o.file, root)
 	}
 	if err != nil {
 		return failUnchanged(env, err)
@@ -57,8 +64,8 @@ func runApply(env *cliEnv, args []string) int {
 
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
-	view := views.NewApply(views.KindFor(*asJSON), streams(env))
-	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, saved: saved, ask: !*autoApprove, lockWait: *lockWait,
+	view := views.NewApply(views.KindFor(o.asJSON), streams(env))
+	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, saved: saved, ask: !o.autoApprove, lockWait: o.lockWait,
 		verb: "apply", howElse: "pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)"})
 	if !ok {
 		return code

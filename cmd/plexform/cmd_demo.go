@@ -13,13 +13,6 @@ import (
 	"github.com/plexform/plexform/internal/plexsim"
 )
 
-func init() {
-	commands = append(commands, command{"demo", "reset a throw-away simulated Plex server, to see plan and apply at work", runDemo})
-	for _, verb := range []string{plexsim.PidfileStartCommand, plexsim.PidfileStopCommand, plexsim.PidfileStatusCommand} {
-		hiddenCommands[verb] = runPidfile(verb)
-	}
-}
-
 // demo is one run of `plexform demo`: the story told about a throw-away host that the
 // simulator's package makes and supervises (plexsim.DemoHost).
 type demo struct {
@@ -30,13 +23,18 @@ type demo struct {
 
 const demoSteps = 6
 
-func runDemo(env *cliEnv, args []string) int {
-	fs := newFlags(env, "demo", "[-keep]")
-	keep := fs.Bool("keep", false, "keep the throw-away host's directory (plan, Preferences.xml, backups) and print where it is")
-	if positional, ok := parse(fs, args); !ok || len(positional) > 0 {
-		if ok {
-			fs.Usage()
-		}
+// demoOptions are the flags of `plexform demo`.
+type demoOptions struct {
+	keep bool
+}
+
+func (o *demoOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.keep, "keep", false, "keep the throw-away host's directory (plan, Preferences.xml, backups) and print where it is")
+}
+
+func (o *demoOptions) run(env *cliEnv, fs *cmdFlags, args []string) int {
+	if len(args) > 0 {
+		fs.Usage()
 		return exitError
 	}
 	if runtime.GOOS == "windows" {
@@ -64,7 +62,7 @@ func runDemo(env *cliEnv, args []string) int {
 	go func() {
 		select {
 		case <-signals:
-			_ = d.cleanUp(*keep)
+			_ = d.cleanUp(o.keep)
 			os.Exit(130)
 		case <-finished:
 		}
@@ -72,7 +70,7 @@ func runDemo(env *cliEnv, args []string) int {
 	code := d.run()
 	signal.Stop(signals)
 	close(finished)
-	if err := d.cleanUp(*keep); err != nil {
+	if err := d.cleanUp(o.keep); err != nil {
 		errorf(env, "clean up the demo: %s\n", err)
 		if code == exitOK {
 			code = exitError

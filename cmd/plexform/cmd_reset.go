@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
@@ -12,32 +13,39 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-func init() {
-	commands = append(commands, command{"reset", "reset Plex's sign-in on this host in one step: discover, show, ask, apply (no plan file)", runReset})
+// resetOptions are the flags of `plexform reset`.
+type resetOptions struct {
+	autoApprove bool
+	asJSON      bool
+	rootFlag    string
+	planOut     string
+	lockWait    time.Duration
+	serverURL   string
+	plexTV      string
+	relinkFlag  string
+}
+
+func (o *resetOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "reset without asking")
+	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
+	fs.StringVar(&o.rootFlag, "root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
+	fs.StringVar(&o.planOut, "plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
+	fs.StringVar(&o.serverURL, "server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
+	fs.StringVar(&o.plexTV, "plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
+	fs.StringVar(&o.relinkFlag, "relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
 }
 
 // runReset is init and apply in one: the plan it applies is exactly the plan `init`
 // writes for this host (discoverPlan), bound and applied as `apply -f` applies it
 // (runOperation), so it has apply's backups, rollback and running-Plex guard.
-func runReset(env *cliEnv, args []string) int {
-	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-relink link-code|claim-token|none] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]")
-	autoApprove := fs.Bool("auto-approve", false, "reset without asking")
-	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
-	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
-	planOut := fs.String("plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
-	serverURL := fs.String("server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
-	plexTV := fs.String("plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
-	relinkFlag := fs.String("relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	view := views.NewReset(views.KindFor(*asJSON), streams(env))
-	root, err := checkRoot(*rootFlag)
+func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	view := views.NewReset(views.KindFor(o.asJSON), streams(env))
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	method, chosen, err := relinkMethod(*relinkFlag, isTerminal(env.stdin) && isTerminal(env.stdout))
+	method, chosen, err := relinkMethod(o.relinkFlag, isTerminal(env.stdin) && isTerminal(env.stdout))
 	if err != nil {
 		errorf(env, "%v\n", err)
 		return exitError
@@ -54,32 +62,32 @@ func runReset(env *cliEnv, args []string) int {
 			}
 			method = relinkNone
 		} else {
-			url := *serverURL
+			url := o.serverURL
 			if url == "" {
 				url = plan.DefaultServerURL
 			}
 			// The plan is init's with the sign-in values reset by a plex_signin that
 			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
-			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: url, plexTV: *plexTV}); err != nil {
+			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: url, plexTV: o.plexTV}); err != nil {
 				return failUnchanged(env, err)
 			}
 		}
 	}
 	file := resetPlanName
-	if *planOut != "" {
-		file = *planOut
+	if o.planOut != "" {
+		file = o.planOut
 	}
 	p, err := plan.Decode(file, found.text)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("the plan reset made does not decode (please report this): %w", err))
 	}
-	if *planOut != "" {
+	if o.planOut != "" {
 		// Written before anything runs, so it is kept even when the reset is declined
 		// or refused: it is the plan to read, fix and apply by hand then.
-		if err := writeNew(*planOut, found.text); err != nil {
+		if err := writeNew(o.planOut, found.text); err != nil {
 			return failUnchanged(env, err)
 		}
-		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(*planOut), shellQuote(*planOut)))
+		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(o.planOut), shellQuote(o.planOut)))
 	}
 	opts, err := hostOptions(env, p, root)
 	if err != nil {
@@ -111,16 +119,16 @@ func runReset(env *cliEnv, args []string) int {
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
 	// as plan asks it. Under -root this machine's server is not the tree's, so it is
 	// asked only when -server names it.
-	if found.svcErr == nil && (root == "" || *serverURL != "") {
-		url := *serverURL
+	if found.svcErr == nil && (root == "" || o.serverURL != "") {
+		url := o.serverURL
 		if url == "" {
 			url = plan.DefaultServerURL
 		}
-		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, url, *plexTV, method != relinkNone, *autoApprove); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, url, o.plexTV, method != relinkNone, o.autoApprove); !ok {
 			return code
 		}
 	}
-	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, ask: !*autoApprove, lockWait: *lockWait,
+	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, ask: !o.autoApprove, lockWait: o.lockWait,
 		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
 	if !ok {
 		return code
@@ -131,7 +139,7 @@ func runReset(env *cliEnv, args []string) int {
 		end.Manager = string(found.svc.Config.Manager)
 	}
 	if len(res.Backups) > 0 {
-		end.Undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
+		end.Undo = resetUndo(h.Plan.File, o.planOut != "", root, found, res.Backups[0].ID)
 	}
 	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
 	switch {

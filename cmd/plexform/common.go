@@ -51,8 +51,8 @@ func newFlags(env *cliEnv, name, usageLine string) *cmdFlags {
 func (f *cmdFlags) Usage() {
 	w := f.env.stderr
 	fmt.Fprintf(w, "Usage: plexform %s %s\n\n", f.Name(), f.usageLine)
-	if h, ok := commandHelp[f.Name()]; ok {
-		fmt.Fprintf(w, "%s\n", h)
+	if c, ok := lookup(f.Name()); ok && c.help != "" {
+		fmt.Fprintf(w, "%s\n", c.help)
 	}
 	fmt.Fprintln(w, "Flags:")
 	f.SetOutput(w)
