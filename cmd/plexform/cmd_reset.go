@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
@@ -50,44 +51,9 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		errorf(env, "%v\n", err)
 		return exitError
 	}
-	found, err := discoverPlan(env, root)
+	found, p, method, err := o.makePlan(env, view, root, method, chosen)
 	if err != nil {
 		return failUnchanged(env, err)
-	}
-	if method != relinkNone {
-		if found.svcErr != nil {
-			if chosen {
-				return failUnchanged(env, fmt.Errorf("-relink %s needs Plex running again after the reset, and no service that starts it was found (%s); use -relink none and sign in by hand",
-					method, oneLine(firstLine(found.svcErr.Error()))))
-			}
-			method = relinkNone
-		} else {
-			url := o.serverURL
-			if url == "" {
-				url = plan.DefaultServerURL
-			}
-			// The plan is init's with the sign-in values reset by a plex_signin that
-			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
-			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: url, plexTV: o.plexTV}); err != nil {
-				return failUnchanged(env, err)
-			}
-		}
-	}
-	file := resetPlanName
-	if o.planOut != "" {
-		file = o.planOut
-	}
-	p, err := plan.Decode(file, found.text)
-	if err != nil {
-		return failUnchanged(env, fmt.Errorf("the plan reset made does not decode (please report this): %w", err))
-	}
-	if o.planOut != "" {
-		// Written before anything runs, so it is kept even when the reset is declined
-		// or refused: it is the plan to read, fix and apply by hand then.
-		if err := writeNew(o.planOut, found.text); err != nil {
-			return failUnchanged(env, err)
-		}
-		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(o.planOut), shellQuote(o.planOut)))
 	}
 	opts, err := hostOptions(env, p, root)
 	if err != nil {
@@ -107,24 +73,14 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	view.Note(fmt.Sprintf("Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How)))
-	if found.svcErr == nil {
-		view.Note(fmt.Sprintf("Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How)))
-	} else {
-		view.Note(fmt.Sprintf("Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error())))))
-	}
-	view.Note(fmt.Sprintf("Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir)))
+	noteFound(view, found, backups.Dir)
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
 	// as plan asks it. Under -root this machine's server is not the tree's, so it is
 	// asked only when -server names it.
 	if found.svcErr == nil && (root == "" || o.serverURL != "") {
-		url := o.serverURL
-		if url == "" {
-			url = plan.DefaultServerURL
-		}
-		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, url, o.plexTV, method != relinkNone, o.autoApprove); !ok {
+		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, o.server(), o.plexTV, method != relinkNone, o.autoApprove); !ok {
 			return code
 		}
 	}
@@ -134,12 +90,83 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		return code
 	}
 	view.Cleaned(res.Cleaned)
-	end := views.ResetEnd{BackupsDir: backups.Dir, Target: found.settings.Target()}
+	if err := view.Reset(res, o.end(res, found, root, method, chosen, backups.Dir, h.Plan.File)); err != nil {
+		return fail(env, err)
+	}
+	return exitOK
+}
+
+// server is -server, or the default server URL.
+func (o *resetOptions) server() string {
+	if o.serverURL == "" {
+		return plan.DefaultServerURL
+	}
+	return o.serverURL
+}
+
+// makePlan finds Plex as init does and makes the plan reset applies: init's, with a
+// plex_signin that re-links the server when method says so. It writes the plan to
+// -plan-out when given. method comes back as none when no service could start Plex
+// again and the method was not chosen.
+func (o *resetOptions) makePlan(env *cliEnv, view views.Reset, root, method string, chosen bool) (*foundPlan, *plan.Plan, string, error) {
+	found, err := discoverPlan(env, root)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if method != relinkNone {
+		if found.svcErr != nil {
+			if chosen {
+				return nil, nil, "", fmt.Errorf("-relink %s needs Plex running again after the reset, and no service that starts it was found (%s); use -relink none and sign in by hand",
+					method, oneLine(firstLine(found.svcErr.Error())))
+			}
+			method = relinkNone
+		} else {
+			// The plan is init's with the sign-in values reset by a plex_signin that
+			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
+			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: o.server(), plexTV: o.plexTV}); err != nil {
+				return nil, nil, "", err
+			}
+		}
+	}
+	file := resetPlanName
+	if o.planOut != "" {
+		file = o.planOut
+	}
+	p, err := plan.Decode(file, found.text)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("the plan reset made does not decode (please report this): %w", err)
+	}
+	if o.planOut != "" {
+		// Written before anything runs, so it is kept even when the reset is declined
+		// or refused: it is the plan to read, fix and apply by hand then.
+		if err := writeNew(o.planOut, found.text); err != nil {
+			return nil, nil, "", err
+		}
+		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(o.planOut), shellQuote(o.planOut)))
+	}
+	return found, p, method, nil
+}
+
+// noteFound tells a person what reset found and where its backup goes.
+func noteFound(view views.Reset, found *foundPlan, backupsDir string) {
+	view.Note(fmt.Sprintf("Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How)))
+	if found.svcErr == nil {
+		view.Note(fmt.Sprintf("Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How)))
+	} else {
+		view.Note(fmt.Sprintf("Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error())))))
+	}
+	view.Note(fmt.Sprintf("Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backupsDir)))
+}
+
+// end is what reset says at its end: where the backup is, how to undo it, and whether
+// the server was re-linked or how to sign it in again.
+func (o *resetOptions) end(res *executor.Result, found *foundPlan, root, method string, chosen bool, backupsDir, planFile string) views.ResetEnd {
+	end := views.ResetEnd{BackupsDir: backupsDir, Target: found.settings.Target()}
 	if found.svcErr == nil {
 		end.Manager = string(found.svc.Config.Manager)
 	}
 	if len(res.Backups) > 0 {
-		end.Undo = resetUndo(h.Plan.File, o.planOut != "", root, found, res.Backups[0].ID)
+		end.Undo = resetUndo(planFile, o.planOut != "", root, found, res.Backups[0].ID)
 	}
 	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
 	switch {
@@ -152,10 +179,7 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		end.Advice = signInAdvice(root)
 		end.SignIn = "To sign in again, " + end.Advice
 	}
-	if err := view.Reset(res, end); err != nil {
-		return fail(env, err)
-	}
-	return exitOK
+	return end
 }
 
 // confirmHealthyReset asks plex_signin's question of the store reset will change: is
