@@ -18,8 +18,12 @@ func kinds() map[string]func(out, errOut *bytes.Buffer) (Apply, func()) {
 		return Streams{Stdout: out, Stderr: errOut, Version: "test"}
 	}
 	return map[string]func(out, errOut *bytes.Buffer) (Apply, func()){
-		"human": func(out, errOut *bytes.Buffer) (Apply, func()) { return NewApply(KindHuman, streams(out, errOut)), func() {} },
-		"json":  func(out, errOut *bytes.Buffer) (Apply, func()) { return NewApply(KindJSON, streams(out, errOut)), func() {} },
+		"human": func(out, errOut *bytes.Buffer) (Apply, func()) {
+			return NewApply(KindHuman, streams(out, errOut)), func() {}
+		},
+		"json": func(out, errOut *bytes.Buffer) (Apply, func()) {
+			return NewApply(KindJSON, streams(out, errOut)), func() {}
+		},
 		"ansible": func(out, _ *bytes.Buffer) (Apply, func()) {
 			a := NewAnsible("test", false)
 			return a, func() { _ = a.Write(out) }
