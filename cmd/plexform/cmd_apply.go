@@ -31,7 +31,7 @@ func (o *applyOptions) flags(fs *cmdFlags) {
 	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
 }
 
-// runApply makes the host match the plan file, or exactly a saved plan.
+// run makes the host match the plan file, or exactly a saved plan.
 func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) > 1 {
 		fs.Usage()

@@ -24,7 +24,7 @@ func (o *backupsOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
 }
 
-// runBackups lists the backups kept for the plan's backups dir.
+// run lists the backups kept for the plan's backups dir.
 func (o *backupsOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	b, err := backupsDir(o.file, o.rootFlag, o.dir)
 	if err != nil {

@@ -27,7 +27,7 @@ func (o *planOptions) flags(fs *cmdFlags) {
 	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
 }
 
-// runPlan shows what apply would change; it changes nothing on the host.
+// run shows what apply would change; it changes nothing on the host.
 func (o *planOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	view := views.NewPlan(views.KindFor(o.asJSON), streams(env))
 	if err := checkOut(o.out); err != nil {

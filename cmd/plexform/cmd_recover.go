@@ -27,7 +27,7 @@ func (o *recoverOptions) flags(fs *cmdFlags) {
 	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another run to finish")
 }
 
-// runRecover undoes an apply that was cut short (killed, a power cut, a crash), from the
+// run undoes an apply that was cut short (killed, a power cut, a crash), from the
 // journal it left beside the backups: the stores go back to their backups and the
 // services to the states they had before that run.
 func (o *recoverOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {

@@ -42,7 +42,7 @@ func (o *reportOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document instead of the table")
 }
 
-// runReport reads each FILE as plan -json output and prints one row per host. A file that
+// run reads each FILE as plan -json output and prints one row per host. A file that
 // is not one is an error naming it; the others still report, and report exits 1 at the
 // end.
 func (o *reportOptions) run(env *cliEnv, _ *cmdFlags, files []string) int {

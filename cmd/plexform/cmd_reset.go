@@ -37,7 +37,7 @@ func (o *resetOptions) flags(fs *cmdFlags) {
 	fs.StringVar(&o.relinkFlag, "relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
 }
 
-// runReset is init and apply in one: the plan it applies is exactly the plan `init`
+// run is init and apply in one: the plan it applies is exactly the plan `init`
 // writes for this host (discoverPlan), bound and applied as `apply -f` applies it
 // (runOperation), so it has apply's backups, rollback and running-Plex guard.
 func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {

@@ -37,7 +37,7 @@ func (o *restoreOptions) flags(fs *cmdFlags) {
 	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply or restore to finish")
 }
 
-// runRestore puts a backup back, atomically and with its owner and mode, through
+// run puts a backup back, atomically and with its owner and mode, through
 // executor.Restore. A manifest is only data in a directory, so where the bytes go is
 // never taken from it: they go to the store that a resource of the plan (-f) resolves
 // to, under -root when given (so a copied tree is restored in the copy, and the tree

@@ -9,7 +9,7 @@ type schemaOptions struct{}
 
 func (*schemaOptions) flags(*cmdFlags) {}
 
-// runSchema prints the JSON Schema (draft 2020-12) of plan files, for editors
+// run prints the JSON Schema (draft 2020-12) of plan files, for editors
 // (yaml-language-server) and CI linters. docs/plexform.schema.json is its output; its
 // $id is the URL of this version's schema (plan.SchemaURL).
 func (*schemaOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {

@@ -16,7 +16,7 @@ func (o *showOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document")
 }
 
-// runShow prints a saved plan as `plan` printed it.
+// run prints a saved plan as `plan` printed it.
 func (o *showOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) != 1 {
 		fs.Usage()

@@ -21,7 +21,7 @@ func (o *validateOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document (valid, errors, warnings) for editors and CI")
 }
 
-// runValidate checks the plan file alone: syntax, fields, kinds, names, references.
+// run checks the plan file alone: syntax, fields, kinds, names, references.
 // It reads nothing on the host, so it runs anywhere, such as in a repo's CI.
 func (o *validateOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	p, err := loadPlan(o.file)
