@@ -89,6 +89,13 @@ func (a *Ansible) Fail(err error) {
 	a.result.Failed, a.result.Msg = true, msgLine(err)
 }
 
+// Crashed is a panic's result: only its type is named, as plexform's own crash line
+// does, since its value may hold anything.
+func (a *Ansible) Crashed(panicked any) {
+	a.result.Failed = true
+	a.result.Msg = fmt.Sprintf("plexform stopped on an internal error (a panic of type %T); this is a bug, please report it. If an apply was running, `plexform recover` puts the host back as it was before it.", panicked)
+}
+
 // Identify fills host, platform and last_change (LastChange) for the last diff
 // described. A backups dir that cannot be read costs only last_change, with a warning:
 // the run itself is done.

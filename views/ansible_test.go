@@ -39,3 +39,17 @@ func TestAnsibleResultSignin(t *testing.T) {
 		t.Errorf("a plan without plex_signin: %s", out.String())
 	}
 }
+
+// TestAnsibleCrashedNamesNoValue: a panic ends in a failed result that names the
+// panic's type and what to do, never its value.
+func TestAnsibleCrashedNamesNoValue(t *testing.T) {
+	res := NewAnsible("test", false)
+	res.Crashed("tok-SECRET-123456")
+	var out bytes.Buffer
+	if err := res.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, `"failed":true`) || !strings.Contains(s, "a panic of type string") || !strings.Contains(s, "plexform recover") || strings.Contains(s, "tok-SECRET") {
+		t.Errorf("result %s", s)
+	}
+}

@@ -80,7 +80,7 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 		// A panic must still end in the one JSON object Ansible reads; crashed (in run)
 		// would only write stderr. Only a panic's type is named, as crashed does.
 		if r := recover(); r != nil {
-			view.Fail(fmt.Errorf("plexform stopped on an internal error (a panic of type %T); this is a bug, please report it. If an apply was running, `plexform recover` puts the host back as it was before it.", r))
+			view.Crashed(r)
 			code = exitError
 		}
 		if err := view.Write(env.stdout); err != nil {
