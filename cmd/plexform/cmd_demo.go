@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -44,16 +43,11 @@ func (o *demoOptions) run(env *cliEnv, fs *cmdFlags, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("find plexform's own executable to run the simulator: %w", err))
 	}
-	dir, err := os.MkdirTemp("", "plexform-demo-")
+	h, err := plexsim.NewDemoHost(self)
 	if err != nil {
-		return fail(env, fmt.Errorf("make the demo's temporary directory: %w", err))
+		return fail(env, err)
 	}
-	// A copy inside the demo's directory keeps the plan it shows short and readable
-	// (go run builds into a long cache path) and goes away with the directory.
-	if copied, err := copyExecutable(self, filepath.Join(dir, "bin", "plexform")); err == nil {
-		self = copied
-	}
-	d := &demo{env: env, host: plexsim.NewDemoHost(self, dir)}
+	d := &demo{env: env, host: h}
 	// Ctrl-C, a closed terminal or a closed pipe (demo | head) must not leave the
 	// simulated server running and the temp dir behind.
 	signals := make(chan os.Signal, 1)
@@ -216,16 +210,4 @@ func runPidfile(verb string) func(env *cliEnv, args []string) int {
 		}
 		return exitOK
 	}
-}
-
-// copyExecutable copies the running binary to path, executable.
-func copyExecutable(from, path string) (string, error) {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	return path, os.WriteFile(path, data, 0o755)
 }

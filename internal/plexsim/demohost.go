@@ -50,8 +50,18 @@ type DemoHost struct {
 	PidFile, AddrFile, Listen string
 }
 
-// NewDemoHost lays out a demo host in dir; Make writes it.
-func NewDemoHost(self, dir string) *DemoHost {
+// NewDemoHost lays out a demo host in a new temporary directory, with a copy of self
+// in it; Make writes it, Remove removes it.
+func NewDemoHost(self string) (*DemoHost, error) {
+	dir, err := os.MkdirTemp("", "plexform-demo-")
+	if err != nil {
+		return nil, fmt.Errorf("make the demo's temporary directory: %w", err)
+	}
+	// A copy inside the demo's directory keeps the plan it shows short and readable
+	// (go run builds into a long cache path) and goes away with the directory.
+	if copied, err := copyExecutable(self, filepath.Join(dir, "bin", "plexform")); err == nil {
+		self = copied
+	}
 	return &DemoHost{
 		Self:     self,
 		Dir:      dir,
@@ -59,7 +69,19 @@ func NewDemoHost(self, dir string) *DemoHost {
 		PlanFile: filepath.Join(dir, "plexform.yaml"),
 		PidFile:  filepath.Join(dir, "run", "plexsim.pid"),
 		AddrFile: filepath.Join(dir, "run", "plexsim.addr"),
+	}, nil
+}
+
+// copyExecutable copies the running binary to path, executable.
+func copyExecutable(from, path string) (string, error) {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return "", err
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, data, 0o755)
 }
 
 // Make writes the signed-in Preferences.xml and the plan that resets it.
