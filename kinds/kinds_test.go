@@ -54,7 +54,7 @@ func TestManagersAreTheOnesServiceOpens(t *testing.T) {
 	if got := k.ManagerNames(); !slices.Equal(got, want) {
 		t.Errorf("the service kind's managers %v, stores/service's %v", got, want)
 	}
-	for _, m := range k.Managers {
+	for _, m := range k.Managers() {
 		cfg := service.Config{Manager: m.Name, Unit: "plexmediaserver", Dir: t.TempDir(), Container: "plex",
 			Start: []string{"true"}, Stop: []string{"true"}, Status: []string{"true"}}
 		if _, err := service.New(cfg); err != nil {

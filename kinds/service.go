@@ -36,7 +36,7 @@ func init() {
 	}
 	plan.Register(&plan.Kind{
 		Name: plan.KindService, Doc: "a service that is stopped while the stores it guards change", Role: plan.RoleService,
-		Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"}, Managers: plan.ServiceManagers(),
+		Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"}, Managers: plan.ServiceManagers,
 		NewSpec: func() any { return &Service{} },
 		Own: map[string]*plan.Field{
 			"manager": {Doc: "the service manager", Type: plan.FieldEnum, Enum: func() []string { return plan.KindOf(plan.KindService).ManagerNames() },

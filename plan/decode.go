@@ -358,7 +358,13 @@ func (d *Decoder) resource(n *yaml.Node) *Resource {
 		if r.Name != "" {
 			what = r.Name + "." + key
 		}
-		spec.field(key).Decode(d, r, v, what)
+		f := spec.field(key)
+		if f == nil {
+			// A manager registered after its kind may read a field no kind decodes.
+			d.errorf(k, "field %q of kind %s cannot be read by this build of plexform", key, r.Kind)
+			return
+		}
+		f.Decode(d, r, v, what)
 	})
 	if r.Name == "" {
 		d.errorf(n, "this %s resource has no name:", r.Kind)

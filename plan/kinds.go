@@ -102,8 +102,10 @@ type Kind struct {
 	// ActsAs are the kinds they may turn out to be.
 	Discovered bool
 	ActsAs     []string
-	// Managers are the service managers a service kind names in manager:.
-	Managers []*Manager
+	// Managers gives the service managers a service kind names in manager:, asked each
+	// time, so a manager registered after the kind (stores/service's registry is filled
+	// from its packages' init) is known; the fields they read are the kind's too.
+	Managers func() []*Manager
 	// Init is what `plexform init` writes for a resource of this kind with this spec
 	// (as discovery found it), after its name: and kind: lines.
 	Init func(spec any) []InitLine
@@ -203,23 +205,38 @@ var managerTable = []*Manager{
 // ServiceManagers are the service managers the service kind names (its Managers).
 func ServiceManagers() []*Manager { return managerTable }
 
+// managers are the kind's service managers, none for a kind that has no Managers.
+func (k *Kind) managers() []*Manager {
+	if k.Managers == nil {
+		return nil
+	}
+	return k.Managers()
+}
+
+// fieldNames are the fields the kind takes besides name, kind and when: its Fields, then
+// those its managers read, in the managers' order.
+func (k *Kind) fieldNames() []string {
+	names := k.Fields
+	for _, m := range k.managers() {
+		for _, f := range m.Fields {
+			if !slices.Contains(names, f) {
+				names = append(slices.Clip(names), f)
+			}
+		}
+	}
+	return names
+}
+
 // kindTable is the registry of kinds. Register adds to it.
 var kindTable = map[string]*Kind{}
 
 // Register adds a kind to the registry; each kind's file in package kinds calls it
-// from init. Fields the service kind's managers read are added to its Fields. It panics
+// from init. It panics
 // on a kind registered twice or a field that is neither the kind's own nor shared: both
 // are mistakes of this build, found by any test that imports the kind.
 func Register(k *Kind) {
 	if _, dup := kindTable[k.Name]; dup {
 		panic("plan: kind " + k.Name + " registered twice")
-	}
-	for _, m := range k.Managers {
-		for _, f := range m.Fields {
-			if !slices.Contains(k.Fields, f) {
-				k.Fields = append(k.Fields, f)
-			}
-		}
 	}
 	for _, f := range k.allFields() {
 		if k.field(f) == nil {
@@ -240,7 +257,7 @@ func KindNames() []string { return sortedKeys(kindTable) }
 
 // Manager returns the kind's manager of that name, or nil.
 func (k *Kind) Manager(name string) *Manager {
-	for _, m := range k.Managers {
+	for _, m := range k.managers() {
 		if m.Name == name {
 			return m
 		}
@@ -250,8 +267,9 @@ func (k *Kind) Manager(name string) *Manager {
 
 // ManagerNames lists the kind's managers, sorted.
 func (k *Kind) ManagerNames() []string {
-	names := make([]string, len(k.Managers))
-	for i, m := range k.Managers {
+	ms := k.managers()
+	names := make([]string, len(ms))
+	for i, m := range ms {
 		names[i] = m.Name
 	}
 	sort.Strings(names)
@@ -316,12 +334,11 @@ func (k *Kind) canonicalFor(typ string) func(stores.Value) (stores.Value, error)
 // discovered synopkg...) would stop and start this machine's Plex, not the one the tree
 // belongs to.
 func DrivenUnderRoot(kind, manager string) bool {
-	var m *Manager
-	for _, mm := range managerTable {
-		if mm.Name == manager {
-			m = mm
-		}
+	k := KindOf(KindService)
+	if k == nil {
+		return false
 	}
+	m := k.Manager(manager)
 	if m == nil {
 		return false
 	}
@@ -352,11 +369,11 @@ func (k *Kind) field(name string) *Field {
 }
 
 func (k *Kind) allows(field string) bool {
-	return slices.Contains(commonFields, field) || slices.Contains(k.Fields, field)
+	return slices.Contains(commonFields, field) || slices.Contains(k.fieldNames(), field)
 }
 
 func (k *Kind) allFields() []string {
-	return append(append([]string{}, commonFields...), k.Fields...)
+	return append(append([]string{}, commonFields...), k.fieldNames()...)
 }
 
 func (k *Kind) allowed() string { return strings.Join(k.allFields(), ", ") }

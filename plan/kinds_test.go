@@ -25,11 +25,11 @@ func TestEveryFieldOfEveryKindDecodes(t *testing.T) {
 			}
 		}
 		for _, f := range append(append(append([]string{}, k.Required...), k.OneOf...), sortedKeys(k.FieldOS)...) {
-			if !slices.Contains(k.Fields, f) {
+			if !slices.Contains(k.fieldNames(), f) {
 				t.Errorf("kind %s requires %q, which it does not take", name, f)
 			}
 		}
-		for _, m := range k.Managers {
+		for _, m := range k.managers() {
 			for _, f := range m.Needs {
 				if !slices.Contains(m.Fields, f) {
 					t.Errorf("manager %s needs %q, which it does not read", m.Name, f)

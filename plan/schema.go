@@ -103,7 +103,9 @@ func Schema(id string) ([]byte, error) {
 func kindSchema(k *Kind) obj {
 	props := obj{}
 	for _, f := range k.allFields() {
-		props[f] = fieldSchema(k, f)
+		if k.field(f) != nil { // one no kind decodes is refused by the decoder too
+			props[f] = fieldSchema(k, f)
+		}
 	}
 	s := obj{"type": "object", "additionalProperties": false, "description": k.Doc, "properties": props,
 		"required": append([]string{"name", "kind"}, k.Required...)}
@@ -131,7 +133,7 @@ func kindSchema(k *Kind) obj {
 			obj{"required": []string{"service"}},
 		}})
 	}
-	for _, m := range k.Managers {
+	for _, m := range k.managers() {
 		if len(m.Needs) > 0 {
 			all = append(all, obj{"if": obj{"properties": obj{"manager": obj{"const": m.Name}}, "required": []string{"manager"}},
 				"then": obj{"required": m.Needs}})
