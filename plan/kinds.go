@@ -230,10 +230,9 @@ func (k *Kind) fieldNames() []string {
 // kindTable is the registry of kinds. Register adds to it.
 var kindTable = map[string]*Kind{}
 
-// Register adds a kind to the registry; each kind's file in package kinds calls it
-// from init. It panics
-// on a kind registered twice or a field that is neither the kind's own nor shared: both
-// are mistakes of this build, found by any test that imports the kind.
+// Register adds a kind to the registry; each kind's file in package kinds calls it from
+// init. It panics on a kind registered twice or a field that is neither the kind's own
+// nor shared: both are mistakes of this build, found by any test that imports the kind.
 func Register(k *Kind) {
 	if _, dup := kindTable[k.Name]; dup {
 		panic("plan: kind " + k.Name + " registered twice")
