@@ -16,16 +16,25 @@ import (
 )
 
 // runApply makes the host match the plan file, or exactly a saved plan.
-func runApply(env *cliEnv, args []string) int {
+func runApply(env *cliEnv, args []string) (code int) {
 	fs := newFlags(env, "apply", "[-f FILE | PLANFILE] [-auto-approve] [-json] [-root DIR] [-lock-timeout D]")
 	file := fs.String("f", defaultPlanFile, "plan file")
 	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
 	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
 	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
 	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
+	scheduleName := fs.String("schedule", "", "this run is schedule `NAME`'s (schedule install sets it): read its {env:} values, record its result")
 	positional, ok := parse(fs, args)
 	if !ok {
 		return exitError
+	}
+	if *scheduleName != "" {
+		var done func(int) int
+		var ready bool
+		if env, done, ready = startScheduledRun(env, *scheduleName, *file, *rootFlag); !ready {
+			return done(exitError)
+		}
+		defer func() { code = done(code) }()
 	}
 	if len(positional) > 1 {
 		fs.Usage()
@@ -116,6 +125,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation)
 		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: obs,
 	}}
 	run.Show = func(ch *plan.Changes) {
+		env.scheduled.saw(ch)
 		if asJSON {
 			return
 		}

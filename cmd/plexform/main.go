@@ -22,6 +22,8 @@ const (
 	// exitNothingApplies: plan -detailed-exitcode found every resource is for another
 	// OS (when:), so it checked nothing.
 	exitNothingApplies = 4
+	// exitSigninNeedsPerson (5, cmd_schedule.go): a scheduled run found the sign-in
+	// broken and could not repair it unattended.
 )
 
 // command is one subcommand.
@@ -52,6 +54,8 @@ type cliEnv struct {
 	// argv0 is how the process was started (os.Args[0]): Ansible starts the module as
 	// AnsiballZ_<name> (ansibleArgsPath).
 	argv0 string
+	// scheduled is set for an apply a schedule started (apply -schedule NAME).
+	scheduled *scheduledRun
 }
 
 func main() {
