@@ -32,17 +32,20 @@ const TasksDir = "/Windows/System32/Tasks"
 // TaskName is the task's name in the root folder.
 func TaskName(name string) string { return UnitBase + name }
 
-// TaskXML is the task definition (Task Scheduler Schema 1.2, Windows 7 and later). The
+// TaskXML is the task definition. Its version is 1.3 (Windows 7 and later), the value the
+// published schema fixes for the version attribute; it uses nothing newer than 1.2. The
 // marker is the Description, which Task Scheduler keeps (it drops XML comments).
 func TaskXML(j Job, start time.Time) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-16"?>` + "\n")
-	b.WriteString(`<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">` + "\n")
+	b.WriteString(`<Task version="1.3" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">` + "\n")
 	fmt.Fprintf(&b, "  <RegistrationInfo>\n    <Author>plexform</Author>\n    <Description>%s</Description>\n    <URI>\\%s</URI>\n  </RegistrationInfo>\n",
 		xmlText(Marker(j)), TaskName(j.Name))
+	// The trigger's children in the schema's order (triggerBaseType is a sequence):
+	// Enabled, StartBoundary, Repetition, then timeTriggerType's RandomDelay.
 	b.WriteString("  <Triggers>\n    <TimeTrigger>\n")
+	fmt.Fprintf(&b, "      <Enabled>true</Enabled>\n      <StartBoundary>%s</StartBoundary>\n", start.Format("2006-01-02T15:04:05"))
 	fmt.Fprintf(&b, "      <Repetition>\n        <Interval>%s</Interval>\n        <StopAtDurationEnd>false</StopAtDurationEnd>\n      </Repetition>\n", isoDuration(j.Every))
-	fmt.Fprintf(&b, "      <StartBoundary>%s</StartBoundary>\n      <Enabled>true</Enabled>\n", start.Format("2006-01-02T15:04:05"))
 	if d := RandomDelay(j.Every); d > 0 {
 		fmt.Fprintf(&b, "      <RandomDelay>%s</RandomDelay>\n", isoDuration(d))
 	}

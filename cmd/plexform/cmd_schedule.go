@@ -22,6 +22,19 @@ import (
 
 func init() {
 	commands = append(commands, command{"schedule", "install, list or remove a periodic apply with the platform's scheduler (no CI needed)", runSchedule})
+	commandHelp["schedule"] = `  install puts a periodic "plexform apply -auto-approve -f PLAN" into this
+  host's own scheduler: a systemd service and timer (plexform-NAME), a launchd
+  plist, a Task Scheduler task, or a cron line where none of these runs. The
+  plan is validated first; a reset plan is refused without -force, because it
+  would sign the owner out at every run: schedule a plex_signin plan. The
+  plan's {env:} values go to a 0600 file only the run reads. status lists
+  every plexform schedule with its next and last run and last result (-json);
+  remove [NAME] takes out what install made, and nothing else. A scheduled
+  run that finds the sign-in broken and cannot repair it unattended exits 5.
+
+Example:
+  sudo plexform schedule install -f /etc/plexform/plex-signin.yaml -every 1h
+`
 }
 
 // exitSigninNeedsPerson: a scheduled run found the sign-in broken and could not repair
