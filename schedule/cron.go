@@ -149,7 +149,7 @@ func dropCronEntry(tab, name string) (string, bool) {
 	for i := 0; i < len(lines); i++ {
 		if e, ok := findMarker(lines[i]); ok && e.Name == name && strings.HasPrefix(strings.TrimSpace(lines[i]), "#") {
 			found = true
-			if i+1 < len(lines) && strings.Contains(lines[i+1], "-schedule "+cronQuote(name)) {
+			if i+1 < len(lines) && strings.Contains(lines[i+1], cronQuote("-schedule")+" "+cronQuote(name)+" ") {
 				i++
 			}
 			continue

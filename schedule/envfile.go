@@ -108,6 +108,13 @@ func WriteEnvFile(root fileutil.Root, file string, names []string, getenv func(s
 // (no link, no FIFO) of at most 64 KiB, of the running user, that nobody else can read
 // or write. Its values are never quoted in an error.
 func ReadEnvFile(file string) (map[string]string, error) {
+	// Its own link is refused too: install writes a regular file, and nothing else is
+	// the schedule's.
+	if fi, err := os.Lstat(file); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); `plexform schedule install` writes it, so remove it and run install again", file, fi.Mode().Type())
+	}
 	data, meta, err := fileutil.ReadFile(file, maxEnvFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
