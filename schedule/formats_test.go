@@ -178,7 +178,18 @@ func TestTaskCreatedByWineSchtasks(t *testing.T) {
 	}
 	file := filepath.Join(tree, TasksDir, TaskName(job.Name))
 	win := `Z:` + strings.ReplaceAll(file, "/", `\`)
-	if out, err := schtasks("/create", "/xml", win, "/tn", "plexform-signin", "/f"); err != nil {
+	// In a fresh prefix Wine's schtasks fails without a word for the first half minute or
+	// so after wineboot (seen here: two failures, then success with the same file), so
+	// /create is tried for up to a minute; the malformed file below is refused after it.
+	var out string
+	err := errors.New("not tried")
+	for try := 0; err != nil && try < 20; try++ {
+		if try > 0 {
+			time.Sleep(3 * time.Second)
+		}
+		out, err = schtasks("/create", "/xml", win, "/tn", "plexform-signin", "/f")
+	}
+	if err != nil {
 		t.Fatalf("wine schtasks /create /xml: %v\n%s", err, out)
 	}
 	stored := filepath.Join(prefix, "drive_c/windows/system32/tasks/plexform-signin")

@@ -28,14 +28,6 @@ func runApply(env *cliEnv, args []string) (code int) {
 	if !ok {
 		return exitError
 	}
-	if *scheduleName != "" {
-		var done func(int) int
-		var ready bool
-		if env, done, ready = startScheduledRun(env, *scheduleName, *file, *rootFlag); !ready {
-			return done(exitError)
-		}
-		defer func() { code = done(code) }()
-	}
 	if len(positional) > 1 {
 		fs.Usage()
 		return exitError
@@ -43,6 +35,14 @@ func runApply(env *cliEnv, args []string) (code int) {
 	root, err := checkRoot(*rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
+	}
+	if *scheduleName != "" {
+		var done func(int) int
+		var ready bool
+		if env, done, ready = startScheduledRun(env, *scheduleName, *file, root); !ready {
+			return done(exitError)
+		}
+		defer func() { code = done(code) }()
 	}
 
 	var saved *plan.Saved
