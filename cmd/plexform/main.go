@@ -143,5 +143,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
 	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
 	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete,")
-	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode).")
+	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode), 5 a scheduled run found the")
+	fmt.Fprintln(w, "sign-in broken and could not repair it unattended.")
 }
