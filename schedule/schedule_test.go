@@ -159,6 +159,18 @@ func TestSystemdInstallListRemove(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Name != "signin" || list[0].Plan != job.Plan || list[0].Every != time.Hour {
 		t.Fatalf("List = %+v, %v; want the one schedule signin", list, err)
 	}
+	// Installed again with another interval: the running timer is restarted on it.
+	rec.calls = nil
+	job.Every = 15 * time.Minute
+	if _, err := (Systemd{}).Install(h, job); err != nil {
+		t.Fatal(err)
+	}
+	if wantCalls := []string{"systemctl daemon-reload", "systemctl enable --now plexform-signin.timer", "systemctl restart plexform-signin.timer"}; !slices.Equal(rec.calls, wantCalls) {
+		t.Errorf("a second Install ran %q, want %q", rec.calls, wantCalls)
+	}
+	if list, _ := (Systemd{}).List(h); len(list) != 1 || list[0].Every != 15*time.Minute {
+		t.Errorf("after the second Install List = %+v", list)
+	}
 	if _, err := (Systemd{}).Install(h, Job{Name: "other", Plan: "/p", Exe: "/x", Every: time.Hour}); err == nil || !strings.Contains(err.Error(), "plexform did not write it") {
 		t.Errorf("Install over someone else's plexform-other.timer: %v", err)
 	}

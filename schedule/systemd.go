@@ -122,8 +122,10 @@ func (s Systemd) Install(h *Host, j Job) ([]string, error) {
 	}
 	service, timer := unitNames(j.Name)
 	dir := s.dir(h)
+	replacing := false
 	for _, f := range []string{service, timer} {
 		if _, err := os.Lstat(h.Root.Path(path.Join(dir, f))); err == nil {
+			replacing = true
 			if e, ok := readOwn(h, path.Join(dir, f)); !ok || e.Name != j.Name {
 				return nil, fmt.Errorf("%s exists and plexform did not write it; remove or rename it, or choose another -name", path.Join(dir, f))
 			}
@@ -141,6 +143,12 @@ func (s Systemd) Install(h *Host, j Job) ([]string, error) {
 	}
 	if _, err := s.systemctl(h, "enable", "--now", timer); err != nil {
 		return files, err
+	}
+	// enable --now leaves a timer that already runs on its old calendar.
+	if replacing {
+		if _, err := s.systemctl(h, "restart", timer); err != nil {
+			return files, err
+		}
 	}
 	return files, nil
 }
