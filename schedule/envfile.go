@@ -125,14 +125,24 @@ func ReadEnvFile(file string) (map[string]string, error) {
 	if err := checkPrivate(meta); err != nil {
 		return nil, fmt.Errorf("%s: %w; `plexform schedule install` writes it 0600, so run it again", file, err)
 	}
+	env, err := parseEnv(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s %w; run `plexform schedule install` again to rewrite it", file, err)
+	}
+	return env, nil
+}
+
+// parseEnv reads NAME=VALUE lines, as WriteEnvFile writes them; an error names the line,
+// never its text.
+func parseEnv(data []byte) (map[string]string, error) {
 	env := map[string]string{}
 	for i, line := range strings.Split(string(data), "\n") {
 		if line == "" {
 			continue
 		}
 		k, v, ok := strings.Cut(line, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%s line %d is not NAME=VALUE; run `plexform schedule install` again to rewrite it", file, i+1)
+		if !ok || k == "" || strings.ContainsRune(k, 0) {
+			return nil, fmt.Errorf("line %d is not NAME=VALUE", i+1)
 		}
 		env[k] = v
 	}
