@@ -40,4 +40,3 @@ func FuzzParseEnv(f *testing.F) {
 		}
 	})
 }
-
