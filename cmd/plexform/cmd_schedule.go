@@ -20,9 +20,10 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-func init() {
-	commands = append(commands, command{"schedule", "install, list or remove a periodic apply with the platform's scheduler (no CI needed)", runSchedule})
-	commandHelp["schedule"] = `  install puts a periodic "plexform apply -auto-approve -f PLAN" into this
+// scheduleUsage and helpSchedule are schedule's usage line and help (commands.go).
+const scheduleUsage = "install -f PLAN -every DURATION [-name NAME] [-force] | status [-json] | remove [NAME]"
+
+const helpSchedule = `  install puts a periodic "plexform apply -auto-approve -f PLAN" into this
   host's own scheduler: a systemd service and timer (plexform-NAME), a launchd
   plist, a Task Scheduler task, or a cron line where none of these runs. The
   plan is validated first; a reset plan is refused without -force, because it
@@ -35,7 +36,6 @@ func init() {
 Example:
   sudo plexform schedule install -f /etc/plexform/plex-signin.yaml -every 1h
 `
-}
 
 // exitSigninNeedsPerson: a scheduled run found the sign-in broken and could not repair
 // it unattended (nobody entered the link code, or the plan does not re-link).
@@ -43,7 +43,7 @@ const exitSigninNeedsPerson = 5
 
 func runSchedule(env *cliEnv, args []string) int {
 	if len(args) == 0 || isHelpFlag(args[0]) {
-		fs := newFlags(env, "schedule", "install -f PLAN -every DURATION [-name NAME] [-force] | status [-json] | remove [NAME]")
+		fs := newFlags(env, "schedule", scheduleUsage)
 		fs.Usage()
 		if len(args) == 0 {
 			return exitError
