@@ -20,14 +20,20 @@ const (
 	EventRelinked = "relinked"
 )
 
-// relink signs the server in again for each plex_signin that this apply found broken
-// and may re-link, once the server runs after the reset. A failure (a rejected claim
-// token, a link code nobody entered in time, Ctrl-C while waiting) rolls the apply back.
-func (r *run) relink(ctx context.Context) error {
-	for _, s := range r.steps.Relinks() {
-		if err := r.relinkOne(ctx, s); err != nil {
-			return fmt.Errorf("%s: %w", s.Resource.Name, err)
-		}
+// relinker is a plex_signin that this apply found broken (or forced) and re-links: it
+// checks before anything changes, and re-links once the server runs after the reset.
+type relinker struct {
+	s *host.Signin
+	r *run
+}
+
+func (l relinker) Name() string { return l.s.Resource.Name }
+
+// AfterStart signs the server in again. A failure (a rejected claim token, a link code
+// nobody entered in time, Ctrl-C while waiting) rolls the apply back.
+func (l relinker) AfterStart(ctx context.Context, event func(kind, message string), waiting func(string, time.Duration)) error {
+	if err := l.r.relinkOne(ctx, l.s); err != nil {
+		return fmt.Errorf("%s: %w", l.Name(), err)
 	}
 	return nil
 }
@@ -148,18 +154,16 @@ var errOtherOwner = errors.New("the link code was entered by a plex.tv account o
 var errNoOwner = errors.New("the server's settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), so nobody entering a link code can be shown to be its owner, and relink: {link_code: true} cannot re-link it; nothing was linked. " +
 	"Sign the server in by hand or use relink: {claim_token: ...}")
 
-// checkRelinks refuses, before anything changes, a re-link that could only fail after
-// the reset: a link code with no owner known (no account may complete it), or a claim
-// token that cannot be read. The claim token is read here, right before the apply that
-// uses it, and only when a re-link needs it.
-func (r *run) checkRelinks() error {
-	for _, s := range r.steps.Relinks() {
-		if s.Resource.Signin.Relink.LinkCode && !r.previousOwner(s).Known() {
-			return fmt.Errorf("%s: %w", s.Resource.Name, errNoOwner)
-		}
-		if err := s.LoadClaimToken(); err != nil {
-			return fmt.Errorf("%s: %w; nothing was changed", s.Resource.Name, err)
-		}
+// Check refuses, before anything changes, a re-link that could only fail after the
+// reset: a link code with no owner known (no account may complete it), or a claim token
+// that cannot be read. The claim token is read here, right before the apply that uses it.
+func (l relinker) Check(context.Context) error {
+	s := l.s
+	if s.Resource.Signin.Relink.LinkCode && !l.r.previousOwner(s).Known() {
+		return fmt.Errorf("%s: %w", s.Resource.Name, errNoOwner)
+	}
+	if err := s.LoadClaimToken(); err != nil {
+		return fmt.Errorf("%s: %w; nothing was changed", s.Resource.Name, err)
 	}
 	return nil
 }
