@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -72,6 +73,27 @@ type Checker interface {
 type AfterStarter interface {
 	AfterStart(ctx context.Context, event func(kind, message string), waiting func(what string, left time.Duration)) error
 }
+
+// participants are the runtimes of the kinds that take part in phases beyond the stores'
+// and services' own: the plex_claim resources this apply performs, then the plex_signin
+// resources it re-links (both signin's, in plex/signin).
+func (r *run) participants() []participant {
+	var out []participant
+	for _, c := range r.steps.Claims {
+		out = append(out, c)
+	}
+	for _, s := range r.steps.Relinks() {
+		out = append(out, s)
+	}
+	return out
+}
+
+// The participants of plex/signin take the phases they need.
+var (
+	_ AfterStarter = (*signin.Claim)(nil)
+	_ Checker      = (*signin.Signin)(nil)
+	_ AfterStarter = (*signin.Signin)(nil)
+)
 
 // check refuses what would fail later: a store this process cannot write, more staged
 // files than it may open, a participant's own check.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 )
 
 const storedTok = "stored-TOKEN-abc123"
@@ -167,7 +168,7 @@ func TestSigninWorkingStoreDiffKeepsTheSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range rc.Values {
-		if isSignInValue(v.StoreName) {
+		if signin.IsSignInValue(v.StoreName) {
 			t.Errorf("the store's own diff plans %s %s for a working sign-in", v.Action, v.StoreName)
 		}
 	}
@@ -220,19 +221,17 @@ func slowPlexTV(t *testing.T, status int, delay time.Duration) string {
 	return srv.URL
 }
 
-// lowerAskTimeouts makes the default bounds of the verdict's questions d for one test,
-// so that a slow answer outlives them without making the test slow.
-func lowerAskTimeouts(t *testing.T, d time.Duration) {
-	server, plexTV := serverAskTimeout, plexTVAskTimeout
-	serverAskTimeout, plexTVAskTimeout = d, d
-	t.Cleanup(func() { serverAskTimeout, plexTVAskTimeout = server, plexTV })
+// lowerAskTimeouts makes the default bounds of the verdict's questions d for h's
+// plex_signin, so that a slow answer outlives them without making the test slow.
+func lowerAskTimeouts(h *Host, d time.Duration) *Host {
+	h.Signins[0].ServerAsk, h.Signins[0].PlexTVAsk = d, d
+	return h
 }
 
 // timeout: bounds the verdict's questions, not the default caps: plex.tv answering 401
 // after the default cap but within timeout: is a rejection.
 func TestSigninTimeoutBoundsTheQuestions(t *testing.T) {
-	lowerAskTimeouts(t, 50*time.Millisecond)
-	h := bindSigninWith(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 300*time.Millisecond), true, ", timeout: 20s")
+	h := lowerAskTimeouts(bindSigninWith(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 300*time.Millisecond), true, ", timeout: 20s"), 50*time.Millisecond)
 	ch, err := h.Diff(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -245,8 +244,7 @@ func TestSigninTimeoutBoundsTheQuestions(t *testing.T) {
 // Without timeout:, the default bound is the request's own: a plex.tv that answers
 // too late "cannot be asked", and the evidence says it gave no answer in time.
 func TestSigninDefaultBoundSaysNoAnswer(t *testing.T) {
-	lowerAskTimeouts(t, 50*time.Millisecond)
-	h := bindSignin(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 2*time.Second), true)
+	h := lowerAskTimeouts(bindSignin(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 2*time.Second), true), 50*time.Millisecond)
 	ch, err := h.Diff(context.Background())
 	if err != nil {
 		t.Fatal(err)
