@@ -93,13 +93,17 @@ func (c *Claim) resets(ch *plan.Changes) bool {
 		if !c.touches(rc.Address) {
 			continue
 		}
-		for _, v := range rc.Values {
-			if v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline") {
-				return true
-			}
+		if slices.ContainsFunc(rc.Values, removesSignIn) {
+			return true
 		}
 	}
 	return false
+}
+
+// removesSignIn reports whether a value change removes one of the server's PlexOnline*
+// settings: a reset that unclaims the server.
+func removesSignIn(v plan.ValueChange) bool {
+	return v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline")
 }
 
 // Settle drops from ch what a claim this apply does not make would otherwise redo: the
@@ -118,8 +122,7 @@ func (c *Claim) Settle(ch *plan.Changes, used UsedClaims) {
 		}
 		kept := rc.Values[:0]
 		for _, v := range rc.Values {
-			signIn := v.Action == plan.Remove && strings.HasPrefix(strings.ToLower(v.StoreName), "plexonline")
-			if v.Deferred || (spent && signIn) {
+			if v.Deferred || (spent && removesSignIn(v)) {
 				continue
 			}
 			kept = append(kept, v)

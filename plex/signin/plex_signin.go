@@ -202,7 +202,7 @@ func (s *Signin) Decision() *plan.SigninChange { return s.decision }
 func (s *Signin) Resets() bool { return s.decision != nil && s.decision.Resets() }
 
 // Relinks reports whether the decision re-links the server after the reset.
-func (s *Signin) Relinks() bool { return s.Resets() && s.decision.Relink != "" }
+func (s *Signin) Relinks() bool { return s.decision != nil && s.decision.Relinks() }
 
 // resetWhy says why a sign-in is reset, for a warning: "broken", or "reset by force:".
 func resetWhy(sc *plan.SigninChange) string {
