@@ -8,14 +8,13 @@ import (
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// An apply runs named phases, in this order. The first two run in host.Steps, before
-// the diff is shown: observe reads every store and service once, and settle decides
-// each repair there and then (a plex_signin's verdict and re-link, a plex_claim's claim),
-// so the diff shown is the one applied. The others are the phases list below, run by
-// apply after the user said yes. docs/apply.md ("The phases") says what each does.
+// An apply runs named phases, in this order. The first two, observe and settle, run in
+// host.Steps before the diff is shown: observe reads every store and service once, and
+// settle decides each repair there and then (a plex_signin's verdict and re-link, a
+// plex_claim's claim), so the diff shown is the one applied. The others are the phases
+// list below, run by apply after the user said yes. docs/apply.md ("The phases") says
+// what each does.
 const (
-	PhaseObserve    = "observe"
-	PhaseSettle     = "settle"
 	PhaseCheck      = "check"
 	PhasePrepare    = "prepare"
 	PhaseStop       = "stop"

@@ -9,11 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/signin"
+	"github.com/plexform/plexform/stores"
 )
 
 const storedTok = "stored-TOKEN-abc123"
@@ -252,5 +254,47 @@ func TestSigninDefaultBoundSaysNoAnswer(t *testing.T) {
 	sc := ch.Signins[0]
 	if sc.Verdict != plan.SigninUnknown || sc.Reason != "plex.tv cannot be asked" || !strings.Contains(strings.Join(sc.Evidence, "\n"), "no answer within 50ms") {
 		t.Errorf("verdict %s (%s), want unknown, plex.tv cannot be asked, no answer within 50ms; evidence %q", sc.Verdict, sc.Reason, sc.Evidence)
+	}
+}
+
+// readCounter is a store that counts its reads.
+type readCounter struct {
+	stores.Store
+	reads int
+}
+
+func (c *readCounter) Read(ctx context.Context) (stores.State, error) {
+	c.reads++
+	return c.Store.Read(ctx)
+}
+
+// The repair is decided once, in one pass, from one read: a diff of a broken sign-in reads
+// its store once and asks the server once, and what the diff shows is the decision the
+// plex_signin holds (the one the engine reads), not a second verdict.
+func TestSigninIsDecidedOnceFromOneRead(t *testing.T) {
+	var asked atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/myplex/account" {
+			asked.Add(1)
+		}
+		fmt.Fprint(w, `<MyPlex signInState="invalid"/>`)
+	}))
+	t.Cleanup(server.Close)
+	h := bindSignin(t, withToken, server.URL, "http://127.0.0.1:1", false)
+	counted := &readCounter{Store: h.Store("prefs").Store}
+	h.Store("prefs").Store = counted
+	h.Signins[0].Store = counted
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counted.reads != 1 || asked.Load() != 1 {
+		t.Errorf("the diff read the store %d times and asked the server %d times, want once each", counted.reads, asked.Load())
+	}
+	if len(ch.Signins) != 1 || ch.Signins[0] != h.Signins[0].Decision() || !h.Signins[0].Resets() {
+		t.Errorf("the diff shows %+v, the plex_signin holds %+v: want the one decision, a reset", ch.Signins, h.Signins[0].Decision())
+	}
+	if _, _, remove := ch.Summary(); remove != 3 {
+		t.Errorf("%d values to remove, want the 3 sign-in values the broken verdict resets", remove)
 	}
 }
