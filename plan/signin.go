@@ -82,6 +82,9 @@ func (sc *SigninChange) Resets() bool {
 	return sc.Verdict == SigninBroken || sc.Forced
 }
 
+// Relinks reports whether apply re-links the server after resetting this sign-in.
+func (sc *SigninChange) Relinks() bool { return sc.Resets() && sc.Relink != "" }
+
 // staleSignins lists the plex_signin verdicts that changed since a plan was saved:
 // a saved "working" must not turn into a reset, nor a saved repair run on a sign-in
 // that meanwhile works.
