@@ -230,7 +230,7 @@ func (b *Backups) Save(resource, kind, target, planFile, version string, snap st
 	if !isResourceName(resource) || len(resource) > maxResourceLen {
 		return nil, fmt.Errorf("back up %s: %q cannot name a backup (want [a-z0-9_-], at most %d)", target, resource, maxResourceLen)
 	}
-	if !isCopyExt(snap.Ext) {
+	if !isBackupExt(snap.Ext) {
 		return nil, fmt.Errorf("back up %s: no backup format %q", target, snap.Ext)
 	}
 	d, err := b.open(true)

@@ -30,17 +30,17 @@ const (
 	idTimeLayout   = "20060102T150405Z"
 )
 
-// copyExtFor is the native format a store kind is backed up in (its BackupExt), ""
+// backupExt is the native format a store kind is backed up in (its BackupExt), ""
 // for a kind that is no concrete store kind.
-func copyExtFor(kind string) string {
+func backupExt(kind string) string {
 	if k := plan.KindOf(kind); k != nil && k.Role == plan.RoleStore {
 		return k.BackupExt
 	}
 	return ""
 }
 
-// isCopyExt reports whether a backup copy's name may end in ext: a store kind's BackupExt.
-func isCopyExt(ext string) bool { return plan.IsBackupExt(ext) }
+// isBackupExt reports whether a backup copy's name may end in ext: a store kind's BackupExt.
+func isBackupExt(ext string) bool { return plan.IsBackupExt(ext) }
 
 // isResourceName is the plan's rule for resource names, [a-z0-9_-]+, written out so
 // that no regexp is compiled at start-up.
@@ -82,7 +82,7 @@ func isManifestName(name string) bool {
 
 func isCopyName(name string) bool {
 	i := strings.LastIndexByte(name, '.')
-	return i > 0 && isCopyExt(name[i+1:]) && isBackupID(name[:i])
+	return i > 0 && isBackupExt(name[i+1:]) && isBackupID(name[:i])
 }
 
 func copyID(name string) string { return name[:strings.LastIndexByte(name, '.')] }
@@ -139,7 +139,7 @@ func checkManifest(m *Manifest, id string) error {
 	if !isBackupID(m.ID) || !strings.HasPrefix(m.ID[len(idTimeLayout)+1:], m.Resource) {
 		return errors.New("its id is not of the form plexform gives")
 	}
-	ext := copyExtFor(m.Kind)
+	ext := backupExt(m.Kind)
 	if m.File != m.ID+"."+ext {
 		return fmt.Errorf("its copy must be named %s.<%s>, in the same directory", m.ID, ext)
 	}
@@ -155,7 +155,7 @@ func checkFields(m *Manifest) error {
 	if !isResourceName(m.Resource) || len(m.Resource) > maxResourceLen {
 		return errors.New("resource is not a resource name")
 	}
-	if copyExtFor(m.Kind) == "" {
+	if backupExt(m.Kind) == "" {
 		return errors.New("kind is not a store kind")
 	}
 	for field, s := range map[string]string{"target": m.Target, "owner": m.Owner, "plan": m.Plan, "plexform_version": m.Version} {
