@@ -3,8 +3,11 @@ package service
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // Docker is a container run by the Docker engine (or Podman through its compatible
@@ -29,6 +32,21 @@ func NewDocker(container, host string, grace time.Duration) (*Docker, error) {
 		return nil, err
 	}
 	return &Docker{Container: strings.TrimPrefix(container, "/"), Grace: grace, engine: e}, nil
+}
+
+func init() {
+	Register(Manager{Name: "docker", Doc: "a Docker container, by name or id, on this machine's engine",
+		Fields: []string{"container"}, Needs: []string{"container"}, UnderRoot: NamedInPlan,
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a container (container)", cfg.Container); err != nil {
+				return nil, err
+			}
+			host := cfg.DockerHost
+			if host == "" {
+				host = DockerHost(os.LookupEnv)
+			}
+			return NewDocker(cfg.Container, host, cfg.Timeout)
+		}})
 }
 
 func (d *Docker) Describe() string { return "docker container " + d.Container }

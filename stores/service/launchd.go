@@ -6,8 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // Launchd is a LaunchAgent or LaunchDaemon, for a PMS run by launchd rather than as an
@@ -35,6 +39,27 @@ type Launchd struct {
 // NewLaunchd returns the service for the job label in domainTarget, loaded from plistPath.
 func NewLaunchd(label, domainTarget, plistPath string, r Runner) *Launchd {
 	return &Launchd{Label: label, DomainTarget: domainTarget, PlistPath: plistPath, run: r}
+}
+
+func init() {
+	Register(Manager{Name: "launchd", Doc: "a launchd job", Fields: []string{"unit"}, Needs: []string{"unit"},
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a job label (unit)", cfg.Unit); err != nil {
+				return nil, err
+			}
+			domain, plist := launchdDefaults(cfg.Unit)
+			return NewLaunchd(cfg.Unit, domain, plist, cfg.Runner), nil
+		}})
+}
+
+// launchdDefaults picks where a launchd job lives: root manages a system daemon, a user
+// their own login session's agent, each from the usual plist folder.
+func launchdDefaults(label string) (domainTarget, plistPath string) {
+	if os.Geteuid() == 0 {
+		return "system", filepath.Join("/Library/LaunchDaemons", label+".plist")
+	}
+	home, _ := os.UserHomeDir()
+	return "gui/" + strconv.Itoa(os.Geteuid()), filepath.Join(home, "Library", "LaunchAgents", label+".plist")
 }
 
 func (l *Launchd) serviceTarget() string { return l.DomainTarget + "/" + l.Label }
