@@ -1,13 +1,3 @@
-// Package service drives the programs that keep Plex Media Server running, behind the
-// stores.Service interface: systemd, snap, s6 and plain commands (exec). Stop and Start
-// only ask the manager; WaitFor polls Running until the state is reached.
-//
-// Running answers true only when the service is really up and false only when it is
-// really down. Between the two (systemd "activating"/"deactivating", s6 "up, want
-// down", a snap with some services up) it returns a *TransitionError, which matches
-// ErrTransitioning: the caller keeps polling, and a timeout reports the state it was
-// stuck in. PMS may still rewrite its settings while it is going down, so "stopping"
-// must never read as stopped.
 package service
 
 import (
