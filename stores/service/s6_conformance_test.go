@@ -19,7 +19,7 @@ import (
 // supervisor of Plex's Docker images), which restarts a program that exits, a second
 // after it did (s6-supervise(8), skarnet.org).
 func TestConformanceS6(t *testing.T) {
-	servicetest.Run(t, servicetest.Harness{Restarts: true, New: func(t *testing.T, p servicetest.Program) stores.Service {
+	servicetest.Run(t, servicetest.Harness{Restarts: true, UpWhileProcessExists: true, New: func(t *testing.T, p servicetest.Program) stores.Service {
 		dir := filepath.Join(t.TempDir(), "svc")
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
