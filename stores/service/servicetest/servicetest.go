@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -51,6 +52,12 @@ type Harness struct {
 	// harness makes that grace longer than Linger, so a program that saves is not
 	// killed, and shorter than StopTimeout, so one that ignores SIGTERM is.
 	KillsAfterGrace bool
+	// Share, when set, gives a directory of this machine (here) that the manager's peer
+	// sees at another path (there): the suite's programs are put under it and run by
+	// that path. Nil when the peer sees this machine's files as they are. A peer that
+	// boots an init (systemd) must not get this machine's /tmp: it empties its /tmp at
+	// boot (tmpfiles.d(5), "D /tmp").
+	Share func(t *testing.T) (here, there string)
 	// Wait bounds each wait for a state; zero means a minute. It only ends a test whose
 	// manager is broken; no test asserts a speed.
 	Wait time.Duration
@@ -99,11 +106,12 @@ const (
 // its directory as its one argument.
 type Program struct {
 	// Argv runs the program in the foreground until it is stopped: /bin/sh, the script
-	// (inside Dir), Dir. A harness that runs it elsewhere (a container) makes Dir
-	// reachable there at the same path.
+	// (inside Dir), Dir, spelled as the manager's peer sees them (Harness.Share). A
+	// harness without Share that runs it elsewhere (a container) makes Dir reachable
+	// there at the same path.
 	Argv []string
 	// Dir holds the script and the files through which the suite steers the program and
-	// reads what happened to it.
+	// reads what happened to it, on this machine.
 	Dir string
 }
 
@@ -128,23 +136,34 @@ echo running >"$d/state"
 while :; do sleep 1 & wait $!; done
 `
 
-// NewProgram writes the program into a fresh directory. The directory is world
-// readable and writable, so a program run as another user (a container's, a unit's
-// User=) can write its state.
-func NewProgram(t *testing.T) Program {
+// NewProgram writes the program into a fresh directory: under t.TempDir(), or under
+// here when share is given, to run by the path there. The directory is world readable
+// and writable, so a program run as another user (a container's, a unit's User=) can
+// write its state.
+func NewProgram(t *testing.T, share func(t *testing.T) (here, there string)) Program {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "svc")
-	if err := os.Mkdir(dir, 0o777); err != nil {
+	var here, there string
+	if share != nil {
+		here, there = share(t)
+	} else {
+		here = t.TempDir()
+	}
+	dir, err := os.MkdirTemp(here, "svc")
+	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	if err := os.Chmod(dir, 0o777); err != nil { // past the umask
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "service.sh")
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "service.sh"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return Program{Argv: []string{"/bin/sh", path, dir}, Dir: dir}
+	runAt := dir
+	if share != nil {
+		runAt = path.Join(there, filepath.Base(dir))
+	}
+	return Program{Argv: []string{"/bin/sh", path.Join(runAt, "service.sh"), runAt}, Dir: dir}
 }
 
 // Set creates the steering file name in the program's directory with content.
@@ -185,7 +204,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, h Harness) *fixture {
 	t.Helper()
-	p := NewProgram(t)
+	p := NewProgram(t, h.Share)
 	f := &fixture{h: h, p: p, svc: h.New(t, p)}
 	if f.svc.Describe() == "" {
 		t.Error("Describe is empty: every progress line and error names the service by it")
@@ -412,7 +431,7 @@ func (f *fixture) failedStart(t *testing.T) {
 // zombie counts as stopped: the program is an orphan once start's shell exits, and
 // whatever reaps orphans here may take its time.
 func (p Program) Daemon() (start, stop, status string) {
-	d := shellQuote(p.Dir)
+	d := shellQuote(p.Argv[2])
 	pid := `"$(cat ` + d + `/pid 2>/dev/null)"`
 	start = shellQuote(p.Argv[0]) + " " + shellQuote(p.Argv[1]) + " " + d + " </dev/null >/dev/null 2>&1 &"
 	stop = "kill -TERM " + pid
