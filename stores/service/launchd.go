@@ -101,10 +101,19 @@ func (l *Launchd) Running(ctx context.Context) (bool, error) {
 	return false, &TransitionError{Service: l.Describe(), State: state}
 }
 
-// Stop unloads the job (see Launchd). A job that is not loaded is already stopped.
+// launchctlInProgress is bootout's exit status when the job has been told to stop but
+// has not exited yet ("Boot-out failed: 36: Operation now in progress", EINPROGRESS):
+// launchd goes on to stop it, SIGKILL after its ExitTimeOut included, and keeps it in
+// the domain until it has exited (osquery/osquery#5698; pingdotgg/t3code#7874).
+const launchctlInProgress = 36
+
+// Stop unloads the job (see Launchd). A job that is not loaded is already stopped, and
+// one still exiting when launchctl gives up waiting is stopping: Running reads it as
+// running until launchd has let it go, so the caller's wait covers PMS saving its
+// settings, however long that takes.
 func (l *Launchd) Stop(ctx context.Context) error {
 	_, err := l.run.Run(ctx, []string{"launchctl", "bootout", l.serviceTarget()})
-	if code, exited := exitedWith(err); exited && code == launchctlNoSuchService {
+	if code, exited := exitedWith(err); exited && (code == launchctlNoSuchService || code == launchctlInProgress) {
 		return nil
 	}
 	return wrap(l, "stop (bootout)", err)
