@@ -61,7 +61,9 @@ func (d *Docker) Start(ctx context.Context) error {
 
 // Running reads the container's state. A paused container still holds Plex in memory
 // and counts as running; "restarting" (a restart policy at work) and "removing" are
-// between states.
+// between states. Podman's compatible API also says "stopped": the process has exited
+// and the container is not cleaned up yet ("ContainerStateStopped indicates that the
+// container was running but has exited", containers/podman libpod/define/containerstate.go).
 func (d *Docker) Running(ctx context.Context) (bool, error) {
 	info, err := d.engine.Inspect(ctx, d.Container)
 	if err != nil {
@@ -76,7 +78,7 @@ func stateRunning(describe string, st ContainerState) (bool, error) {
 		return false, &TransitionError{Service: describe, State: st.Status}
 	case st.Running:
 		return true, nil
-	case st.Status == "created" || st.Status == "exited" || st.Status == "dead" || st.Status == "":
+	case st.Status == "created" || st.Status == "exited" || st.Status == "stopped" || st.Status == "dead" || st.Status == "":
 		return false, nil
 	}
 	return false, fmt.Errorf("read the state of %s: the engine reports the state %q, which plexform does not know", describe, st.Status)
