@@ -20,7 +20,8 @@ import (
 // the suite's program with busybox's sh, its directory mounted at the same path. The
 // engine's stop sends SIGTERM and kills the container once its grace period (the
 // service's timeout) is over (docs.docker.com/reference/cli/docker/container/stop/),
-// so a stop there never times out: KillsAfterGrace.
+// so a stop there never times out: KillsAfterGrace. scripts/test.sh runs this package
+// again against Podman's compatible API (scripts/podman.sh), and so this suite too.
 func TestConformanceDocker(t *testing.T) {
 	e := dockertest.Need(t)
 	busybox, err := os.ReadFile(testtool.Require(t, "busybox", "busybox-static"))
