@@ -31,8 +31,10 @@
 //  2. Write its conformance run beside it, NAME_conformance_test.go in package
 //     service_test: TestConformanceNAME calls servicetest.Run with a Harness whose New
 //     makes a stopped service of the manager that runs the suite's Program, against the
-//     manager's real peer. A test that needs a tool the machine lacks skips through
-//     internal/testtool (Require, Unavailable), which fails it when CI=true.
+//     manager's real peer (or, where the peer is started by a test package of its own,
+//     there: docker's in internal/dockertest, systemd's in internal/systemdtest). A
+//     test that needs a tool the machine lacks skips through internal/testtool
+//     (Require, Unavailable), which fails it when CI=true.
 //  3. Regenerate the schema the examples point at: go run ./cmd/plexform schema >
 //     docs/plexform.schema.json (plan's TestSchemaFileIsCurrent fails until then), and
 //     name the manager in README's list of managers.

@@ -118,7 +118,8 @@ type Program struct {
 // script writes its state to $1/state, and obeys these files in $1: linger (seconds to
 // keep going after SIGTERM, as PMS does while it saves), stubborn (ignore SIGTERM),
 // fail-next (exit 3 at once, once), fail-always (exit 3 at once, every time). Its
-// sleep runs in the background and is waited for, so a signal is handled at once.
+// sleep runs in the background and is waited for, so a signal is handled at once, and
+// is ended with it, so no process outlives the program.
 const script = `#!/bin/sh
 d=$1
 if [ -e "$d/fail-always" ]; then echo failed >"$d/state"; exit 3; fi
@@ -127,13 +128,14 @@ stop() {
 	if [ -e "$d/stubborn" ]; then echo stubborn >"$d/state"; return; fi
 	echo stopping >"$d/state"
 	if [ -e "$d/linger" ]; then sleep "$(cat "$d/linger")"; fi
+	kill "$s" 2>/dev/null
 	echo exited >"$d/state"
 	exit 0
 }
 trap stop TERM
 echo $$ >"$d/pid"
 echo running >"$d/state"
-while :; do sleep 1 & wait $!; done
+while :; do sleep 1 & s=$!; wait $s; done
 `
 
 // NewProgram writes the program into a fresh directory: under t.TempDir(), or under
