@@ -34,7 +34,9 @@
 //     manager's real peer (or, where the peer is started by a test package of its own,
 //     there: docker's in internal/dockertest, systemd's in internal/systemdtest). A
 //     test that needs a tool the machine lacks skips through internal/testtool
-//     (Require, Unavailable), which fails it when CI=true.
+//     (Require, Unavailable), which fails it when CI=true. Name that file in
+//     registry_test.go's conformanceRuns: TestEveryManagerRunsTheConformanceSuite fails
+//     for a registered manager that runs no suite.
 //  3. Regenerate the schema the examples point at: go run ./cmd/plexform schema >
 //     docs/plexform.schema.json (plan's TestSchemaFileIsCurrent fails until then), and
 //     name the manager in README's list of managers.

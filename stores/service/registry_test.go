@@ -2,6 +2,7 @@ package service
 
 import (
 	"github.com/plexform/plexform/stores"
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,46 @@ func TestRegisterRefusesMistakes(t *testing.T) {
 	}
 	if _, ok := Lookup("throwaway-need"); ok {
 		t.Error("a refused manager was registered")
+	}
+}
+
+// conformanceRuns says where each manager runs servicetest (step 2 of "How to add a
+// manager"), relative to this directory, or why it does not.
+var conformanceRuns = map[string]string{
+	"exec":    "exec_conformance_test.go",
+	"s6":      "s6_conformance_test.go",
+	"app":     "macapp_conformance_test.go",
+	"launchd": "launchd_conformance_test.go",
+	"docker":  "../../internal/dockertest/conformance_test.go",
+	"systemd": "../../internal/systemdtest/conformance_test.go",
+	"snap":    "../../internal/systemdtest/conformance_test.go",
+}
+
+// notConformance are the managers that do not run servicetest, and why.
+var notConformance = map[string]string{
+	"windows-app":     "the suite's program is a POSIX shell script, and this manager works only on Windows (its Wine test is windows_app_wine_windows_test.go)",
+	"windows-service": "the suite's program is a POSIX shell script, and the service control manager exists only on Windows",
+}
+
+// TestEveryManagerRunsTheConformanceSuite: a registered manager either has a
+// conformance run that opens it by name and runs servicetest, or is named in
+// notConformance with the reason.
+func TestEveryManagerRunsTheConformanceSuite(t *testing.T) {
+	for _, m := range Registered() {
+		file, ok := conformanceRuns[m.Name]
+		if !ok {
+			if notConformance[m.Name] == "" {
+				t.Errorf("manager %s runs no servicetest: add its TestConformance (How to add a manager, step 2) and name the file in conformanceRuns", m.Name)
+			}
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("manager %s: %v", m.Name, err)
+			continue
+		}
+		if !strings.Contains(string(data), "servicetest.Run(") || !strings.Contains(string(data), `Manager: "`+m.Name+`"`) {
+			t.Errorf("manager %s: %s does not open it (Manager: %q) and run servicetest.Run", m.Name, file, m.Name)
+		}
 	}
 }
