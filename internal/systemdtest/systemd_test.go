@@ -320,6 +320,18 @@ verify:
 // dockerArgs are added to docker run's (a volume the test shares with the machine).
 func boot(t *testing.T, dockerArgs ...string) *machine {
 	t.Helper()
+	// systemd empties /tmp and /var/tmp at boot (tmpfiles.d(5), "D /tmp"): a volume
+	// there would empty this machine's own directory.
+	for i, a := range dockerArgs {
+		if a != "-v" || i+1 == len(dockerArgs) {
+			continue
+		}
+		_, rest, _ := strings.Cut(dockerArgs[i+1], ":") // SOURCE:DEST[:OPTIONS]
+		dst, _, _ := strings.Cut(rest, ":")
+		if dst == "/tmp" || dst == "/var/tmp" || strings.HasPrefix(dst, "/tmp/") || strings.HasPrefix(dst, "/var/tmp/") {
+			t.Fatalf("boot: the volume %s lands in the machine's /tmp or /var/tmp, which its systemd empties at boot; mount it elsewhere", dockerArgs[i+1])
+		}
+	}
 	e := dockertest.Need(t)
 	if os.Geteuid() != 0 {
 		testtool.Unavailable(t, "building the systemd rootfs (debootstrap) needs root")
