@@ -21,6 +21,8 @@ type applyOptions struct {
 	asJSON      bool
 	rootFlag    string
 	lockWait    time.Duration
+	// schedule is -schedule NAME: this run is that schedule's (schedule install sets it).
+	schedule string
 }
 
 func (o *applyOptions) flags(fs *cmdFlags) {
@@ -29,10 +31,11 @@ func (o *applyOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
 	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
 	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
+	fs.StringVar(&o.schedule, "schedule", "", "this run is schedule `NAME`'s (schedule install sets it): read its {env:} values, record its result")
 }
 
 // run makes the host match the plan file, or exactly a saved plan.
-func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
+func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) (code int) {
 	if len(positional) > 1 {
 		fs.Usage()
 		return exitError
@@ -40,6 +43,14 @@ func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
+	}
+	if o.schedule != "" {
+		var done func(int) int
+		var ready bool
+		if env, done, ready = startScheduledRun(env, o.schedule, o.file, root); !ready {
+			return done(exitError)
+		}
+		defer func() { code = done(code) }()
 	}
 
 	var saved *plan.Saved
@@ -111,6 +122,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, view views.Ap
 		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: view,
 	}}
 	run.Show = func(ch *plan.Changes) {
+		env.scheduled.saw(ch)
 		// A saved plan is applied exactly as saved: show that, not today's reading.
 		if saved != nil {
 			ch = saved.Changes()

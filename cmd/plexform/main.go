@@ -22,6 +22,8 @@ const (
 	// exitNothingApplies: plan -detailed-exitcode found every resource is for another
 	// OS (when:), so it checked nothing.
 	exitNothingApplies = 4
+	// exitSigninNeedsPerson (5, cmd_schedule.go): a scheduled run found the sign-in
+	// broken and could not repair it unattended.
 )
 
 // command is one entry of the table of commands (commands.go).
@@ -102,6 +104,8 @@ type cliEnv struct {
 	// argv0 is how the process was started (os.Args[0]): Ansible starts the module as
 	// AnsiballZ_<name> (ansibleArgsPath).
 	argv0 string
+	// scheduled is set for an apply a schedule started (apply -schedule NAME).
+	scheduled *scheduledRun
 }
 
 func main() {
@@ -180,5 +184,6 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
 	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
 	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete,")
-	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode).")
+	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode), 5 a scheduled run found the")
+	fmt.Fprintln(w, "sign-in broken and could not repair it unattended.")
 }
