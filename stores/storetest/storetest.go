@@ -66,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 		{"WriteIsIdempotent", testWriteIsIdempotent},
 		{"AbsentRemovesEverySpelling", testAbsentRemovesEverySpelling},
 		{"SnapshotRestore", testSnapshotRestore},
+		{"RestoreWithoutMetaKeepsOwnerAndMode", testRestoreWithoutMeta},
 		{"MalformedSnapshotIsRefused", testMalformedSnapshot},
 		{"InvalidWriteLeavesStore", testInvalidWriteLeavesStore},
 		{"BrokenWriteLeavesStore", testBrokenWriteLeavesStore},
@@ -253,6 +254,22 @@ func testSnapshotRestore(t *testing.T, h Harness) {
 	if d := cmp.Diff(readBefore, read(t, s)); d != "" {
 		t.Errorf("values after Restore (-want +got):\n%s", strings.ReplaceAll(d, secret, "<secret>"))
 	}
+}
+
+// testRestoreWithoutMeta: a snapshot that records no owner, group or mode (one made by
+// hand from a copy of the file) restores its bytes with the store's current owner,
+// group and mode, never root's and 0000.
+func testRestoreWithoutMeta(t *testing.T, h Harness) {
+	s := h.New(t, withSignIn(h))
+	snap := snapshot(t, s)
+	bare := stores.Snapshot{Ext: snap.Ext, Data: snap.Data}
+	if err := s.Write(ctx(t), []stores.Edit{{Name: "PlexOnlineToken", Remove: true}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := s.Restore(ctx(t), bare); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	sameSnapshot(t, "Restore of a snapshot without owner and mode", snap, snapshot(t, s))
 }
 
 // testMalformedSnapshot: a backup copy is only a file in a directory and may be damaged.
