@@ -175,16 +175,6 @@ func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
 	return os.Open(p)
 }
 
-// ReadDirNames lists the names in the directory at path.
-func (r Root) ReadDirNames(path string) ([]string, error) {
-	d, err := r.OpenDir(path)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return d.Readdirnames(-1)
-}
-
 // Resolve returns the path itself: Windows paths are not resolved further.
 func (r Root) Resolve(path string) (string, error) { return r.local(path) }
 

@@ -245,16 +245,6 @@ func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-// ReadDirNames lists the names in the directory at path.
-func (r Root) ReadDirNames(path string) ([]string, error) {
-	d, err := r.OpenDir(path)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return d.Readdirnames(-1)
-}
-
 // Resolve returns the host path that path leads to inside the root, every symlink
 // followed, for handing to a command that takes a path (s6-svc a service directory).
 // Everything but the last component must exist.
