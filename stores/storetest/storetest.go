@@ -398,16 +398,23 @@ func testStagerLoad(t *testing.T, h Harness) {
 	}
 }
 
-func testStagerCommit(t *testing.T, h Harness) {
-	s := stager(t, h.New(t, withSignIn(h)))
+// loadAndStage loads s and stages edits on what it loaded.
+func loadAndStage(t *testing.T, s stores.Stager, edits []stores.Edit) (stores.Snapshot, stores.Staged) {
+	t.Helper()
 	_, base, err := s.Load(ctx(t))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}, {Name: "ConformanceAdded", Value: stores.Value{Text: "x"}}})
+	staged, err := s.Stage(ctx(t), base, edits)
 	if err != nil {
 		t.Fatalf("Stage: %v", err)
 	}
+	return base, staged
+}
+
+func testStagerCommit(t *testing.T, h Harness) {
+	s := stager(t, h.New(t, withSignIn(h)))
+	base, staged := loadAndStage(t, s, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}, {Name: "ConformanceAdded", Value: stores.Value{Text: "x"}}})
 	sameSnapshot(t, "Stage (before Commit)", base, snapshot(t, s))
 	if err := staged.Commit(ctx(t)); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -425,14 +432,7 @@ func testStagerCommit(t *testing.T, h Harness) {
 
 func testStagerDiscard(t *testing.T, h Harness) {
 	s := stager(t, h.New(t, withSignIn(h)))
-	_, base, err := s.Load(ctx(t))
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}})
-	if err != nil {
-		t.Fatalf("Stage: %v", err)
-	}
+	base, staged := loadAndStage(t, s, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}})
 	if err := staged.Discard(); err != nil {
 		t.Fatalf("Discard: %v", err)
 	}
