@@ -75,8 +75,5 @@ func (r Root) Restore(path string, s stores.Snapshot, check func(stores.Snapshot
 			meta = stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}
 		}
 	}
-	if err := r.WriteAtomic(path, s.Data, meta); err != nil {
-		return fmt.Errorf("restore %s: %w", path, err)
-	}
-	return nil
+	return r.WriteAtomic(path, s.Data, meta) // its errors say "write PATH"; the caller names the restore
 }
