@@ -3,7 +3,6 @@ package kinds
 import (
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -45,20 +44,41 @@ func TestStoreKindsOpenFromTheirSpec(t *testing.T) {
 	}
 }
 
-// TestManagersAreTheOnesServiceOpens: every manager of the service kind opens with its
-// needed fields given, and stores/service knows no manager the kind lacks.
-func TestManagersAreTheOnesServiceOpens(t *testing.T) {
+// TestPlanKnowsEveryRegisteredManager: the managers plan validates manager: against are
+// exactly those stores/service registers, each with the same doc, fields and needs; a
+// service naming one takes every field it reads; and -root reads each one's UnderRoot
+// as stores/service declares it.
+func TestPlanKnowsEveryRegisteredManager(t *testing.T) {
 	k := plan.KindOf(plan.KindService)
-	want := slices.Clone(service.Managers())
-	sort.Strings(want)
-	if got := k.ManagerNames(); !slices.Equal(got, want) {
-		t.Errorf("the service kind's managers %v, stores/service's %v", got, want)
+	if got, want := k.ManagerNames(), service.Managers(); !slices.Equal(got, want) {
+		t.Errorf("plan's managers %v, stores/service's registry %v", got, want)
 	}
-	for _, m := range k.Managers() {
-		cfg := service.Config{Manager: m.Name, Unit: "plexmediaserver", Dir: t.TempDir(), Container: "plex",
-			Start: []string{"true"}, Stop: []string{"true"}, Status: []string{"true"}}
-		if _, err := service.New(cfg); err != nil {
-			t.Errorf("manager %s: %v", m.Name, err)
+	for _, m := range service.Registered() {
+		pm := k.Manager(m.Name)
+		if pm == nil {
+			continue
+		}
+		if pm.Doc != m.Doc || !slices.Equal(pm.Fields, m.Fields) || !slices.Equal(pm.Needs, m.Needs) {
+			t.Errorf("manager %s: plan has %+v, stores/service %+v", m.Name, *pm, m)
+		}
+		resource := "{name: plex, kind: service, manager: " + m.Name
+		for _, f := range m.Fields {
+			value := "x"
+			if f == "start" || f == "stop" || f == "status" {
+				value = "[x]"
+			}
+			resource += ", " + f + ": " + value
+		}
+		if _, err := plan.Decode("p.yaml", []byte("version: 1\nresources:\n  - "+resource+"}\n")); err != nil {
+			t.Errorf("a service with manager %s and every field it reads: %v", m.Name, err)
+		}
+		// A plan's own service (kind: service) is driven under -root unless the manager
+		// drives this machine's Plex; a discovered one only when it lies inside the tree.
+		if got, want := plan.DrivenUnderRoot(plan.KindService, m.Name), m.UnderRoot != service.NotUnderRoot; got != want {
+			t.Errorf("manager %s: a service is driven under -root: %v, want %v", m.Name, got, want)
+		}
+		if got, want := plan.DrivenUnderRoot(plan.KindPlexService, m.Name), m.UnderRoot == service.InTree; got != want {
+			t.Errorf("manager %s: a discovered service is driven under -root: %v, want %v", m.Name, got, want)
 		}
 	}
 }

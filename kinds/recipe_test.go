@@ -151,7 +151,19 @@ func (s *kvStore) Restore(_ context.Context, snap stores.Snapshot) error {
 	if err := s.CheckSnapshot(snap); err != nil {
 		return fmt.Errorf("restore %s: %w; the file was left alone", s.path, err)
 	}
-	return s.root.WriteAtomic(s.path, snap.Data, snap.Meta)
+	// A snapshot without owner and mode (made by hand) keeps the file's, or is 0600 and
+	// the caller's when there is no file.
+	meta := snap.Meta
+	if meta == (stores.FileMeta{}) || meta == (stores.FileMeta{Path: meta.Path}) {
+		cur, exists, err := s.root.Stat(s.path)
+		if err != nil {
+			return fmt.Errorf("restore %s: %w", s.path, err)
+		}
+		if meta = cur; !exists {
+			meta = stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}
+		}
+	}
+	return s.root.WriteAtomic(s.path, snap.Data, meta)
 }
 
 func encodeKV(_ testing.TB, values map[string]stores.Value) []byte {

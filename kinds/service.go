@@ -12,7 +12,8 @@ import (
 )
 
 // Service is what a service resource names: the service manager and what it needs to
-// drive Plex (plan.ServiceManagers says which fields each manager reads and needs).
+// drive Plex (each manager, registered in stores/service, says which fields it reads
+// and needs).
 type Service struct {
 	Manager   string
 	Unit      string   // systemd unit, snap name, launchd label or Windows service name
@@ -36,7 +37,7 @@ func init() {
 	}
 	plan.Register(&plan.Kind{
 		Name: plan.KindService, Doc: "a service that is stopped while the stores it guards change", Role: plan.RoleService,
-		Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"}, Managers: plan.ServiceManagers,
+		Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"}, Managers: serviceManagers,
 		NewSpec: func() any { return &Service{} },
 		Own: map[string]*plan.Field{
 			"manager": {Doc: "the service manager", Type: plan.FieldEnum, Enum: func() []string { return plan.KindOf(plan.KindService).ManagerNames() },
@@ -82,6 +83,18 @@ func init() {
 		},
 		Init: func(spec any) []plan.InitLine { return spec.(*Service).initLines() },
 	})
+}
+
+// serviceManagers are the managers stores/service registers, as plan needs to know
+// them. The kind asks each time it needs them, so a manager registered after this
+// package's init (a test's, or one from a package imported later) is one too.
+func serviceManagers() []*plan.Manager {
+	registered := service.Registered()
+	out := make([]*plan.Manager, len(registered))
+	for i, m := range registered {
+		out[i] = &plan.Manager{Name: m.Name, Doc: m.Doc, Fields: m.Fields, Needs: m.Needs, UnderRoot: plan.UnderRoot(m.UnderRoot)}
+	}
+	return out
 }
 
 // newService opens a service of either service kind with its config: the resource's

@@ -161,7 +161,9 @@ type InitLine struct {
 // DefaultServiceTimeout bounds a service's stop or start when the plan gives no timeout.
 const DefaultServiceTimeout = 60 * time.Second
 
-// Manager is one service manager of the service kind.
+// Manager is one service manager of the service kind, as plan needs to know it: what
+// validate, the decoder and the schema read. The managers themselves register in
+// stores/service, which plan does not import; kinds/service.go hands them over.
 type Manager struct {
 	Name string
 	Doc  string
@@ -187,23 +189,6 @@ const (
 
 // StoreFields are the shared fields every store kind takes, after its own.
 var StoreFields = []string{"absent", "set", "sensitive", "nonsensitive", "service"}
-
-// managerTable is the service kind's managers; stores/service.New opens each (a test
-// checks the two agree).
-var managerTable = []*Manager{
-	{Name: "systemd", Doc: "a systemd unit", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "snap", Doc: "the snap's services", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "s6", Doc: "an s6 service directory (Docker images)", Fields: []string{"dir"}, Needs: []string{"dir"}, UnderRoot: InTree},
-	{Name: "exec", Doc: "your own start, stop and status commands", Fields: []string{"start", "stop", "status"}, Needs: []string{"start", "stop", "status"}, UnderRoot: NamedInPlan},
-	{Name: "launchd", Doc: "a launchd job", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "app", Doc: "the macOS app (app: defaults to Plex Media Server)", Fields: []string{"app"}},
-	{Name: "windows-app", Doc: "the Windows tray app"},
-	{Name: "windows-service", Doc: "a Windows service", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "docker", Doc: "a Docker container, by name or id, on this machine's engine", Fields: []string{"container"}, Needs: []string{"container"}, UnderRoot: NamedInPlan},
-}
-
-// ServiceManagers are the service managers the service kind names (its Managers).
-func ServiceManagers() []*Manager { return managerTable }
 
 // managers are the kind's service managers, none for a kind that has no Managers.
 func (k *Kind) managers() []*Manager {
