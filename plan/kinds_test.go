@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -112,6 +113,9 @@ func TestDecodeWithoutKindsFailsLoudly(t *testing.T) {
 	_, err := Decode("p.yaml", []byte("version: 1\nresources: []\n"))
 	if err == nil || !strings.Contains(err.Error(), "must import github.com/plexform/plexform/kinds") {
 		t.Fatalf("decoding with no kind registered: %v", err)
+	}
+	if _, err := Schema(SchemaMainURL); !errors.Is(err, ErrNoKinds) {
+		t.Fatalf("the schema with no kind registered: %v", err)
 	}
 }
 

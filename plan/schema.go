@@ -54,6 +54,9 @@ type obj = map[string]any
 //
 // id is its $id, the URL it is published at (SchemaURL).
 func Schema(id string) ([]byte, error) {
+	if len(kindTable) == 0 {
+		return nil, ErrNoKinds
+	}
 	defs := obj{
 		"duration": obj{"type": "string", "pattern": `^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`,
 			"description": "a positive duration such as 30s, 2m or 1h30m"},
