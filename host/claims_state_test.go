@@ -9,17 +9,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 )
 
 // claimedHost is a host whose one claim this apply made, remembering spent tokens in dir
 // through the trusted backups dir, as the CLI binds it.
 func claimedHost(dir string) (*host.Host, *plan.Changes) {
 	h := &host.Host{
-		Options: host.Options{State: &executor.Backups{Dir: dir}},
+		Options: host.Options{State: &state.Dir{Path: dir}},
 		Claims:  []*host.Claim{{Resource: &plan.Resource{Name: "claim"}, Token: "claim-AbCdEfGhIjKlMnOpQrSt"}},
 	}
 	return h, &plan.Changes{Claims: []*plan.ClaimChange{{Address: "claim", Claim: true}}}
@@ -59,7 +59,7 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		}
 		h, ch := claimedHost(link)
 		err := h.RecordClaims(ch)
-		if !errors.Is(err, executor.ErrUntrustedDir) {
+		if !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims through a symlinked dir: %v, want it refused as untrusted", err)
 		}
 		if _, err := os.Lstat(filepath.Join(elsewhere, "claims-used.json")); err == nil {
@@ -73,7 +73,7 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		other := testtool.SecondUser(t)
 		dir := other.OwnDir(t)
 		h, ch := claimedHost(dir)
-		if err := h.RecordClaims(ch); !errors.Is(err, executor.ErrUntrustedDir) {
+		if err := h.RecordClaims(ch); !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims into %s's dir: %v, want it refused as untrusted", other.Name, err)
 		}
 		if _, err := os.Lstat(filepath.Join(dir, "claims-used.json")); err == nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/parselimit"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/views"
 )
@@ -314,7 +315,7 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 	if err != nil {
 		return res.fail(err)
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return res.fail(err)
 	}
@@ -393,9 +394,9 @@ func (p *ansibleParams) openHost(env *cliEnv, root string) (*host.Host, error) {
 }
 
 // check is check mode: the plan only, nothing written.
-func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *executor.Backups, diff bool) int {
+func (r *ansibleResult) check(ctx context.Context, h *host.Host, backups *state.Dir, diff bool) int {
 	// A run cut short may have left the host half changed: a plan of it would mislead.
-	if err := executor.CheckUnfinished(backups); err != nil {
+	if err := backups.CheckUnfinished(); err != nil {
 		return r.fail(err)
 	}
 	ch, err := h.Diff(ctx)
@@ -448,7 +449,7 @@ func (r *ansibleResult) describe(ch *plan.Changes, withDiff bool) {
 
 // identify fills host, platform and last_change. A backups dir that cannot be read
 // costs only last_change, with a warning: the run itself is done.
-func (r *ansibleResult) identify(backups *executor.Backups, ch *plan.Changes) {
+func (r *ansibleResult) identify(backups *state.Dir, ch *plan.Changes) {
 	if ch == nil {
 		ch = &plan.Changes{}
 	}

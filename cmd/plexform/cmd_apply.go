@@ -12,6 +12,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -51,7 +52,7 @@ func runApply(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -81,14 +82,14 @@ func runApply(env *cliEnv, args []string) int {
 	if len(res.Backups) > 0 {
 		undo = restoreCommand(h.Plan.File, h.Options.Root, res.Backups[0].ID)
 	}
-	views.ApplyHuman(env.stdout, res, backups.Dir, undo, styleFor(env, env.stdout))
+	views.ApplyHuman(env.stdout, res, backups.Path, undo, styleFor(env, env.stdout))
 	return exitOK
 }
 
 // operation is one locked apply of a bound plan, as apply and reset run it.
 type operation struct {
 	h       *host.Host
-	backups *executor.Backups
+	backups *state.Dir
 	saved   *plan.Saved // apply exactly this saved plan, or nil
 	ask     bool        // ask for "yes" before changing anything (never for a saved plan)
 	asJSON  bool
@@ -137,7 +138,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation)
 		return nil, exitError, false // askYes said why
 	}
 	if err != nil {
-		return nil, reportFailure(env, op.verb, err, op.backups.Dir, asJSON), false
+		return nil, reportFailure(env, op.verb, err, op.backups.Path, asJSON), false
 	}
 	return res, exitOK, true
 }

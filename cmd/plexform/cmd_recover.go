@@ -8,6 +8,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -31,7 +32,7 @@ func runRecover(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -55,10 +56,10 @@ func runRecover(env *cliEnv, args []string) int {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why
 		}
-		return reportFailure(env, "recover", err, backups.Dir, false)
+		return reportFailure(env, "recover", err, backups.Path, false)
 	}
 	if rec.Journal == nil {
-		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Dir))
+		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Path))
 		return exitOK
 	}
 	fmt.Fprintf(env.stdout, "\nRecovered: the host is as it was before the apply of %s (pid %d, cut short at step %q).\n",

@@ -10,6 +10,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -97,7 +98,7 @@ func runReset(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	backups, err := backupsFor(p, root)
+	backups, err := state.Locate(p, root)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -108,7 +109,7 @@ func runReset(env *cliEnv, args []string) int {
 		} else {
 			fmt.Fprintf(env.stdout, "Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error()))))
 		}
-		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Dir))
+		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Path))
 	}
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
@@ -143,7 +144,7 @@ func runReset(env *cliEnv, args []string) int {
 		advice = ""
 	}
 	if *asJSON {
-		out := resetJSON{ApplyJSON: views.ApplyJSON{Type: "reset_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Dir, Undo: undo, SignIn: advice}
+		out := resetJSON{ApplyJSON: views.ApplyJSON{Type: "reset_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Path, Undo: undo, SignIn: advice}
 		if relinked {
 			out.Relinked = strings.ReplaceAll(method, "-", "_")
 		}
@@ -164,7 +165,7 @@ func runReset(env *cliEnv, args []string) int {
 	default:
 		signIn = "To sign in again, " + advice
 	}
-	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Dir, undo, signIn)))
+	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Path, undo, signIn)))
 	return exitOK
 }
 

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -15,10 +15,10 @@ import (
 // are what plexform itself wrote and checks, so that time is when plexform last changed
 // this host's settings. Reading the backups dir creates nothing (check mode stays
 // read-only).
-func thisHost(backups *executor.Backups, ch *plan.Changes) (*views.Fleet, error) {
+func thisHost(backups *state.Dir, ch *plan.Changes) (*views.Fleet, error) {
 	list, err := backups.List()
 	if err != nil {
-		return nil, fmt.Errorf("read the backups in %s for the last change: %w", backups.Dir, err)
+		return nil, fmt.Errorf("read the backups in %s for the last change: %w", backups.Path, err)
 	}
 	covered := map[[2]string]bool{}
 	for _, rc := range ch.Resources {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package executor
+package state
 
 import (
 	"errors"
@@ -30,7 +30,7 @@ func TestBackupsDirParentsAreMadeInsideTheRoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			root := fileutil.RootAt(tree)
-			b := &Backups{Dir: root.Path("/var/lib/plexform/backups"), Root: root}
+			b := &Dir{Path: root.Path("/var/lib/plexform/backups"), Root: root}
 			if err := b.WriteFile("state", []byte("x")); err != nil {
 				t.Fatalf("WriteFile: %v", err)
 			}
@@ -57,7 +57,7 @@ func TestBackupsDirParentsAreMadeInsideTheRoot(t *testing.T) {
 func TestBackupsDirInsideTheRootRefusesALinkedDir(t *testing.T) {
 	tree := t.TempDir()
 	root := fileutil.RootAt(tree)
-	b := &Backups{Dir: root.Path("/var/backups"), Root: root}
+	b := &Dir{Path: root.Path("/var/backups"), Root: root}
 	if list, err := b.List(); err != nil || len(list) != 0 {
 		t.Fatalf("List of a missing dir: %v, %v", list, err)
 	}
