@@ -232,7 +232,7 @@ func (b *Dir) Save(resource, kind, target, planFile, version string, snap stores
 	if !isResourceName(resource) || len(resource) > maxResourceLen {
 		return nil, fmt.Errorf("back up %s: %q cannot name a backup (want [a-z0-9_-], at most %d)", target, resource, maxResourceLen)
 	}
-	if !copyExts[snap.Ext] {
+	if !isBackupExt(snap.Ext) {
 		return nil, fmt.Errorf("back up %s: no backup format %q", target, snap.Ext)
 	}
 	d, err := b.open(true)

@@ -30,14 +30,26 @@ const (
 	idTimeLayout   = "20060102T150405Z"
 )
 
-// copyExtFor is the native format each store kind is backed up in.
+// copyExtFor is the native format each store kind is backed up in. It is read only
+// through backupExt and isBackupExt.
 var copyExtFor = map[string]string{
 	plan.KindXMLAttributes:  "xml",
 	plan.KindPlistKeys:      "plist",
 	plan.KindRegistryValues: "reg",
 }
 
-var copyExts = map[string]bool{"xml": true, "plist": true, "reg": true}
+// backupExt is the extension of a store kind's backup copies; "" for no store kind.
+func backupExt(kind string) string { return copyExtFor[kind] }
+
+// isBackupExt reports whether ext is the extension of some store kind's backup copies.
+func isBackupExt(ext string) bool {
+	for _, e := range copyExtFor {
+		if e == ext {
+			return true
+		}
+	}
+	return false
+}
 
 // isResourceName is the plan's rule for resource names, [a-z0-9_-]+, written out so
 // that no regexp is compiled at start-up.
@@ -79,7 +91,7 @@ func isManifestName(name string) bool {
 
 func isCopyName(name string) bool {
 	i := strings.LastIndexByte(name, '.')
-	return i > 0 && copyExts[name[i+1:]] && isBackupID(name[:i])
+	return i > 0 && isBackupExt(name[i+1:]) && isBackupID(name[:i])
 }
 
 func copyID(name string) string { return name[:strings.LastIndexByte(name, '.')] }
@@ -136,7 +148,7 @@ func checkManifest(m *Manifest, id string) error {
 	if !isBackupID(m.ID) || !strings.HasPrefix(m.ID[len(idTimeLayout)+1:], m.Resource) {
 		return errors.New("its id is not of the form plexform gives")
 	}
-	ext := copyExtFor[m.Kind]
+	ext := backupExt(m.Kind)
 	if m.File != m.ID+"."+ext {
 		return fmt.Errorf("its copy must be named %s.<%s>, in the same directory", m.ID, ext)
 	}
@@ -152,7 +164,7 @@ func checkFields(m *Manifest) error {
 	if !isResourceName(m.Resource) || len(m.Resource) > maxResourceLen {
 		return errors.New("resource is not a resource name")
 	}
-	if copyExtFor[m.Kind] == "" {
+	if backupExt(m.Kind) == "" {
 		return errors.New("kind is not a store kind")
 	}
 	for field, s := range map[string]string{"target": m.Target, "owner": m.Owner, "plan": m.Plan, "plexform_version": m.Version} {

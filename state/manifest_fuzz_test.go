@@ -29,7 +29,7 @@ func FuzzManifest(f *testing.F) {
 			}
 			return
 		}
-		if m.File != m.ID+"."+copyExtFor[m.Kind] || strings.ContainsAny(m.File, `/\`) {
+		if m.File != m.ID+"."+backupExt(m.Kind) || strings.ContainsAny(m.File, `/\`) {
 			t.Fatalf("accepted a copy name that is not ours: %q", m.File)
 		}
 		if mode, err := parseMode(m.Mode); err != nil || mode > 0o777 {
