@@ -46,7 +46,7 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 // (stateFileProblem); one that is not is refused, not believed.
 func (d *trustedDir) readStateFile(name string, max int64) ([]byte, error) {
 	return d.readFileChecked(name, max, func(fi fs.FileInfo) error {
-		if problem := stateFileProblem(fi, d.join(name)); problem != "" {
+		if problem := d.stateFileProblem(fi, d.join(name)); problem != "" {
 			return fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
 		}
 		return nil
