@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -38,7 +36,7 @@ resources:
 	if err := os.WriteFile(there, []byte("<Preferences/>"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepPrepared,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepPrepared,
 		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Staged: gone}, {Resource: "other", Target: other, Staged: there}}}}
 	if err := j.save(stepPrepared, true); err != nil {
 		t.Fatal(err)
@@ -53,23 +51,5 @@ resources:
 	}
 	if _, err := os.Lstat(there); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the tidy before the question left %s (%v)", there, err)
-	}
-}
-
-// An error writing into the backups dir names the file once, not "write X: write X:".
-func TestBackupsWriteErrorNamesTheFileOnce(t *testing.T) {
-	fsDir := testtool.Tmpfs(t, "64k")
-	b := &state.Dir{Path: filepath.Join(fsDir, "backups")}
-	defer b.Close()
-	if err := b.WriteFile("state.json", []byte("{}\n")); err != nil { // the dir exists before the disk fills
-		t.Fatal(err)
-	}
-	testtool.FillUp(t, fsDir)
-	err := b.WriteFile("state.json", []byte(strings.Repeat("x", 8192)))
-	if !errors.Is(err, syscall.ENOSPC) {
-		t.Fatalf("WriteFile on a full disk = %v, want ENOSPC", err)
-	}
-	if n := strings.Count(err.Error(), b.Path); n != 1 {
-		t.Errorf("the error names the backups dir %d times, want once: %v", n, err)
 	}
 }
