@@ -40,7 +40,7 @@ resources:
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
 		Services: []state.JournalService{{Resource: "plex", WasRunning: true}},
 		InFlight: []state.JournalCommand{{Mark: mark, Service: "plex", Manager: "exec", Action: "stop", Started: time.Now().UTC()}}}}
 	if err := j.save(stepStopped, true); err != nil {
@@ -115,7 +115,7 @@ resources:
 	if err := os.WriteFile(prefs, []byte("<Preferences/>\n"), 0o600); err != nil { // what the killed run wrote
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
 		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
 	if err := j.save(stepWritten, true); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ resources:
 		t.Fatal(err)
 	}
 	defer going.Wait()
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
 		Services: []state.JournalService{{Resource: "plex", WasRunning: true}}}}
 	if err := j.save(stepStopped, true); err != nil {
 		t.Fatal(err)

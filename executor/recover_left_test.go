@@ -25,7 +25,7 @@ resources:
 `)
 	b := &state.Dir{Path: backups}
 	defer b.Close()
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
 		Services: []state.JournalService{{Resource: "plex", WasRunning: true}}}}
 	if err := j.save(stepStopped, true); err != nil {
 		t.Fatal(err)
@@ -73,7 +73,7 @@ resources:
 		t.Fatal(err)
 	}
 	h.Stores[0].Store = failingRestore{h.Stores[0].Store}
-	j := &journal{backups: b, j: state.Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
 		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
 	if err := j.save(stepWritten, true); err != nil {
 		t.Fatal(err)
