@@ -12,7 +12,7 @@ import (
 // of every platform row, as that row's OS would: the store is the file discovery finds
 // (with its own kind recorded for backups), and the diff removes what the file holds.
 func TestPlexResetBindsOnEveryPlatformTree(t *testing.T) {
-	p, err := plan.Load("../../examples/plex-reset.yaml")
+	p, err := plan.Load("../examples/plex-reset.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
