@@ -23,7 +23,6 @@ import (
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Options say how to apply.
@@ -126,9 +125,11 @@ type run struct {
 	// committed are the staged writes renamed into place, to be made durable once the
 	// services are started again.
 	committed []stores.Staged
-	// startIssued is when the first start was asked for: the end of the downtime
-	// plexform itself caused.
-	startIssued time.Time
+	// stoppedAt is when the last service was down, startIssued when the first start was
+	// asked for: the downtime plexform itself caused.
+	stoppedAt, startIssued time.Time
+	// rechecked is set when the re-read after the stop differed from the first read.
+	rechecked bool
 }
 
 // Run is the whole locked operation: lock, refuse after a run cut short, read and diff,
@@ -248,10 +249,10 @@ func tidy(h *host.Host, b *state.Dir, obs Observer) []string {
 	return cleaned
 }
 
-// apply carries out bound steps. Everything that does not need the server down happens
-// before the stop: the backups of the bytes the diff was computed from, the new content
-// staged beside each store, the journal. While it is down: a byte compare, a check that
-// it stayed down, a rename per store.
+// apply carries out bound steps, one phase after another (phases.go). Everything that
+// does not need the server down happens before the stop: the backups of the bytes the
+// diff was computed from, the new content staged beside each store, the journal. While
+// it is down: a byte compare, a check that it stayed down, a rename per store.
 func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, err error) {
 	obs := opts.Observer
 	if obs == nil {
@@ -266,62 +267,17 @@ func apply(ctx context.Context, steps *host.Steps, opts Options) (res *Result, e
 			res, err = nil, r.rollback(ctx, fmt.Errorf("internal error (a bug in plexform, please report it) after step %q: %v", r.journal.last(), p))
 		}
 	}()
-	if err := r.checkWritable(ctx); err != nil {
-		return nil, refusedIn(ctx, err)
+	for _, p := range phases {
+		if err := p.do(r, ctx); err != nil {
+			if p.refuses {
+				return nil, refusedIn(ctx, err)
+			}
+			return nil, r.rollback(ctx, err)
+		}
 	}
-	if err := r.checkRelinks(); err != nil {
-		return nil, refusedIn(ctx, err)
-	}
-	r.logMarks = markLogs(ctx, fileutil.RootAt(opts.Root), steps.Checks)
-	if err := r.prepare(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	r.journal = newJournal(opts, steps, r)
-	if err := r.journal.save(stepPrepared, true); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	pause(stepPrepared)
-
-	if err := r.stopServices(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	stoppedAt := time.Now()
-	r.journal.mark(stepStopped)
-	pause(stepStopped)
-	rechecked, err := r.recheck(ctx)
-	if err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	if err := r.stillStopped(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	if err := r.write(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	if err := r.startServices(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	if err := r.durable(); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	r.journal.step(stepStarted)
-	pause(stepStarted)
-	if err := r.claim(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	if err := r.verify(ctx); err != nil {
-		return nil, r.rollback(ctx, err)
-	}
-	r.journal.step(stepVerified)
-	if err := steps.RecordClaims(); err != nil {
-		obs.Event(Event{Type: EventWarning, Message: "could not remember the spent claim token: " + err.Error()})
-	}
-	if err := r.journal.finish(); err != nil {
-		obs.Event(Event{Type: EventWarning, Message: err.Error()})
-	}
-	res = &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: rechecked, Applied: true}
+	res = &Result{Changes: steps.Changes, Backups: r.backups, Rechecked: r.rechecked, Applied: true}
 	if len(r.stopped) > 0 && !r.startIssued.IsZero() {
-		res.Downtime = r.startIssued.Sub(stoppedAt)
+		res.Downtime = r.startIssued.Sub(r.stoppedAt)
 	}
 	r.prune()
 	return res, nil

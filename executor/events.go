@@ -1,6 +1,10 @@
 package executor
 
-import "time"
+import (
+	"time"
+
+	"github.com/plexform/plexform/plex/signin"
+)
 
 // Event types, as the JSON event lines spell them.
 const (
@@ -15,8 +19,13 @@ const (
 	EventRestored  = "restored"
 	EventWarning   = "warning"
 	EventExchanged = "exchanged"
-	EventClaiming  = "claiming"
-	EventClaimed   = "claimed"
+	// What plex_claim and plex_signin report while they act (plex/signin).
+	EventClaiming = signin.EventClaiming
+	EventClaimed  = signin.EventClaimed
+	// EventLinkCode carries the code to enter at plex.tv/link; the code is not a secret.
+	EventLinkCode = signin.EventLinkCode
+	EventLinked   = signin.EventLinked
+	EventRelinked = signin.EventRelinked
 )
 
 // Event is one step of an apply, for progress output. It never holds a value.

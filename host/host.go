@@ -15,6 +15,7 @@ import (
 	"github.com/plexform/plexform/internal/childenv"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/discover"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
 )
@@ -58,17 +59,9 @@ func (o Options) PlanEdit(edit string) string {
 	return fmt.Sprintf("`%s` writes the plan %s made to FILE; there, %s; then run `%s`", o.MadeBy.Write, o.MadeBy.Command, edit, o.MadeBy.Apply)
 }
 
-// StateFiles are the small files plexform keeps beside its backups, read and written
-// only through the trusted directory's checks (its owner and mode, no link followed,
-// bounded reads), since another user may have made that directory or planted a link.
-type StateFiles interface {
-	// ReadFile reads name, at most max bytes; a missing file is fs.ErrNotExist.
-	ReadFile(name string, max int64) ([]byte, error)
-	// WriteFile replaces name atomically, 0600, creating the directory 0700 if needed.
-	WriteFile(name string, data []byte) error
-	// StatePath is where name is, for messages.
-	StatePath(name string) string
-}
+// StateFiles are the small files plexform keeps beside its backups (the spent claim
+// tokens are plex_claim's, so the interface is defined with it).
+type StateFiles = signin.StateFiles
 
 // Host is a plan bound to this machine.
 type Host struct {
@@ -76,8 +69,8 @@ type Host struct {
 	Options  Options
 	Stores   []*Store
 	Services []*Service
-	Claims   []*Claim
-	Signins  []*Signin // plex_signin resources (signin.go)
+	Claims   []*signin.Claim  // plex_claim resources (claims.go binds them)
+	Signins  []*signin.Signin // plex_signin resources (signin.go binds them)
 }
 
 // Store is one store resource with what it wants.
@@ -89,8 +82,10 @@ type Store struct {
 	Found   string // how plex_preferences found it
 	Want    []plan.Desired
 	Service *Service // nil when no service guards it
-	// signin is the plex_signin keeping this store signed in (signin.go), or nil.
-	signin *Signin
+	// signin is the plex_signin keeping this store signed in (signin.go), or nil;
+	// stored, what the store held of the sign-in at its last read, for its decision.
+	signin *signin.Signin
+	stored signin.Stored
 	// file is the store's file on this machine (under -root), "" for a key or domain;
 	// machineID the ProcessedMachineIdentifier it held at the last read (running.go).
 	file, machineID string
@@ -209,7 +204,8 @@ func (h *Host) Diff(ctx context.Context) (*plan.Changes, error) {
 	return ch, err
 }
 
-// diff reads every store once, then the claims and the services. bases holds, for each
+// diff is the observe and settle phases: it reads every store once, decides every
+// repair (settle), then reads the services. bases holds, for each
 // store that can stage its writes, the bytes its change was computed from.
 func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snapshot, error) {
 	var errs *multierror.Error
@@ -220,33 +216,27 @@ func (h *Host) diff(ctx context.Context) (*plan.Changes, map[*Store]stores.Snaps
 			ch.Skipped = append(ch.Skipped, r.Name)
 		}
 	}
+	// observe: every store is read once. A store a plex_signin keeps is diffed as if
+	// its sign-in were reset; settle then keeps or drops that, by its decision.
 	for _, s := range h.Stores {
-		rc, base, err := s.observe(ctx)
+		rc, base, err := s.read(ctx)
 		if err != nil {
 			errs = multierror.Append(errs, err)
 			continue
 		}
-		s.warnUnwritable(ctx, rc)
+		if s.signin == nil {
+			s.warnUnwritable(ctx, rc) // a kept store's, once its decision is made
+		}
 		ch.Resources = append(ch.Resources, rc)
 		bases[s] = base
 	}
 	if err := plan.Gather(errs); err != nil {
 		return nil, nil, err
 	}
-	// A plex_signin's verdict decides whether its store's sign-in is reset.
-	if err := h.settleSignins(ctx, ch, bases); err != nil {
+	// settle: the one decision about every repair (signin.go).
+	if err := h.settle(ctx, ch); err != nil {
 		return nil, nil, err
 	}
-	// Claims come before services: a satisfied claim takes changes out of the stores
-	// it touches, and a service restarts only for stores that still change.
-	used, err := h.loadUsedClaims()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, c := range h.Claims {
-		ch.Claims = append(ch.Claims, c.diff(ctx, ch, used))
-	}
-	h.settleClaims(ch, used)
 	// Only now is it known which stores change: one that no service guards must not be
 	// the file of a Plex that runs.
 	probe := new(discover.Probe)
@@ -308,8 +298,19 @@ func (s *Store) Diff(ctx context.Context) (*plan.ResourceChange, error) {
 }
 
 // observe reads one store once and diffs it, keeping the bytes the diff came from when
-// the store can stage its writes (a zero Snapshot otherwise).
+// the store can stage its writes (a zero Snapshot otherwise). A re-read keeps or drops
+// the reset of the sign-in as its plex_signin decided.
 func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snapshot, error) {
+	rc, base, err := s.read(ctx)
+	if err == nil {
+		s.keepSignIn(rc)
+	}
+	return rc, base, err
+}
+
+// read is observe before any decision: the sign-in values a plex_signin would reset
+// stay in the change, and what the store holds of the sign-in is kept for the decision.
+func (s *Store) read(ctx context.Context) (*plan.ResourceChange, stores.Snapshot, error) {
 	var st stores.State
 	var base stores.Snapshot
 	var err error
@@ -327,7 +328,9 @@ func (s *Store) observe(ctx context.Context) (*plan.ResourceChange, stores.Snaps
 	}
 	rc.Kind, rc.Found = s.Kind, s.Found
 	s.machineID = st.Values[processedMachineID].Text
-	s.keepSignIn(rc)
+	if s.signin != nil {
+		s.stored = signin.StoredIn(st)
+	}
 	return rc, base, nil
 }
 

@@ -9,10 +9,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
+	"github.com/plexform/plexform/stores"
 )
 
 const storedTok = "stored-TOKEN-abc123"
@@ -167,7 +170,7 @@ func TestSigninWorkingStoreDiffKeepsTheSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range rc.Values {
-		if isSignInValue(v.StoreName) {
+		if signin.IsSignInValue(v.StoreName) {
 			t.Errorf("the store's own diff plans %s %s for a working sign-in", v.Action, v.StoreName)
 		}
 	}
@@ -220,19 +223,17 @@ func slowPlexTV(t *testing.T, status int, delay time.Duration) string {
 	return srv.URL
 }
 
-// lowerAskTimeouts makes the default bounds of the verdict's questions d for one test,
-// so that a slow answer outlives them without making the test slow.
-func lowerAskTimeouts(t *testing.T, d time.Duration) {
-	server, plexTV := serverAskTimeout, plexTVAskTimeout
-	serverAskTimeout, plexTVAskTimeout = d, d
-	t.Cleanup(func() { serverAskTimeout, plexTVAskTimeout = server, plexTV })
+// lowerAskTimeouts makes the default bounds of the verdict's questions d for h's
+// plex_signin, so that a slow answer outlives them without making the test slow.
+func lowerAskTimeouts(h *Host, d time.Duration) *Host {
+	h.Signins[0].ServerAsk, h.Signins[0].PlexTVAsk = d, d
+	return h
 }
 
 // timeout: bounds the verdict's questions, not the default caps: plex.tv answering 401
 // after the default cap but within timeout: is a rejection.
 func TestSigninTimeoutBoundsTheQuestions(t *testing.T) {
-	lowerAskTimeouts(t, 50*time.Millisecond)
-	h := bindSigninWith(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 300*time.Millisecond), true, ", timeout: 20s")
+	h := lowerAskTimeouts(bindSigninWith(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 300*time.Millisecond), true, ", timeout: 20s"), 50*time.Millisecond)
 	ch, err := h.Diff(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -245,8 +246,7 @@ func TestSigninTimeoutBoundsTheQuestions(t *testing.T) {
 // Without timeout:, the default bound is the request's own: a plex.tv that answers
 // too late "cannot be asked", and the evidence says it gave no answer in time.
 func TestSigninDefaultBoundSaysNoAnswer(t *testing.T) {
-	lowerAskTimeouts(t, 50*time.Millisecond)
-	h := bindSignin(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 2*time.Second), true)
+	h := lowerAskTimeouts(bindSignin(t, withToken, peer(t, 200, "ok"), slowPlexTV(t, http.StatusUnauthorized, 2*time.Second), true), 50*time.Millisecond)
 	ch, err := h.Diff(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -254,5 +254,47 @@ func TestSigninDefaultBoundSaysNoAnswer(t *testing.T) {
 	sc := ch.Signins[0]
 	if sc.Verdict != plan.SigninUnknown || sc.Reason != "plex.tv cannot be asked" || !strings.Contains(strings.Join(sc.Evidence, "\n"), "no answer within 50ms") {
 		t.Errorf("verdict %s (%s), want unknown, plex.tv cannot be asked, no answer within 50ms; evidence %q", sc.Verdict, sc.Reason, sc.Evidence)
+	}
+}
+
+// readCounter is a store that counts its reads.
+type readCounter struct {
+	stores.Store
+	reads int
+}
+
+func (c *readCounter) Read(ctx context.Context) (stores.State, error) {
+	c.reads++
+	return c.Store.Read(ctx)
+}
+
+// The repair is decided once, in one pass, from one read: a diff of a broken sign-in reads
+// its store once and asks the server once, and what the diff shows is the decision the
+// plex_signin holds (the one the engine reads), not a second verdict.
+func TestSigninIsDecidedOnceFromOneRead(t *testing.T) {
+	var asked atomic.Int32
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/myplex/account" {
+			asked.Add(1)
+		}
+		fmt.Fprint(w, `<MyPlex signInState="invalid"/>`)
+	}))
+	t.Cleanup(server.Close)
+	h := bindSignin(t, withToken, server.URL, "http://127.0.0.1:1", false)
+	counted := &readCounter{Store: h.Store("prefs").Store}
+	h.Store("prefs").Store = counted
+	h.Signins[0].Store = counted
+	ch, err := h.Diff(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counted.reads != 1 || asked.Load() != 1 {
+		t.Errorf("the diff read the store %d times and asked the server %d times, want once each", counted.reads, asked.Load())
+	}
+	if len(ch.Signins) != 1 || ch.Signins[0] != h.Signins[0].Decision() || !h.Signins[0].Resets() {
+		t.Errorf("the diff shows %+v, the plex_signin holds %+v: want the one decision, a reset", ch.Signins, h.Signins[0].Decision())
+	}
+	if _, _, remove := ch.Summary(); remove != 3 {
+		t.Errorf("%d values to remove, want the 3 sign-in values the broken verdict resets", remove)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -21,7 +22,7 @@ type Steps struct {
 	// Services holds every service of the plan, in plan order, with its planned move.
 	Services []*ServiceStep
 	// Claims are the plex_claim resources this apply performs.
-	Claims []*Claim
+	Claims []*signin.Claim
 	// Checks run after the start; a failure rolls the apply back.
 	Checks []Check
 
@@ -78,8 +79,17 @@ func (h *Host) Steps(ctx context.Context) (*Steps, error) {
 		st.Services = append(st.Services, &ServiceStep{Service: svc, Change: ch.Services[i]})
 	}
 	for _, c := range h.Claims {
-		if claimNeeded(ch, c.Resource.Name) {
+		if c.Needed() {
 			st.Claims = append(st.Claims, c)
+		}
+	}
+	// A re-link asks who the store named before the reset as its change stands then:
+	// after the stop, the server may have rewritten it.
+	for _, s := range h.Signins {
+		for _, step := range st.Stores {
+			if step.signin == s {
+				s.PreviousOwner = func() signin.Owner { return signin.PreviousOwnerIn(step.Change) }
+			}
 		}
 	}
 	for _, v := range h.Plan.Verify {
@@ -134,7 +144,9 @@ func (st *Steps) Recheck(ctx context.Context) ([]*StoreStep, error) {
 		if err != nil {
 			return nil, err
 		}
-		st.host.settleClaims(st.Changes, used)
+		for _, c := range st.host.Claims {
+			c.Settle(st.Changes, used) // as decided: a re-read decides nothing again
+		}
 	}
 	return moved, nil
 }
@@ -142,7 +154,7 @@ func (st *Steps) Recheck(ctx context.Context) ([]*StoreStep, error) {
 // ResolveDeferred fetches values known only during apply (the claim exchange's token)
 // and diffs again the stores they go to. It returns those stores.
 func (st *Steps) ResolveDeferred(ctx context.Context) ([]*StoreStep, error) {
-	resolved, err := st.host.ResolveDeferred(ctx, st.Changes)
+	resolved, err := st.host.ResolveDeferred(ctx)
 	if err != nil || !resolved {
 		return nil, err
 	}
@@ -196,7 +208,7 @@ func sameValue(a, b *stores.Value) bool {
 }
 
 // RecordClaims remembers the claim tokens this apply spent.
-func (st *Steps) RecordClaims() error { return st.host.RecordClaims(st.Changes) }
+func (st *Steps) RecordClaims() error { return signin.RecordClaims(st.host.Options.State, st.Claims) }
 
 // Plan is the bound plan.
 func (st *Steps) Plan() *plan.Plan { return st.host.Plan }

@@ -86,6 +86,9 @@ func (sc *SigninChange) Resets() bool {
 	return sc.Verdict == SigninBroken || sc.Forced
 }
 
+// Relinks reports whether apply re-links the server after resetting this sign-in.
+func (sc *SigninChange) Relinks() bool { return sc.Resets() && sc.Relink != "" }
+
 func init() {
 	Register(&Kind{Name: KindPlexSignin, Doc: "keeps the server's sign-in working: resets and re-links it when plex.tv or the server rejects it",
 		Fields:   []string{"state", "store", "service", "url", "online", "plex_tv", "relink", "force", "timeout"},

@@ -8,6 +8,9 @@ import (
 	"github.com/plexform/plexform/plan"
 )
 
+// The sign-in output reads only the one decision each plex_signin made when the host was
+// read (plan.SigninChange, from signin.Signin.Decide): it decides nothing again.
+
 // signinVerdicts prints each plex_signin's verdict and its evidence, before the diff:
 // "sign-in: broken — plex.tv rejects the stored token".
 func signinVerdicts(w io.Writer, ch *plan.Changes, st Style) {
@@ -54,7 +57,7 @@ func signinNextSteps(ch *plan.Changes, undo string) string {
 	revoked, relinked := false, false
 	for _, sc := range ch.Signins {
 		revoked = revoked || (sc.Verdict == plan.SigninBroken && sc.Revoked)
-		relinked = relinked || (sc.Resets() && sc.Relink != "")
+		relinked = relinked || sc.Relinks()
 	}
 	if relinked {
 		b.WriteString("\nThe server is signed in again and its new sign-in works.\n")
@@ -79,7 +82,7 @@ func signinNextSteps(ch *plan.Changes, undo string) string {
 // signinRepaired reports whether a plex_signin repaired a sign-in in this apply.
 func signinRepaired(ch *plan.Changes) bool {
 	for _, sc := range ch.Signins {
-		if sc.Resets() && (sc.Relink != "" || removedSignIn(ch)) {
+		if sc.Relinks() || (sc.Resets() && removedSignIn(ch)) {
 			return true
 		}
 	}

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
-
-	"github.com/plexform/plexform/plan"
 )
 
 // FuzzAnsibleArgs: any args file decodes to parameters or a clear error; never a panic,
@@ -117,35 +113,5 @@ func TestCheckModeUnlessAnsibleSaysFalse(t *testing.T) {
 		if p.check != check {
 			t.Errorf("%s: check mode %v, want %v", args, p.check, check)
 		}
-	}
-}
-
-func TestMsgLine(t *testing.T) {
-	err := errors.New("2 problems in the plan file:\n  - a:1:2: one\n  - a:3:4: two\n")
-	if got, want := msgLine(err), "2 problems in the plan file: a:1:2: one; a:3:4: two"; got != want {
-		t.Errorf("msgLine = %q, want %q", got, want)
-	}
-}
-
-// TestAnsibleResultSignin: the result's signin is the worst plex_signin verdict with its
-// reason and every resource's evidence; a plan without plex_signin has no signin fields.
-func TestAnsibleResultSignin(t *testing.T) {
-	res := &ansibleResult{}
-	res.describe(&plan.Changes{Signins: []*plan.SigninChange{
-		{Address: "a", Verdict: plan.SigninBroken, Reason: "plex.tv rejects the stored token", Evidence: []string{"plex.tv https://plex.tv: rejects the stored token (HTTP 401)"}},
-		{Address: "b", Verdict: plan.SigninWorking, Reason: "the server reports its sign-in as ok", Evidence: []string{"server http://127.0.0.1:32400: signInState=ok"}},
-	}}, false)
-	out, err := json.Marshal(res)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := `"signin":"broken","signin_reason":"plex.tv rejects the stored token","signin_evidence":["a: plex.tv https://plex.tv: rejects the stored token (HTTP 401)","b: server http://127.0.0.1:32400: signInState=ok"]`
-	if !strings.Contains(string(out), want) {
-		t.Errorf("result %s\nlacks %s", out, want)
-	}
-	res = &ansibleResult{}
-	res.describe(&plan.Changes{}, false)
-	if out, _ := json.Marshal(res); strings.Contains(string(out), "signin") {
-		t.Errorf("a plan without plex_signin: %s", out)
 	}
 }

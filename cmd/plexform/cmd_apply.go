@@ -11,30 +11,47 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
-// runApply makes the host match the plan file, or exactly a saved plan.
-func runApply(env *cliEnv, args []string) int {
-	fs := newFlags(env, "apply", "[-f FILE | PLANFILE] [-auto-approve] [-json] [-root DIR] [-lock-timeout D]")
-	file := fs.String("f", defaultPlanFile, "plan file")
-	autoApprove := fs.Bool("auto-approve", false, "apply without asking")
-	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
-	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+// applyOptions are the flags of `plexform apply`.
+type applyOptions struct {
+	file        string
+	autoApprove bool
+	asJSON      bool
+	rootFlag    string
+	lockWait    time.Duration
+	// schedule is -schedule NAME: this run is that schedule's (schedule install sets it).
+	schedule string
+}
+
+func (o *applyOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file")
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "apply without asking")
+	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
+	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
+	fs.StringVar(&o.schedule, "schedule", "", "this run is schedule `NAME`'s (schedule install sets it): read its {env:} values, record its result")
+}
+
+// run makes the host match the plan file, or exactly a saved plan.
+func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) (code int) {
 	if len(positional) > 1 {
 		fs.Usage()
 		return exitError
 	}
-	root, err := checkRoot(*rootFlag)
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
+	}
+	if o.schedule != "" {
+		var done func(int) int
+		var ready bool
+		if env, done, ready = startScheduledRun(env, o.schedule, o.file, root); !ready {
+			return done(exitError)
+		}
+		defer func() { code = done(code) }()
 	}
 
 	var saved *plan.Saved
@@ -45,9 +62,9 @@ func runApply(env *cliEnv, args []string) int {
 		return failUnchanged(env, fmt.Errorf("give either -f FILE (a plan file) or PLANFILE (a saved plan), not both"))
 	}
 	if len(positional) == 1 {
-		saved, h, err = loadSaved(env, positional[0], root, *rootFlag != "")
+		saved, h, err = loadSaved(env, positional[0], root, o.rootFlag != "")
 	} else {
-		h, _, err = loadHost(env, *file, root)
+		h, _, err = loadHost(env, o.file, root)
 	}
 	if err != nil {
 		return failUnchanged(env, err)
@@ -59,31 +76,26 @@ func runApply(env *cliEnv, args []string) int {
 
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
-	res, code, ok := runOperation(ctx, settle, env, operation{h: h, backups: backups, saved: saved, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+	view := views.NewApply(views.KindFor(o.asJSON), streams(env))
+	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, saved: saved, ask: !o.autoApprove, lockWait: o.lockWait,
 		verb: "apply", howElse: "pass -auto-approve, or apply a saved plan (plexform plan -out FILE, then plexform apply FILE)"})
 	if !ok {
 		return code
 	}
-	for _, line := range res.Cleaned {
-		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
-	}
-	if !res.Applied {
-		if *asJSON {
-			_ = views.WriteJSONLine(env.stdout, views.ApplyJSON{Type: "apply_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}})
-		}
-		return exitOK
-	}
-	if *asJSON {
-		_ = views.WriteJSONLine(env.stdout, views.ApplyJSON{Type: "apply_complete", Changes: views.PlanJSON(res.Changes, version),
-			DowntimeMs: res.Downtime.Milliseconds(), DowntimeUs: res.Downtime.Microseconds(), Backups: views.BackupIDs(res.Backups), Rechecked: res.Rechecked})
-		return exitOK
-	}
+	view.Cleaned(res.Cleaned)
 	undo := ""
 	if len(res.Backups) > 0 {
 		undo = restoreCommand(h.Plan.File, h.Options.Root, res.Backups[0].ID)
 	}
-	views.ApplyHuman(env.stdout, res, backups.Path, undo, styleFor(env, env.stdout))
+	view.Applied(res, backups.Path, undo)
 	return exitOK
+}
+
+// streams are where a command's view prints: stdout and stderr, coloured on a terminal
+// unless NO_COLOR or -no-color says not (styleFor).
+func streams(env *cliEnv) views.Streams {
+	return views.Streams{Stdout: env.stdout, Stderr: env.stderr, Style: styleFor(env, env.stdout), ErrStyle: styleFor(env, env.stderr),
+		Terminal: isTerminal(env.stdout), Version: version}
 }
 
 // operation is one locked apply of a bound plan, as apply and reset run it.
@@ -92,7 +104,6 @@ type operation struct {
 	backups *state.Dir
 	saved   *plan.Saved // apply exactly this saved plan, or nil
 	ask     bool        // ask for "yes" before changing anything (never for a saved plan)
-	asJSON  bool
 	// lockWait is -lock-timeout; verb names the command in the prompt's messages, and
 	// howElse says how to approve without a terminal.
 	lockWait      time.Duration
@@ -103,32 +114,25 @@ type operation struct {
 // what it showed. ok is false when the run ended without a result (declined, refused,
 // failed, each said already); code is then the exit code. ctx and settle are the
 // caller's interruptibleRun, which the caller stops once its output is printed.
-func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation) (res *executor.Result, code int, ok bool) {
-	h, saved, asJSON := op.h, op.saved, op.asJSON
-
-	var obs executor.Observer = &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}
-	if asJSON {
-		obs = &views.JSONObserver{W: env.stdout}
-	}
-	// One locked operation: the executor reads, this shows, the user confirms, and the
-	// executor applies exactly what was shown.
+func runOperation(ctx context.Context, settle func(), env *cliEnv, view views.Apply, op operation) (res *executor.Result, code int, ok bool) {
+	h, saved := op.h, op.saved
+	// One locked operation: the executor reads, the view shows, the user confirms, and
+	// the executor applies exactly what was shown.
 	run := executor.Operation{Host: h, Options: executor.Options{
 		Backups: op.backups, Keep: h.Plan.Backups.Keep, LockWait: op.lockWait, Saved: saved,
-		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: obs,
+		PlanFile: h.Plan.File, Root: h.Options.Root, Version: version, Observer: view,
 	}}
 	run.Show = func(ch *plan.Changes) {
-		if asJSON {
-			return
-		}
+		env.scheduled.saw(ch)
 		// A saved plan is applied exactly as saved: show that, not today's reading.
 		if saved != nil {
 			ch = saved.Changes()
 		}
-		views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
+		view.Plan(ch)
 	}
 	if saved == nil && op.ask {
 		run.Confirm = func(ctx context.Context) (bool, error) {
-			_, ok := askYes(ctx, env, !asJSON, op.verb, "Do you want to perform these actions?", op.howElse)
+			_, ok := askYes(ctx, env, view.Asks(), op.verb, "Do you want to perform these actions?", op.howElse)
 			return ok, nil
 		}
 	}
@@ -138,7 +142,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, op operation)
 		return nil, exitError, false // askYes said why
 	}
 	if err != nil {
-		return nil, reportFailure(env, op.verb, err, op.backups.Path, asJSON), false
+		return nil, reportFailure(view, op.verb, err, op.backups.Path), false
 	}
 	return res, exitOK, true
 }
@@ -179,21 +183,16 @@ func loadSaved(env *cliEnv, path, root string, rootGiven bool) (*plan.Saved, *ho
 
 // reportFailure ends a failed command that changes the host (what: "apply", "restore",
 // "recover") with what failed and the state the host is left in; it returns the exit code.
-func reportFailure(env *cliEnv, what string, err error, backupsDir string, asJSON bool) int {
-	f, ok := executor.IsFailure(err)
-	if !ok {
-		f = &executor.Failure{Err: err, RolledBack: true}
-	}
-	code := exitError
+func reportFailure(view views.Apply, what string, err error, backupsDir string) int {
+	f := views.FailureOf(err)
+	view.Failed(f, what, backupsDir)
+	return failureCode(f)
+}
+
+// failureCode is the exit code of a failed apply: 3 when the rollback is incomplete.
+func failureCode(f *executor.Failure) int {
 	if !f.RolledBack {
-		code = exitIncomplete
+		return exitIncomplete
 	}
-	if asJSON {
-		_ = views.WriteJSONLine(env.stdout, views.FailureJSON{Type: "apply_failed", Error: f.Err.Error(), RolledBack: f.RolledBack, Changed: f.Changed,
-			Left: append([]string{}, f.Left...), Backups: views.BackupIDs(f.Backups)})
-	}
-	// The first line says a signal ended it ("interrupted by SIGTERM"); the last says
-	// the state the host is in.
-	views.ApplyFailureHuman(env.stderr, styleFor(env, env.stderr), what, f, backupsDir)
-	return code
+	return exitError
 }

@@ -9,17 +9,24 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-// runBackups lists the backups kept for the plan's backups dir.
-func runBackups(env *cliEnv, args []string) int {
-	fs := newFlags(env, "backups", "[-f FILE] [-root DIR] [-dir BACKUPSDIR] [-json]")
-	file := fs.String("f", defaultPlanFile, "plan file whose backups.dir to list")
-	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	dir := fs.String("dir", "", "list this backups directory instead of the plan's")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	b, err := backupsDir(*file, *rootFlag, *dir)
+// backupsOptions are the flags of `plexform backups`.
+type backupsOptions struct {
+	file     string
+	rootFlag string
+	dir      string
+	asJSON   bool
+}
+
+func (o *backupsOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file whose backups.dir to list")
+	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
+	fs.StringVar(&o.dir, "dir", "", "list this backups directory instead of the plan's")
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+}
+
+// run lists the backups kept for the plan's backups dir.
+func (o *backupsOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	b, err := backupsDir(o.file, o.rootFlag, o.dir)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -32,11 +39,11 @@ func runBackups(env *cliEnv, args []string) int {
 	skipped := []string{}
 	for _, p := range b.Problems() {
 		skipped = append(skipped, p.Error())
-		if !*asJSON {
+		if !o.asJSON {
 			warnf(env, "%s\n", p)
 		}
 	}
-	if *asJSON {
+	if o.asJSON {
 		if list == nil {
 			list = []*state.Manifest{}
 		}

@@ -20,17 +20,12 @@ var completionShells = map[string]string{
 	"bash": "plexform.bash", "zsh": "plexform.zsh", "fish": "plexform.fish", "powershell": "plexform.ps1",
 }
 
-func init() {
-	commands = append(commands, command{"completion", "print a shell completion script (bash, zsh, fish, powershell)", runCompletion})
-	hiddenCommands["__complete"] = runComplete
-}
+// completionOptions are the flags of `plexform completion`.
+type completionOptions struct{}
 
-func runCompletion(env *cliEnv, args []string) int {
-	fs := newFlags(env, "completion", "bash|zsh|fish|powershell")
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+func (*completionOptions) flags(*cmdFlags) {}
+
+func (*completionOptions) run(env *cliEnv, _ *cmdFlags, positional []string) int {
 	if len(positional) != 1 || completionShells[positional[0]] == "" {
 		errorf(env, "name one shell: plexform completion bash|zsh|fish|powershell\n")
 		return exitError
@@ -154,7 +149,7 @@ func backupIDs(words []string) []string {
 
 func commandNames() []string {
 	var names []string
-	for _, c := range commands {
+	for _, c := range listed() {
 		names = append(names, c.name)
 	}
 	return names
@@ -165,13 +160,13 @@ var flagLine = lazyre.New(`(?m)^  -(\S+)( \S+)?`)
 // commandFlags reads a command's flags from its own -h output, so completion cannot
 // drift from the flags the command defines; the value says whether a flag takes a value.
 func commandFlags(env *cliEnv, name string) (map[string]bool, bool) {
-	for _, c := range commands {
+	for _, c := range listed() {
 		if c.name != name {
 			continue
 		}
 		var help bytes.Buffer
 		helpEnv := &cliEnv{stdin: strings.NewReader(""), stdout: &help, stderr: &help, getenv: env.getenv}
-		c.run(helpEnv, []string{"-h"})
+		c.exec(helpEnv, []string{"-h"})
 		flags := map[string]bool{}
 		// Only the flags' list: the paragraph above it may start a line with a flag.
 		_, list, _ := strings.Cut(help.String(), "\nFlags:\n")

@@ -8,10 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/plexform/plexform/internal/plexsim"
 )
 
 // buildPlexform compiles this command, because the demo re-executes its own binary as
@@ -37,7 +37,7 @@ func runDemoBinary(t *testing.T, bin string, args ...string) (string, string) {
 		t.Fatalf("plexform demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
 	out := stdout.String() + stderr.String()
-	if strings.Contains(out, demoToken) {
+	if strings.Contains(out, plexsim.DemoToken) {
 		t.Fatal("the demo printed its made-up token")
 	}
 	m := demoDirLine.FindStringSubmatch(stdout.String())
@@ -77,7 +77,7 @@ func TestDemoKeep(t *testing.T) {
 	if !strings.Contains(out, "Kept the demo host in "+dir) {
 		t.Errorf("the demo did not say it kept %s:\n%s", dir, out)
 	}
-	if pidfileAlive(filepath.Join(dir, "run", "plexsim.pid")) {
+	if plexsim.PidfileAlive(filepath.Join(dir, "run", "plexsim.pid")) {
 		t.Error("the simulated server still runs after the demo")
 	}
 	prefs, err := os.ReadFile(filepath.Join(dir, "Library", "Application Support", "Plex Media Server", "Preferences.xml"))
@@ -95,40 +95,11 @@ func TestDemoKeep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(backup), `PlexOnlineToken="`+demoToken+`"`) {
+	if !strings.Contains(string(backup), `PlexOnlineToken="`+plexsim.DemoToken+`"`) {
 		t.Error("the backup does not hold the sign-in as it was")
 	}
 	if fi, err := os.Stat(backups[0]); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("backup mode: %v, %v", fi.Mode(), err)
-	}
-}
-
-// An exited child nobody has reaped yet still answers signal 0; the status command
-// must call it stopped, or a stop would wait for it forever where init reaps late.
-func TestAliveCallsAZombieStopped(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("zombies are read from /proc")
-	}
-	cmd := exec.Command("true")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid := cmd.Process.Pid
-	deadline := time.Now().Add(time.Minute) // only so a broken test ends
-	for !isZombie(pid) {
-		if time.Now().After(deadline) {
-			t.Fatal("the child never exited")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if alive(pid) {
-		t.Error("alive() says an exited, unreaped child runs")
-	}
-	_ = cmd.Wait()
-
-	self := os.Getpid()
-	if !alive(self) {
-		t.Error("alive() says this test process does not run")
 	}
 }
 

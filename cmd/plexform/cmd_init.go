@@ -17,10 +17,6 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-func init() {
-	commands = append(commands, command{"init", "write a commented plexform.yaml for this host from what discovery finds", runInit})
-}
-
 func runInit(env *cliEnv, args []string) int {
 	fs := newFlags(env, "init", "[-f FILE] [-root DIR]")
 	file := fs.String("f", defaultPlanFile, "write the plan to `FILE` (- for stdout); an existing file is never replaced")

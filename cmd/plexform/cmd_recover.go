@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plex/redact"
@@ -12,23 +13,30 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-// runRecover undoes an apply that was cut short (killed, a power cut, a crash), from the
+// recoverOptions are the flags of `plexform recover`.
+type recoverOptions struct {
+	file        string
+	autoApprove bool
+	rootFlag    string
+	lockWait    time.Duration
+}
+
+func (o *recoverOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "the plan file the interrupted apply used")
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "recover without asking")
+	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another run to finish")
+}
+
+// run undoes an apply that was cut short (killed, a power cut, a crash), from the
 // journal it left beside the backups: the stores go back to their backups and the
 // services to the states they had before that run.
-func runRecover(env *cliEnv, args []string) int {
-	fs := newFlags(env, "recover", "[-f FILE] [-root DIR] [-auto-approve] [-lock-timeout D]")
-	file := fs.String("f", defaultPlanFile, "the plan file the interrupted apply used")
-	autoApprove := fs.Bool("auto-approve", false, "recover without asking")
-	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another run to finish")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	root, err := checkRoot(*rootFlag)
+func (o *recoverOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return fail(env, err)
 	}
-	h, _, err := loadHost(env, *file, root)
+	h, _, err := loadHost(env, o.file, root)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -39,12 +47,12 @@ func runRecover(env *cliEnv, args []string) int {
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	op := executor.RecoverOperation{Host: h, Options: executor.Options{
-		Backups: backups, LockWait: *lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
+		Backups: backups, LockWait: o.lockWait, PlanFile: h.Plan.File, Root: h.Options.Root, Version: version,
 		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)},
 	}}
 	op.Confirm = func(ctx context.Context, actions []string) (bool, error) {
 		fmt.Fprintf(env.stdout, "An apply was cut short; recover will put the host back as it was before it:\n  %s\n", redact.PrintableLines(strings.Join(actions, "\n  ")))
-		if *autoApprove {
+		if o.autoApprove {
 			return true, nil
 		}
 		_, ok := askYes(ctx, env, true, "recover", "Do you want to perform these actions?", "pass -auto-approve")
@@ -56,7 +64,7 @@ func runRecover(env *cliEnv, args []string) int {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why
 		}
-		return reportFailure(env, "recover", err, backups.Path, false)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "recover", err, backups.Path)
 	}
 	if rec.Journal == nil {
 		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Path))

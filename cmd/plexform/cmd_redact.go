@@ -11,20 +11,20 @@ import (
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
-func init() {
-	commands = append(commands, command{"redact", "copy a settings file with its secrets replaced, to post on a forum", runRedact})
+// redactOptions are the flags of `plexform redact`.
+type redactOptions struct {
+	out   string
+	force bool
 }
 
-func runRedact(env *cliEnv, args []string) int {
-	flags := newFlags(env, "redact", "FILE [-o OUT] [-force]")
-	out := flags.String("o", "", "write the copy to `OUT` instead of stdout")
-	force := flags.Bool("force", false, "replace OUT if it exists")
-	positional, ok := parse(flags, args)
-	if !ok {
-		return exitError
-	}
+func (o *redactOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.out, "o", "", "write the copy to `OUT` instead of stdout")
+	fs.BoolVar(&o.force, "force", false, "replace OUT if it exists")
+}
+
+func (o *redactOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) != 1 {
-		flags.Usage()
+		fs.Usage()
 		return exitError
 	}
 	in := positional[0]
@@ -38,7 +38,7 @@ func runRedact(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("redact %s: %w; nothing was written", in, err))
 	}
-	if *out == "" || *out == "-" {
+	if o.out == "" || o.out == "-" {
 		data := res.Data
 		// A binary plist or a UTF-16 .reg on a terminal is noise; show it as text there.
 		if isTerminal(env.stdout) {
@@ -54,7 +54,7 @@ func runRedact(env *cliEnv, args []string) int {
 		if _, err := env.stdout.Write(data); err != nil {
 			return fail(env, err)
 		}
-	} else if err := writeCopy(in, *out, res.Data, *force); err != nil {
+	} else if err := writeCopy(in, o.out, res.Data, o.force); err != nil {
 		return fail(env, err)
 	}
 	printRedactSummary(env, res)

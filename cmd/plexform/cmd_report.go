@@ -19,10 +19,6 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-func init() {
-	commands = append(commands, command{"report", "merge plan -json outputs of many hosts into one sign-in table", runReport})
-}
-
 // Bounds on what a row takes from a file: a host name is at most 253 bytes (RFC 1035),
 // a platform is GOOS/GOARCH.
 const (
@@ -37,16 +33,19 @@ type reportOut struct {
 	Errors []string         `json:"errors"`
 }
 
-// runReport reads each FILE as plan -json output and prints one row per host. A file that
+// reportOptions are the flags of `plexform report`.
+type reportOptions struct {
+	asJSON bool
+}
+
+func (o *reportOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document instead of the table")
+}
+
+// run reads each FILE as plan -json output and prints one row per host. A file that
 // is not one is an error naming it; the others still report, and report exits 1 at the
 // end.
-func runReport(env *cliEnv, args []string) int {
-	fs := newFlags(env, "report", "[-json] FILE...")
-	asJSON := fs.Bool("json", false, "print one JSON document instead of the table")
-	files, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+func (o *reportOptions) run(env *cliEnv, _ *cmdFlags, files []string) int {
 	if len(files) == 0 {
 		errorf(env, "plexform report needs at least one FILE: the output of `plexform plan -json` on each host\n")
 		return exitError
@@ -64,7 +63,7 @@ func runReport(env *cliEnv, args []string) int {
 	}
 	sort.SliceStable(out.Hosts, func(i, j int) bool { return out.Hosts[i].Host < out.Hosts[j].Host })
 	var err error
-	if *asJSON {
+	if o.asJSON {
 		err = views.WriteJSON(env.stdout, out)
 	} else if len(out.Hosts) > 0 {
 		err = views.FleetTable(env.stdout, out.Hosts)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
@@ -14,75 +15,46 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-func init() {
-	commands = append(commands, command{"reset", "reset Plex's sign-in on this host in one step: discover, show, ask, apply (no plan file)", runReset})
+// resetOptions are the flags of `plexform reset`.
+type resetOptions struct {
+	autoApprove bool
+	asJSON      bool
+	rootFlag    string
+	planOut     string
+	lockWait    time.Duration
+	serverURL   string
+	plexTV      string
+	relinkFlag  string
 }
 
-// runReset is init and apply in one: the plan it applies is exactly the plan `init`
+func (o *resetOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "reset without asking")
+	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
+	fs.StringVar(&o.rootFlag, "root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
+	fs.StringVar(&o.planOut, "plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
+	fs.StringVar(&o.serverURL, "server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
+	fs.StringVar(&o.plexTV, "plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
+	fs.StringVar(&o.relinkFlag, "relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
+}
+
+// run is init and apply in one: the plan it applies is exactly the plan `init`
 // writes for this host (discoverPlan), bound and applied as `apply -f` applies it
 // (runOperation), so it has apply's backups, rollback and running-Plex guard.
-func runReset(env *cliEnv, args []string) int {
-	fs := newFlags(env, "reset", "[-auto-approve] [-json] [-relink link-code|claim-token|none] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]")
-	autoApprove := fs.Bool("auto-approve", false, "reset without asking")
-	asJSON := fs.Bool("json", false, "print events and the result as JSON lines")
-	rootFlag := fs.String("root", "", "look for Plex inside `DIR` and resolve every absolute host path there")
-	planOut := fs.String("plan-out", "", "also write the plan reset applies to `FILE` (as plexform init writes it), for plexform apply -f later; an existing file is never replaced")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply to finish")
-	serverURL := fs.String("server", "", "the server asked whether its sign-in works, as plex_signin's url: (default "+plan.DefaultServerURL+"; under -root it is asked only when named)")
-	plexTV := fs.String("plex-tv", plan.DefaultPlexTV, "plex.tv's base URL, as plex_signin's plex_tv: (for a proxy or a test stand-in)")
-	relinkFlag := fs.String("relink", "", "how the server is signed in again after the reset: link-code (a code to enter at plex.tv/link, by the account the server was signed in to), claim-token (from $"+relinkClaimEnv+"), or none (default: link-code on a terminal, none off one)")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	root, err := checkRoot(*rootFlag)
+func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	view := views.NewReset(views.KindFor(o.asJSON), streams(env))
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	method, chosen, err := relinkMethod(*relinkFlag, isTerminal(env.stdin) && isTerminal(env.stdout))
+	method, chosen, err := relinkMethod(o.relinkFlag, isTerminal(env.stdin) && isTerminal(env.stdout))
 	if err != nil {
 		errorf(env, "%v\n", err)
 		return exitError
 	}
-	found, err := discoverPlan(env, root)
+	found, p, method, err := o.makePlan(env, view, root, method, chosen)
 	if err != nil {
 		return failUnchanged(env, err)
-	}
-	if method != relinkNone {
-		if found.svcErr != nil {
-			if chosen {
-				return failUnchanged(env, fmt.Errorf("-relink %s needs Plex running again after the reset, and no service that starts it was found (%s); use -relink none and sign in by hand",
-					method, oneLine(firstLine(found.svcErr.Error()))))
-			}
-			method = relinkNone
-		} else {
-			url := *serverURL
-			if url == "" {
-				url = plan.DefaultServerURL
-			}
-			// The plan is init's with the sign-in values reset by a plex_signin that
-			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
-			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: url, plexTV: *plexTV}); err != nil {
-				return failUnchanged(env, err)
-			}
-		}
-	}
-	file := resetPlanName
-	if *planOut != "" {
-		file = *planOut
-	}
-	p, err := plan.Decode(file, found.text)
-	if err != nil {
-		return failUnchanged(env, fmt.Errorf("the plan reset made does not decode (please report this): %w", err))
-	}
-	if *planOut != "" {
-		// Written before anything runs, so it is kept even when the reset is declined
-		// or refused: it is the plan to read, fix and apply by hand then.
-		if err := writeNew(*planOut, found.text); err != nil {
-			return failUnchanged(env, err)
-		}
-		if !*asJSON {
-			fmt.Fprintf(env.stdout, "Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(*planOut), shellQuote(*planOut))
-		}
 	}
 	opts, err := hostOptions(env, p, root)
 	if err != nil {
@@ -102,71 +74,113 @@ func runReset(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	if !*asJSON {
-		fmt.Fprintf(env.stdout, "Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How))
-		if found.svcErr == nil {
-			fmt.Fprintf(env.stdout, "Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How))
-		} else {
-			fmt.Fprintf(env.stdout, "Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error()))))
-		}
-		fmt.Fprintf(env.stdout, "Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backups.Path))
-	}
+	noteFound(view, found, backups.Path)
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
 	// as plan asks it. Under -root this machine's server is not the tree's, so it is
 	// asked only when -server names it.
-	if found.svcErr == nil && (root == "" || *serverURL != "") {
-		url := *serverURL
-		if url == "" {
-			url = plan.DefaultServerURL
-		}
-		if code, ok := confirmHealthyReset(ctx, env, p, opts, url, *plexTV, method != relinkNone, *autoApprove, *asJSON); !ok {
+	if found.svcErr == nil && (root == "" || o.serverURL != "") {
+		if code, ok := confirmHealthyReset(ctx, env, view, p, opts, o.server(), o.plexTV, method != relinkNone, o.autoApprove); !ok {
 			return code
 		}
 	}
-	res, code, ok := runOperation(ctx, settle, env, operation{h: h, backups: backups, ask: !*autoApprove, asJSON: *asJSON, lockWait: *lockWait,
+	res, code, ok := runOperation(ctx, settle, env, view, operation{h: h, backups: backups, ask: !o.autoApprove, lockWait: o.lockWait,
 		verb: "reset", howElse: "pass -auto-approve to reset without asking"})
 	if !ok {
 		return code
 	}
-	for _, line := range res.Cleaned {
-		fmt.Fprintln(env.stderr, redact.PrintableLines(line))
+	view.Cleaned(res.Cleaned)
+	if err := view.Reset(res, o.end(res, found, root, method, chosen, backups.Path, h.Plan.File)); err != nil {
+		return fail(env, err)
 	}
-	undo := ""
+	return exitOK
+}
+
+// server is -server, or the default server URL.
+func (o *resetOptions) server() string {
+	if o.serverURL == "" {
+		return plan.DefaultServerURL
+	}
+	return o.serverURL
+}
+
+// makePlan finds Plex as init does and makes the plan reset applies: init's, with a
+// plex_signin that re-links the server when method says so. It writes the plan to
+// -plan-out when given. method comes back as none when no service could start Plex
+// again and the method was not chosen.
+func (o *resetOptions) makePlan(env *cliEnv, view views.Reset, root, method string, chosen bool) (*foundPlan, *plan.Plan, string, error) {
+	found, err := discoverPlan(env, root)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if method != relinkNone {
+		if found.svcErr != nil {
+			if chosen {
+				return nil, nil, "", fmt.Errorf("-relink %s needs Plex running again after the reset, and no service that starts it was found (%s); use -relink none and sign in by hand",
+					method, oneLine(firstLine(found.svcErr.Error())))
+			}
+			method = relinkNone
+		} else {
+			// The plan is init's with the sign-in values reset by a plex_signin that
+			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
+			if found.text, err = initPlan(root, found.settings, found.svc, found.svcErr, &relinkSpec{method: method, url: o.server(), plexTV: o.plexTV}); err != nil {
+				return nil, nil, "", err
+			}
+		}
+	}
+	file := resetPlanName
+	if o.planOut != "" {
+		file = o.planOut
+	}
+	p, err := plan.Decode(file, found.text)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("the plan reset made does not decode (please report this): %w", err)
+	}
+	if o.planOut != "" {
+		// Written before anything runs, so it is kept even when the reset is declined
+		// or refused: it is the plan to read, fix and apply by hand then.
+		if err := writeNew(o.planOut, found.text); err != nil {
+			return nil, nil, "", err
+		}
+		view.Note(fmt.Sprintf("Wrote the plan to %s: `plexform apply -f %s` applies it again.\n", redact.Printable(o.planOut), shellQuote(o.planOut)))
+	}
+	return found, p, method, nil
+}
+
+// noteFound tells a person what reset found and where its backup goes.
+func noteFound(view views.Reset, found *foundPlan, backupsDir string) {
+	view.Note(fmt.Sprintf("Found Plex's settings: %s %s (%s)\n", found.settings.Kind, redact.Printable(found.settings.Target()), redact.Printable(found.settings.How)))
+	if found.svcErr == nil {
+		view.Note(fmt.Sprintf("Found how it runs: %s (%s)\n", found.svc.Config.Manager, redact.Printable(found.svc.How)))
+	} else {
+		view.Note(fmt.Sprintf("Found no service that runs it: %s\n", redact.Printable(oneLine(firstLine(found.svcErr.Error())))))
+	}
+	view.Note(fmt.Sprintf("Each file or key it changes is backed up to %s first.\n\n", redact.Printable(backupsDir)))
+}
+
+// end is what reset says at its end: where the backup is, how to undo it, and whether
+// the server was re-linked or how to sign it in again.
+func (o *resetOptions) end(res *executor.Result, found *foundPlan, root, method string, chosen bool, backupsDir, planFile string) views.ResetEnd {
+	end := views.ResetEnd{BackupsDir: backupsDir, Target: found.settings.Target()}
+	if found.svcErr == nil {
+		end.Manager = string(found.svc.Config.Manager)
+	}
 	if len(res.Backups) > 0 {
-		undo = resetUndo(h.Plan.File, *planOut != "", root, found, res.Backups[0].ID)
+		end.Undo = resetUndo(planFile, o.planOut != "", root, found, res.Backups[0].ID)
 	}
 	// Re-linked, the server needs nothing more; otherwise the advice says how to sign in.
-	relinked := method != relinkNone && res.Applied && res.Changes.HasChanges()
-	advice := signInAdvice(root)
-	if relinked {
-		advice = ""
-	}
-	if *asJSON {
-		out := resetJSON{ApplyJSON: views.ApplyJSON{Type: "reset_complete", Changes: views.PlanJSON(res.Changes, version), Backups: []string{}}, BackupsDir: backups.Path, Undo: undo, SignIn: advice}
-		if relinked {
-			out.Relinked = strings.ReplaceAll(method, "-", "_")
-		}
-		if res.Applied {
-			out.DowntimeMs, out.DowntimeUs, out.Backups, out.Rechecked = res.Downtime.Milliseconds(), res.Downtime.Microseconds(), views.BackupIDs(res.Backups), res.Rechecked
-		}
-		if err := views.WriteJSONLine(env.stdout, out); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
-	}
-	fmt.Fprintln(env.stdout)
-	signIn := ""
 	switch {
-	case relinked:
+	case method != relinkNone && res.Applied && res.Changes.HasChanges():
+		end.Relinked = strings.ReplaceAll(method, "-", "_")
 	case !chosen && method == relinkNone && found.svcErr == nil:
-		signIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + advice
+		end.Advice = signInAdvice(root)
+		end.SignIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + end.Advice
 	default:
-		signIn = "To sign in again, " + advice
+		end.Advice = signInAdvice(root)
+		end.SignIn = "To sign in again, " + end.Advice
 	}
-	fmt.Fprint(env.stdout, redact.PrintableLines(resetSummary(res, found, backups.Path, undo, signIn)))
-	return exitOK
+	return end
 }
 
 // confirmHealthyReset asks plex_signin's question of the store reset will change: is
@@ -174,15 +188,13 @@ func runReset(env *cliEnv, args []string) int {
 // the server's own identity)? When it is, reset says so and asks again before signing
 // the server out; -auto-approve approves that too, with a warning. Any other verdict
 // goes on as asked.
-func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove, asJSON bool) (int, bool) {
+func confirmHealthyReset(ctx context.Context, env *cliEnv, view views.Reset, p *plan.Plan, opts host.Options, serverURL, plexTV string, relinking, autoApprove bool) (int, bool) {
 	sc, err := signinVerdict(ctx, p, opts, serverURL, plexTV)
 	if err != nil {
 		return failUnchanged(env, fmt.Errorf("check the sign-in before the reset: %w", err)), false
 	}
 	if sc.Verdict != plan.SigninWorking {
-		if !asJSON {
-			fmt.Fprintf(env.stdout, "Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason))
-		}
+		view.Note(fmt.Sprintf("Sign-in: %s — %s\n", sc.Verdict, redact.Printable(sc.Reason)))
 		return exitOK, true
 	}
 	if autoApprove && relinking {
@@ -194,7 +206,7 @@ func confirmHealthyReset(ctx context.Context, env *cliEnv, p *plan.Plan, opts ho
 		return exitOK, true
 	}
 	fmt.Fprintf(env.stdout, "The sign-in works: %s. A reset signs this server out of plex.tv until someone signs it in again.\n", redact.Printable(sc.Reason))
-	return askYes(ctx, env, !asJSON, "reset", "The sign-in works. Do you still want to sign this server out?",
+	return askYes(ctx, env, view.Asks(), "reset", "The sign-in works. Do you still want to sign this server out?",
 		"pass -auto-approve to reset a working sign-in")
 }
 
@@ -238,18 +250,6 @@ func signinVerdict(ctx context.Context, p *plan.Plan, opts host.Options, serverU
 // resetPlanName is the file name the plan reset applies is known by when -plan-out
 // does not name one: errors and the journal name it.
 const resetPlanName = "(plexform reset)"
-
-// resetJSON is the last line of `reset -json`: apply's, with where the backup is, how
-// to undo and how to sign in again.
-type resetJSON struct {
-	views.ApplyJSON
-	BackupsDir string `json:"backups_dir"`
-	Undo       string `json:"undo,omitempty"`
-	SignIn     string `json:"sign_in,omitempty"`
-	// Relinked is the method the server was signed in again with ("link_code",
-	// "claim_token"); then there is no sign_in.
-	Relinked string `json:"relinked,omitempty"`
-}
 
 // resetUndo is the command that puts the backup back. With -plan-out it is restore with
 // that plan, which also stops and starts Plex; without a plan file, restore needs the
@@ -324,41 +324,4 @@ func (r *relinkSpec) resource(when string) string {
 		"    force: true                # reset the sign-in whatever its verdict, then re-link\n" +
 		"    relink: " + relink + "\n" +
 		"    url: " + q(r.url) + "\n    plex_tv: " + q(r.plexTV) + "\n    online: true\n" + when
-}
-
-// resetSummary is reset's last paragraph: what changed, where the backup is, how to
-// undo it and how to sign in again.
-func resetSummary(res *executor.Result, found *foundPlan, backupsDir, undo, signIn string) string {
-	if !res.Applied || !res.Changes.HasChanges() {
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so nothing was changed and Plex was not restarted. %s.\n",
-			found.settings.Target(), signIn)
-	}
-	var removed []string
-	for _, rc := range res.Changes.Resources {
-		for _, v := range rc.Values {
-			if v.Action == plan.Remove {
-				removed = append(removed, v.StoreName)
-			}
-		}
-	}
-	if len(removed) == 0 {
-		// Only the re-link ran (reset -relink on a server reset before): Plex kept running.
-		return fmt.Sprintf("Nothing to reset: %s holds none of the sign-in values, so it was not changed and Plex was not restarted. The server is signed in again and its new sign-in works.\n",
-			found.settings.Target())
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Reset complete: removed %s from %s", strings.Join(removed, ", "), found.settings.Target())
-	if found.svcErr == nil {
-		fmt.Fprintf(&b, ", with Plex stopped (%s) for %s and started again", found.svc.Config.Manager, res.Downtime.Round(1e6))
-	}
-	b.WriteString(". ")
-	if len(res.Backups) > 0 {
-		fmt.Fprintf(&b, "The backup is %s in %s; to undo the reset, run `%s`. ", res.Backups[0].ID, backupsDir, undo)
-	}
-	if signIn == "" {
-		b.WriteString("The server is signed in again and its new sign-in works.\n")
-	} else {
-		fmt.Fprintf(&b, "%s.\n", signIn)
-	}
-	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
@@ -18,24 +19,32 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-// runRestore puts a backup back, atomically and with its owner and mode, through
+// restoreOptions are the flags of `plexform restore`.
+type restoreOptions struct {
+	file        string
+	rootFlag    string
+	dir         string
+	targetFlag  string
+	autoApprove bool
+	lockWait    time.Duration
+}
+
+func (o *restoreOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file: its backups.dir, the store each resource resolves to, and the service to stop")
+	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
+	fs.StringVar(&o.dir, "dir", "", "take the backup from this backups directory")
+	fs.StringVar(&o.targetFlag, "target", "", "restore to this file or registry key instead of the plan's store (inside -root when given)")
+	fs.BoolVar(&o.autoApprove, "auto-approve", false, "restore without asking")
+	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply or restore to finish")
+}
+
+// run puts a backup back, atomically and with its owner and mode, through
 // executor.Restore. A manifest is only data in a directory, so where the bytes go is
 // never taken from it: they go to the store that a resource of the plan (-f) resolves
 // to, under -root when given (so a copied tree is restored in the copy, and the tree
 // the backup came from is not touched), or to a -target the user names. Either way
 // the user confirms, as for apply.
-func runRestore(env *cliEnv, args []string) int {
-	fs := newFlags(env, "restore", "[-f FILE] [-root DIR] [-dir BACKUPSDIR] [-target PATH] [-auto-approve] [-lock-timeout D] ID")
-	file := fs.String("f", defaultPlanFile, "plan file: its backups.dir, the store each resource resolves to, and the service to stop")
-	rootFlag := fs.String("root", "", "resolve every absolute host path inside `DIR`")
-	dir := fs.String("dir", "", "take the backup from this backups directory")
-	targetFlag := fs.String("target", "", "restore to this file or registry key instead of the plan's store (inside -root when given)")
-	autoApprove := fs.Bool("auto-approve", false, "restore without asking")
-	lockWait := fs.Duration("lock-timeout", 0, "wait this long for another apply or restore to finish")
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+func (o *restoreOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) != 1 {
 		fs.Usage()
 		return exitError
@@ -43,11 +52,11 @@ func runRestore(env *cliEnv, args []string) int {
 	id := positional[0]
 	fileGiven := false
 	fs.Visit(func(f *flag.Flag) { fileGiven = fileGiven || f.Name == "f" })
-	root, err := checkRoot(*rootFlag)
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	b, err := backupsDir(*file, *rootFlag, *dir)
+	b, err := backupsDir(o.file, o.rootFlag, o.dir)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -56,7 +65,7 @@ func runRestore(env *cliEnv, args []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	dest, err := restoreDestination(env, m, *file, fileGiven, root, *targetFlag)
+	dest, err := restoreDestination(env, m, o.file, fileGiven, root, o.targetFlag)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -70,21 +79,21 @@ func runRestore(env *cliEnv, args []string) int {
 	}
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
-	if !*autoApprove {
+	if !o.autoApprove {
 		if code, ok := askYes(ctx, env, true, "restore", "Do you want to restore this backup?", "pass -auto-approve"); !ok {
 			return code
 		}
 	}
-	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: *lockWait, Version: version, Root: root,
+	res, err := executor.Restore(ctx, dest.store, dest.svc, id, executor.Options{Backups: b, Keep: dest.keep, LockWait: o.lockWait, Version: version, Root: root,
 		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	settle()
 	if err != nil {
-		return reportFailure(env, "restore", err, b.Path, false)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "restore", err, b.Path)
 	}
 	if res.Before != nil {
-		undo := restoreCommand(*file, *rootFlag, res.Before.ID)
-		if *targetFlag != "" {
-			undo = strings.TrimSuffix(undo, res.Before.ID) + "-target " + shellQuote(*targetFlag) + " " + res.Before.ID
+		undo := restoreCommand(o.file, o.rootFlag, res.Before.ID)
+		if o.targetFlag != "" {
+			undo = strings.TrimSuffix(undo, res.Before.ID) + "-target " + shellQuote(o.targetFlag) + " " + res.Before.ID
 		}
 		fmt.Fprintf(env.stdout, "What it held before the restore is backup %s (%s undoes this).\n", res.Before.ID, undo)
 	}

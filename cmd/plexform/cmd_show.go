@@ -7,14 +7,17 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-// runShow prints a saved plan as `plan` printed it.
-func runShow(env *cliEnv, args []string) int {
-	fs := newFlags(env, "show", "[-json] PLANFILE")
-	asJSON := fs.Bool("json", false, "print one JSON document")
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+// showOptions are the flags of `plexform show`.
+type showOptions struct {
+	asJSON bool
+}
+
+func (o *showOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document")
+}
+
+// run prints a saved plan as `plan` printed it.
+func (o *showOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) != 1 {
 		fs.Usage()
 		return exitError
@@ -28,7 +31,7 @@ func runShow(env *cliEnv, args []string) int {
 		return fail(env, err)
 	}
 	ch := saved.Changes()
-	if *asJSON {
+	if o.asJSON {
 		if err := views.WriteJSON(env.stdout, views.PlanJSON(ch, saved.Version)); err != nil {
 			return fail(env, err)
 		}

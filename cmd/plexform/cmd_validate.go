@@ -10,18 +10,23 @@ import (
 	"github.com/plexform/plexform/views"
 )
 
-// runValidate checks the plan file alone: syntax, fields, kinds, names, references.
+// validateOptions are the flags of `plexform validate`.
+type validateOptions struct {
+	file   string
+	asJSON bool
+}
+
+func (o *validateOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file")
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document (valid, errors, warnings) for editors and CI")
+}
+
+// run checks the plan file alone: syntax, fields, kinds, names, references.
 // It reads nothing on the host, so it runs anywhere, such as in a repo's CI.
-func runValidate(env *cliEnv, args []string) int {
-	fs := newFlags(env, "validate", "[-f FILE] [-json]")
-	file := fs.String("f", defaultPlanFile, "plan file")
-	asJSON := fs.Bool("json", false, "print one JSON document (valid, errors, warnings) for editors and CI")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	p, err := loadPlan(*file)
-	if *asJSON {
-		return validateJSON(env, *file, p, err)
+func (o *validateOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	p, err := loadPlan(o.file)
+	if o.asJSON {
+		return validateJSON(env, o.file, p, err)
 	}
 	if err != nil {
 		return fail(env, err)
@@ -30,7 +35,7 @@ func runValidate(env *cliEnv, args []string) int {
 	for _, w := range p.Warnings {
 		fmt.Fprintf(env.stdout, "%s %s\n", views.Warning(st), w)
 	}
-	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%s, %s).\n", *file, count(len(p.Resources), "resource"), count(len(p.Verify), "verify check"))
+	fmt.Fprintf(env.stdout, "Success! %s is a valid plan (%s, %s).\n", o.file, count(len(p.Resources), "resource"), count(len(p.Verify), "verify check"))
 	return exitOK
 }
 

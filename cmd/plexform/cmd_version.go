@@ -66,10 +66,6 @@ func versionInfo(v, c, d string, read func() (*debug.BuildInfo, bool)) (string, 
 	return v, c, d
 }
 
-func init() {
-	commands = append(commands, command{"version", "print plexform's version, commit, build date and platform", runVersion})
-}
-
 // versionJSON is `plexform version -json`.
 type versionJSON struct {
 	Version   string `json:"version"`
@@ -80,14 +76,18 @@ type versionJSON struct {
 	Arch      string `json:"arch"`
 }
 
-func runVersion(env *cliEnv, args []string) int {
-	fs := newFlags(env, "version", "[-json]")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
+// versionOptions are the flags of `plexform version`.
+type versionOptions struct {
+	asJSON bool
+}
+
+func (o *versionOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object")
+}
+
+func (o *versionOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	v := versionJSON{Version: version, Commit: commit, BuildDate: buildDate, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if *asJSON {
+	if o.asJSON {
 		if err := views.WriteJSON(env.stdout, v); err != nil {
 			return fail(env, err)
 		}

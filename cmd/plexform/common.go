@@ -22,6 +22,9 @@ import (
 
 const defaultPlanFile = "plexform.yaml"
 
+// signInNames are the settings that hold a server's sign-in, as init writes them.
+var signInNames = plan.SignInValues
+
 // cmdFlags is a command's flag set. Every command makes it with newFlags and parses
 // with parse, so a wrong flag is reported one way everywhere (flagError), and its help
 // is the command's (helpText).
@@ -47,8 +50,8 @@ func newFlags(env *cliEnv, name, usageLine string) *cmdFlags {
 func (f *cmdFlags) Usage() {
 	w := f.env.stderr
 	fmt.Fprintf(w, "Usage: plexform %s %s\n\n", f.Name(), f.usageLine)
-	if h, ok := commandHelp[f.Name()]; ok {
-		fmt.Fprintf(w, "%s\n", h)
+	if c, ok := lookup(f.Name()); ok && c.help != "" {
+		fmt.Fprintf(w, "%s\n", c.help)
 	}
 	fmt.Fprintln(w, "Flags:")
 	f.SetOutput(w)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -8,11 +9,13 @@ import (
 // TestACrashExitsOneWithAMessage: a panic in a command is exit 1 (error), never Go's 2
 // (which plan -detailed-exitcode means as "changes"), and says what to do.
 func TestACrashExitsOneWithAMessage(t *testing.T) {
-	hiddenCommands["crash-for-test"] = func(_ *cliEnv, args []string) int {
-		return []int{}[len(args)] // index out of range: a runtime error
-	}
-	hiddenCommands["panic-for-test"] = func(*cliEnv, []string) int { panic("tok-SECRET-123456") }
-	t.Cleanup(func() { delete(hiddenCommands, "crash-for-test"); delete(hiddenCommands, "panic-for-test") })
+	table := commands
+	t.Cleanup(func() { commands = table })
+	commands = append(slices.Clip(table),
+		command{name: "crash-for-test", raw: func(_ *cliEnv, args []string) int {
+			return []int{}[len(args)] // index out of range: a runtime error
+		}},
+		command{name: "panic-for-test", raw: func(*cliEnv, []string) int { panic("tok-SECRET-123456") }})
 
 	for _, cmd := range []string{"crash-for-test", "panic-for-test"} {
 		var stdout, stderr strings.Builder

@@ -7,21 +7,26 @@ import (
 	"testing"
 )
 
-// TestEveryCommandHasHelp keeps `help CMD` a paragraph and an example for every command,
-// one added later included.
+// TestEveryCommandHasHelp keeps `help CMD` a paragraph and an example for every listed
+// command, one added later included, and every command in the table runs one way.
 func TestEveryCommandHasHelp(t *testing.T) {
+	seen := map[string]bool{}
 	for _, c := range commands {
-		if _, ok := commandHelp[c.name]; !ok {
-			t.Errorf("command %s has no entry in commandHelp (help.go)", c.name)
+		if seen[c.name] {
+			t.Errorf("command %s is in the table twice", c.name)
 		}
-	}
-	for name := range commandHelp {
-		found := false
-		for _, c := range commands {
-			found = found || c.name == name
+		seen[c.name] = true
+		if (c.options == nil) == (c.raw == nil) {
+			t.Errorf("command %s: want either options or raw", c.name)
 		}
-		if !found {
-			t.Errorf("commandHelp has %s, which is no command", name)
+		if c.hidden() {
+			if c.help != "" || c.options != nil {
+				t.Errorf("hidden command %s has help or flags, which no one can see", c.name)
+			}
+			continue
+		}
+		if !strings.Contains(c.help, "\nExample:\n  ") || !strings.Contains(c.help, "plexform "+c.name) {
+			t.Errorf("command %s has no paragraph and example in its help (commands.go)", c.name)
 		}
 	}
 }
@@ -31,7 +36,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 // only flags the command takes, each as bool or taking a value as defined.
 func TestCompletionFlagsAreTheCommandsFlags(t *testing.T) {
 	env := &cliEnv{getenv: func(string) (string, bool) { return "", false }}
-	for _, c := range commands {
+	for _, c := range listed() {
 		flags, ok := commandFlags(env, c.name)
 		if _, noColor := flags["no-color"]; !ok || !noColor {
 			t.Errorf("%s: -no-color, which every command takes, not read: %v", c.name, flags)

@@ -1,6 +1,6 @@
 // Command plexform is configuration as code for Plex Media Server's stored sign-in:
 // `plan` shows what would change on this host, `apply` makes it so, with backups and
-// rollback. Each command lives in its own cmd_<name>.go.
+// rollback. The commands are one table (commands.go); each lives in its own cmd_<name>.go.
 package main
 
 import (
@@ -22,24 +22,76 @@ const (
 	// exitNothingApplies: plan -detailed-exitcode found every resource is for another
 	// OS (when:), so it checked nothing.
 	exitNothingApplies = 4
+	// exitSigninNeedsPerson (5, cmd_schedule.go): a scheduled run found the sign-in
+	// broken and could not repair it unattended.
 )
 
-// command is one subcommand.
+// command is one entry of the table of commands (commands.go).
 type command struct {
-	name    string
+	name string
+	// summary is its line in `plexform help`; a command without one is hidden, for
+	// plexform's own use: not listed, offered or suggested.
 	summary string
-	run     func(env *cliEnv, args []string) int
+	// usage follows "plexform NAME" in its usage line; help is what `help NAME` says.
+	usage, help string
+	// options makes a fresh options struct for one run; noArgs says the command takes
+	// no positional arguments.
+	options func() options
+	noArgs  bool
+	// raw runs a command that reads its arguments itself (the hidden ones, init).
+	raw func(env *cliEnv, args []string) int
 }
 
-var commands = []command{
-	{"plan", "show what apply would change on this host; change nothing", runPlan},
-	{"apply", "make the host match the plan (backups, rollback on failure)", runApply},
-	{"show", "print a saved plan", runShow},
-	{"validate", "check the plan file only", runValidate},
-	{"schema", "print the JSON Schema of plan files", runSchema},
-	{"backups", "list the backups kept", runBackups},
-	{"restore", "put a backup back", runRestore},
-	{"recover", "undo an apply that was cut short (killed, a power cut)", runRecover},
+// options are a command's flags, as the fields of a struct, and its run.
+type options interface {
+	// flags defines the command's flags on fs, each setting a field.
+	flags(fs *cmdFlags)
+	// run runs the command with the arguments its flags left.
+	run(env *cliEnv, fs *cmdFlags, args []string) int
+}
+
+func (c *command) hidden() bool { return c.summary == "" }
+
+// exec parses the command's flags into its options and runs it.
+func (c *command) exec(env *cliEnv, args []string) int {
+	if c.raw != nil {
+		return c.raw(env, args)
+	}
+	fs := newFlags(env, c.name, c.usage)
+	o := c.options()
+	o.flags(fs)
+	var positional []string
+	var ok bool
+	if c.noArgs {
+		ok = parseNoArgs(env, fs, args)
+	} else {
+		positional, ok = parse(fs, args)
+	}
+	if !ok {
+		return exitError
+	}
+	return o.run(env, fs, positional)
+}
+
+// lookup finds a command by name, hidden ones included.
+func lookup(name string) (*command, bool) {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i], true
+		}
+	}
+	return nil, false
+}
+
+// listed are the commands `plexform help` lists.
+func listed() []*command {
+	var list []*command
+	for i := range commands {
+		if !commands[i].hidden() {
+			list = append(list, &commands[i])
+		}
+	}
+	return list
 }
 
 // cliEnv is what a command talks to, so tests can run commands in-process.
@@ -52,6 +104,8 @@ type cliEnv struct {
 	// argv0 is how the process was started (os.Args[0]): Ansible starts the module as
 	// AnsiballZ_<name> (ansibleArgsPath).
 	argv0 string
+	// scheduled is set for an apply a schedule started (apply -schedule NAME).
+	scheduled *scheduledRun
 }
 
 func main() {
@@ -81,24 +135,18 @@ func run(args []string, env *cliEnv) (code int) {
 	case "-version", "--version":
 		args = append([]string{"version"}, args[1:]...)
 	}
-	for _, c := range commands {
-		if c.name != args[0] {
-			continue
-		}
-		if slices.ContainsFunc(args[1:], isHelpFlag) {
+	if c, ok := lookup(args[0]); ok {
+		if !c.hidden() && slices.ContainsFunc(args[1:], isHelpFlag) {
 			// Asked-for help goes to stdout (so `| less` works) and is no error; the
 			// flag package ends -h as one.
 			helpEnv := *env
 			helpEnv.stderr = env.stdout
-			if code := c.run(&helpEnv, args[1:]); code != exitError {
+			if code := c.exec(&helpEnv, args[1:]); code != exitError {
 				return code
 			}
 			return exitOK
 		}
-		return c.run(env, args[1:])
-	}
-	if hidden, ok := hiddenCommands[args[0]]; ok {
-		return hidden(env, args[1:])
+		return c.exec(env, args[1:])
 	}
 	// Ansible runs a binary module as AnsiballZ_<name> with one argument, the path of
 	// its JSON args file (cmd_ansible.go).
@@ -112,7 +160,7 @@ func run(args []string, env *cliEnv) (code int) {
 // unknownCommand says a command is not one, with the one most likely meant ("pln").
 func unknownCommand(name string) string {
 	known := []string{"help", "-help", "-version"}
-	for _, c := range commands {
+	for _, c := range listed() {
 		known = append(known, c.name)
 	}
 	msg := fmt.Sprintf("unknown command %q", name)
@@ -127,17 +175,15 @@ func unknownCommand(name string) string {
 
 func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
 
-// hiddenCommands are for plexform's own use (the demo re-executes itself).
-var hiddenCommands = map[string]func(env *cliEnv, args []string) int{}
-
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: plexform COMMAND [flags]")
 	fmt.Fprintln(w, "\nCommands:")
-	for _, c := range commands {
+	for _, c := range listed() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun `plexform help COMMAND` (or `plexform COMMAND -h`) for a command's flags. Every command")
 	fmt.Fprintln(w, "takes -no-color (as does NO_COLOR=1). Exit codes: 0 ok, 1 error (nothing changed or")
 	fmt.Fprintln(w, "rolled back), 2 changes found (plan -detailed-exitcode), 3 apply failed and rollback incomplete,")
-	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode).")
+	fmt.Fprintln(w, "4 nothing in the plan applies to this OS (plan -detailed-exitcode), 5 a scheduled run found the")
+	fmt.Fprintln(w, "sign-in broken and could not repair it unattended.")
 }

@@ -5,6 +5,18 @@
 // auth token the way Plex's Docker images do (the caller then writes it as
 // PlexOnlineToken while the server is stopped).
 //
+// It is also where the kinds plex_signin and plex_claim run (plex_signin.go,
+// plex_claim.go): a plex_signin's verdict, the one decision about a repair (reset or
+// not, re-link or not, claim or not), the claim and the re-link after the start, and the
+// record of spent claim tokens. They sit beside the clients they use, and below the
+// packages that drive them: host binds them to a store and a service and applies their
+// decisions to the store diffs; executor runs them in its phases through its small
+// participant interfaces (Checker, AfterStarter), which they satisfy without importing
+// it. So this package imports only plan and stores: what it needs of the host is plain
+// data (a stores.Store, the names of the stores a claim touches, a PreviousOwner func
+// host sets), what it reports is through the callbacks the engine passes, and its state
+// file is read through the StateFiles interface defined here. No import runs back up.
+//
 // Claim tokens and auth tokens are secrets: they never appear in an error this package
 // returns, even when the transport or the peer would have echoed them.
 package signin

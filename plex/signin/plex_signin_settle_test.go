@@ -1,4 +1,4 @@
-package executor
+package signin
 
 import (
 	"context"
@@ -7,18 +7,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
-	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/stores/xmlattrs"
 )
 
 // settlingSignin is a plex_signin (offline: the server's word only) over a server that
 // answers /myplex/account with states[0], then states[1], ... (the last one from then
 // on), and the number of questions it was asked.
-func settlingSignin(t *testing.T, states ...string) (*host.Signin, *atomic.Int32) {
+func settlingSignin(t *testing.T, states ...string) (*Signin, *atomic.Int32) {
 	t.Helper()
 	var asked atomic.Int32
 	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -40,21 +40,10 @@ func settlingSignin(t *testing.T, states ...string) (*host.Signin, *atomic.Int32
 	if err := os.WriteFile(prefs, []byte(`<Preferences ProcessedMachineIdentifier="pmi-1" PlexOnlineToken="new-TOKEN-1234567890" PlexOnlineUsername="jane"/>`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	yaml := fmt.Sprintf(`version: 1
-resources:
-  - {name: prefs, kind: xml_attributes, path: %q}
-  - {name: plex, kind: service, manager: exec, start: ["true"], stop: ["true"], status: ["true"]}
-  - {name: signin, kind: plex_signin, store: prefs, service: plex, url: %q, relink: {link_code: true}, timeout: 20s}
-`, prefs, peer.URL)
-	p, err := plan.Decode(filepath.Join(dir, "plan.yaml"), []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := host.Open(p, host.Options{GOOS: runtime.GOOS})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.Signins[0], &asked
+	r := &plan.Resource{Name: "signin", Kind: plan.KindPlexSignin, URL: peer.URL, Timeout: 20 * time.Second,
+		Signin: &plan.Signin{State: plan.SigninWorking, Store: "prefs", PlexTV: plan.DefaultPlexTV, Relink: plan.Relink{LinkCode: true}}}
+	return &Signin{Resource: r, Store: xmlattrs.New(prefs, "Preferences"), StoreName: "prefs",
+		Server: &Server{URL: r.URL, Timeout: r.Timeout}, PlexTV: &PlexTV{BaseURL: r.Signin.PlexTV, Timeout: r.Timeout}}, &asked
 }
 
 // After a claim, a verdict that is unknown (the server answering 503) or broken only by
@@ -66,7 +55,7 @@ func TestSettledVerdictAsksAgainUntilTheServerSettles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, asked := settlingSignin(t, states...)
-			if now := settledVerdict(context.Background(), s); now.Verdict != plan.SigninWorking {
+			if now := s.settledVerdict(context.Background()); now.Verdict != plan.SigninWorking {
 				t.Errorf("verdict %s (%s; %q), want working once the server settled", now.Verdict, now.Reason, now.Evidence)
 			}
 			if n := asked.Load(); n != 3 {
@@ -80,7 +69,7 @@ func TestSettledVerdictAsksAgainUntilTheServerSettles(t *testing.T) {
 // again, and the re-link is rolled back.
 func TestSettledVerdictTakesARejectionAtOnce(t *testing.T) {
 	s, asked := settlingSignin(t, "invalid", "ok")
-	if now := settledVerdict(context.Background(), s); now.Verdict != plan.SigninBroken || !now.Revoked {
+	if now := s.settledVerdict(context.Background()); now.Verdict != plan.SigninBroken || !now.Revoked {
 		t.Errorf("verdict %s (%s), want broken", now.Verdict, now.Reason)
 	}
 	if n := asked.Load(); n != 1 {

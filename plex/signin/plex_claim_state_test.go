@@ -1,6 +1,6 @@
 //go:build unix
 
-package host_test
+package signin_test
 
 import (
 	"errors"
@@ -9,26 +9,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/state"
 )
 
-// claimedHost is a host whose one claim this apply made, remembering spent tokens in dir
-// through the trusted backups dir, as the CLI binds it.
-func claimedHost(dir string) (*host.Host, *plan.Changes) {
-	h := &host.Host{
-		Options: host.Options{State: &state.Dir{Path: dir}},
-		Claims:  []*host.Claim{{Resource: &plan.Resource{Name: "claim"}, Token: "claim-AbCdEfGhIjKlMnOpQrSt"}},
-	}
-	return h, &plan.Changes{Claims: []*plan.ClaimChange{{Address: "claim", Claim: true}}}
+// madeClaim records one claim this apply made, remembering spent tokens in dir through
+// the trusted backups dir, as the CLI binds it.
+func madeClaim(dir string) (record func() error) {
+	claims := []*signin.Claim{{Resource: &plan.Resource{Name: "claim"}, Token: "claim-AbCdEfGhIjKlMnOpQrSt"}}
+	return func() error { return signin.RecordClaims(&state.Dir{Path: dir}, claims) }
 }
 
 func TestSpentClaimsAreRememberedInATrustedDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", "backups")
-	h, ch := claimedHost(dir)
-	if err := h.RecordClaims(ch); err != nil {
+	record := madeClaim(dir)
+	if err := record(); err != nil {
 		t.Fatalf("RecordClaims: %v", err)
 	}
 	fi, err := os.Stat(filepath.Join(dir, "claims-used.json"))
@@ -57,8 +54,8 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		if err := os.Symlink(elsewhere, link); err != nil {
 			t.Fatal(err)
 		}
-		h, ch := claimedHost(link)
-		err := h.RecordClaims(ch)
+		record := madeClaim(link)
+		err := record()
 		if !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims through a symlinked dir: %v, want it refused as untrusted", err)
 		}
@@ -72,8 +69,8 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 	t.Run("another user's dir", func(t *testing.T) {
 		other := testtool.SecondUser(t)
 		dir := other.OwnDir(t)
-		h, ch := claimedHost(dir)
-		if err := h.RecordClaims(ch); !errors.Is(err, state.ErrUntrustedDir) {
+		record := madeClaim(dir)
+		if err := record(); !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims into %s's dir: %v, want it refused as untrusted", other.Name, err)
 		}
 		if _, err := os.Lstat(filepath.Join(dir, "claims-used.json")); err == nil {
@@ -96,9 +93,9 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		if err := os.Symlink(victim, filepath.Join(dir, "claims-used.json")); err != nil {
 			t.Fatal(err)
 		}
-		h, ch := claimedHost(dir)
+		record := madeClaim(dir)
 		// Read through the link: refused, not believed.
-		if err := h.RecordClaims(ch); err == nil {
+		if err := record(); err == nil {
 			t.Error("RecordClaims read a state file that is a symlink")
 		}
 		if got, _ := os.ReadFile(victim); string(got) != `{"salt":"s","digests":{}}` {
@@ -111,8 +108,8 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 // the file and what to do, and never quoted; it is not taken for an empty record.
 func TestSpentClaimsGarbageIsReported(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
-	h, ch := claimedHost(dir)
-	if err := h.RecordClaims(ch); err != nil {
+	record := madeClaim(dir)
+	if err := record(); err != nil {
 		t.Fatalf("RecordClaims: %v", err)
 	}
 	path := filepath.Join(dir, "claims-used.json")
@@ -121,7 +118,7 @@ func TestSpentClaimsGarbageIsReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What RecordClaims wrote reads back.
-	if err := h.RecordClaims(ch); err != nil {
+	if err := record(); err != nil {
 		t.Fatalf("RecordClaims over its own record: %v", err)
 	}
 	for name, garbage := range map[string]string{
@@ -138,7 +135,7 @@ func TestSpentClaimsGarbageIsReported(t *testing.T) {
 			if err := os.WriteFile(path, []byte(garbage), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			err := h.RecordClaims(ch)
+			err := record()
 			if err == nil || !strings.Contains(err.Error(), path+" is damaged or not plexform's") || !strings.Contains(err.Error(), "move it away") {
 				t.Fatalf("RecordClaims over garbage: %v, want it reported with the file and what to do", err)
 			}

@@ -1,4 +1,4 @@
-package host
+package signin
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package main
+package views
 
 import (
 	"os"
@@ -11,18 +11,18 @@ import (
 	"github.com/plexform/plexform/stores"
 )
 
-// TestThisHostLastChange: the last change is the newest backup of a store the diff covers
+// TestLastChange: the last change is the newest backup of a store the diff covers
 // (its resource name and target both), not of another store in the same backups dir;
 // none when there is no backup, or no backups dir at all (which it does not create).
-func TestThisHostLastChange(t *testing.T) {
+func TestLastChange(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
 	ch := &plan.Changes{Resources: []*plan.ResourceChange{{Address: "prefs", Target: "/srv/p.xml"}}}
-	f, err := thisHost(&state.Dir{Path: dir}, ch)
+	f, err := LastChange(&state.Dir{Path: dir}, ch)
 	if err != nil || f.LastChange != nil || f.Host == "" || f.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Fatalf("no backups dir: %+v, %v", f, err)
 	}
 	if _, err := os.Stat(dir); err == nil {
-		t.Fatal("thisHost made the backups dir")
+		t.Fatal("LastChange made the backups dir")
 	}
 	snap := stores.Snapshot{Ext: "xml", Data: []byte("<P/>"), Meta: stores.FileMeta{UID: os.Getuid(), GID: os.Getgid(), Mode: 0o640}}
 	b := &state.Dir{Path: dir}
@@ -37,7 +37,7 @@ func TestThisHostLastChange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err = thisHost(&state.Dir{Path: dir}, ch)
+	f, err = LastChange(&state.Dir{Path: dir}, ch)
 	if err != nil || f.LastChange == nil || !f.LastChange.Equal(ours.Time) {
 		t.Errorf("last change %v, %v; want the time of %s, %v", f.LastChange, err, ours.ID, ours.Time)
 	}

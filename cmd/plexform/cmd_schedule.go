@@ -1,0 +1,486 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/schedule"
+	"github.com/plexform/plexform/state"
+	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/views"
+)
+
+// scheduleUsage and helpSchedule are schedule's usage line and help (commands.go).
+const scheduleUsage = "install -f PLAN -every DURATION [-name NAME] [-force] | status [-json] | remove [NAME]"
+
+const helpSchedule = `  install puts a periodic "plexform apply -auto-approve -f PLAN" into this
+  host's own scheduler: a systemd service and timer (plexform-NAME), a launchd
+  plist, a Task Scheduler task, or a cron line where none of these runs. The
+  plan is validated first; a reset plan is refused without -force, because it
+  would sign the owner out at every run: schedule a plex_signin plan. The
+  plan's {env:} values go to a 0600 file only the run reads. status lists
+  every plexform schedule with its next and last run and last result (-json);
+  remove [NAME] takes out what install made, and nothing else. A scheduled
+  run that finds the sign-in broken and cannot repair it unattended exits 5.
+
+Example:
+  sudo plexform schedule install -f /etc/plexform/plex-signin.yaml -every 1h
+`
+
+// exitSigninNeedsPerson: a scheduled run found the sign-in broken and could not repair
+// it unattended (nobody entered the link code, or the plan does not re-link).
+const exitSigninNeedsPerson = 5
+
+func runSchedule(env *cliEnv, args []string) int {
+	if len(args) == 0 || isHelpFlag(args[0]) {
+		fs := newFlags(env, "schedule", scheduleUsage)
+		fs.Usage()
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	switch args[0] {
+	case "install":
+		return runScheduleInstall(env, args[1:])
+	case "status":
+		return runScheduleStatus(env, args[1:])
+	case "remove":
+		return runScheduleRemove(env, args[1:])
+	}
+	errorf(env, "plexform schedule has no subcommand %q; use install, status or remove\nRun `plexform help schedule` for their flags.\n", args[0])
+	return exitError
+}
+
+// scheduleTarget is the scheduler and host the schedule subcommands work on: this
+// machine's own, or -scheduler and -root for a tree (tests, an image being prepared),
+// where no scheduler command runs.
+type scheduleTarget struct {
+	sched schedule.Scheduler
+	host  *schedule.Host
+	goos  string // the OS the schedule's plan runs on
+	root  string
+}
+
+func addTargetFlags(fs *cmdFlags) (schedFlag, rootFlag *string) {
+	schedFlag = fs.String("scheduler", "", "use this scheduler: "+strings.Join(schedule.Names, ", ")+" (default: this host's)")
+	rootFlag = fs.String("root", "", "write into the tree at `DIR` instead of this host, and run no scheduler command")
+	return
+}
+
+func newScheduleTarget(env *cliEnv, schedFlag, rootFlag string) (*scheduleTarget, error) {
+	root, err := checkRoot(rootFlag)
+	if err != nil {
+		return nil, err
+	}
+	t := &scheduleTarget{goos: runtime.GOOS, root: root}
+	t.host = &schedule.Host{Root: fileutil.RootAt(root), System: runtime.GOOS != "windows" && os.Geteuid() == 0}
+	if home, err := os.UserHomeDir(); err == nil {
+		t.host.Home = filepath.ToSlash(home)
+	}
+	if root == "" {
+		t.host.Run = schedule.Exec
+	}
+	if schedFlag == "" {
+		t.sched = schedule.Detect(runtime.GOOS, t.host.Root)
+	} else if s, ok := schedule.ByName(schedFlag); ok {
+		t.sched = s
+	} else {
+		return nil, fmt.Errorf("-scheduler %s: not one of %s", schedFlag, strings.Join(schedule.Names, ", "))
+	}
+	switch t.sched.Name() {
+	case "launchd":
+		t.goos = "darwin"
+	case "taskscheduler":
+		t.goos = "windows"
+	}
+	return t, nil
+}
+
+// envDir is where this target's schedules keep their environment files.
+func (t *scheduleTarget) envDir(env *cliEnv) string {
+	return schedule.EnvDir(t.goos, t.host.System, t.host.Home, env.getenv)
+}
+
+func runScheduleInstall(env *cliEnv, args []string) int {
+	fs := newFlags(env, "schedule install", "-f PLAN -every DURATION [-name NAME] [-force]")
+	file := fs.String("f", defaultPlanFile, "plan file to apply on the schedule")
+	every := fs.Duration("every", time.Hour, "how often: a divisor of an hour (5m, 15m, 30m) or of a day (1h, 6h, 24h)")
+	name := fs.String("name", "", "the schedule's name (default: the plan file's name)")
+	force := fs.Bool("force", false, "schedule a reset plan anyway (it signs the owner out at every run)")
+	schedFlag, rootFlag := addTargetFlags(fs)
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	abs, err := filepath.Abs(*file)
+	if err != nil {
+		return fail(env, err)
+	}
+	// The plan is checked as validate checks it, and stored absolute: the scheduler runs
+	// it from another directory.
+	p, err := loadPlan(abs)
+	if err != nil {
+		return fail(env, err)
+	}
+	if reasons := schedule.ResetReasons(p, t.goos); len(reasons) > 0 && !*force {
+		return fail(env, schedule.ResetRefusal(*file, reasons))
+	}
+	if *name == "" {
+		*name = schedule.NameFor(abs)
+	}
+	if err := schedule.CheckName(*name); err != nil {
+		return fail(env, err)
+	}
+	if _, err := schedule.CalendarOf(*every); err != nil {
+		return fail(env, err)
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		return fail(env, fmt.Errorf("find plexform's own path for the schedule: %w", err))
+	}
+	job := schedule.Job{Name: *name, Plan: abs, Exe: exe, Every: *every, User: taskUser(p)}
+	envFile := schedule.EnvFile(t.envDir(env), *name)
+	wroteEnv, err := schedule.WriteEnvFile(t.host.Root, envFile, schedule.EnvNames(p), env.getenv)
+	if err != nil {
+		return fail(env, err)
+	}
+	files, err := t.sched.Install(t.host, job)
+	if err != nil {
+		if len(files) > 0 {
+			return fail(env, fmt.Errorf("%w\nWritten so far: %s; `plexform schedule remove %s` removes them", err, strings.Join(files, ", "), *name))
+		}
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.stdout, "Installed schedule %s (%s): plexform apply -auto-approve -f %s, %s.\n", *name, t.sched.Name(), shellQuote(abs), describeEvery(*every))
+	for _, f := range files {
+		fmt.Fprintf(env.stdout, "  wrote %s\n", f)
+	}
+	if wroteEnv {
+		fmt.Fprintf(env.stdout, "  wrote %s (0600): the plan's {env:} values, read by each run\n", envFile)
+	}
+	if t.root != "" {
+		fmt.Fprintf(env.stdout, "Under -root nothing was enabled: no scheduler command ran.\n")
+	}
+	fmt.Fprintf(env.stdout, "Each run logs to %s. See it with: plexform schedule status\n", logPlace(t, *name))
+	if t.sched.Name() == "systemd" && !t.host.System {
+		fmt.Fprintf(env.stdout, "User timers run only while you are logged in, unless you run: loginctl enable-linger\n")
+	}
+	return exitOK
+}
+
+// taskUser is the account a Windows task runs as: the user whose hive the plan's
+// registry store names, or the one installing it (whose HKEY_CURRENT_USER it reads).
+func taskUser(p *plan.Plan) string {
+	for _, r := range p.Resources {
+		if r.User != "" {
+			return r.User
+		}
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return ""
+}
+
+func describeEvery(d time.Duration) string {
+	if cal, err := schedule.CalendarOf(d); err == nil {
+		return cal.String()
+	}
+	return "every " + d.String()
+}
+
+// logPlace says where a schedule's runs log, for the install message.
+func logPlace(t *scheduleTarget, name string) string {
+	switch t.sched.Name() {
+	case "systemd":
+		if t.host.System {
+			return "the journal (journalctl -u plexform-" + name + ")"
+		}
+		return "the journal (journalctl --user -u plexform-" + name + ")"
+	case "launchd":
+		return "Library/Logs/plexform/plexform-" + name + ".log, and its result line to the unified log (log show --predicate 'process == \"logger\"')"
+	case "taskscheduler":
+		return "the Application event log (source plexform)"
+	}
+	return "syslog (tag plexform-" + name + ")"
+}
+
+// scheduleJSON is one schedule in `schedule status -json`.
+type scheduleJSON struct {
+	schedule.Entry
+	Every string           `json:"every"`
+	Last  *schedule.Status `json:"last_result"`
+	// Problem says why the last result could not be read (a damaged or foreign status
+	// file, a plan that no longer decodes); empty otherwise.
+	Problem string `json:"problem,omitempty"`
+}
+
+func runScheduleStatus(env *cliEnv, args []string) int {
+	fs := newFlags(env, "schedule status", "[-json]")
+	asJSON := fs.Bool("json", false, "print one JSON document")
+	schedFlag, rootFlag := addTargetFlags(fs)
+	if !parseNoArgs(env, fs, args) {
+		return exitError
+	}
+	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	entries, err := t.sched.List(t.host)
+	if err != nil {
+		return fail(env, fmt.Errorf("list %s schedules: %w", t.sched.Name(), err))
+	}
+	out := make([]scheduleJSON, 0, len(entries))
+	for _, e := range entries {
+		s := scheduleJSON{Entry: e, Every: e.Every.String()}
+		s.Last, err = lastStatus(e, t.root)
+		if err != nil {
+			s.Problem = err.Error()
+		}
+		out = append(out, s)
+	}
+	if *asJSON {
+		if err := views.WriteJSON(env.stdout, map[string]any{"format_version": "1.0", "scheduler": t.sched.Name(), "schedules": out}); err != nil {
+			return fail(env, err)
+		}
+		return exitOK
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(env.stdout, "No plexform schedules on this host (%s). Add one with: plexform schedule install -f PLAN -every 1h\n", t.sched.Name())
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tEVERY\tSTATE\tNEXT RUN\tLAST RUN\tLAST RESULT\tPLAN")
+	for _, s := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, describeEvery(s.Entry.Every), orDash(s.State), orDash(s.Next), orDash(lastRun(s)), lastResult(s), s.Plan)
+	}
+	_ = tw.Flush()
+	return exitOK
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func lastRun(s scheduleJSON) string {
+	if s.Last != nil {
+		return s.Last.Finished.Local().Format("2006-01-02 15:04:05 MST")
+	}
+	return s.Entry.Last
+}
+
+// lastResult is the status column: exit code, changed, sign-in verdict, or why it is
+// not known.
+func lastResult(s scheduleJSON) string {
+	switch {
+	case s.Problem != "":
+		return "unreadable: " + oneLine(s.Problem)
+	case s.Last == nil:
+		return "no run yet"
+	}
+	r := fmt.Sprintf("exit %d", s.Last.ExitCode)
+	if s.Last.Changed {
+		r += ", changed"
+	} else if s.Last.ExitCode == exitOK {
+		r += ", no changes"
+	}
+	if s.Last.Signin != "" {
+		r += ", sign-in " + s.Last.Signin
+	}
+	if s.Last.ExitCode != exitOK {
+		r += ": " + s.Last.Message
+	}
+	return r
+}
+
+// lastStatus reads a schedule's status file from its plan's backups dir; nil and no
+// error when no run has finished yet.
+func lastStatus(e schedule.Entry, root string) (*schedule.Status, error) {
+	p, perr := loadPlan(e.Plan)
+	if perr != nil {
+		p = nil // the run writes to the default dir when its plan does not decode
+	}
+	backups, err := state.Locate(p, root)
+	if err != nil {
+		return nil, err
+	}
+	st, err := schedule.ReadStatus(backups, e.Name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return st, err
+}
+
+func runScheduleRemove(env *cliEnv, args []string) int {
+	fs := newFlags(env, "schedule remove", "[NAME]")
+	schedFlag, rootFlag := addTargetFlags(fs)
+	positional, ok := parse(fs, args)
+	if !ok {
+		return exitError
+	}
+	if len(positional) > 1 {
+		fs.Usage()
+		return exitError
+	}
+	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+	if err != nil {
+		return fail(env, err)
+	}
+	entries, err := t.sched.List(t.host)
+	if err != nil {
+		return fail(env, fmt.Errorf("list %s schedules: %w", t.sched.Name(), err))
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	if len(positional) == 1 {
+		if !slices.Contains(names, positional[0]) {
+			msg := fmt.Sprintf("there is no plexform schedule named %q (%s)", positional[0], t.sched.Name())
+			if len(names) > 0 {
+				msg += "; the schedules are: " + strings.Join(names, ", ")
+			} else {
+				msg += "; there are none"
+			}
+			return fail(env, errors.New(msg))
+		}
+		names = positional
+	}
+	if len(names) == 0 {
+		fmt.Fprintf(env.stdout, "No plexform schedules to remove (%s).\n", t.sched.Name())
+		return exitOK
+	}
+	for _, name := range names {
+		removed, err := t.sched.Remove(t.host, name)
+		for _, f := range removed {
+			fmt.Fprintf(env.stdout, "Removed %s\n", f)
+		}
+		if err != nil {
+			return fail(env, fmt.Errorf("remove schedule %s: %w", name, err))
+		}
+		envFile := schedule.EnvFile(t.envDir(env), name)
+		if err := os.Remove(t.host.Root.Path(envFile)); err == nil {
+			fmt.Fprintf(env.stdout, "Removed %s\n", envFile)
+		}
+		fmt.Fprintf(env.stdout, "Schedule %s removed.\n", name)
+	}
+	return exitOK
+}
+
+// scheduledRun is an apply started by a schedule (apply -schedule NAME): it reads the
+// schedule's environment file, and when it ends it writes the status file and its
+// one-line result.
+type scheduledRun struct {
+	name, planFile, root string
+	started              time.Time
+	changes              *plan.Changes
+}
+
+// saw records the changes the run read (runOperation's Show); a nil run records nothing.
+func (s *scheduledRun) saw(ch *plan.Changes) {
+	if s != nil {
+		s.changes = ch
+	}
+}
+
+// startScheduledRun is the hook of apply -schedule NAME: it returns the environment the
+// run works in (with the schedule's {env:} values) and the function that ends the run
+// with its exit code; ready is false when the run must not start (done then records
+// why).
+func startScheduledRun(env *cliEnv, name, planFile, root string) (*cliEnv, func(code int) int, bool) {
+	run := &scheduledRun{name: name, planFile: planFile, root: root, started: time.Now().UTC()}
+	scoped := *env
+	scoped.scheduled = run
+	if err := schedule.CheckName(name); err != nil {
+		errorf(env, "-schedule: %s\n", err)
+		return &scoped, func(int) int { return exitError }, false
+	}
+	home, _ := os.UserHomeDir()
+	system := runtime.GOOS != "windows" && os.Geteuid() == 0
+	file := schedule.EnvFile(schedule.EnvDir(runtime.GOOS, system, filepath.ToSlash(home), env.getenv), name)
+	values, err := schedule.ReadEnvFile(file)
+	if err != nil {
+		errorf(env, "%s\n", err)
+		return &scoped, func(int) int { return run.finish(env, exitError, err.Error()) }, false
+	}
+	scoped.getenv = func(k string) (string, bool) {
+		if v, ok := values[k]; ok {
+			return v, true
+		}
+		return env.getenv(k)
+	}
+	return &scoped, func(code int) int { return run.finish(env, code, "") }, true
+}
+
+// finish turns the run's exit code into the schedule's (5 for a broken sign-in left
+// broken), prints and logs its one-line result, and writes the status file.
+func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
+	st := schedule.Status{Name: s.name, Plan: s.planFile, Started: s.started, Finished: time.Now().UTC()}
+	worst := map[string]int{plan.SigninWorking: 1, plan.SigninUnknown: 2, plan.SigninBroken: 3}
+	needsPerson := false
+	if s.changes != nil {
+		st.Changed = code == exitOK && s.changes.HasChanges()
+		for _, sc := range s.changes.Signins {
+			if worst[sc.Verdict] > worst[st.Signin] {
+				st.Signin, st.SigninReason = sc.Verdict, sc.Reason
+			}
+			// Reset and not linked again: the link code expired unentered, the apply
+			// rolled back, or the plan does not re-link.
+			if sc.Verdict == plan.SigninBroken && (code != exitOK || sc.Relink == "") {
+				needsPerson = true
+			}
+		}
+	}
+	switch {
+	case needsPerson:
+		code = exitSigninNeedsPerson
+		st.Message = fmt.Sprintf("sign-in broken (%s) and not repaired unattended: sign the server in again (plexform reset -relink link-code on the server, or its web app)", st.SigninReason)
+	case failure != "":
+		st.Message = failure
+	case code == exitOK && st.Changed:
+		st.Message = "applied"
+	case code == exitOK:
+		st.Message = "no changes"
+	case code == exitIncomplete:
+		st.Message = "apply failed and its rollback is incomplete; see the log for what is left"
+	default:
+		st.Message = "failed, nothing changed or rolled back; see the log"
+	}
+	st.ExitCode = code
+	line := fmt.Sprintf("plexform schedule %s: exit %d: %s", s.name, code, oneLine(st.Message))
+	fmt.Fprintln(env.stderr, redact.PrintableLines(line))
+	p, err := loadPlan(s.planFile)
+	if err != nil {
+		p = nil
+	}
+	if backups, err := state.Locate(p, s.root); err != nil {
+		warnf(env, "schedule %s: no status file written: %s\n", s.name, err)
+	} else if err := schedule.WriteStatus(backups, st); err != nil {
+		warnf(env, "schedule %s: no status file written: %s\n", s.name, err)
+	}
+	if err := schedule.LogResult(runtime.GOOS, s.name, line, code, schedule.Exec); err != nil {
+		warnf(env, "schedule %s: the result was not logged: %s\n", s.name, err)
+	}
+	return code
+}
