@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	_ "github.com/plexform/plexform/host" // hands stores/service's managers to plan, as the program does
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
 )

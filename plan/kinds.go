@@ -43,8 +43,8 @@ const (
 //   - a store kind: one Kind entry below (fields, Required/OneOf, OS, Types and
 //     Canonical when typed, Open and At) and its package under stores/; a new field
 //     also needs an entry in fieldTable (fields.go) and a Resource field;
-//   - a service manager: one Manager entry in managerTable (the fields it reads and
-//     needs, UnderRoot) and its case in stores/service.New, which a test keeps in step;
+//   - a service manager: its file in stores/service, which registers it there
+//     (service.Register); host/managers.go hands every registered one to RegisterManager;
 //   - a kind whose package imports plan: Register it from that package's init.
 //
 // The decoder, validate's typed-value check, the host binder (host) and
@@ -107,7 +107,8 @@ type Target struct {
 	Root, GOOS                       string
 }
 
-// Manager is one service manager of the service kind.
+// Manager is one service manager of the service kind, as stores/service registers it
+// (service.Manager): what validate, the decoder and the schema need to know of it.
 type Manager struct {
 	Name string
 	Doc  string
@@ -137,20 +138,6 @@ var (
 	plistTypes    = []string{"integer", "real", "bool", "date", "data"}
 	registryTypes = []string{"REG_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_MULTI_SZ", "REG_BINARY"}
 )
-
-// managerTable is the service kind's managers; stores/service.New opens each (a test
-// checks the two agree).
-var managerTable = []*Manager{
-	{Name: "systemd", Doc: "a systemd unit", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "snap", Doc: "the snap's services", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "s6", Doc: "an s6 service directory (Docker images)", Fields: []string{"dir"}, Needs: []string{"dir"}, UnderRoot: InTree},
-	{Name: "exec", Doc: "your own start, stop and status commands", Fields: []string{"start", "stop", "status"}, Needs: []string{"start", "stop", "status"}, UnderRoot: NamedInPlan},
-	{Name: "launchd", Doc: "a launchd job", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "app", Doc: "the macOS app (app: defaults to Plex Media Server)", Fields: []string{"app"}},
-	{Name: "windows-app", Doc: "the Windows tray app"},
-	{Name: "windows-service", Doc: "a Windows service", Fields: []string{"unit"}, Needs: []string{"unit"}},
-	{Name: "docker", Doc: "a Docker container, by name or id, on this machine's engine", Fields: []string{"container"}, Needs: []string{"container"}, UnderRoot: NamedInPlan},
-}
 
 // kindTable is the table of kinds. Register adds to it.
 var kindTable = map[string]*Kind{}
@@ -184,7 +171,7 @@ func init() {
 		},
 		{
 			Name: KindService, Doc: "a service that is stopped while the stores it guards change", Role: RoleService,
-			Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"}, Managers: managerTable,
+			Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"},
 		},
 		{
 			// path: is optional: it overrides what discovery would find.
@@ -219,13 +206,29 @@ func Register(k *Kind) {
 		panic("plan: kind " + k.Name + " registered twice")
 	}
 	for _, m := range k.Managers {
-		for _, f := range m.Fields {
-			if !slices.Contains(k.Fields, f) {
-				k.Fields = append(k.Fields, f)
-			}
-		}
+		k.addFields(m)
 	}
 	kindTable[k.Name] = k
+}
+
+// RegisterManager adds a manager to the service kind, and the fields it reads to the
+// kind's Fields. The managers live in stores/service, which plan does not import: the
+// bridge above both (host/managers.go) registers each of them here from init.
+func RegisterManager(m *Manager) {
+	k := KindOf(KindService)
+	if k.Manager(m.Name) != nil {
+		panic("plan: manager " + m.Name + " registered twice")
+	}
+	k.Managers = append(k.Managers, m)
+	k.addFields(m)
+}
+
+func (k *Kind) addFields(m *Manager) {
+	for _, f := range m.Fields {
+		if !slices.Contains(k.Fields, f) {
+			k.Fields = append(k.Fields, f)
+		}
+	}
 }
 
 // KindOf returns the table entry of a kind, or nil when there is none.

@@ -3,12 +3,10 @@ package plan
 import (
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/service"
 )
 
 // TestEveryFieldOfEveryKindDecodes: the table of kinds names only fields the decoder
@@ -52,28 +50,6 @@ func TestEveryFieldOfEveryKindDecodes(t *testing.T) {
 			t.Errorf("fieldTable has %q, which no kind takes", f)
 		}
 	}
-}
-
-// TestManagersAreTheOnesServiceOpens: every manager of the table opens with its needed
-// fields given, and stores/service knows no manager the table lacks.
-func TestManagersAreTheOnesServiceOpens(t *testing.T) {
-	k := KindOf(KindService)
-	if got, want := k.ManagerNames(), sorted(service.Managers()); !slices.Equal(got, want) {
-		t.Errorf("the table's managers %v, stores/service's %v", got, want)
-	}
-	for _, m := range k.Managers {
-		cfg := service.Config{Manager: m.Name, Unit: "plexmediaserver", Dir: t.TempDir(), Container: "plex",
-			Start: []string{"true"}, Stop: []string{"true"}, Status: []string{"true"}}
-		if _, err := service.New(cfg); err != nil {
-			t.Errorf("manager %s: %v", m.Name, err)
-		}
-	}
-}
-
-func sorted(s []string) []string {
-	s = slices.Clone(s)
-	sort.Strings(s)
-	return s
 }
 
 // TestStoreKindsOpenFromTheTable: each concrete store kind's Open and At give a store of

@@ -24,15 +24,22 @@ var (
 	notARelease    = lazyre.New(`[0-9]{14}-[0-9a-f]{12}|\+dirty$`)
 )
 
-// SchemaURL is the absolute URL of the schema of plexform version: the
-// docs/plexform.schema.json of the release's tag, which is the schema that release
-// validates with, or SchemaMainURL for a build that is no release ("devel"). It is the
-// schema's $id and the URL `plexform init` writes for yaml-language-server.
+// SchemaAsset is the name the plan schema is published under beside each release's
+// archives (scripts/release.sh writes it with the release binary's `plexform schema`).
+const SchemaAsset = "plexform.schema.json"
+
+// SchemaURL is the absolute URL of the schema of plexform version: the SchemaAsset of
+// the release's GitHub download page, which is the schema that release validates with
+// and whose $id is this URL, or SchemaMainURL for a build that is no release
+// ("devel"). It is the schema's $id and the URL `plexform init` writes for
+// yaml-language-server, which follows GitHub's redirect to the file
+// (redhat-developer/yaml-language-server, src/languageservice/services/
+// schemaRequestHandler.ts: xhr with followRedirects: 5).
 func SchemaURL(version string) string {
 	if !releaseVersion.MatchString(version) || notARelease.MatchString(version) {
 		return SchemaMainURL
 	}
-	return "https://raw.githubusercontent.com/plexform/plexform/v" + version + "/docs/plexform.schema.json"
+	return "https://github.com/plexform/plexform/releases/download/v" + version + "/" + SchemaAsset
 }
 
 // obj is a JSON Schema object; encoding/json writes its keys sorted, so the schema's

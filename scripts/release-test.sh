@@ -3,7 +3,9 @@
 # build cache (so nothing is reused), and requires the same bytes (archives and .debs);
 # checks SHA256SUMS with sha256sum, each archive's and .deb's entries and each binary's
 # format, architecture and static build, and that the Homebrew formula and the Scoop
-# manifest carry the sums (go run ./scripts/release verify); that GNU tar lists the
+# manifest carry the sums (go run ./scripts/release verify); that the plan schema asset
+# (plexform.schema.json) is there, is the release binary's `plexform schema`, and that its
+# $id and the URL the binary's init writes are the asset's download URL; that GNU tar lists the
 # archives; that the linux/amd64 binary prints the stamped version; the man page with
 # groff and man (every warning an error); the .debs with dpkg-deb and lintian, and the
 # amd64 one installed and purged with apt and dpkg in a clean Debian 12 container
@@ -70,6 +72,22 @@ for want in "\"version\": \"$version\"" "\"commit\": \"$commit" "\"build_date\":
 	grep -qF "$want" <<<"$out" || { echo "version -json lacks $want"; exit 1; }
 done
 "$bin" version | grep -qx "plexform $version" || { echo "plexform version does not print plexform $version"; exit 1; }
+
+echo "== plan schema asset (plexform.schema.json)"
+# Published beside the archives: the release binary's own schema, whose $id and the URL
+# its init writes for yaml-language-server are the asset's download URL (verify above
+# checks the $id and the bytes against the source too).
+schema_url=https://github.com/plexform/plexform/releases/download/v$version/plexform.schema.json
+[ -f "$work/a/plexform.schema.json" ] || { echo "no plexform.schema.json beside the archives"; exit 1; }
+"$bin" schema | cmp -s - "$work/a/plexform.schema.json" || { echo "plexform.schema.json is not the release binary's plexform schema"; exit 1; }
+grep -qF "\"\$id\": \"$schema_url\"" "$work/a/plexform.schema.json" || { echo "plexform.schema.json's \$id is not $schema_url"; exit 1; }
+tree=$work/tree
+mkdir -p "$tree/lib/systemd/system" "$tree/var/lib/plexmediaserver/Library/Application Support/Plex Media Server"
+printf '[Service]\nEnvironment=PLEX_MEDIA_SERVER_APPLICATION_SUPPORT_DIR=/var/lib/plexmediaserver/Library/Application\\x20Support\nUser=plex\n' >"$tree/lib/systemd/system/plexmediaserver.service"
+printf '<?xml version="1.0" encoding="utf-8"?>\n<Preferences FriendlyName="den"/>\n' >"$tree/var/lib/plexmediaserver/Library/Application Support/Plex Media Server/Preferences.xml"
+init_plan=$("$bin" init -f - -root "$tree")
+[ "${init_plan%%$'\n'*}" = "# yaml-language-server: \$schema=$schema_url" ] || { echo "init's first line does not name $schema_url: ${init_plan%%$'\n'*}"; exit 1; }
+echo "   $schema_url: the asset, its \$id and init's schema line agree"
 
 # missing TOOL DEBIAN-PACKAGE: a check's tool is not here; fatal in CI.
 missing() {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Release builds: scripts/release.sh VERSION writes dist/ with one archive per target, a
-# .deb per Linux architecture (amd64, arm64, armhf), SHA256SUMS, and the Homebrew formula
+# .deb per Linux architecture (amd64, arm64, armhf), the plan files' JSON Schema
+# (plexform.schema.json: the release binary's `plexform schema`, whose $id and the URL its
+# `init` writes are this asset's download URL), SHA256SUMS, and the Homebrew formula
 # (plexform.rb) and Scoop manifest (plexform.json) made from those sums. Every binary is
 # static (CGO_ENABLED=0) and -trimpath; archives hold the binary, README.md, LICENSE, the
 # man page plexform.1 (rendered from the binary's help text), completions/ (bash, zsh,
@@ -87,6 +89,9 @@ go run ./scripts/release manpage -bin "$host_bin" -version "$version" -mtime "$S
 for shell in bash:bash zsh:zsh fish:fish powershell:ps1; do
 	"$host_bin" completion "${shell%:*}" >"$share/completions/plexform.${shell#*:}"
 done
+# The schema the release validates with, published beside the archives under the name
+# and URL (plan.SchemaAsset, plan.SchemaURL) that its $id and `plexform init` give.
+"$host_bin" schema >"$dist/plexform.schema.json"
 git ls-files -z docs examples | while IFS= read -r -d '' f; do
 	case $f in *_test.go) continue ;; esac
 	mkdir -p "$share/$(dirname "$f")"
@@ -170,9 +175,9 @@ for target in $targets; do
 	esac
 done
 
-(cd "$dist" && shopt -s nullglob && sha256sum -- *.tar.gz *.zip *.deb | LC_ALL=C sort -k2 >SHA256SUMS)
+(cd "$dist" && shopt -s nullglob && sha256sum -- *.tar.gz *.zip *.deb plexform.schema.json | LC_ALL=C sort -k2 >SHA256SUMS)
 if [ -z "${TARGETS:-}" ]; then
 	go run ./scripts/release formula -version "$version" -sums "$dist/SHA256SUMS" -o "$dist/plexform.rb"
 	go run ./scripts/release scoop -version "$version" -sums "$dist/SHA256SUMS" -o "$dist/plexform.json"
 fi
-echo "wrote $dist/ ($(wc -l <"$dist/SHA256SUMS") archives and packages, and SHA256SUMS) for $version at $commit"
+echo "wrote $dist/ ($(wc -l <"$dist/SHA256SUMS") archives, packages and the schema, and SHA256SUMS) for $version at $commit"

@@ -163,3 +163,21 @@ func OnlyRemovals(edits []Edit) bool {
 	}
 	return true
 }
+
+// WriteStaged is Store.Write for a Stager: Load, Stage the edits on what was loaded,
+// Commit and make it Durable. A Stager's Write is this, so that a write on its own and
+// a write staged before its service stops take one path.
+func WriteStaged(ctx context.Context, s Stager, edits []Edit) error {
+	_, base, err := s.Load(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := s.Stage(ctx, base, edits)
+	if err != nil {
+		return err
+	}
+	if err := st.Commit(ctx); err != nil {
+		return err
+	}
+	return st.Durable()
+}

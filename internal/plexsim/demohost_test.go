@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/plexform/plexform/host" // hands stores/service's managers to plan, as the program does
 	"github.com/plexform/plexform/plan"
 )
 

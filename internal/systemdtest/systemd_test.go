@@ -316,8 +316,22 @@ verify:
 // without them too. tmpfs on /run and /run/lock, as systemd expects. --network none
 // gives it a loopback of its own, so the server's port 32400 cannot meet another
 // test's.
-func boot(t *testing.T) *machine {
+//
+// dockerArgs are added to docker run's (a volume the test shares with the machine).
+func boot(t *testing.T, dockerArgs ...string) *machine {
 	t.Helper()
+	// systemd empties /tmp and /var/tmp at boot (tmpfiles.d(5), "D /tmp"): a volume
+	// there would empty this machine's own directory.
+	for i, a := range dockerArgs {
+		if a != "-v" || i+1 == len(dockerArgs) {
+			continue
+		}
+		_, rest, _ := strings.Cut(dockerArgs[i+1], ":") // SOURCE:DEST[:OPTIONS]
+		dst, _, _ := strings.Cut(rest, ":")
+		if dst == "/tmp" || dst == "/var/tmp" || strings.HasPrefix(dst, "/tmp/") || strings.HasPrefix(dst, "/var/tmp/") {
+			t.Fatalf("boot: the volume %s lands in the machine's /tmp or /var/tmp, which its systemd empties at boot; mount it elsewhere", dockerArgs[i+1])
+		}
+	}
 	e := dockertest.Need(t)
 	if os.Geteuid() != 0 {
 		testtool.Unavailable(t, "building the systemd rootfs (debootstrap) needs root")
@@ -333,12 +347,12 @@ func boot(t *testing.T) *machine {
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	m := &machine{e: e, name: "plexform-systemd-" + hex.EncodeToString(rnd[:])}
-	e.Docker(t, "run", "-d", "--name", m.name, "--label", dockertest.Label+"=1",
+	args := append([]string{}, "run", "-d", "--name", m.name, "--label", dockertest.Label+"=1",
 		"--network", "none", "--stop-signal", "SIGRTMIN+3",
 		"--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
 		"--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-		"--tmpfs", "/run", "--tmpfs", "/run/lock",
-		image, "/lib/systemd/systemd")
+		"--tmpfs", "/run", "--tmpfs", "/run/lock")
+	e.Docker(t, append(append(args, dockerArgs...), image, "/lib/systemd/systemd")...)
 	t.Cleanup(func() {
 		// A clean shutdown (SIGRTMIN+3) lets systemd take down its own cgroups.
 		_ = e.Command("stop", "-t", "30", m.name).Run()

@@ -3,7 +3,8 @@
 // text; `formula` and `scoop` write the Homebrew formula and the Scoop manifest from the
 // release's SHA256SUMS; and `verify` checks a dist/ directory (the sums, each archive's
 // and .deb's entries, that each binary is a static build for the OS and architecture its
-// name says, and that the formula and manifest carry the sums). Run it as
+// name says, that the formula and manifest carry the sums, and that the plan schema
+// published beside them has the $id and name `plexform init` gives). Run it as
 // `go run ./scripts/release`.
 package main
 

@@ -203,6 +203,7 @@ func TestVerifyDistReports(t *testing.T) {
 		"sha256 does not match SHA256SUMS",
 		"not an ELF file",
 		"no archive for darwin_arm64",
+		"no plexform.schema.json",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("verifyDist error lacks %q:\n%v", want, err)

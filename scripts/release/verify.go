@@ -12,6 +12,7 @@ import (
 	"debug/macho"
 	"debug/pe"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
+
+	"github.com/plexform/plexform/plan"
 )
 
 // targets are the release's OS/arch pairs, as archive names spell them.
@@ -37,10 +40,11 @@ var archiveName = regexp.MustCompile(`^plexform_(.+)_(linux|darwin|windows|freeb
 // maxMember bounds what is read of one archive member: a plexform binary is ~10 MB.
 const maxMember = 256 << 20
 
-// verifyDist checks a dist/ directory: SHA256SUMS names every archive there and each
-// sum is right; every target has its archive; each archive holds exactly the top
-// directory, the binary, README.md and LICENSE with fixed owners, modes and one time;
-// and each binary is a static, -trimpath build for its OS and architecture.
+// verifyDist checks a dist/ directory: SHA256SUMS names every archive there and the
+// schema asset, and each sum is right; every target has its archive; each archive holds
+// exactly the top directory, the binary, README.md and LICENSE with fixed owners, modes
+// and one time; each binary is a static, -trimpath build for its OS and architecture;
+// and the schema asset is the one the release publishes (verifySchemaAsset).
 func verifyDist(dist, version string) (int, error) {
 	sums, err := readSums(filepath.Join(dist, "SHA256SUMS"))
 	if err != nil {
@@ -59,6 +63,15 @@ func verifyDist(dist, version string) (int, error) {
 			continue
 		case "plexform.rb", "plexform.json":
 			if err := verifyManifest(dist, de.Name(), allSums, version); err != nil {
+				errs = multierror.Append(errs, fmt.Errorf("%s: %w", de.Name(), err))
+			}
+			continue
+		case plan.SchemaAsset:
+			if err := checkSum(dist, de.Name(), sums); err != nil {
+				errs = multierror.Append(errs, err)
+			}
+			delete(sums, de.Name())
+			if err := verifySchemaAsset(filepath.Join(dist, de.Name()), version); err != nil {
 				errs = multierror.Append(errs, fmt.Errorf("%s: %w", de.Name(), err))
 			}
 			continue
@@ -116,7 +129,7 @@ func verifyDist(dist, version string) (int, error) {
 			errs = multierror.Append(errs, fmt.Errorf("no .deb for %s", t))
 		}
 	}
-	for _, name := range []string{"plexform.rb", "plexform.json"} {
+	for _, name := range []string{"plexform.rb", "plexform.json", plan.SchemaAsset} {
 		if _, err := os.Lstat(filepath.Join(dist, name)); err != nil {
 			errs = multierror.Append(errs, fmt.Errorf("no %s: %w", name, err))
 		}
@@ -159,6 +172,42 @@ func verifyManifest(dist, name string, sums map[string]string, version string) e
 	}
 	if !bytes.Equal(got, want) {
 		return fmt.Errorf("differs from what SHA256SUMS and version %s give", version)
+	}
+	return nil
+}
+
+// verifySchemaAsset checks the plan schema published with the release: it is exactly
+// the schema this source makes for version, and its $id is where the release publishes
+// it (releaseURL with plan.SchemaAsset), which is also the URL `plexform init` of that
+// version writes (plan.SchemaURL).
+func verifySchemaAsset(path, version string) error {
+	if version == "" {
+		return errors.New("checking it needs -version")
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	published := fmt.Sprintf(releaseURL, version, plan.SchemaAsset)
+	if url := plan.SchemaURL(version); url != published {
+		return fmt.Errorf("plexform %s names its schema %s, but the release publishes it at %s", version, url, published)
+	}
+	var head struct {
+		ID     string `json:"$id"`
+		Schema string `json:"$schema"`
+	}
+	if err := json.Unmarshal(got, &head); err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if head.ID != published {
+		return fmt.Errorf("$id is %q, want %s", head.ID, published)
+	}
+	want, err := plan.Schema(published)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("differs from the schema this source makes for %s (plexform schema of the release binary)", version)
 	}
 	return nil
 }

@@ -129,6 +129,16 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// ReadDirNames lists the names in the directory at path.
+func (r Root) ReadDirNames(path string) ([]string, error) {
+	d, err := r.OpenDir(path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.Readdirnames(-1)
+}
+
 // Glob returns the paths matching pattern (filepath.Match syntax in each component), as
 // filepath.Glob does, but listing directories inside the root: a symlinked directory on
 // the way is followed as the host the tree belongs to would follow it.

@@ -97,7 +97,7 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 }
 
 // stage writes data beside path (beside the file a symlinked path points at).
-func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
+func (r Root) stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
 	target, err := r.local(path)
 	if err != nil {
 		return nil, err
@@ -109,25 +109,11 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if dir == "" {
 		dir = "."
 	}
-	name, err := newTempName(base)
+	tmpName, err := writeTemp(stagingDir(dir), base, path, data, meta)
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	tmpName := filepath.Join(dir, name)
-	tmp, err := os.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
-		}
-	}()
-	if err = fillTemp(tmp, path, data, meta, sync); err != nil {
 		return nil, err
 	}
-	return &Pending{dir: stagingDir(dir), tmpName: filepath.Base(tmpName), name: base, path: path, data: data}, nil
+	return &Pending{dir: stagingDir(dir), tmpName: tmpName, name: base, path: path, data: data}, nil
 }
 
 // stagingDir is a Pending's directory.
@@ -139,6 +125,11 @@ func (d stagingDir) rename(from, to string) error {
 	return os.Rename(d.join(from), d.join(to))
 }
 func (d stagingDir) remove(name string) error { return os.Remove(d.join(name)) }
+
+// create makes the new file name in the directory.
+func (d stagingDir) create(name string) (*os.File, error) {
+	return os.OpenFile(d.join(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+}
 func (d stagingDir) sync() error {
 	// Windows cannot flush a directory: FlushFileBuffers needs a handle with write access,
 	// which a directory handle cannot have, so every sync failed with "Access denied" and
@@ -182,16 +173,6 @@ func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
 		return nil, err
 	}
 	return os.Open(p)
-}
-
-// ReadDirNames lists the names in the directory at path.
-func (r Root) ReadDirNames(path string) ([]string, error) {
-	d, err := r.OpenDir(path)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return d.Readdirnames(-1)
 }
 
 // Resolve returns the path itself: Windows paths are not resolved further.

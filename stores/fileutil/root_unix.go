@@ -98,7 +98,7 @@ func (r Root) TypeOf(path string) (fs.FileMode, error) {
 
 // stage writes data beside the file at path in the directory that file really is in, and
 // keeps that directory open for the rename.
-func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (p *Pending, err error) {
+func (r Root) stage(path string, data []byte, meta stores.FileMeta) (p *Pending, err error) {
 	loc, err := r.locate(path)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
@@ -118,22 +118,8 @@ func (r Root) stage(path string, data []byte, meta stores.FileMeta, sync bool) (
 	if loc.name == "." {
 		return nil, fmt.Errorf("write %w", errNotRegular(path, fs.ModeDir))
 	}
-	tmpName, err := newTempName(loc.name)
+	tmpName, err := writeTemp(dir, loc.name, path, data, meta)
 	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	fd, err := unix.Openat(dir.fd(), tmpName, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
-	}
-	tmp := os.NewFile(uintptr(fd), dir.join(tmpName))
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			dir.remove(tmpName)
-		}
-	}()
-	if err = fillTemp(tmp, path, data, meta, sync); err != nil {
 		return nil, err
 	}
 	if real, rerr := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", dir.fd())); rerr == nil && filepath.IsAbs(real) {
@@ -156,6 +142,15 @@ func (d stagingDir) rename(from, to string) error {
 	return unix.Renameat(d.fd(), from, d.fd(), to)
 }
 func (d stagingDir) remove(name string) error { return unix.Unlinkat(d.fd(), name, 0) }
+
+// create makes the new file name in the directory, never following a link there.
+func (d stagingDir) create(name string) (*os.File, error) {
+	fd, err := unix.Openat(d.fd(), name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), d.join(name)), nil
+}
 func (d stagingDir) sync() error {
 	fd, err := unix.Openat(d.fd(), ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -248,16 +243,6 @@ func (r Root) MkdirAll(path string, perm fs.FileMode) (*os.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(fd), path), nil
-}
-
-// ReadDirNames lists the names in the directory at path.
-func (r Root) ReadDirNames(path string) ([]string, error) {
-	d, err := r.OpenDir(path)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return d.Readdirnames(-1)
 }
 
 // Resolve returns the host path that path leads to inside the root, every symlink

@@ -42,7 +42,7 @@ func Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
 // the temp file is also the real test that the directory can be written: a read-only
 // file system fails here, before any service is stopped.
 func (r Root) Stage(path string, data []byte, meta stores.FileMeta) (*Pending, error) {
-	return r.stage(path, data, meta, true)
+	return r.stage(path, data, meta)
 }
 
 // WriteAtomic replaces the file at path with data so that a reader sees either the old
@@ -61,9 +61,30 @@ func (r Root) WriteAtomic(path string, data []byte, meta stores.FileMeta) error 
 	return p.Durable()
 }
 
+// writeTemp creates a new temp file beside name in dir (newTempName's, never one that is
+// there already), writes data into it with meta's owner, group and mode, syncs and closes
+// it, and returns its name. On failure it leaves nothing behind. path names the target
+// in messages.
+func writeTemp(dir stagingDir, name, path string, data []byte, meta stores.FileMeta) (string, error) {
+	tmpName, err := newTempName(name)
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := dir.create(tmpName)
+	if err != nil {
+		return "", fmt.Errorf("write %s: create a temp file beside it: %w", path, err)
+	}
+	if err := fillTemp(tmp, path, data, meta); err != nil {
+		tmp.Close()
+		dir.remove(tmpName)
+		return "", err
+	}
+	return tmpName, nil
+}
+
 // fillTemp writes data into the new temp file tmp with meta's owner, group and mode,
-// syncs it when asked, and closes it; the caller removes it on error.
-func fillTemp(tmp *os.File, path string, data []byte, meta stores.FileMeta, sync bool) error {
+// syncs it, and closes it; the caller removes it on error.
+func fillTemp(tmp *os.File, path string, data []byte, meta stores.FileMeta) error {
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -74,10 +95,8 @@ func fillTemp(tmp *os.File, path string, data []byte, meta stores.FileMeta, sync
 	if err := tmp.Chmod(fileMode(meta.Mode)); err != nil {
 		return fmt.Errorf("write %s: keep mode %04o: %w", path, meta.Mode, err)
 	}
-	if sync {
-		if err := tmp.Sync(); err != nil {
-			return fmt.Errorf("write %s: sync: %w", path, err)
-		}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

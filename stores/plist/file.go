@@ -13,8 +13,6 @@ package plist
 
 import (
 	"context"
-	"fmt"
-	"io/fs"
 
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -53,32 +51,15 @@ func (f *File) CheckWritable(ctx context.Context) error {
 }
 
 // Write applies the edits and rewrites the file atomically, or leaves it alone when the
-// edits change nothing (so a second apply does not even touch the mtime).
+// edits change nothing (so a second apply does not even touch the mtime): Load, then
+// Stage and commit.
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
-	_, base, err := f.Load(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stage(ctx, base, edits)
-	if err != nil {
-		return err
-	}
-	if err := st.Commit(ctx); err != nil {
-		return err
-	}
-	return st.Durable()
+	return stores.WriteStaged(ctx, f, edits)
 }
 
 // Snapshot returns the file's exact bytes.
-func (f *File) Snapshot(ctx context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := f.root.ReadWithMeta(f.path)
-	if err != nil {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
-	}
-	if !exists {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, fs.ErrNotExist)
-	}
-	return stores.Snapshot{Ext: "plist", Data: data, Meta: meta}, nil
+func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
+	return f.root.Snapshot(f.path, "plist")
 }
 
 // CheckSnapshot parses the snapshot as Read would parse the file.
@@ -86,24 +67,7 @@ func (f *File) CheckSnapshot(s stores.Snapshot) error { return checkPlistSnapsho
 
 // Restore puts a snapshot's bytes back with the owner, group and mode it recorded. A
 // snapshot without metadata (made by hand) takes the current file's, or 0600 and the
-// caller's ownership when there is no file.
-func (f *File) Restore(ctx context.Context, s stores.Snapshot) error {
-	if err := f.CheckSnapshot(s); err != nil {
-		return fmt.Errorf("restore %s: %w; the file was left alone", f.path, err)
-	}
-	meta := s.Meta
-	if meta == (stores.FileMeta{}) || meta == (stores.FileMeta{Path: meta.Path}) {
-		cur, exists, err := f.root.Stat(f.path)
-		if err != nil {
-			return fmt.Errorf("restore %s: %w", f.path, err)
-		}
-		meta = cur
-		if !exists {
-			meta = stores.FileMeta{UID: -1, GID: -1, Mode: 0o600}
-		}
-	}
-	if err := f.root.WriteAtomic(f.path, s.Data, meta); err != nil {
-		return fmt.Errorf("restore %s: %w", f.path, err)
-	}
-	return nil
+// caller's ownership when there is no file (fileutil.Root.Restore).
+func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
+	return f.root.Restore(f.path, s, f.CheckSnapshot)
 }

@@ -29,33 +29,20 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 // Edits that change nothing (removing keys a missing file does not have, say) stage
 // nothing, and the commit then leaves the file alone.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
-	if base.Data == nil {
-		if !stores.OnlyRemovals(edits) {
-			return nil, fmt.Errorf("write %s: the file does not exist, and plexform only edits existing "+
-				"property lists; start the application once so it creates its preferences", f.path)
-		}
-		return stores.NothingStaged{}, nil
-	}
-	doc, err := decode(base.Data)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	root, changed, err := doc.apply(edits)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	if !changed {
-		return stores.NothingStaged{}, nil
-	}
-	out, err := doc.encode(root, edits)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	p, err := f.root.Stage(f.path, out, base.Meta)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return f.root.StageEdits(f.path, base, edits,
+		"plexform only edits existing property lists: start the application once so it creates its preferences",
+		func(data []byte) ([]byte, bool, error) {
+			doc, err := decode(data)
+			if err != nil {
+				return nil, false, err
+			}
+			root, changed, err := doc.apply(edits)
+			if err != nil || !changed {
+				return nil, false, err
+			}
+			out, err := doc.encode(root, edits)
+			return out, err == nil, err
+		})
 }
 
 // Unchanged compares the file's bytes with base's.

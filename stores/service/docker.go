@@ -3,8 +3,11 @@ package service
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // Docker is a container run by the Docker engine (or Podman through its compatible
@@ -31,6 +34,21 @@ func NewDocker(container, host string, grace time.Duration) (*Docker, error) {
 	return &Docker{Container: strings.TrimPrefix(container, "/"), Grace: grace, engine: e}, nil
 }
 
+func init() {
+	Register(Manager{Name: "docker", Doc: "a Docker container, by name or id, on this machine's engine",
+		Fields: []string{"container"}, Needs: []string{"container"}, UnderRoot: NamedInPlan,
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a container (container)", cfg.Container); err != nil {
+				return nil, err
+			}
+			host := cfg.DockerHost
+			if host == "" {
+				host = DockerHost(os.LookupEnv)
+			}
+			return NewDocker(cfg.Container, host, cfg.Timeout)
+		}})
+}
+
 func (d *Docker) Describe() string { return "docker container " + d.Container }
 
 func (d *Docker) Stop(ctx context.Context) error {
@@ -43,7 +61,9 @@ func (d *Docker) Start(ctx context.Context) error {
 
 // Running reads the container's state. A paused container still holds Plex in memory
 // and counts as running; "restarting" (a restart policy at work) and "removing" are
-// between states.
+// between states. Podman's compatible API also says "stopped": the process has exited
+// and the container is not cleaned up yet ("ContainerStateStopped indicates that the
+// container was running but has exited", containers/podman libpod/define/containerstate.go).
 func (d *Docker) Running(ctx context.Context) (bool, error) {
 	info, err := d.engine.Inspect(ctx, d.Container)
 	if err != nil {
@@ -58,7 +78,7 @@ func stateRunning(describe string, st ContainerState) (bool, error) {
 		return false, &TransitionError{Service: describe, State: st.Status}
 	case st.Running:
 		return true, nil
-	case st.Status == "created" || st.Status == "exited" || st.Status == "dead" || st.Status == "":
+	case st.Status == "created" || st.Status == "exited" || st.Status == "stopped" || st.Status == "dead" || st.Status == "":
 		return false, nil
 	}
 	return false, fmt.Errorf("read the state of %s: the engine reports the state %q, which plexform does not know", describe, st.Status)

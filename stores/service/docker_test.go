@@ -83,6 +83,9 @@ func TestDockerStates(t *testing.T) {
 		{"exited", false, false, false},
 		{"created", false, false, false},
 		{"dead", false, false, false},
+		// Podman's compatible API says "stopped" between the process's exit and its
+		// cleanup (TestConformanceDocker under scripts/podman.sh found it).
+		{"stopped", false, false, false},
 		{"restarting", false, false, true},
 		{"removing", false, false, true},
 	} {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // Exec is a service driven by commands of the user's choosing, for managers plexform
@@ -30,6 +32,12 @@ func NewExec(start, stop, status []string, r Runner) (*Exec, error) {
 		return nil, err
 	}
 	return &Exec{StartArgv: start, StopArgv: stop, StatusArgv: status, run: r}, nil
+}
+
+func init() {
+	Register(Manager{Name: "exec", Doc: "your own start, stop and status commands",
+		Fields: []string{"start", "stop", "status"}, Needs: []string{"start", "stop", "status"}, UnderRoot: NamedInPlan,
+		Open: func(cfg Config) (stores.Service, error) { return NewExec(cfg.Start, cfg.Stop, cfg.Status, cfg.Runner) }})
 }
 
 // Describe names the status command, cut short: it is repeated in every progress line.

@@ -6,8 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // Launchd is a LaunchAgent or LaunchDaemon, for a PMS run by launchd rather than as an
@@ -35,6 +39,27 @@ type Launchd struct {
 // NewLaunchd returns the service for the job label in domainTarget, loaded from plistPath.
 func NewLaunchd(label, domainTarget, plistPath string, r Runner) *Launchd {
 	return &Launchd{Label: label, DomainTarget: domainTarget, PlistPath: plistPath, run: r}
+}
+
+func init() {
+	Register(Manager{Name: "launchd", Doc: "a launchd job", Fields: []string{"unit"}, Needs: []string{"unit"},
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a job label (unit)", cfg.Unit); err != nil {
+				return nil, err
+			}
+			domain, plist := launchdDefaults(cfg.Unit)
+			return NewLaunchd(cfg.Unit, domain, plist, cfg.Runner), nil
+		}})
+}
+
+// launchdDefaults picks where a launchd job lives: root manages a system daemon, a user
+// their own login session's agent, each from the usual plist folder.
+func launchdDefaults(label string) (domainTarget, plistPath string) {
+	if os.Geteuid() == 0 {
+		return "system", filepath.Join("/Library/LaunchDaemons", label+".plist")
+	}
+	home, _ := os.UserHomeDir()
+	return "gui/" + strconv.Itoa(os.Geteuid()), filepath.Join(home, "Library", "LaunchAgents", label+".plist")
 }
 
 func (l *Launchd) serviceTarget() string { return l.DomainTarget + "/" + l.Label }
@@ -76,10 +101,19 @@ func (l *Launchd) Running(ctx context.Context) (bool, error) {
 	return false, &TransitionError{Service: l.Describe(), State: state}
 }
 
-// Stop unloads the job (see Launchd). A job that is not loaded is already stopped.
+// launchctlInProgress is bootout's exit status when the job has been told to stop but
+// has not exited yet ("Boot-out failed: 36: Operation now in progress", EINPROGRESS):
+// launchd goes on to stop it, SIGKILL after its ExitTimeOut included, and keeps it in
+// the domain until it has exited (osquery/osquery#5698; pingdotgg/t3code#7874).
+const launchctlInProgress = 36
+
+// Stop unloads the job (see Launchd). A job that is not loaded is already stopped, and
+// one still exiting when launchctl gives up waiting is stopping: Running reads it as
+// running until launchd has let it go, so the caller's wait covers PMS saving its
+// settings, however long that takes.
 func (l *Launchd) Stop(ctx context.Context) error {
 	_, err := l.run.Run(ctx, []string{"launchctl", "bootout", l.serviceTarget()})
-	if code, exited := exitedWith(err); exited && code == launchctlNoSuchService {
+	if code, exited := exitedWith(err); exited && (code == launchctlNoSuchService || code == launchctlInProgress) {
 		return nil
 	}
 	return wrap(l, "stop (bootout)", err)

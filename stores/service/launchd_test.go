@@ -133,6 +133,16 @@ func TestLaunchdStopFailureIsAnError(t *testing.T) {
 	}
 }
 
+// A bootout that gives up waiting for the job to exit (36, "Operation now in progress")
+// has stopped it all the same: launchd goes on, and Running waits for the job to leave.
+// TestConformanceLaunchd found this; the stop used to fail and abort the apply.
+func TestLaunchdStopStillInProgressIsAStop(t *testing.T) {
+	run := &macScript{t: t, steps: []macStep{{argv: []string{"launchctl", "bootout", plexTarget}, code: 36}}}
+	if err := newPlexLaunchd(run).Stop(context.Background()); err != nil {
+		t.Errorf("Stop whose bootout is still in progress = %v; want nil (the caller waits for the job to exit)", err)
+	}
+}
+
 func FuzzParseLaunchctlPrint(f *testing.F) {
 	for _, s := range []string{printRunning, printNotRunning, printSpawnScheduled, "", "\tstate = x\n\tpid = -1\n", "\tpid = 99999999999999999999\n"} {
 		f.Add(s)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // MacApp is a macOS application such as /Applications/Plex Media Server.app, which is
@@ -16,6 +18,17 @@ type MacApp struct {
 
 // NewMacApp returns the service for the app called appName ("Plex Media Server").
 func NewMacApp(appName string, r Runner) *MacApp { return &MacApp{App: appName, run: r} }
+
+func init() {
+	Register(Manager{Name: "app", Doc: "the macOS app (app: defaults to Plex Media Server)", Fields: []string{"app"},
+		Open: func(cfg Config) (stores.Service, error) {
+			app := cfg.App
+			if app == "" {
+				app = "Plex Media Server"
+			}
+			return NewMacApp(app, cfg.Runner), nil
+		}})
+}
 
 func (a *MacApp) Describe() string { return "macOS app " + a.App }
 

@@ -22,6 +22,16 @@ type S6 struct {
 // NewS6 returns the service for the s6 service directory dir.
 func NewS6(dir string, r Runner) *S6 { return &S6{Dir: dir, run: r} }
 
+func init() {
+	Register(Manager{Name: "s6", Doc: "an s6 service directory (Docker images)", Fields: []string{"dir"}, Needs: []string{"dir"}, UnderRoot: InTree,
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a service directory (dir)", cfg.Dir); err != nil {
+				return nil, err
+			}
+			return NewS6(cfg.Dir, cfg.Runner), nil
+		}})
+}
+
 func (s *S6) Describe() string { return "s6 " + s.Dir }
 
 // QueuesCommands marks s6 as acting on its commands after s6-svc returns: s6-supervise

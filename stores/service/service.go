@@ -1,13 +1,3 @@
-// Package service drives the programs that keep Plex Media Server running, behind the
-// stores.Service interface: systemd, snap, s6 and plain commands (exec). Stop and Start
-// only ask the manager; WaitFor polls Running until the state is reached.
-//
-// Running answers true only when the service is really up and false only when it is
-// really down. Between the two (systemd "activating"/"deactivating", s6 "up, want
-// down", a snap with some services up) it returns a *TransitionError, which matches
-// ErrTransitioning: the caller keeps polling, and a timeout reports the state it was
-// stuck in. PMS may still rewrite its settings while it is going down, so "stopping"
-// must never read as stopped.
 package service
 
 import (
@@ -15,10 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/plexform/plexform/stores"
@@ -44,74 +30,6 @@ type Config struct {
 	Timeout               time.Duration
 	// Runner runs the manager's commands; nil means the real ones (OSRunner).
 	Runner Runner
-}
-
-// Managers lists the manager names New accepts, for plan validation and error messages.
-func Managers() []string {
-	return []string{"systemd", "snap", "s6", "exec", "launchd", "app", "windows-app", "windows-service", "docker"}
-}
-
-// New returns the service that cfg describes.
-func New(cfg Config) (stores.Service, error) {
-	r := cfg.Runner
-	if r == nil {
-		r = OSRunner{}
-	}
-	need := func(field, value string) error {
-		if value == "" {
-			return fmt.Errorf("service manager %s needs %s", cfg.Manager, field)
-		}
-		return nil
-	}
-	switch cfg.Manager {
-	case "systemd":
-		if err := need("a unit", cfg.Unit); err != nil {
-			return nil, err
-		}
-		return NewSystemd(cfg.Unit, r), nil
-	case "snap":
-		if err := need("a snap name (unit)", cfg.Unit); err != nil {
-			return nil, err
-		}
-		return NewSnap(cfg.Unit, r), nil
-	case "s6":
-		if err := need("a service directory (dir)", cfg.Dir); err != nil {
-			return nil, err
-		}
-		return NewS6(cfg.Dir, r), nil
-	case "exec":
-		return NewExec(cfg.Start, cfg.Stop, cfg.Status, r)
-	case "launchd":
-		if err := need("a job label (unit)", cfg.Unit); err != nil {
-			return nil, err
-		}
-		domain, plist := launchdDefaults(cfg.Unit)
-		return NewLaunchd(cfg.Unit, domain, plist, r), nil
-	case "app":
-		app := cfg.App
-		if app == "" {
-			app = "Plex Media Server"
-		}
-		return NewMacApp(app, r), nil
-	case "windows-app":
-		return NewWindowsApp(r), nil
-	case "windows-service":
-		if err := need("a service name (unit)", cfg.Unit); err != nil {
-			return nil, err
-		}
-		return NewWindowsService(cfg.Unit), nil
-	case "docker":
-		if err := need("a container (container)", cfg.Container); err != nil {
-			return nil, err
-		}
-		host := cfg.DockerHost
-		if host == "" {
-			host = DockerHost(os.LookupEnv)
-		}
-		return NewDocker(cfg.Container, host, cfg.Timeout)
-	default:
-		return nil, fmt.Errorf("unknown service manager %q; use one of: %s", cfg.Manager, strings.Join(Managers(), ", "))
-	}
 }
 
 // ErrTransitioning marks a Running answer taken while the service was neither up nor
@@ -147,14 +65,4 @@ func wrap(s stores.Service, doing string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s %s: %w", doing, s.Describe(), err)
-}
-
-// launchdDefaults picks where a launchd job lives: root manages a system daemon, a user
-// their own login session's agent, each from the usual plist folder.
-func launchdDefaults(label string) (domainTarget, plistPath string) {
-	if os.Geteuid() == 0 {
-		return "system", filepath.Join("/Library/LaunchDaemons", label+".plist")
-	}
-	home, _ := os.UserHomeDir()
-	return "gui/" + strconv.Itoa(os.Geteuid()), filepath.Join(home, "Library", "LaunchAgents", label+".plist")
 }

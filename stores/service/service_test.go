@@ -39,7 +39,7 @@ func TestNewRejectsIncompleteConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Manager: "upstart"}, `unknown service manager "upstart"; use one of: systemd, snap, s6, exec`},
+		{Config{Manager: "upstart"}, `unknown service manager "upstart"; use one of: app, docker, exec, launchd, s6, snap, systemd, windows-app, windows-service`},
 		{Config{Manager: "systemd"}, "needs a unit"},
 		{Config{Manager: "snap"}, "needs a snap name"},
 		{Config{Manager: "s6"}, "needs a service directory"},

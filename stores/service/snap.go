@@ -20,6 +20,16 @@ type Snap struct {
 // NewSnap returns the service of the snap name (for example "plexmediaserver").
 func NewSnap(name string, r Runner) *Snap { return &Snap{Name: name, run: r} }
 
+func init() {
+	Register(Manager{Name: "snap", Doc: "the snap's services", Fields: []string{"unit"}, Needs: []string{"unit"},
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a snap name (unit)", cfg.Unit); err != nil {
+				return nil, err
+			}
+			return NewSnap(cfg.Unit, cfg.Runner), nil
+		}})
+}
+
 func (s *Snap) Describe() string { return "snap " + s.Name }
 
 func (s *Snap) Stop(ctx context.Context) error {

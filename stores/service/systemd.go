@@ -22,6 +22,16 @@ type Systemd struct {
 // NewSystemd returns the systemd service for unit (for example "plexmediaserver").
 func NewSystemd(unit string, r Runner) *Systemd { return &Systemd{Unit: unit, run: r} }
 
+func init() {
+	Register(Manager{Name: "systemd", Doc: "a systemd unit", Fields: []string{"unit"}, Needs: []string{"unit"},
+		Open: func(cfg Config) (stores.Service, error) {
+			if err := need(cfg, "a unit", cfg.Unit); err != nil {
+				return nil, err
+			}
+			return NewSystemd(cfg.Unit, cfg.Runner), nil
+		}})
+}
+
 func (s *Systemd) Describe() string { return "systemd unit " + s.Unit }
 
 func (s *Systemd) Stop(ctx context.Context) error {

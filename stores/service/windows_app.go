@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/plexform/plexform/stores"
 )
 
 // PlexImage is the process name of Plex Media Server on Windows.
@@ -33,6 +35,11 @@ func NewWindowsApp(r Runner) *WindowsApp {
 		r = OSRunner{}
 	}
 	return &WindowsApp{Image: PlexImage, run: r, running: processRunning, launch: launchUnelevated, folder: installFolder}
+}
+
+func init() {
+	Register(Manager{Name: "windows-app", Doc: "the Windows tray app",
+		Open: func(cfg Config) (stores.Service, error) { return NewWindowsApp(cfg.Runner), nil }})
 }
 
 func (w *WindowsApp) Describe() string { return "windows-app " + w.Image }

@@ -66,6 +66,7 @@ func Run(t *testing.T, h Harness) {
 		{"WriteIsIdempotent", testWriteIsIdempotent},
 		{"AbsentRemovesEverySpelling", testAbsentRemovesEverySpelling},
 		{"SnapshotRestore", testSnapshotRestore},
+		{"RestoreWithoutMetaKeepsOwnerAndMode", testRestoreWithoutMeta},
 		{"MalformedSnapshotIsRefused", testMalformedSnapshot},
 		{"InvalidWriteLeavesStore", testInvalidWriteLeavesStore},
 		{"BrokenWriteLeavesStore", testBrokenWriteLeavesStore},
@@ -255,6 +256,22 @@ func testSnapshotRestore(t *testing.T, h Harness) {
 	}
 }
 
+// testRestoreWithoutMeta: a snapshot that records no owner, group or mode (one made by
+// hand from a copy of the file) restores its bytes with the store's current owner,
+// group and mode, never root's and 0000.
+func testRestoreWithoutMeta(t *testing.T, h Harness) {
+	s := h.New(t, withSignIn(h))
+	snap := snapshot(t, s)
+	bare := stores.Snapshot{Ext: snap.Ext, Data: snap.Data}
+	if err := s.Write(ctx(t), []stores.Edit{{Name: "PlexOnlineToken", Remove: true}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if err := s.Restore(ctx(t), bare); err != nil {
+		t.Fatalf("Restore: %v", err)
+	}
+	sameSnapshot(t, "Restore of a snapshot without owner and mode", snap, snapshot(t, s))
+}
+
 // testMalformedSnapshot: a backup copy is only a file in a directory and may be damaged.
 // CheckSnapshot accepts the store's own snapshot and refuses bytes that do not parse,
 // without quoting them, and Restore refuses them too, leaving the store as it was.
@@ -381,16 +398,23 @@ func testStagerLoad(t *testing.T, h Harness) {
 	}
 }
 
-func testStagerCommit(t *testing.T, h Harness) {
-	s := stager(t, h.New(t, withSignIn(h)))
+// loadAndStage loads s and stages edits on what it loaded.
+func loadAndStage(t *testing.T, s stores.Stager, edits []stores.Edit) (stores.Snapshot, stores.Staged) {
+	t.Helper()
 	_, base, err := s.Load(ctx(t))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}, {Name: "ConformanceAdded", Value: stores.Value{Text: "x"}}})
+	staged, err := s.Stage(ctx(t), base, edits)
 	if err != nil {
 		t.Fatalf("Stage: %v", err)
 	}
+	return base, staged
+}
+
+func testStagerCommit(t *testing.T, h Harness) {
+	s := stager(t, h.New(t, withSignIn(h)))
+	base, staged := loadAndStage(t, s, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}, {Name: "ConformanceAdded", Value: stores.Value{Text: "x"}}})
 	sameSnapshot(t, "Stage (before Commit)", base, snapshot(t, s))
 	if err := staged.Commit(ctx(t)); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -408,14 +432,7 @@ func testStagerCommit(t *testing.T, h Harness) {
 
 func testStagerDiscard(t *testing.T, h Harness) {
 	s := stager(t, h.New(t, withSignIn(h)))
-	_, base, err := s.Load(ctx(t))
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	staged, err := s.Stage(ctx(t), base, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}})
-	if err != nil {
-		t.Fatalf("Stage: %v", err)
-	}
+	base, staged := loadAndStage(t, s, []stores.Edit{{Name: "PlexOnlineToken", Remove: true}})
 	if err := staged.Discard(); err != nil {
 		t.Fatalf("Discard: %v", err)
 	}

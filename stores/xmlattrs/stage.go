@@ -30,28 +30,19 @@ func (f *File) Load(context.Context) (stores.State, stores.Snapshot, error) {
 
 // Stage edits base's bytes and prepares the result beside the file.
 func (f *File) Stage(_ context.Context, base stores.Snapshot, edits []stores.Edit) (stores.Staged, error) {
-	if base.Data == nil {
-		if stores.OnlyRemovals(edits) {
-			return stores.NothingStaged{}, nil // nothing to remove from a file that is not there
-		}
-		return nil, fmt.Errorf("write %s: the file does not exist; plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)", f.path)
-	}
-	doc := f.loaded(base.Data)
-	if doc == nil {
-		var err error
-		if doc, err = parseDocument(base.Data, f.element, f.root); err != nil {
-			return nil, fmt.Errorf("write %s: %w; the file was left alone", f.path, err)
-		}
-	}
-	out, err := doc.edited(edits)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", f.path, err)
-	}
-	p, err := f.fs.Stage(f.path, out, base.Meta)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return f.fs.StageEdits(f.path, base, edits,
+		"plexform edits an existing Preferences.xml and does not create one (start Plex once to make it)",
+		func(data []byte) ([]byte, bool, error) {
+			doc := f.loaded(data)
+			if doc == nil {
+				var err error
+				if doc, err = parseDocument(data, f.element, f.root); err != nil {
+					return nil, false, fmt.Errorf("%w; the file was left alone", err)
+				}
+			}
+			out, err := doc.edited(edits)
+			return out, err == nil, err
+		})
 }
 
 // Unchanged compares the file's bytes with base's.

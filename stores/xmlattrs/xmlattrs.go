@@ -64,42 +64,22 @@ func (f *File) Read(ctx context.Context) (stores.State, error) {
 // CheckWritable tells whether this process can rewrite the file keeping its owner.
 func (f *File) CheckWritable(context.Context) error { return f.fs.CheckWritable(f.path) }
 
-// Write applies the edits to the file as it is now and replaces it atomically.
+// Write applies the edits to the file as it is now and replaces it atomically: Load,
+// then Stage and commit.
 func (f *File) Write(ctx context.Context, edits []stores.Edit) error {
-	_, base, err := f.Load(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := f.Stage(ctx, base, edits)
-	if err != nil {
-		return err
-	}
-	if err := st.Commit(ctx); err != nil {
-		return err
-	}
-	return st.Durable()
+	return stores.WriteStaged(ctx, f, edits)
 }
 
 // Snapshot is a byte-exact copy of the file with its owner and mode.
 func (f *File) Snapshot(context.Context) (stores.Snapshot, error) {
-	data, meta, exists, err := f.fs.ReadWithMeta(f.path)
-	if err != nil {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: %w", f.path, err)
-	}
-	if !exists {
-		return stores.Snapshot{}, fmt.Errorf("back up %s: the file does not exist", f.path)
-	}
-	return stores.Snapshot{Ext: "xml", Data: data, Meta: meta}, nil
+	return f.fs.Snapshot(f.path, "xml")
 }
 
-// Restore puts the snapshot's bytes back with the owner and mode it recorded. A
-// snapshot that is not well-formed XML, or with RequireRoot has another root element,
-// is refused.
+// Restore puts the snapshot's bytes back with the owner and mode it recorded (see
+// fileutil.Root.Restore). A snapshot that is not well-formed XML, or with RequireRoot
+// has another root element, is refused.
 func (f *File) Restore(_ context.Context, s stores.Snapshot) error {
-	if err := f.CheckSnapshot(s); err != nil {
-		return fmt.Errorf("restore %s: %w; the file was left alone", f.path, err)
-	}
-	return f.fs.WriteAtomic(f.path, s.Data, s.Meta)
+	return f.fs.Restore(f.path, s, f.CheckSnapshot)
 }
 
 // CheckSnapshot parses the snapshot as Read would parse the file (its element aside:
