@@ -14,19 +14,20 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/parallel"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 )
 
 // Options say how to apply.
 type Options struct {
-	Backups  *Backups
+	Backups  *state.Dir
 	Keep     int
 	LockWait time.Duration
 	// Saved, when set, is the saved plan being applied: any difference between it and
@@ -60,7 +61,7 @@ type Result struct {
 	// Changes is the diff as applied: as shown, or as re-read after the stop when the
 	// server rewrote its settings on shutdown.
 	Changes *plan.Changes
-	Backups []*Manifest
+	Backups []*state.Manifest
 	// Downtime runs from the moment the last guarding service was down to the moment
 	// its start was issued: the time plexform itself kept Plex away.
 	Downtime time.Duration
@@ -79,7 +80,7 @@ type Failure struct {
 	Err        error
 	RolledBack bool
 	Left       []string
-	Backups    []*Manifest
+	Backups    []*state.Manifest
 	// Changed is false when the apply failed before it changed anything at all.
 	Changed bool
 	// Interrupted is true when a signal (Ctrl-C, SIGTERM, SIGHUP) ended the apply.
@@ -119,7 +120,7 @@ type run struct {
 	staged   map[*host.StoreStep]stores.Staged
 	written  []*host.StoreStep
 	snaps    map[*host.StoreStep]stores.Snapshot
-	backups  []*Manifest
+	backups  []*state.Manifest
 	logMarks []logMark
 	// committed are the staged writes renamed into place, to be made durable once the
 	// services are started again.
@@ -139,7 +140,7 @@ func Run(ctx context.Context, op Operation) (*Result, error) {
 		return nil, refused(err)
 	}
 	defer unlock()
-	if err := refuseUnfinished(op.Backups); err != nil {
+	if err := op.Backups.CheckUnfinished(); err != nil {
 		return nil, refused(err)
 	}
 	cleaned := tidy(op.Host, op.Backups, op.Observer)
@@ -190,26 +191,21 @@ func Apply(ctx context.Context, h *host.Host, opts Options) (*Result, error) {
 // different backups dirs never edit one file at once). The lock lives in the backups dir,
 // so taking it creates the dir; a run that then changes nothing (a refusal, no changes)
 // removes the dir again if it made it and left nothing else in it.
-func lockAll(h *host.Host, b *Backups, wait time.Duration) (func(), error) {
-	_, statErr := os.Lstat(b.Dir)
+func lockAll(h *host.Host, b *state.Dir, wait time.Duration) (func(), error) {
+	_, statErr := os.Lstat(b.Path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	unlock, err := b.Lock(wait)
 	if err != nil {
 		return nil, err
 	}
-	unlockStores, err := LockStores(storeTargets(h), wait)
+	unlockStores, err := state.LockStores(storeTargets(h), wait)
 	if err != nil {
 		unlock()
 		return nil, err
 	}
 	return func() {
 		unlockStores()
-		removed := false
-		if created {
-			if entries, err := os.ReadDir(b.Dir); err == nil && len(entries) == 1 && entries[0].Name() == lockName {
-				removed = os.Remove(filepath.Join(b.Dir, lockName)) == nil && os.Remove(b.Dir) == nil
-			}
-		}
+		removed := created && b.RemoveIfUnused()
 		unlock()
 		if removed {
 			_ = b.Close() // its handle is of a directory that is gone; the next use opens anew
@@ -236,7 +232,7 @@ func storeTargets(h *host.Host) []string {
 
 // tidy removes what a run cut short left (backup copies without a manifest, temp files
 // beside the stores) and reports manifests the backups listing skipped.
-func tidy(h *host.Host, b *Backups, obs Observer) []string {
+func tidy(h *host.Host, b *state.Dir, obs Observer) []string {
 	var cleaned []string
 	line, err := b.Tidy(storeTargets(h))
 	if line != "" {
@@ -313,10 +309,10 @@ func (r *run) prepare(ctx context.Context) error {
 		todo = append(todo, s)
 	}
 	// Each store stages beside itself, independently of the others: its sync waits
-	// together with theirs (see syncWorkers).
+	// together with theirs (see parallel.Workers).
 	staged := make([]stores.Staged, len(todo))
 	errs := make([]error, len(todo))
-	inParallel(len(todo), func(i int) { staged[i], errs[i] = stageStore(ctx, todo[i]) })
+	parallel.Do(len(todo), func(i int) { staged[i], errs[i] = stageStore(ctx, todo[i]) })
 	var failed *multierror.Error
 	for i, s := range todo {
 		if errs[i] != nil {
@@ -502,7 +498,7 @@ func (r *run) backUp(s *host.StoreStep, snap stores.Snapshot) error {
 	if r.journal != nil {
 		r.journal.backedUp(s, m)
 	}
-	r.obs.Event(Event{Type: EventBackedUp, Resource: s.Resource.Name, Message: fmt.Sprintf("Backed up %s to %s", s.Store.Store.Target(), r.opts.Backups.Path(m)), Backup: m.ID})
+	r.obs.Event(Event{Type: EventBackedUp, Resource: s.Resource.Name, Message: fmt.Sprintf("Backed up %s to %s", s.Store.Store.Target(), r.opts.Backups.BackupPath(m)), Backup: m.ID})
 	return nil
 }
 
@@ -563,7 +559,7 @@ func (r *run) write(ctx context.Context) error {
 // durable waits for the disk to hold the renames made while the server was down.
 func (r *run) durable() error {
 	errs := make([]error, len(r.committed))
-	inParallel(len(r.committed), func(i int) { errs[i] = r.committed[i].Durable() })
+	parallel.Do(len(r.committed), func(i int) { errs[i] = r.committed[i].Durable() })
 	var all *multierror.Error
 	for _, err := range errs {
 		if err != nil {
@@ -571,36 +567,6 @@ func (r *run) durable() error {
 		}
 	}
 	return plan.Gather(all)
-}
-
-// syncWorkers is how many syncs of independent files an apply waits on at once. A sync
-// waits mostly for the file system's journal to commit, and syncs that wait together
-// share one commit: over 1,000 stores, one at a time, the waits were most of the apply.
-const syncWorkers = 16
-
-// inParallel calls do(0) … do(n-1), up to syncWorkers at once, and returns when all
-// have returned. Each call must touch only what its index names.
-func inParallel(n int, do func(i int)) {
-	if n == 1 {
-		do(0)
-		return
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(n, syncWorkers) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				do(i)
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // prune keeps the newest backups of each store this apply backed up, whether the apply

@@ -14,6 +14,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
 )
@@ -62,7 +63,7 @@ resources:
   - {name: first, kind: xml_attributes, path: `+okPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
   - {name: second, kind: xml_attributes, path: `+fullPath+`, absent: [PlexOnlineToken, PlexOnlineMail]}
 `)
-	backups := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	backups := &state.Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
 	f, isFailure := IsFailure(err)
 	if !isFailure {
@@ -109,7 +110,7 @@ resources:
 	// b fails its write; a's restore fails too, so the rollback is incomplete.
 	h.Stores[1].Store = failingWrite{h.Stores[1].Store}
 	h.Stores[0].Store = failingRestore{h.Stores[0].Store}
-	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	backups := &state.Dir{Path: filepath.Join(dir, "backups")}
 	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
 	f, isFailure := IsFailure(err)
 	if !isFailure || f.RolledBack {
@@ -121,7 +122,7 @@ resources:
 			t.Errorf("error %q lacks %q", text, want)
 		}
 	}
-	if len(f.Left) != 1 || !strings.Contains(f.Left[0], "a ("+a+") is NOT restored; its backup is "+backups.Dir) {
+	if len(f.Left) != 1 || !strings.Contains(f.Left[0], "a ("+a+") is NOT restored; its backup is "+backups.Path) {
 		t.Errorf("left = %q", f.Left)
 	}
 	if strings.Contains(text, "tok-SECRET") || strings.Contains(strings.Join(f.Left, ""), "tok-SECRET") {
@@ -130,13 +131,13 @@ resources:
 }
 
 func TestSecondApplyWaitsForTheLock(t *testing.T) {
-	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	b := &state.Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	unlock, err := b.Lock(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// flock locks belong to open files, so a second open in this process contends too.
-	if _, err := b.Lock(0); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another plexform apply (pid") {
+	if _, err := b.Lock(0); !errors.Is(err, state.ErrLocked) || !strings.Contains(err.Error(), "another plexform apply (pid") {
 		t.Errorf("second lock: %v", err)
 	}
 	unlock()
@@ -145,7 +146,7 @@ func TestSecondApplyWaitsForTheLock(t *testing.T) {
 		t.Fatalf("lock after unlock: %v", err)
 	}
 	unlock2()
-	if fi, err := os.Stat(b.Dir); err != nil || fi.Mode().Perm() != 0o700 {
+	if fi, err := os.Stat(b.Path); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Errorf("backups dir mode: %v %v", fi.Mode(), err)
 	}
 }
@@ -157,7 +158,7 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := bind(t, "version: 1\nresources:\n  - {name: p, kind: xml_attributes, path: "+path+", set: {FriendlyName: x}}\n")
-	b := &Backups{Dir: filepath.Join(dir, "backups")}
+	b := &state.Dir{Path: filepath.Join(dir, "backups")}
 	snap, err := h.Stores[0].Store.Snapshot(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func TestPruneKeepsTheNewest(t *testing.T) {
 		}
 		t.Errorf("kept %v, want the two newest", ids)
 	}
-	files, _ := filepath.Glob(filepath.Join(b.Dir, "*.xml"))
+	files, _ := filepath.Glob(filepath.Join(b.Path, "*.xml"))
 	if len(files) != 2 {
 		t.Errorf("%d backup copies left, want 2", len(files))
 	}
@@ -198,8 +199,8 @@ func TestApplyOnAReadOnlyFileSystemStopsNothing(t *testing.T) {
 	if out, err := exec.Command("mount", "-o", "remount,ro", ro).CombinedOutput(); err != nil {
 		testtool.Unavailable(t, "cannot remount the tmpfs read-only: "+strings.TrimSpace(string(out)))
 	}
-	state := t.TempDir()
-	up, stopped := filepath.Join(state, "up"), filepath.Join(state, "stopped")
+	svcDir := t.TempDir()
+	up, stopped := filepath.Join(svcDir, "up"), filepath.Join(svcDir, "stopped")
 	if err := os.WriteFile(up, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ resources:
     stop: [sh, -c, 'rm -f `+up+`; touch `+stopped+`']
     status: [test, -f, `+up+`]
 `)
-	backups := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	backups := &state.Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	_, err := Apply(context.Background(), h, Options{Backups: backups, Keep: 10})
 	f, isFailure := IsFailure(err)
 	if !isFailure || !f.RolledBack || f.Changed {
@@ -245,14 +246,14 @@ func TestApplyWithNoChangesWaitsForTheLock(t *testing.T) {
 resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
 `)
-	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	backups := &state.Dir{Path: filepath.Join(dir, "backups")}
 	unlock, err := backups.Lock(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	if _, err := Apply(context.Background(), h, Options{Backups: backups}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("a no-change apply beside a running one: err = %v, want ErrLocked", err)
+	if _, err := Apply(context.Background(), h, Options{Backups: backups}); !errors.Is(err, state.ErrLocked) {
+		t.Fatalf("a no-change apply beside a running one: err = %v, want state.ErrLocked", err)
 	}
 }
 
@@ -271,7 +272,7 @@ resources:
   - {name: b, kind: xml_attributes, path: `+b+`, absent: [PlexOnlineToken]}
 `)
 	h.Stores[1].Store = panickingWrite{h.Stores[1].Store}
-	_, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(dir, "backups")}, Keep: 10})
+	_, err := Apply(context.Background(), h, Options{Backups: &state.Dir{Path: filepath.Join(dir, "backups")}, Keep: 10})
 	f, isFailure := IsFailure(err)
 	if !isFailure || !f.RolledBack {
 		t.Fatalf("err = %v, want a complete rollback", err)
@@ -317,7 +318,7 @@ func TestApplyBesideAnInPlaceWriterNeverBacksUpAPartialFile(t *testing.T) {
 			time.Sleep(400 * time.Microsecond)
 		}
 	}()
-	backups := &Backups{Dir: filepath.Join(dir, "backups")}
+	backups := &state.Dir{Path: filepath.Join(dir, "backups")}
 	// verify always fails, so every apply that writes also rolls back.
 	h := bind(t, `version: 1
 resources:
@@ -429,7 +430,7 @@ resources:
 	var events []string
 	h.Services[0].Service = &restartingService{Service: h.Services[0].Service, events: &events}
 	h.Stores[0].Store = recordingRestore{h.Stores[0].Store, &events}
-	_, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(dir, "backups")}, Keep: 10})
+	_, err := Apply(context.Background(), h, Options{Backups: &state.Dir{Path: filepath.Join(dir, "backups")}, Keep: 10})
 	if f, ok := IsFailure(err); !ok || !f.RolledBack {
 		t.Fatalf("err = %v, want a complete rollback", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/plexform/plexform/internal/plextv"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/signin"
+	"github.com/plexform/plexform/state"
 )
 
 const (
@@ -46,12 +47,12 @@ func applyWithState(t *testing.T, sim *supervisedSim, yaml string, obs executor.
 	if err != nil {
 		t.Fatalf("decode: %v", err)
 	}
-	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS, State: &executor.Backups{Dir: sim.backups}})
+	bound, err := host.Open(p, host.Options{GOOS: runtime.GOOS, State: &state.Dir{Path: sim.backups}})
 	if err != nil {
 		t.Fatalf("bind: %v", err)
 	}
 	return executor.Apply(context.Background(), bound, executor.Options{
-		Backups: &executor.Backups{Dir: sim.backups}, Keep: plan.DefaultKeep, Version: "test", Observer: obs,
+		Backups: &state.Dir{Path: sim.backups}, Keep: plan.DefaultKeep, Version: "test", Observer: obs,
 	})
 }
 

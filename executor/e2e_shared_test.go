@@ -14,6 +14,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
 )
@@ -70,7 +71,7 @@ func applyIn(tb testing.TB, dir, backups, yaml string, obs executor.Observer) (*
 		tb.Fatalf("bind the test plan: %v", err)
 	}
 	return executor.Apply(context.Background(), bound, executor.Options{
-		Backups: &executor.Backups{Dir: backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
+		Backups: &state.Dir{Path: backups}, Keep: plan.DefaultKeep, PlanFile: file, Version: "test", Observer: obs,
 	})
 }
 

@@ -50,3 +50,13 @@ type nopObserver struct{}
 
 func (nopObserver) Event(Event)                           {}
 func (nopObserver) Waiting(string, string, time.Duration) {}
+
+// warn reports a line and an error as warnings, each when there is one.
+func warn(obs Observer, line string, err error) {
+	if line != "" {
+		obs.Event(Event{Type: EventWarning, Message: line})
+	}
+	if err != nil {
+		obs.Event(Event{Type: EventWarning, Message: err.Error()})
+	}
+}

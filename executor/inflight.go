@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
 
 	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -19,21 +19,6 @@ import (
 // elsewhere on Unix, and a systemd job goes on without its systemctl. A stop that
 // finishes after recover started the server leaves it stopped. So the journal names
 // each service command while it runs, and recover first makes sure none is left.
-
-// JournalCommand is a service command that was running when the journal was written.
-type JournalCommand struct {
-	// Mark is in the command's environment and its children's (service.MarkVar).
-	Mark    string    `json:"mark"`
-	Service string    `json:"service"`
-	Manager string    `json:"manager"`
-	Action  string    `json:"action"`
-	PID     int       `json:"pid,omitempty"` // 0: killed before it had started
-	PGID    int       `json:"pgid,omitempty"`
-	Started time.Time `json:"started"`
-	// StartID is the process's start as the kernel tells it (service.Process), so that
-	// a pid used again since is not taken for it.
-	StartID uint64 `json:"start_id,omitempty"`
-}
 
 // track returns ctx with the journal recording, while it runs, each command run under
 // it for svc's action ("stop", "start", "force-stop"). A nil journal records nothing.
@@ -58,7 +43,7 @@ type commandTracker struct {
 // warning: refusing it would leave Plex down, and recover, which starts the server
 // anyway, is not misled by a start that finishes late.
 func (c *commandTracker) Began(p service.Process) error {
-	c.j.j.InFlight = append(c.j.j.InFlight, JournalCommand{
+	c.j.j.InFlight = append(c.j.j.InFlight, state.JournalCommand{
 		Mark: p.Mark, Service: c.svc.Resource.Name, Manager: c.svc.Service.Describe(), Action: c.action, Started: p.Started.UTC(),
 	})
 	err := c.j.save(c.j.j.Step, false)
@@ -109,7 +94,7 @@ func (c *commandTracker) Ended(p service.Process) {
 }
 
 func (c *commandTracker) find(mark string) int {
-	return slices.IndexFunc(c.j.j.InFlight, func(cmd JournalCommand) bool { return cmd.Mark == mark })
+	return slices.IndexFunc(c.j.j.InFlight, func(cmd state.JournalCommand) bool { return cmd.Mark == mark })
 }
 
 // endLeftovers makes sure no service command the journal names is still running: each
@@ -187,9 +172,4 @@ type jobWaiter interface {
 // otherwise (s6-svc -u on a service that is up changes nothing).
 type commandQueue interface {
 	QueuesCommands()
-}
-
-// validMark accepts the marks service.Process carries: lowercase hex, at most 64.
-func validMark(m string) bool {
-	return len(m) <= 64 && strings.Trim(m, "0123456789abcdef") == ""
 }

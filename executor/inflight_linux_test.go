@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -28,7 +29,7 @@ func TestRecoverWaitsForAStopTheKilledRunLeft(t *testing.T) {
 resources:
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`], timeout: 20s}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 
 	// The orphaned rest of a stop command: it stops the server 300 ms from now.
@@ -39,9 +40,9 @@ resources:
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
-		Services: []JournalService{{Resource: "plex", WasRunning: true}},
-		InFlight: []JournalCommand{{Mark: mark, Service: "plex", Manager: "exec", Action: "stop", Started: time.Now().UTC()}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+		Services: []state.JournalService{{Resource: "plex", WasRunning: true}},
+		InFlight: []state.JournalCommand{{Mark: mark, Service: "plex", Manager: "exec", Action: "stop", Started: time.Now().UTC()}}}}
 	if err := j.save(stepStopped, true); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`]}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 	ctx := context.Background()
 	snap, err := h.Stores[0].Store.Snapshot(ctx)
@@ -114,8 +115,8 @@ resources:
 	if err := os.WriteFile(prefs, []byte("<Preferences/>\n"), 0o600); err != nil { // what the killed run wrote
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
-		Stores: []JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
+		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
 	if err := j.save(stepWritten, true); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestRecoverRestartsAServerStillGoingDown(t *testing.T) {
 resources:
   - {name: plex, kind: service, manager: exec, start: [sh, -c, 'echo new >"$0"', `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`], timeout: 20s}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 	// The old server finishes its shutdown 300 ms from now: it is gone then, not a new one.
 	going := exec.Command("sh", "-c", `sleep 0.3; [ "$(cat "$1")" = old ] && rm -f "$1"`, "sh", up)
@@ -152,8 +153,8 @@ resources:
 		t.Fatal(err)
 	}
 	defer going.Wait()
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
-		Services: []JournalService{{Resource: "plex", WasRunning: true}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+		Services: []state.JournalService{{Resource: "plex", WasRunning: true}}}}
 	if err := j.save(stepStopped, true); err != nil {
 		t.Fatal(err)
 	}

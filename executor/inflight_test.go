@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/plexform/plexform/state"
 )
 
 // While a service command runs, the journal names it (which service, which action, the
@@ -33,7 +36,7 @@ resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [`+stop+`, `+backups+`, `+seen+`, `+up+`], status: [test, -f, `+up+`]}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 	if _, err := Apply(context.Background(), h, Options{Backups: b, Keep: 10}); err != nil {
 		t.Fatal(err)
@@ -42,7 +45,7 @@ resources:
 	if err != nil {
 		t.Fatalf("the stop command did not see a journal: %v", err)
 	}
-	var during Journal
+	var during state.Journal
 	if err := json.Unmarshal(data, &during); err != nil {
 		t.Fatal(err)
 	}
@@ -50,13 +53,13 @@ resources:
 		t.Fatalf("in flight during the stop: %+v; want the stop", during.InFlight)
 	}
 	c := during.InFlight[0]
-	if c.Service != "plex" || c.Action != "stop" || !validMark(c.Mark) || c.Mark == "" || c.Started.IsZero() {
+	if c.Service != "plex" || c.Action != "stop" || c.Mark == "" || strings.Trim(c.Mark, "0123456789abcdef") != "" || c.Started.IsZero() {
 		t.Errorf("the command in flight: %+v", c)
 	}
 	if _, err := os.Stat(seen + ".env"); err != nil {
 		t.Error("the command's environment does not carry its mark")
 	}
-	if _, err := os.Stat(filepath.Join(backups, journalFile)); !os.IsNotExist(err) {
+	if _, err := os.Stat((&state.Dir{Path: backups}).JournalPath()); !os.IsNotExist(err) {
 		t.Errorf("the journal is still there after the apply: %v", err)
 	}
 }

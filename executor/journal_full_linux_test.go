@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/state"
 )
 
 // A backups dir that fills up during the apply: whatever room is left, the stop command
@@ -38,7 +39,7 @@ resources:
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [`+stop+`, `+backups+`, `+unrecorded+`, `+up+`], status: [test, -f, `+up+`]}
 `)
 		testtool.FillLeaving(t, full, pages)
-		b := &Backups{Dir: backups}
+		b := &state.Dir{Path: backups}
 		_, err := Apply(context.Background(), h, Options{Backups: b, Keep: 10})
 		b.Close()
 		if got, _ := os.ReadFile(unrecorded); len(got) > 0 {
@@ -47,7 +48,7 @@ resources:
 		if _, statErr := os.Stat(up); statErr != nil {
 			t.Errorf("%d pages free: the server is down after the apply (%v)", pages, err)
 		}
-		if _, statErr := os.Stat(filepath.Join(backups, journalFile)); statErr == nil {
+		if _, statErr := os.Stat((&state.Dir{Path: backups}).JournalPath()); statErr == nil {
 			t.Errorf("%d pages free: the journal is left after an apply that ended (%v)", pages, err)
 		}
 		if err == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -27,7 +28,7 @@ resources:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	b := &state.Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	unlock, err := b.Lock(0)
 	if err != nil {
 		t.Fatal(err)
@@ -42,9 +43,9 @@ resources:
 	if err := r.journal.save(stepPrepared, true); err != nil {
 		t.Fatal(err)
 	}
-	onDisk := func() *Journal {
+	onDisk := func() *state.Journal {
 		t.Helper()
-		j, err := readJournal(b)
+		j, err := b.ReadJournal()
 		if err != nil || j == nil {
 			t.Fatalf("journal: %v, %v", j, err)
 		}

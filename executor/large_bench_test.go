@@ -10,6 +10,7 @@ import (
 	"github.com/plexform/plexform/bench/fixture"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 )
 
 // BenchmarkApplyLarge applies the reset to one 50 MB Preferences.xml (long root
@@ -28,7 +29,7 @@ func BenchmarkApplyLarge(b *testing.B) {
 		}
 		h := benchHost(b, root, fixture.PlanWithBackups("/backups", fixture.PrefsPath))
 		b.StartTimer()
-		res, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(root, "backups")}, Version: "bench"})
+		res, err := Apply(context.Background(), h, Options{Backups: &state.Dir{Path: filepath.Join(root, "backups")}, Version: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -59,7 +60,7 @@ func BenchmarkApplyStores(b *testing.B) {
 				}
 				h := benchHost(b, root, planYAML)
 				b.StartTimer()
-				res, err := Apply(context.Background(), h, Options{Backups: &Backups{Dir: filepath.Join(root, "backups")}, Keep: 10, Version: "bench"})
+				res, err := Apply(context.Background(), h, Options{Backups: &state.Dir{Path: filepath.Join(root, "backups")}, Keep: 10, Version: "bench"})
 				if err != nil {
 					b.Fatal(err)
 				}

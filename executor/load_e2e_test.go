@@ -21,6 +21,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 )
 
 // loadPrefs is the store every plan of the load test edits.
@@ -149,7 +150,7 @@ func expectedAfterReset(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := executor.Apply(context.Background(), h, executor.Options{Backups: &executor.Backups{Dir: filepath.Join(dir, "backups")}}); err != nil {
+	if _, err := executor.Apply(context.Background(), h, executor.Options{Backups: &state.Dir{Path: filepath.Join(dir, "backups")}}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -262,7 +263,7 @@ func TestLoadManyAppliesAtOnce(t *testing.T) {
 			t.Errorf("the shared store does not hold the last apply's value:\n%s", got)
 		}
 	}
-	if list, err := (&executor.Backups{Dir: shared.backups}).List(); err != nil || len(list) != len(applied) {
+	if list, err := (&state.Dir{Path: shared.backups}).List(); err != nil || len(list) != len(applied) {
 		t.Errorf("%d backups of the shared plan (%v), want one per apply that ran: %d", len(list), err, len(applied))
 	}
 	waited := 0

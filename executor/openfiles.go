@@ -4,7 +4,7 @@ import "fmt"
 
 // openFilesHeadroom is what an apply opens besides one file per staged store: the
 // backups dir and its lock, the journal, the files being read, written and synced at
-// once (syncWorkers of them), the runtime's own.
+// once (parallel.Workers of them), the runtime's own.
 const openFilesHeadroom = 128
 
 // checkOpenFiles refuses, before anything is changed, a plan whose staged stores need

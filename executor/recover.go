@@ -10,6 +10,7 @@ import (
 
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
@@ -17,7 +18,7 @@ import (
 // Recovery is what `plexform recover` found and did.
 type Recovery struct {
 	// Journal is the run that was cut short; nil when there was none (nothing to do).
-	Journal *Journal
+	Journal *state.Journal
 	// Actions says, one line each, what recover will do (before Confirm) or did.
 	Actions []string
 }
@@ -32,9 +33,9 @@ type RecoverOperation struct {
 
 // recoverStore is one store of the journal, bound to this host.
 type recoverStore struct {
-	entry  JournalStore
+	entry  state.JournalStore
 	store  *host.Store
-	backup *Manifest
+	backup *state.Manifest
 	snap   stores.Snapshot
 	differ bool
 }
@@ -58,7 +59,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	// cut short left beside the stores goes first, journal or not.
 	line, err := op.Backups.Tidy(storeTargets(op.Host))
 	warn(obs, line, err)
-	j, err := readJournal(op.Backups)
+	j, err := op.Backups.ReadJournal()
 	if err != nil || j == nil {
 		return &Recovery{}, err
 	}
@@ -109,14 +110,14 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	// state: a stop finishing after the start below would leave the server down.
 	if err := endLeftovers(ctx, op.Host, rj, recoverMoves(targets, services), obs); err != nil {
 		return rec, &Failure{Err: fmt.Errorf("recover changed nothing yet, and the journal stays; run it again once the problem is fixed: %w", err),
-			Left: []string{"the run recorded in " + filepath.Join(op.Backups.Dir, journalFile)}}
+			Left: []string{"the run recorded in " + op.Backups.JournalPath()}}
 	}
 	var errs *multierror.Error
 	// left says, as a rollback does, what is not back as it was: a store not restored,
 	// a service not in its state.
 	var left []string
 	notRestored := func(t *recoverStore) {
-		left = append(left, fmt.Sprintf("%s (%s) is NOT restored; its backup is %s", t.entry.Resource, t.entry.Target, op.Backups.Path(t.backup)))
+		left = append(left, fmt.Sprintf("%s (%s) is NOT restored; its backup is %s", t.entry.Resource, t.entry.Target, op.Backups.BackupPath(t.backup)))
 	}
 	for _, t := range targets {
 		if t.entry.Staged != "" {
@@ -176,7 +177,7 @@ func Recover(ctx context.Context, op RecoverOperation) (*Recovery, error) {
 	}
 	if errs != nil {
 		errs.ErrorFormat = plan.Problems
-		left = append(left, "the journal of the run, "+filepath.Join(op.Backups.Dir, journalFile)+", which the next `plexform recover` picks up")
+		left = append(left, "the journal of the run, "+op.Backups.JournalPath()+", which the next `plexform recover` picks up")
 		return rec, &Failure{Err: fmt.Errorf("recover is not complete; the journal stays, so run it again once the problem is fixed: %w", errs), Changed: true,
 			Left: left, Backups: backupsOf(targets)}
 	}
@@ -196,8 +197,8 @@ func serviceNotBack(ctx context.Context, svc *host.Service, wasUp bool) string {
 }
 
 // backupsOf lists the backups the journal's stores go back to.
-func backupsOf(targets []*recoverStore) []*Manifest {
-	var out []*Manifest
+func backupsOf(targets []*recoverStore) []*state.Manifest {
+	var out []*state.Manifest
 	for _, t := range targets {
 		if t.backup != nil {
 			out = append(out, t.backup)
@@ -207,7 +208,7 @@ func backupsOf(targets []*recoverStore) []*Manifest {
 }
 
 // bindJournal finds each journal store in the plan and compares it with its backup.
-func bindJournal(ctx context.Context, op RecoverOperation, j *Journal) ([]*recoverStore, error) {
+func bindJournal(ctx context.Context, op RecoverOperation, j *state.Journal) ([]*recoverStore, error) {
 	var errs *multierror.Error
 	var out []*recoverStore
 	for _, e := range j.Stores {
@@ -270,7 +271,7 @@ func rememberMove(j *journal, services []recoverService, svc *host.Service) ([]r
 			return services, nil
 		}
 	}
-	j.j.Services = append(j.j.Services, JournalService{Resource: svc.Resource.Name, WasRunning: true})
+	j.j.Services = append(j.j.Services, state.JournalService{Resource: svc.Resource.Name, WasRunning: true})
 	if err := j.save(j.j.Step, true); err != nil {
 		j.j.Services = j.j.Services[:len(j.j.Services)-1]
 		return services, fmt.Errorf("record in the journal that recover stops %s: %w", svc.Resource.Name, err)
@@ -283,7 +284,7 @@ type recoverService struct {
 	wasUp bool
 }
 
-func bindJournalServices(h *host.Host, j *Journal) ([]recoverService, error) {
+func bindJournalServices(h *host.Host, j *state.Journal) ([]recoverService, error) {
 	var errs *multierror.Error
 	var out []recoverService
 	for _, s := range j.Services {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plexform/plexform/state"
 )
 
 // A recover that cannot start the server again says so in what is left, as a rollback
@@ -21,10 +23,10 @@ func TestRecoverSaysWhatIsLeftWhenItFails(t *testing.T) {
 resources:
   - {name: plex, kind: service, manager: exec, start: [sh, -c, 'exit 1'], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`]}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
-		Services: []JournalService{{Resource: "plex", WasRunning: true}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepStopped,
+		Services: []state.JournalService{{Resource: "plex", WasRunning: true}}}}
 	if err := j.save(stepStopped, true); err != nil {
 		t.Fatal(err)
 	}
@@ -35,12 +37,12 @@ resources:
 	}
 	want := []string{
 		"service plex is not running again (it is stopped)",
-		"the journal of the run, " + filepath.Join(backups, journalFile) + ", which the next `plexform recover` picks up",
+		"the journal of the run, " + (&state.Dir{Path: backups}).JournalPath() + ", which the next `plexform recover` picks up",
 	}
 	if !slices.Equal(f.Left, want) {
 		t.Errorf("left:\n%s\nwant:\n%s", strings.Join(f.Left, "\n"), strings.Join(want, "\n"))
 	}
-	if _, err := os.Stat(filepath.Join(backups, journalFile)); err != nil {
+	if _, err := os.Stat((&state.Dir{Path: backups}).JournalPath()); err != nil {
 		t.Errorf("the journal is gone after a recover that did not finish: %v", err)
 	}
 }
@@ -56,7 +58,7 @@ func TestRecoverNamesAStoreItCouldNotRestore(t *testing.T) {
 resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 	ctx := context.Background()
 	snap, err := h.Stores[0].Store.Snapshot(ctx)
@@ -71,8 +73,8 @@ resources:
 		t.Fatal(err)
 	}
 	h.Stores[0].Store = failingRestore{h.Stores[0].Store}
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
-		Stores: []JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
+		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
 	if err := j.save(stepWritten, true); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +83,7 @@ resources:
 	if !ok || f.RolledBack {
 		t.Fatalf("Recover = %v, want an incomplete recover", err)
 	}
-	want := "prefs (" + prefs + ") is NOT restored; its backup is " + b.Path(m)
+	want := "prefs (" + prefs + ") is NOT restored; its backup is " + b.BackupPath(m)
 	if len(f.Left) != 2 || f.Left[0] != want {
 		t.Errorf("left: %q, want %q first, then the journal", f.Left, want)
 	}

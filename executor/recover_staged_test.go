@@ -21,7 +21,9 @@ func TestRemoveStagedResolvesInsideTheRoot(t *testing.T) {
 	outside := filepath.Join(work, "outside") // the link's target spelled as on the tree's host
 	inTree := filepath.Join(tree, outside)
 	for _, d := range []string{filepath.Join(tree, "srv"), inTree, outside} {
-		mustMkdir(t, d, 0o755)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.Symlink(outside, filepath.Join(tree, "srv", "plex")); err != nil {
 		t.Fatal(err)

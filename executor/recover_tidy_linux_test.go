@@ -6,11 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -30,15 +29,15 @@ resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
   - {name: other, kind: xml_attributes, path: `+other+`, absent: [PlexOnlineToken]}
 `)
-	b := &Backups{Dir: backups}
+	b := &state.Dir{Path: backups}
 	defer b.Close()
 	gone := filepath.Join(dir, fileutil.TempPrefix("Preferences.xml")+"0123456789ab")
 	there := filepath.Join(dir, fileutil.TempPrefix("Other.xml")+"0123456789ab")
 	if err := os.WriteFile(there, []byte("<Preferences/>"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j := &journal{backups: b, j: Journal{Format: 1, PID: 1, Started: time.Now().UTC(), Step: stepPrepared,
-		Stores: []JournalStore{{Resource: "prefs", Target: prefs, Staged: gone}, {Resource: "other", Target: other, Staged: there}}}}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepPrepared,
+		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Staged: gone}, {Resource: "other", Target: other, Staged: there}}}}
 	if err := j.save(stepPrepared, true); err != nil {
 		t.Fatal(err)
 	}
@@ -52,23 +51,5 @@ resources:
 	}
 	if _, err := os.Lstat(there); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the tidy before the question left %s (%v)", there, err)
-	}
-}
-
-// An error writing into the backups dir names the file once, not "write X: write X:".
-func TestBackupsWriteErrorNamesTheFileOnce(t *testing.T) {
-	fsDir := testtool.Tmpfs(t, "64k")
-	b := &Backups{Dir: filepath.Join(fsDir, "backups")}
-	defer b.Close()
-	if err := b.WriteFile("state.json", []byte("{}\n")); err != nil { // the dir exists before the disk fills
-		t.Fatal(err)
-	}
-	testtool.FillUp(t, fsDir)
-	err := b.WriteFile("state.json", []byte(strings.Repeat("x", 8192)))
-	if !errors.Is(err, syscall.ENOSPC) {
-		t.Fatalf("WriteFile on a full disk = %v, want ENOSPC", err)
-	}
-	if n := strings.Count(err.Error(), b.Dir); n != 1 {
-		t.Errorf("the error names the backups dir %d times, want once: %v", n, err)
 	}
 }

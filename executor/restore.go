@@ -8,16 +8,17 @@ import (
 
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
 // Restored is a successful restore.
 type Restored struct {
-	Manifest *Manifest
+	Manifest *state.Manifest
 	// Before is the backup of what the store held just before the restore, so the
 	// restore itself can be undone; nil when the store did not exist.
-	Before *Manifest
+	Before *state.Manifest
 }
 
 // Restore puts backup id back into st, under the same locks as apply (the backups
@@ -36,12 +37,12 @@ func Restore(ctx context.Context, st stores.Store, svc *host.Service, id string,
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	defer unlock()
-	unlockStore, err := LockStores([]string{st.Target()}, opts.LockWait)
+	unlockStore, err := state.LockStores([]string{st.Target()}, opts.LockWait)
 	if err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	defer unlockStore()
-	if err := refuseUnfinished(opts.Backups); err != nil {
+	if err := opts.Backups.CheckUnfinished(); err != nil {
 		return nil, &Failure{Err: err, RolledBack: true}
 	}
 	// Loaded under the locks, and these checked bytes are the ones written: the sha256
@@ -126,7 +127,7 @@ func (r *run) undoRestore(ctx context.Context, st stores.Store, svc *host.Servic
 	if err := restoreIfChanged(ctx, st, before); err != nil {
 		errs = multierror.Append(errs, fmt.Errorf("rollback %s: %w", st.Target(), err))
 		errs.ErrorFormat = plan.Problems
-		return &Failure{Err: errs, Changed: true, Backups: []*Manifest{res.Before}, Left: []string{
+		return &Failure{Err: errs, Changed: true, Backups: []*state.Manifest{res.Before}, Left: []string{
 			fmt.Sprintf("%s holds backup %s and is NOT put back; what it held before is backup %s", st.Target(), res.Manifest.ID, res.Before.ID),
 			fmt.Sprintf("service %s is not running again", svc.Resource.Name)}}
 	}
@@ -134,10 +135,10 @@ func (r *run) undoRestore(ctx context.Context, st stores.Store, svc *host.Servic
 	errs.ErrorFormat = plan.Problems
 	if err := r.setState(ctx, svc, true); err != nil {
 		errs = multierror.Append(errs, fmt.Errorf("rollback: %w", err))
-		return &Failure{Err: errs, Changed: true, Backups: []*Manifest{res.Before}, Left: []string{
+		return &Failure{Err: errs, Changed: true, Backups: []*state.Manifest{res.Before}, Left: []string{
 			fmt.Sprintf("service %s is not running again (%s holds what it held before the restore)", svc.Resource.Name, st.Target())}}
 	}
-	return &Failure{Err: errs, RolledBack: true, Changed: true, Backups: []*Manifest{res.Before}}
+	return &Failure{Err: errs, RolledBack: true, Changed: true, Backups: []*state.Manifest{res.Before}}
 }
 
 // startAgain ends a restore that failed before the store changed: the service this

@@ -14,6 +14,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/signin"
+	"github.com/plexform/plexform/state"
 )
 
 // A restore with the plan's service stops the server, puts the backup back, and starts
@@ -44,7 +45,7 @@ func TestRestoreUnderS6PutsTheSignInBack(t *testing.T) {
 	prefs := bound.Store("prefs")
 	rec := &recorder{}
 	restored, err := executor.Restore(context.Background(), prefs.Store, prefs.Service, res.Backups[0].ID,
-		executor.Options{Backups: &executor.Backups{Dir: sim.backups}, Keep: plan.DefaultKeep, Version: "test", Observer: rec})
+		executor.Options{Backups: &state.Dir{Path: sim.backups}, Keep: plan.DefaultKeep, Version: "test", Observer: rec})
 	if err != nil {
 		t.Fatalf("restore: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -20,7 +21,7 @@ import (
 type restoreHost struct {
 	prefs, up, stopped string
 	h                  *host.Host
-	backups            *Backups
+	backups            *state.Dir
 }
 
 func newRestoreHost(t *testing.T, startCheck string) *restoreHost {
@@ -44,13 +45,13 @@ resources:
     status: [test, -f, `+rh.up+`]
     timeout: 5s
 `)
-	rh.backups = &Backups{Dir: filepath.Join(dir, "backups")}
+	rh.backups = &state.Dir{Path: filepath.Join(dir, "backups")}
 	t.Cleanup(func() { rh.backups.Close() })
 	return rh
 }
 
 // save makes a backup of the store holding data, as if an earlier apply had taken it.
-func (rh *restoreHost) save(t *testing.T, data string) *Manifest {
+func (rh *restoreHost) save(t *testing.T, data string) *state.Manifest {
 	t.Helper()
 	m, err := rh.backups.Save("prefs", "xml_attributes", rh.prefs, "", "test",
 		stores.Snapshot{Ext: "xml", Data: []byte(data), Meta: stores.FileMeta{UID: os.Getuid(), GID: os.Getgid(), Mode: 0o640}})

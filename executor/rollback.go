@@ -121,7 +121,7 @@ func (r *run) anyWasUp() bool {
 func (r *run) backupPath(s *host.StoreStep) string {
 	for _, m := range r.backups {
 		if m.Resource == s.Resource.Name {
-			return r.opts.Backups.Path(m)
+			return r.opts.Backups.BackupPath(m)
 		}
 	}
 	return "(none was made)"

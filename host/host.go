@@ -29,7 +29,7 @@ type Options struct {
 	// Getenv reads environment variables for {env: VAR} values; os.LookupEnv normally.
 	Getenv func(string) (string, bool)
 	// State keeps what plexform must remember between applies (which claim tokens were
-	// spent) in the trusted backups dir: executor.Backups. nil: nothing is remembered.
+	// spent) in the trusted backups dir: state.Dir. nil: nothing is remembered.
 	State StateFiles
 	// IdentityURL is where this machine's Plex Media Server answers /identity, asked
 	// before a store no service guards is changed (running.go); "" means PMS's own

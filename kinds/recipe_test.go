@@ -23,6 +23,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/stores/storetest"
@@ -278,7 +279,7 @@ func TestRecipeKindPlansAndApplies(t *testing.T) {
 	}
 
 	// Apply: backed up in the kind's format, written, and planned clean after.
-	backups := &executor.Backups{Dir: filepath.Join(dir, "backups")}
+	backups := &state.Dir{Path: filepath.Join(dir, "backups")}
 	res, err := executor.Apply(ctx, h, executor.Options{Backups: backups, Keep: plan.DefaultKeep, PlanFile: planFile, Version: "test"})
 	if err != nil {
 		t.Fatal(err)

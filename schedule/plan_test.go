@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -138,7 +138,7 @@ func TestEnvFile(t *testing.T) {
 
 func TestStatusFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
-	backups := &executor.Backups{Dir: dir}
+	backups := &state.Dir{Path: dir}
 	want := Status{Name: "signin", Plan: "/p.yaml", Started: time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC), Finished: time.Date(2026, 12, 7, 18, 0, 5, 0, time.UTC),
 		ExitCode: 5, Signin: "broken", SigninReason: "plex.tv rejects the stored token", Message: "sign-in broken\nneeds a person"}
 	if err := WriteStatus(backups, want); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // StateFiles is where a scheduled run keeps its status file: the backups dir's state
-// files (0600, written atomically, read only when plexform's own; executor.Backups's
+// files (0600, written atomically, read only when plexform's own; state.Dir's
 // WriteFile and ReadFile).
 type StateFiles interface {
 	WriteFile(name string, data []byte) error

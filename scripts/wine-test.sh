@@ -21,7 +21,8 @@ suites=(
 	"./stores/fileutil:^TestWindows"
 	"./internal/plexsim:^TestWine"
 	"./stores/service:^TestWine"
-	"./executor:^(TestWindows|TestWine)"
+	"./state:^TestWindows"
+	"./executor:^TestWine"
 )
 
 missing=()

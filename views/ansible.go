@@ -13,6 +13,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 )
 
 // Ansible is the Ansible module's view: the one JSON object Ansible reads from a
@@ -99,7 +100,7 @@ func (a *Ansible) Crashed(panicked any) {
 // Identify fills host, platform and last_change (LastChange) for the last diff
 // described. A backups dir that cannot be read costs only last_change, with a warning:
 // the run itself is done.
-func (a *Ansible) Identify(backups *executor.Backups) {
+func (a *Ansible) Identify(backups *state.Dir) {
 	ch := a.diffSeen
 	if ch == nil {
 		ch = &plan.Changes{}

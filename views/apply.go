@@ -11,6 +11,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 )
 
 // HumanObserver prints apply progress for people. On a terminal a wait is one live line
@@ -197,7 +198,7 @@ func ApplyFailureHuman(w io.Writer, st Style, what string, f *executor.Failure, 
 }
 
 // BackupIDs lists manifests' ids.
-func BackupIDs(ms []*executor.Manifest) []string {
+func BackupIDs(ms []*state.Manifest) []string {
 	ids := []string{}
 	for _, m := range ms {
 		ids = append(ids, m.ID)

@@ -9,9 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 )
 
 // Fleet is what one host says of itself in a fleet table (plexform report, the Ansible
@@ -109,10 +109,10 @@ func cell(s string) string {
 // are what plexform itself wrote and checks, so that time is when plexform last changed
 // this host's settings. Reading the backups dir creates nothing (check mode stays
 // read-only).
-func LastChange(backups *executor.Backups, ch *plan.Changes) (*Fleet, error) {
+func LastChange(backups *state.Dir, ch *plan.Changes) (*Fleet, error) {
 	list, err := backups.List()
 	if err != nil {
-		return nil, fmt.Errorf("read the backups in %s for the last change: %w", backups.Dir, err)
+		return nil, fmt.Errorf("read the backups in %s for the last change: %w", backups.Path, err)
 	}
 	covered := map[[2]string]bool{}
 	for _, rc := range ch.Resources {

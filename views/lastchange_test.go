@@ -6,8 +6,8 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -17,7 +17,7 @@ import (
 func TestLastChange(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
 	ch := &plan.Changes{Resources: []*plan.ResourceChange{{Address: "prefs", Target: "/srv/p.xml"}}}
-	f, err := LastChange(&executor.Backups{Dir: dir}, ch)
+	f, err := LastChange(&state.Dir{Path: dir}, ch)
 	if err != nil || f.LastChange != nil || f.Host == "" || f.Platform != runtime.GOOS+"/"+runtime.GOARCH {
 		t.Fatalf("no backups dir: %+v, %v", f, err)
 	}
@@ -25,7 +25,7 @@ func TestLastChange(t *testing.T) {
 		t.Fatal("LastChange made the backups dir")
 	}
 	snap := stores.Snapshot{Ext: "xml", Data: []byte("<P/>"), Meta: stores.FileMeta{UID: os.Getuid(), GID: os.Getgid(), Mode: 0o640}}
-	b := &executor.Backups{Dir: dir}
+	b := &state.Dir{Path: dir}
 	defer b.Close()
 	ours, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", snap)
 	if err != nil {
@@ -37,7 +37,7 @@ func TestLastChange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err = LastChange(&executor.Backups{Dir: dir}, ch)
+	f, err = LastChange(&state.Dir{Path: dir}, ch)
 	if err != nil || f.LastChange == nil || !f.LastChange.Equal(ours.Time) {
 		t.Errorf("last change %v, %v; want the time of %s, %v", f.LastChange, err, ours.ID, ours.Time)
 	}

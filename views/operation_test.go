@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/state"
 )
 
 // kinds are the three views of an apply, each printing into its own buffers; an
@@ -43,7 +44,7 @@ func TestApplyViewsTellOneRun(t *testing.T) {
 			`"backups":["20260101T120000Z-prefs"]`, `"warnings":["the lock was stale","removed a temp file"]`},
 	}
 	res := &executor.Result{Changes: sampleChanges(), Applied: true, Downtime: 1500 * time.Millisecond, Cleaned: []string{"removed a temp file"},
-		Backups: []*executor.Manifest{{ID: "20260101T120000Z-prefs", Resource: "prefs", Target: "/p.xml"}}}
+		Backups: []*state.Manifest{{ID: "20260101T120000Z-prefs", Resource: "prefs", Target: "/p.xml"}}}
 	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	for kind, make := range kinds() {
 		var out, errOut bytes.Buffer
@@ -72,7 +73,7 @@ func TestApplyViewsTellOneRun(t *testing.T) {
 // said with what is left, on stderr for people and in the document for machines.
 func TestApplyViewsTellAnIncompleteRollback(t *testing.T) {
 	f := FailureOf(&executor.Failure{Err: errors.New("write /p.xml: disk full"), Changed: true, Left: []string{"/p.xml is as apply wrote it"},
-		Backups: []*executor.Manifest{{ID: "20260101T120000Z-prefs"}}})
+		Backups: []*state.Manifest{{ID: "20260101T120000Z-prefs"}}})
 	if f.RolledBack {
 		t.Fatal("FailureOf changed the failure it was given")
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -107,7 +108,7 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 		view.Fail(err)
 		return exitError
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		view.Fail(err)
 		return exitError
@@ -127,18 +128,18 @@ func runAnsible(env *cliEnv, argsFile string) (code int) {
 	out, err := executor.Run(ctx, op)
 	if err != nil {
 		f := views.FailureOf(err)
-		view.Failed(f, "apply", backups.Dir)
+		view.Failed(f, "apply", backups.Path)
 		return failureCode(f)
 	}
 	view.Cleaned(out.Cleaned)
-	view.Applied(out, backups.Dir, "")
+	view.Applied(out, backups.Path, "")
 	return exitOK
 }
 
 // ansibleCheck is check mode: the plan only, nothing written.
-func ansibleCheck(ctx context.Context, view *views.Ansible, h *host.Host, backups *executor.Backups) int {
+func ansibleCheck(ctx context.Context, view *views.Ansible, h *host.Host, backups *state.Dir) int {
 	// A run cut short may have left the host half changed: a plan of it would mislead.
-	if err := executor.CheckUnfinished(backups); err != nil {
+	if err := backups.CheckUnfinished(); err != nil {
 		view.Fail(err)
 		return exitError
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -68,7 +69,7 @@ func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) (code
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
@@ -86,7 +87,7 @@ func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) (code
 	if len(res.Backups) > 0 {
 		undo = restoreCommand(h.Plan.File, h.Options.Root, res.Backups[0].ID)
 	}
-	view.Applied(res, backups.Dir, undo)
+	view.Applied(res, backups.Path, undo)
 	return exitOK
 }
 
@@ -100,7 +101,7 @@ func streams(env *cliEnv) views.Streams {
 // operation is one locked apply of a bound plan, as apply and reset run it.
 type operation struct {
 	h       *host.Host
-	backups *executor.Backups
+	backups *state.Dir
 	saved   *plan.Saved // apply exactly this saved plan, or nil
 	ask     bool        // ask for "yes" before changing anything (never for a saved plan)
 	// lockWait is -lock-timeout; verb names the command in the prompt's messages, and
@@ -141,7 +142,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, view views.Ap
 		return nil, exitError, false // askYes said why
 	}
 	if err != nil {
-		return nil, reportFailure(view, op.verb, err, op.backups.Dir), false
+		return nil, reportFailure(view, op.verb, err, op.backups.Path), false
 	}
 	return res, exitOK, true
 }

@@ -5,7 +5,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/plexform/plexform/executor"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -45,18 +45,18 @@ func (o *backupsOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	}
 	if o.asJSON {
 		if list == nil {
-			list = []*executor.Manifest{}
+			list = []*state.Manifest{}
 		}
-		if err := views.WriteJSON(env.stdout, map[string]any{"dir": b.Dir, "backups": list, "skipped": skipped}); err != nil {
+		if err := views.WriteJSON(env.stdout, map[string]any{"dir": b.Path, "backups": list, "skipped": skipped}); err != nil {
 			return fail(env, err)
 		}
 		return exitOK
 	}
 	if len(list) == 0 {
-		fmt.Fprintf(env.stdout, "No backups in %s.\n", b.Dir)
+		fmt.Fprintf(env.stdout, "No backups in %s.\n", b.Path)
 		return exitOK
 	}
-	fmt.Fprintf(env.stdout, "Backups in %s:\n\n", b.Dir)
+	fmt.Fprintf(env.stdout, "Backups in %s:\n\n", b.Path)
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tRESOURCE\tPATH\tTIME\tSIZE")
 	for _, m := range list {
@@ -68,20 +68,20 @@ func (o *backupsOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 
 // backupsDir finds the backups directory: -dir, else the plan file's, else the default.
 // A missing plan file is fine here; a broken one is not.
-func backupsDir(file, rootFlag, dir string) (*executor.Backups, error) {
+func backupsDir(file, rootFlag, dir string) (*state.Dir, error) {
 	root, err := checkRoot(rootFlag)
 	if err != nil {
 		return nil, err
 	}
 	if dir != "" {
-		return &executor.Backups{Dir: dir}, nil
+		return &state.Dir{Path: dir}, nil
 	}
 	if _, err := os.Stat(file); err != nil && file == defaultPlanFile {
-		return backupsFor(nil, root)
+		return state.Locate(nil, root)
 	}
 	p, err := loadPlan(file)
 	if err != nil {
 		return nil, err
 	}
-	return backupsFor(p, root)
+	return state.Locate(p, root)
 }

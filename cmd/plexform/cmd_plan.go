@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -42,11 +42,11 @@ func (o *planOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		return fail(env, err)
 	}
 	// A run cut short may have left the host half changed: a plan of it would mislead.
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return fail(env, err)
 	}
-	if err := executor.CheckUnfinished(backups); err != nil {
+	if err := backups.CheckUnfinished(); err != nil {
 		return fail(env, err)
 	}
 	ch, err := h.Diff(context.Background())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -39,7 +40,7 @@ func (o *recoverOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	backups, err := backupsFor(h.Plan, h.Options.Root)
+	backups, err := state.Locate(h.Plan, h.Options.Root)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -63,10 +64,10 @@ func (o *recoverOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		if errors.Is(err, executor.ErrCancelled) {
 			return exitError // askYes said why
 		}
-		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "recover", err, backups.Dir)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "recover", err, backups.Path)
 	}
 	if rec.Journal == nil {
-		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Dir))
+		fmt.Fprintf(env.stdout, "Nothing to recover: no apply was cut short (no journal in %s).\n", redact.Printable(backups.Path))
 		return exitOK
 	}
 	fmt.Fprintf(env.stdout, "\nRecovered: the host is as it was before the apply of %s (pid %d, cut short at step %q).\n",

@@ -11,6 +11,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -69,11 +70,11 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	backups, err := backupsFor(p, root)
+	backups, err := state.Locate(p, root)
 	if err != nil {
 		return failUnchanged(env, err)
 	}
-	noteFound(view, found, backups.Dir)
+	noteFound(view, found, backups.Path)
 	ctx, settle, stop := interruptibleRun(env)
 	defer stop()
 	// A sign-in that works is not reset on a whim: the verdict is plex_signin's, asked
@@ -90,7 +91,7 @@ func (o *resetOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		return code
 	}
 	view.Cleaned(res.Cleaned)
-	if err := view.Reset(res, o.end(res, found, root, method, chosen, backups.Dir, h.Plan.File)); err != nil {
+	if err := view.Reset(res, o.end(res, found, root, method, chosen, backups.Path, h.Plan.File)); err != nil {
 		return fail(env, err)
 	}
 	return exitOK

@@ -13,6 +13,7 @@ import (
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/views"
@@ -87,7 +88,7 @@ func (o *restoreOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int
 		Observer: &views.HumanObserver{W: env.stdout, Terminal: isTerminal(env.stdout)}})
 	settle()
 	if err != nil {
-		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "restore", err, b.Dir)
+		return reportFailure(views.NewApply(views.KindHuman, streams(env)), "restore", err, b.Path)
 	}
 	if res.Before != nil {
 		undo := restoreCommand(o.file, o.rootFlag, res.Before.ID)
@@ -109,7 +110,7 @@ type destination struct {
 // restoreDestination finds where a backup may be written: -target when the user names
 // one, else the store the plan binds for the backup's resource. A plan that does not
 // bind it (or no plan) means no destination: the manifest's own path is not enough.
-func restoreDestination(env *cliEnv, m *executor.Manifest, file string, fileGiven bool, root, target string) (*destination, error) {
+func restoreDestination(env *cliEnv, m *state.Manifest, file string, fileGiven bool, root, target string) (*destination, error) {
 	var h *host.Host
 	keep := plan.DefaultKeep
 	p, perr := loadPlan(file)

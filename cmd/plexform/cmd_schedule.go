@@ -17,6 +17,7 @@ import (
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/schedule"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
 	"github.com/plexform/plexform/views"
 )
@@ -321,7 +322,7 @@ func lastStatus(e schedule.Entry, root string) (*schedule.Status, error) {
 	if perr != nil {
 		p = nil // the run writes to the default dir when its plan does not decode
 	}
-	backups, err := backupsFor(p, root)
+	backups, err := state.Locate(p, root)
 	if err != nil {
 		return nil, err
 	}
@@ -474,7 +475,7 @@ func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
 	if err != nil {
 		p = nil
 	}
-	if backups, err := backupsFor(p, s.root); err != nil {
+	if backups, err := state.Locate(p, s.root); err != nil {
 		warnf(env, "schedule %s: no status file written: %s\n", s.name, err)
 	} else if err := schedule.WriteStatus(backups, st); err != nil {
 		warnf(env, "schedule %s: no status file written: %s\n", s.name, err)

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/schedule"
+	"github.com/plexform/plexform/state"
 )
 
 // A scheduled run's exit code and status: a broken sign-in that the run did not repair
@@ -51,7 +51,7 @@ func TestScheduledRunFinish(t *testing.T) {
 		if !strings.HasPrefix(line, "plexform schedule signin: exit ") || strings.Count(line, "\n") != 0 || !strings.Contains(line, tc.message) {
 			t.Errorf("%s: line %q, want one line with %q", tc.name, line, tc.message)
 		}
-		st, err := schedule.ReadStatus(&executor.Backups{Dir: backups}, "signin")
+		st, err := schedule.ReadStatus(&state.Dir{Path: backups}, "signin")
 		if err != nil || st.ExitCode != tc.want || st.Signin != tc.verdict || !strings.Contains(st.Message, tc.message) {
 			t.Errorf("%s: status %+v, %v", tc.name, st, err)
 		}

@@ -12,12 +12,11 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/internal/suggest"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
-	"github.com/plexform/plexform/stores/fileutil"
+	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
 
@@ -238,53 +237,11 @@ func loadHost(env *cliEnv, file, root string) (*host.Host, []byte, error) {
 
 // hostOptions binds a plan on this host; the backups dir doubles as plexform's state.
 func hostOptions(env *cliEnv, p *plan.Plan, root string) (host.Options, error) {
-	backups, err := backupsFor(p, root)
+	backups, err := state.Locate(p, root)
 	if err != nil {
 		return host.Options{}, err
 	}
 	return host.Options{Root: root, GOOS: runtime.GOOS, Getenv: env.getenv, State: backups}, nil
-}
-
-// backupsFor is the backups directory for a plan: its backups.dir, or the default state
-// dir, inside root when one is given.
-func backupsFor(p *plan.Plan, root string) (*executor.Backups, error) {
-	dir := ""
-	if p != nil {
-		dir = p.Backups.Dir
-	}
-	// Under -root the directories on the way are made and followed inside the tree.
-	if dir == "" {
-		return &executor.Backups{Dir: plan.RootedPath(root, defaultBackupsDir()), Root: fileutil.RootAt(root)}, nil
-	}
-	path, err := p.HostPath(root, dir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: backups.dir: %w", p.File, err)
-	}
-	return &executor.Backups{Dir: path, Root: fileutil.RootAt(root)}, nil
-}
-
-// defaultBackupsDir follows each OS's habit for program state.
-func defaultBackupsDir() string {
-	switch runtime.GOOS {
-	case "windows":
-		if d := os.Getenv("LOCALAPPDATA"); d != "" {
-			return filepath.Join(d, "plexform", "backups")
-		}
-	case "darwin":
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, "Library", "Application Support", "plexform", "backups")
-		}
-	}
-	if os.Geteuid() == 0 {
-		return "/var/lib/plexform/backups"
-	}
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "plexform", "backups")
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return filepath.Join(home, ".local", "state", "plexform", "backups")
-	}
-	return filepath.Join(os.TempDir(), "plexform-backups")
 }
 
 func isTerminal(r any) bool {

@@ -9,17 +9,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/signin"
+	"github.com/plexform/plexform/state"
 )
 
 // madeClaim records one claim this apply made, remembering spent tokens in dir through
 // the trusted backups dir, as the CLI binds it.
 func madeClaim(dir string) (record func() error) {
 	claims := []*signin.Claim{{Resource: &plan.Resource{Name: "claim"}, Token: "claim-AbCdEfGhIjKlMnOpQrSt"}}
-	return func() error { return signin.RecordClaims(&executor.Backups{Dir: dir}, claims) }
+	return func() error { return signin.RecordClaims(&state.Dir{Path: dir}, claims) }
 }
 
 func TestSpentClaimsAreRememberedInATrustedDir(t *testing.T) {
@@ -56,7 +56,7 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		}
 		record := madeClaim(link)
 		err := record()
-		if !errors.Is(err, executor.ErrUntrustedDir) {
+		if !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims through a symlinked dir: %v, want it refused as untrusted", err)
 		}
 		if _, err := os.Lstat(filepath.Join(elsewhere, "claims-used.json")); err == nil {
@@ -70,7 +70,7 @@ func TestSpentClaimsRefuseAnUntrustedDir(t *testing.T) {
 		other := testtool.SecondUser(t)
 		dir := other.OwnDir(t)
 		record := madeClaim(dir)
-		if err := record(); !errors.Is(err, executor.ErrUntrustedDir) {
+		if err := record(); !errors.Is(err, state.ErrUntrustedDir) {
 			t.Fatalf("RecordClaims into %s's dir: %v, want it refused as untrusted", other.Name, err)
 		}
 		if _, err := os.Lstat(filepath.Join(dir, "claims-used.json")); err == nil {

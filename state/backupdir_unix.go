@@ -1,6 +1,6 @@
 //go:build unix
 
-package executor
+package state
 
 import (
 	"errors"
@@ -19,6 +19,9 @@ import (
 type trustedDir struct {
 	path string
 	fd   int // the directory, opened O_DIRECTORY|O_NOFOLLOW
+	// accounts name the owners of its files: a -root tree's own (its files belong to
+	// the tree's users), the zero Root's (this machine's) elsewhere.
+	accounts fileutil.Root
 }
 
 const openNonblock = unix.O_NONBLOCK
@@ -108,7 +111,7 @@ func walkTrusted(orig, abs string, create bool, euid int) (*trustedDir, string, 
 		unix.Close(fd)
 		fd, cur = nfd, filepath.Join(cur, name)
 	}
-	d, err := openTrustedChild(fd, cur, parts[last], orig, create, euid)
+	d, err := openTrustedChild(fd, cur, parts[last], orig, create, euid, fileutil.Root{})
 	unix.Close(fd)
 	return d, "", err
 }
@@ -142,13 +145,14 @@ func openTrustedDirIn(root fileutil.Root, path string, create bool) (*trustedDir
 		return nil, fmt.Errorf("backups dir %s: %w", path, err)
 	}
 	defer parent.Close()
-	return openTrustedChild(int(parent.Fd()), parentPath, name, path, create, os.Geteuid())
+	return openTrustedChild(int(parent.Fd()), parentPath, name, path, create, os.Geteuid(), root)
 }
 
 // openTrustedChild opens the backups dir itself, name in the open directory parent (at
 // host path cur), making it 0700 when create is set and it is missing. It must not be a
-// symlink, must belong to this user and must be private (dirProblem).
-func openTrustedChild(parent int, cur, name, orig string, create bool, euid int) (*trustedDir, error) {
+// symlink, must belong to this user and must be private (dirProblem). Its owners are
+// named from accounts.
+func openTrustedChild(parent int, cur, name, orig string, create bool, euid int, accounts fileutil.Root) (*trustedDir, error) {
 	here := filepath.Join(cur, name)
 	fd, err := openDirNoFollow(parent, name, true)
 	if errors.Is(err, unix.ENOENT) && create {
@@ -173,11 +177,11 @@ func openTrustedChild(parent int, cur, name, orig string, create bool, euid int)
 		unix.Close(fd)
 		return nil, fmt.Errorf("backups dir %s: %w", orig, err)
 	}
-	if problem := dirProblem(&st, euid, here); problem != "" {
+	if problem := dirProblem(&st, euid, here, accounts); problem != "" {
 		unix.Close(fd)
 		return nil, fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
 	}
-	return &trustedDir{path: here, fd: fd}, nil
+	return &trustedDir{path: here, fd: fd, accounts: accounts}, nil
 }
 
 // openDirNoFollow opens a directory on the way with walkFlag, which needs only search
@@ -207,13 +211,14 @@ func linkTrusted(dir, link *unix.Stat_t, euid int) bool {
 }
 
 // dirProblem says why an existing backups directory is not trusted, with the command
-// that fixes it; "" when it is fine.
-func dirProblem(st *unix.Stat_t, euid int, path string) string {
+// that fixes it; "" when it is fine. Its owner is named from accounts (the tree's, under
+// -root); the user who runs plexform is this machine's.
+func dirProblem(st *unix.Stat_t, euid int, path string, accounts fileutil.Root) string {
 	perm := st.Mode & 0o7777
 	if int(st.Uid) != euid {
 		return fmt.Sprintf("backups dir %s belongs to %s, not to %s who runs plexform, and backups hold Plex's token; "+
 			"fix: remove it (plexform makes a new one), or if everything in it is yours: chown -R %d %s && chmod 0700 %s",
-			path, fileutil.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid), euid, shellArg(path), shellArg(path))
+			path, accounts.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid), euid, shellArg(path), shellArg(path))
 	}
 	if perm&0o077 != 0 {
 		what := "readable"
@@ -338,8 +343,9 @@ func (d *trustedDir) close() error { return unix.Close(d.fd) }
 // stateFileProblem says why a state file in the backups dir is not trusted, with the
 // command that fixes it; "" when it is fine. plexform writes them 0600 as the user it
 // runs as, so another owner, or access for the group or others, means someone else
-// made or changed it: the same rule as for the directory (dirProblem).
-func stateFileProblem(fi fs.FileInfo, path string) string {
+// made or changed it: the same rule as for the directory (dirProblem), and its owner
+// is named from the same accounts.
+func (d *trustedDir) stateFileProblem(fi fs.FileInfo, path string) string {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return fmt.Sprintf("cannot tell who owns %s", path)
@@ -347,7 +353,7 @@ func stateFileProblem(fi fs.FileInfo, path string) string {
 	euid := os.Geteuid()
 	if int(st.Uid) != euid {
 		return fmt.Sprintf("%s belongs to %s, not to %s who runs plexform, so plexform did not write it and will not believe it; "+
-			"move it away (and check the host by hand if it is a journal)", path, fileutil.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid))
+			"move it away (and check the host by hand if it is a journal)", path, d.accounts.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid))
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return fmt.Sprintf("%s has mode %04o, and plexform writes its state files 0600: someone else may have written it; "+

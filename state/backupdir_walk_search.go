@@ -1,6 +1,6 @@
 //go:build darwin || freebsd
 
-package executor
+package state
 
 import "golang.org/x/sys/unix"
 

@@ -1,6 +1,6 @@
 //go:build unix
 
-package executor
+package state
 
 import (
 	"encoding/json"
@@ -34,7 +34,7 @@ func testSnap(data string) stores.Snapshot {
 
 func TestBackupsDirIsMadePrivateWithItsParents(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "state", "plexform", "backups")
-	b := &Backups{Dir: dir}
+	b := &Dir{Path: dir}
 	defer b.Close()
 	if _, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P/>")); err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func TestBackupsDirRefusals(t *testing.T) {
 		{readable, "is readable by its group or others (mode 0755)"},
 		{filepath.Join(shared, "via", "backups"), "is a symlink in " + shared + ", which every user can change"},
 	} {
-		b := &Backups{Dir: c.dir}
+		b := &Dir{Path: c.dir}
 		_, err := b.Lock(0)
 		if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v; want %q", c.dir, err, c.want)
@@ -97,7 +97,7 @@ func TestBackupsDirFollowsALinkOnlyRootOrItsUserCouldMake(t *testing.T) {
 	if err := os.Symlink(real, filepath.Join(base, "moved")); err != nil {
 		t.Fatal(err)
 	}
-	b := &Backups{Dir: filepath.Join(base, "moved", "backups")}
+	b := &Dir{Path: filepath.Join(base, "moved", "backups")}
 	defer b.Close()
 	unlock, err := b.Lock(0)
 	if err != nil {
@@ -118,7 +118,7 @@ func TestOwnerOfTheBackupsDirMustBeThisUser(t *testing.T) {
 	if err := os.Chown(dir, 4242, 4242); err != nil {
 		t.Fatal(err)
 	}
-	_, err := (&Backups{Dir: dir}).Lock(0)
+	_, err := (&Dir{Path: dir}).Lock(0)
 	if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), "belongs to uid 4242, not to") || !strings.Contains(err.Error(), "chown -R 0 "+dir) {
 		t.Errorf("%v", err)
 	}
@@ -137,7 +137,7 @@ func TestNoWriteFollowsALinkInsideTheDir(t *testing.T) {
 	if err := os.Symlink(target, filepath.Join(dir, ".lock")); err != nil {
 		t.Fatal(err)
 	}
-	b := &Backups{Dir: dir}
+	b := &Dir{Path: dir}
 	defer b.Close()
 	if _, err := b.Lock(0); err == nil {
 		t.Error("Lock opened a .lock symlink")
@@ -171,7 +171,7 @@ func TestNoWriteFollowsALinkInsideTheDir(t *testing.T) {
 func TestPlantedManifestsAreSkippedAndReported(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "backups")
-	b := &Backups{Dir: dir}
+	b := &Dir{Path: dir}
 	good, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P/>"))
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestPlantedManifestsAreSkippedAndReported(t *testing.T) {
 		}
 	}
 	b.Close()
-	b = &Backups{Dir: dir}
+	b = &Dir{Path: dir}
 	defer b.Close()
 	unlock, err := b.Lock(0)
 	if err != nil {
@@ -264,7 +264,7 @@ func TestPlantedManifestsAreSkippedAndReported(t *testing.T) {
 
 func TestLoadRefusesACopyThatDoesNotMatchItsManifest(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
-	b := &Backups{Dir: dir}
+	b := &Dir{Path: dir}
 	defer b.Close()
 	m, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P A='1'/>"))
 	if err != nil {
@@ -311,7 +311,7 @@ func TestTidyRemovesTempFilesOfAKilledWriteBesideTheStore(t *testing.T) {
 	if err := os.Symlink(store, planted); err != nil {
 		t.Fatal(err)
 	}
-	b := &Backups{Dir: filepath.Join(dir, "backups")}
+	b := &Dir{Path: filepath.Join(dir, "backups")}
 	defer b.Close()
 	line, err := b.Tidy([]string{store, "HKCU\\Software\\Plex, Inc.\\Plex Media Server"})
 	if err != nil {
@@ -335,19 +335,19 @@ func TestTidyRemovesTempFilesOfAKilledWriteBesideTheStore(t *testing.T) {
 }
 
 func TestLockShowsTheHolderOnlyAsANumber(t *testing.T) {
-	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	defer b.Close()
 	unlock, err := b.Lock(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
-	other := &Backups{Dir: b.Dir}
+	other := &Dir{Path: b.Path}
 	defer other.Close()
 	if _, err := other.Lock(0); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), fmt.Sprintf("(pid %d)", os.Getpid())) {
 		t.Errorf("second lock: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(b.Dir, ".lock"), []byte("\x1b[31mnot a pid"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(b.Path, ".lock"), []byte("\x1b[31mnot a pid"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := other.Lock(0); !errors.Is(err, ErrLocked) || strings.Contains(err.Error(), "pid") || strings.Contains(err.Error(), "\x1b") {
@@ -357,7 +357,7 @@ func TestLockShowsTheHolderOnlyAsANumber(t *testing.T) {
 
 func TestStateFilesBesideTheBackups(t *testing.T) {
 	base := t.TempDir()
-	b := &Backups{Dir: filepath.Join(base, "backups")}
+	b := &Dir{Path: filepath.Join(base, "backups")}
 	defer b.Close()
 	if _, err := b.ReadFile("journal.json", 1<<10); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
@@ -375,7 +375,7 @@ func TestStateFilesBesideTheBackups(t *testing.T) {
 	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(target, filepath.Join(b.Dir, "claims-used.json")); err != nil {
+	if err := os.Symlink(target, filepath.Join(b.Path, "claims-used.json")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.ReadFile("claims-used.json", 1<<10); err == nil {
@@ -402,7 +402,7 @@ func TestStateFilesBesideTheBackups(t *testing.T) {
 }
 
 func TestDiscardRemovesOneBackupAndForgetsIt(t *testing.T) {
-	b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+	b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 	defer b.Close()
 	first, err := b.Save("prefs", "xml_attributes", "/srv/p.xml", "", "test", testSnap("<P A='1'/>"))
 	if err != nil {
@@ -419,7 +419,7 @@ func TestDiscardRemovesOneBackupAndForgetsIt(t *testing.T) {
 		t.Errorf("after Discard: %v", list)
 	}
 	for _, name := range []string{first.File, first.ID + manifestExt} {
-		if _, err := os.Lstat(filepath.Join(b.Dir, name)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Lstat(filepath.Join(b.Path, name)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there: %v", name, err)
 		}
 	}
@@ -434,14 +434,14 @@ func TestDiscardRemovesOneBackupAndForgetsIt(t *testing.T) {
 // believed. One that is this user's and 0600 reads as before.
 func TestStateFilesMustBeThisUsersAndPrivate(t *testing.T) {
 	const journal = `{"format": 1, "pid": 1, "plan": "p.yaml", "step": "prepared", "services": [], "stores": []}` + "\n"
-	setUp := func(t *testing.T, name, data string, mode os.FileMode) (*Backups, string) {
+	setUp := func(t *testing.T, name, data string, mode os.FileMode) (*Dir, string) {
 		t.Helper()
-		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 		t.Cleanup(func() { b.Close() })
 		if err := b.WriteFile(name, []byte(data)); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(b.Dir, name)
+		path := filepath.Join(b.Path, name)
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
 		}
@@ -449,8 +449,8 @@ func TestStateFilesMustBeThisUsersAndPrivate(t *testing.T) {
 	}
 	t.Run("own and 0600", func(t *testing.T) {
 		b, _ := setUp(t, journalFile, journal, 0o600)
-		if j, err := readJournal(b); err != nil || j == nil || j.Step != "prepared" {
-			t.Fatalf("readJournal = %+v, %v", j, err)
+		if j, err := b.ReadJournal(); err != nil || j == nil || j.Step != "prepared" {
+			t.Fatalf("ReadJournal = %+v, %v", j, err)
 		}
 	})
 	for _, tc := range []struct {
@@ -463,7 +463,7 @@ func TestStateFilesMustBeThisUsersAndPrivate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, path := setUp(t, journalFile, journal, tc.mode)
-			err := refuseUnfinished(b)
+			err := b.CheckUnfinished()
 			if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), path+" "+tc.want) || !strings.Contains(err.Error(), "chmod 0600") {
 				t.Errorf("a journal of mode %04o: %v, want it refused, naming the file, its mode and the fix", tc.mode, err)
 			}
@@ -481,7 +481,7 @@ func TestStateFilesMustBeThisUsersAndPrivate(t *testing.T) {
 		if err := os.Chown(path, other.UID, other.GID); err != nil {
 			t.Fatal(err)
 		}
-		err := refuseUnfinished(b)
+		err := b.CheckUnfinished()
 		if !errors.Is(err, ErrUntrustedDir) || !strings.Contains(err.Error(), path+" belongs to "+other.Name) {
 			t.Errorf("a journal of %s: %v, want it refused", other.Name, err)
 		}

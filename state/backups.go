@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"crypto/sha256"
@@ -11,22 +11,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plexform/plexform/internal/parallel"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
-// Backups is a directory of store backups: each a native copy (<id>.xml, .plist, .reg)
-// beside a manifest (<id>.json). The directory is 0700 and every file 0600, because a
+// Dir is plexform's state directory: store backups, each a native copy (<id>.xml,
+// .plist, .reg) beside a manifest (<id>.json), and the state files kept beside them (the
+// journal, the spent claim tokens). The directory is 0700 and every file 0600, because a
 // backup of Plex's settings holds its token. The directory is trusted only as ssh
 // trusts ~/.ssh (see trustedDir), and every manifest in it is checked before use.
 //
-// A Backups reads its directory once: the first call that needs the list loads an index
+// A Dir reads its directory once: the first call that needs the list loads an index
 // of every manifest, Save and Prune keep it up to date, and Lock loads it again (another
 // process may have changed the directory before the lock was ours). So an apply over N
-// stores lists the directory once, not N times.
-type Backups struct {
-	Dir string
-	// Root is the -root tree Dir lies in, if any: the directories on the way to Dir are
+// stores lists the directory once, not N times. Locate says where it lies.
+type Dir struct {
+	Path string
+	// Root is the -root tree Path lies in, if any: the directories on the way to Path are
 	// then resolved and made inside the tree (a link there means the tree's path, as it
 	// would on the tree's own host), never on this machine's /. The zero Root: none.
 	Root fileutil.Root
@@ -49,12 +51,12 @@ type pendingSave struct {
 // Batch runs save, a series of Saves whose backups need to be durable only once all of
 // them are (an apply backs up every store before the stop). Each Save writes its copy
 // and its manifest (under a temp name) without waiting for the disk; then all are synced
-// at once, sixteen at a time, and only then is each manifest renamed to its name and the
+// at once, parallel.Workers at a time, and only then is each manifest renamed to its name and the
 // directory synced, once. A sync waits for the file system's journal, and syncs that
 // wait together share one commit: one store at a time, over 1,000 stores, these waits
 // were most of the apply. A backup is listed only once its manifest has its name, so a
 // crash midway leaves copies without manifests and temp files, which Tidy removes.
-func (b *Backups) Batch(save func() error) error {
+func (b *Dir) Batch(save func() error) error {
 	b.batch = &saveBatch{}
 	defer func() { b.batch = nil }()
 	if err := save(); err != nil {
@@ -67,7 +69,7 @@ func (b *Backups) Batch(save func() error) error {
 	}
 	d := b.dir
 	errs := make([]error, 2*len(pending))
-	inParallel(len(errs), func(i int) {
+	parallel.Do(len(errs), func(i int) {
 		p := pending[i/2]
 		if i%2 == 0 {
 			errs[i] = d.syncFile(p.m.File)
@@ -86,7 +88,7 @@ func (b *Backups) Batch(save func() error) error {
 	}
 	if err == nil {
 		if err = d.sync(); err != nil {
-			err = fmt.Errorf("sync the backups directory %s: %w", b.Dir, err)
+			err = fmt.Errorf("sync the backups directory %s: %w", b.Path, err)
 		}
 	}
 	if err != nil {
@@ -97,7 +99,7 @@ func (b *Backups) Batch(save func() error) error {
 }
 
 // abandon removes what the batch wrote: a failed batch leaves no backup behind.
-func (b *Backups) abandon() {
+func (b *Dir) abandon() {
 	for _, p := range b.batch.pending {
 		b.dir.remove(p.tmpManifest)
 		_ = b.Discard(p.m)
@@ -139,11 +141,11 @@ type index struct {
 type storeKey struct{ resource, target string }
 
 // open opens the directory once. With create unset a missing directory is nil, nil.
-func (b *Backups) open(create bool) (*trustedDir, error) {
+func (b *Dir) open(create bool) (*trustedDir, error) {
 	if b.dir != nil {
 		return b.dir, nil
 	}
-	d, err := openTrustedDirIn(b.Root, b.Dir, create)
+	d, err := openTrustedDirIn(b.Root, b.Path, create)
 	if errors.Is(err, fs.ErrNotExist) && !create {
 		return nil, nil
 	}
@@ -154,8 +156,8 @@ func (b *Backups) open(create bool) (*trustedDir, error) {
 	return d, nil
 }
 
-// Close releases the directory. The Backups can be used again: it reopens.
-func (b *Backups) Close() error {
+// Close releases the directory. The Dir can be used again: it reopens.
+func (b *Dir) Close() error {
 	b.idx = nil
 	if b.dir == nil {
 		return nil
@@ -166,7 +168,7 @@ func (b *Backups) Close() error {
 }
 
 // load lists the directory and decodes its manifests, once.
-func (b *Backups) load() (*index, error) {
+func (b *Dir) load() (*index, error) {
 	if b.idx != nil {
 		return b.idx, nil
 	}
@@ -226,7 +228,7 @@ func olderFirst(a, b *Manifest) int {
 // name planted in advance (a symlink, say) is skipped, never written through. The
 // manifest is written last, so a copy without one is an unfinished write: List ignores
 // it and Tidy removes it.
-func (b *Backups) Save(resource, kind, target, planFile, version string, snap stores.Snapshot) (*Manifest, error) {
+func (b *Dir) Save(resource, kind, target, planFile, version string, snap stores.Snapshot) (*Manifest, error) {
 	if !isResourceName(resource) || len(resource) > maxResourceLen {
 		return nil, fmt.Errorf("back up %s: %q cannot name a backup (want [a-z0-9_-], at most %d)", target, resource, maxResourceLen)
 	}
@@ -298,7 +300,7 @@ func (b *Backups) Save(resource, kind, target, planFile, version string, snap st
 
 // List returns every backup whose manifest passed its checks, oldest first. A missing
 // directory is an empty list; Problems says what was skipped.
-func (b *Backups) List() ([]*Manifest, error) {
+func (b *Dir) List() ([]*Manifest, error) {
 	idx, err := b.load()
 	if err != nil {
 		return nil, err
@@ -313,7 +315,7 @@ func (b *Backups) List() ([]*Manifest, error) {
 
 // Problems are the manifests the last listing skipped, each with why: reported,
 // never acted on.
-func (b *Backups) Problems() []error {
+func (b *Dir) Problems() []error {
 	if b.idx == nil {
 		return nil
 	}
@@ -322,7 +324,7 @@ func (b *Backups) Problems() []error {
 
 // Load returns a backup's manifest and snapshot, refusing one whose manifest fails its
 // checks or whose bytes do not match the sha256 the manifest recorded.
-func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
+func (b *Dir) Load(id string) (*Manifest, stores.Snapshot, error) {
 	if !isBackupID(id) {
 		return nil, stores.Snapshot{}, fmt.Errorf("%q is not a backup id (see `plexform backups`)", id)
 	}
@@ -331,7 +333,7 @@ func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
 		return nil, stores.Snapshot{}, err
 	}
 	if d == nil {
-		return nil, stores.Snapshot{}, fmt.Errorf("no backup %q: %s does not exist (see `plexform backups`)", id, b.Dir)
+		return nil, stores.Snapshot{}, fmt.Errorf("no backup %q: %s does not exist (see `plexform backups`)", id, b.Path)
 	}
 	m, err := b.readManifest(d, id)
 	if err != nil {
@@ -352,11 +354,11 @@ func (b *Backups) Load(id string) (*Manifest, stores.Snapshot, error) {
 		Meta: stores.FileMeta{Path: m.Target, UID: m.UID, GID: m.GID, Mode: mode}}, nil
 }
 
-func (b *Backups) readManifest(d *trustedDir, id string) (*Manifest, error) {
+func (b *Dir) readManifest(d *trustedDir, id string) (*Manifest, error) {
 	name := id + manifestExt
 	data, err := d.readFile(name, maxManifestSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no backup %q in %s (see `plexform backups`)", id, b.Dir)
+		return nil, fmt.Errorf("no backup %q in %s (see `plexform backups`)", id, b.Path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("backup manifest %s: %w", d.join(name), err)
@@ -371,13 +373,13 @@ func (b *Backups) readManifest(d *trustedDir, id string) (*Manifest, error) {
 	return m, nil
 }
 
-// Path is where a backup's native copy lies, for messages.
-func (b *Backups) Path(m *Manifest) string { return filepath.Join(b.Dir, m.File) }
+// BackupPath is where a backup's native copy lies, for messages.
+func (b *Dir) BackupPath(m *Manifest) string { return filepath.Join(b.Path, m.File) }
 
 // Prune removes the oldest backups of one store beyond keep. It deletes only the two
 // names of a manifest that passed its checks: <id>.json and <id>.<ext>, names it
 // would have written itself.
-func (b *Backups) Prune(resource, target string, keep int) error {
+func (b *Dir) Prune(resource, target string, keep int) error {
 	idx, err := b.load()
 	if err != nil {
 		return err
@@ -405,7 +407,7 @@ func (b *Backups) Prune(resource, target string, keep int) error {
 // Discard removes a backup this run made and no longer needs: the copy taken before the
 // stop, once the server rewrote the store on shutdown and a newer copy holds what the
 // rollback must put back.
-func (b *Backups) Discard(m *Manifest) error {
+func (b *Dir) Discard(m *Manifest) error {
 	if !isBackupID(m.ID) || !isCopyName(m.File) || copyID(m.File) != m.ID {
 		return fmt.Errorf("internal error: %q is not a backup of ours", m.ID)
 	}
@@ -450,17 +452,17 @@ func checkStateName(name string) error {
 
 // WriteFile writes a state file into the backups dir: 0600, atomically (a fresh temp
 // file renamed over name), never through a link, creating the trusted dir if needed.
-func (b *Backups) WriteFile(name string, data []byte) error {
+func (b *Dir) WriteFile(name string, data []byte) error {
 	return b.writeState(name, data, true)
 }
 
 // WriteFileUnsynced is WriteFile without waiting for the disk: for records written
 // while Plex is down whose loss in a power cut costs nothing (the journal's progress).
-func (b *Backups) WriteFileUnsynced(name string, data []byte) error {
+func (b *Dir) WriteFileUnsynced(name string, data []byte) error {
 	return b.writeState(name, data, false)
 }
 
-func (b *Backups) writeState(name string, data []byte, sync bool) error {
+func (b *Dir) writeState(name string, data []byte, sync bool) error {
 	if err := checkStateName(name); err != nil {
 		return err
 	}
@@ -474,7 +476,7 @@ func (b *Backups) writeState(name string, data []byte, sync bool) error {
 // ReadFile reads a state file of at most max bytes; a missing one (or a missing dir)
 // is an error that errors.Is fs.ErrNotExist. A link, a FIFO or a larger file is an error,
 // and so is one of another user or open to the group or others (ErrUntrustedDir).
-func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
+func (b *Dir) ReadFile(name string, max int64) ([]byte, error) {
 	if err := checkStateName(name); err != nil {
 		return nil, err
 	}
@@ -483,16 +485,16 @@ func (b *Backups) ReadFile(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if d == nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(b.Dir, name), fs.ErrNotExist)
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(b.Path, name), fs.ErrNotExist)
 	}
 	return d.readStateFile(name, max)
 }
 
 // StatePath is where the state file name is, for messages.
-func (b *Backups) StatePath(name string) string { return filepath.Join(b.Dir, name) }
+func (b *Dir) StatePath(name string) string { return filepath.Join(b.Path, name) }
 
 // RemoveFile removes a state file; a missing one is not an error.
-func (b *Backups) RemoveFile(name string) error {
+func (b *Dir) RemoveFile(name string) error {
 	if err := checkStateName(name); err != nil {
 		return err
 	}

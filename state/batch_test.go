@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"errors"
@@ -9,6 +9,10 @@ import (
 
 	"github.com/plexform/plexform/stores"
 )
+
+// prefsXML is what a backup holds: Plex's settings, token and all.
+const prefsXML = `<?xml version="1.0" encoding="utf-8"?>` + "\n" +
+	`<Preferences MachineIdentifier="m" PlexOnlineToken="tok-SECRET-123456" PlexOnlineMail="jane@example.com" FriendlyName="den"/>` + "\n"
 
 // A batch of backups is listed once it ends, each with its copy and manifest under
 // their names and no temp file left; a batch that fails leaves nothing behind.
@@ -31,7 +35,7 @@ func TestBackupsBatch(t *testing.T) {
 	}
 
 	t.Run("saved", func(t *testing.T) {
-		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 		unlock, err := b.Lock(0)
 		if err != nil {
 			t.Fatal(err)
@@ -51,7 +55,7 @@ func TestBackupsBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := entries(b.Dir)
+		got := entries(b.Path)
 		if len(got) != 2*len(names) {
 			t.Errorf("backups dir holds %v, want a copy and a manifest per store", got)
 		}
@@ -60,13 +64,13 @@ func TestBackupsBatch(t *testing.T) {
 				t.Errorf("temp file %s left after the batch", n)
 			}
 		}
-		fresh := &Backups{Dir: b.Dir} // read back from disk, not from memory
+		fresh := &Dir{Path: b.Path} // read back from disk, not from memory
 		list, err := fresh.List()
 		if err != nil || len(list) != len(names) {
 			t.Fatalf("List after the batch: %d backups, %v; want %d", len(list), err, len(names))
 		}
 		for i, m := range saved {
-			data, err := os.ReadFile(filepath.Join(b.Dir, m.File))
+			data, err := os.ReadFile(filepath.Join(b.Path, m.File))
 			if err != nil || string(data) != prefsXML {
 				t.Errorf("backup %d: %q, %v", i, data, err)
 			}
@@ -74,7 +78,7 @@ func TestBackupsBatch(t *testing.T) {
 	})
 
 	t.Run("failed", func(t *testing.T) {
-		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 		unlock, err := b.Lock(0)
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +94,7 @@ func TestBackupsBatch(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("Batch = %v, want the save's error", err)
 		}
-		if got := entries(b.Dir); len(got) != 0 {
+		if got := entries(b.Path); len(got) != 0 {
 			t.Errorf("a failed batch left %v", got)
 		}
 		if list, _ := b.List(); len(list) != 0 {

@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"crypto/sha256"
@@ -24,7 +24,7 @@ const lockName = ".lock"
 // trusted directory without following a symlink, and must be a regular file of this
 // user's. Once the lock is held, the directory is listed again: the index is the
 // directory as it is under the lock.
-func (b *Backups) Lock(wait time.Duration) (unlock func(), err error) {
+func (b *Dir) Lock(wait time.Duration) (unlock func(), err error) {
 	deadline := time.Now().Add(wait)
 	for tries := 0; ; tries++ {
 		unlock, gone, err := b.lockOnce(max(time.Until(deadline), 0))
@@ -32,13 +32,25 @@ func (b *Backups) Lock(wait time.Duration) (unlock func(), err error) {
 			return unlock, err
 		}
 		// The run this one waited for had made the dir, changed nothing and removed the
-		// dir again, lock file and all (lockAll), before it let go: the lock just taken
+		// dir again, lock file and all (RemoveIfUnused), before it let go: the lock just taken
 		// is on a file no other run can open any more. Start again from the path.
 		_ = b.Close()
 		if tries == maxLockRetries {
-			return nil, fmt.Errorf("lock %s: its lock file was removed %d times while this run waited for it; run again: %w", b.Dir, tries+1, ErrLocked)
+			return nil, fmt.Errorf("lock %s: its lock file was removed %d times while this run waited for it; run again: %w", b.Path, tries+1, ErrLocked)
 		}
 	}
+}
+
+// RemoveIfUnused removes the directory when its lock file is all it holds, and reports
+// whether it did: a run that made the directory to take its lock, then changed nothing
+// (a refusal, no changes), leaves no empty state directory behind. Call it while the
+// lock is still held, and Close the Dir once it is let go when it reports true.
+func (b *Dir) RemoveIfUnused() bool {
+	entries, err := os.ReadDir(b.Path)
+	if err != nil || len(entries) != 1 || entries[0].Name() != lockName {
+		return false
+	}
+	return os.Remove(filepath.Join(b.Path, lockName)) == nil && os.Remove(b.Path) == nil
 }
 
 // maxLockRetries bounds Lock's fresh starts: each needs a run that made the dir and
@@ -47,7 +59,7 @@ const maxLockRetries = 100
 
 // lockOnce is one try of Lock; gone reports a lock taken on a lock file that was
 // removed meanwhile (it is then let go).
-func (b *Backups) lockOnce(wait time.Duration) (unlock func(), gone bool, err error) {
+func (b *Dir) lockOnce(wait time.Duration) (unlock func(), gone bool, err error) {
 	d, err := b.open(true)
 	if err != nil {
 		return nil, false, err
@@ -64,7 +76,7 @@ func (b *Backups) lockOnce(wait time.Duration) (unlock func(), gone bool, err er
 	if err != nil {
 		f.Close()
 		if errors.Is(err, ErrLocked) {
-			return nil, false, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", holder, b.Dir, ErrLocked)
+			return nil, false, fmt.Errorf("another plexform apply%s is running against %s; wait for it to finish or pass -lock-timeout: %w", holder, b.Path, ErrLocked)
 		}
 		return nil, false, fmt.Errorf("lock %s: %w", d.join(lockName), err)
 	}

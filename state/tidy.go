@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ import (
 // Call it while holding Lock and LockStores for those stores: a copy without a
 // manifest, or a temp file beside a store, is a leftover only when no other run can
 // be writing it right now.
-func (b *Backups) Tidy(storePaths []string) (string, error) {
+func (b *Dir) Tidy(storePaths []string) (string, error) {
 	var errs *multierror.Error
 	copies, temps := 0, 0
 	idx, err := b.load()
@@ -69,7 +69,7 @@ func (b *Backups) Tidy(storePaths []string) (string, error) {
 	}
 	var parts []string
 	if copies > 0 {
-		parts = append(parts, plural(copies, "backup copy", "backup copies")+" without a manifest in "+b.Dir)
+		parts = append(parts, plural(copies, "backup copy", "backup copies")+" without a manifest in "+b.Path)
 	}
 	if temps > 0 {
 		in := ""
@@ -116,14 +116,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
-}
-
-// warn reports a line and an error as warnings, each when there is one.
-func warn(obs Observer, line string, err error) {
-	if line != "" {
-		obs.Event(Event{Type: EventWarning, Message: line})
-	}
-	if err != nil {
-		obs.Event(Event{Type: EventWarning, Message: err.Error()})
-	}
 }

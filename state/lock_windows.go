@@ -1,6 +1,6 @@
 //go:build windows
 
-package executor
+package state
 
 import (
 	"errors"
@@ -29,6 +29,6 @@ func openStoreLock(target string) (l storeLock, key, on string, err error) {
 }
 
 // unlinked: Go opens files without FILE_SHARE_DELETE, so the lock file another run holds
-// open cannot be removed (lockAll's removal fails and leaves the dir), and the file a
+// open cannot be removed (RemoveIfUnused fails and leaves the dir), and the file a
 // waiting run locks is always the one at the path.
 func unlinked(*os.File) bool { return false }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package executor
+package state
 
 import (
 	"errors"
@@ -152,7 +152,7 @@ func (d *trustedDir) close() error { return d.root.Close() }
 // stateFileProblem: openTrustedDir checked that no one else may make a file in the
 // directory (dirACLProblem), so a state file in it was made by this user or an
 // administrator, which is what the unix checks of owner and mode establish.
-func stateFileProblem(fs.FileInfo, string) string { return "" }
+func (d *trustedDir) stateFileProblem(fs.FileInfo, string) string { return "" }
 
 // ownedByMe: openTrustedDir checked that no one else may make a file in the directory
 // (dirACLProblem), so every file in it is of this user or an administrator.

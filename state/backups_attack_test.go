@@ -1,6 +1,6 @@
 //go:build linux
 
-package executor
+package state
 
 import (
 	"crypto/sha256"
@@ -69,7 +69,7 @@ func TestAttackerLockSymlinkIsNotTruncated(t *testing.T) {
 				}
 			}
 			a.Run(t, "cd "+dir+" && "+c.setup)
-			b := &Backups{Dir: bdir}
+			b := &Dir{Path: bdir}
 			unlock, err := b.Lock(0)
 			if err == nil {
 				unlock()
@@ -96,7 +96,7 @@ func TestAttackerSymlinkAtNextBackupNameIsNotWrittenThrough(t *testing.T) {
 		links = append(links, base+".xml", base+"-2.xml")
 	}
 	a.Run(t, "cd "+backups+" && for n in "+strings.Join(links, " ")+"; do ln -s "+target+" $n; done")
-	b := &Backups{Dir: backups}
+	b := &Dir{Path: backups}
 	snap := stores.Snapshot{Ext: "xml", Data: []byte(`<Preferences PlexOnlineToken="tok-SECRET-123456"/>`), Meta: stores.FileMeta{UID: 0, GID: 0, Mode: 0o600}}
 	if _, err := b.Save("prefs", "xml_attributes", "/srv/Preferences.xml", "", "test", snap); err == nil {
 		t.Error("Save wrote into a backups dir another user can write")
@@ -115,7 +115,7 @@ func TestAttackerManifestOutsideTheDirIsNotPruned(t *testing.T) {
 		m := fmt.Sprintf(`{"id":"2020010%dT000000Z-prefs","resource":"prefs","kind":"xml_attributes","target":"/srv/Preferences.xml","file":%q,"uid":0,"gid":0,"mode":"0600","sha256":"%064d","size":1,"time":"2020-01-0%dT00:00:00Z"}`, i+1, rel, 0, i+1)
 		a.Run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 2020010%dT000000Z-prefs.json", backups, m, i+1))
 	}
-	b := &Backups{Dir: backups}
+	b := &Dir{Path: backups}
 	_ = b.Prune("prefs", "/srv/Preferences.xml", 1)
 	check()
 	if _, err := os.Stat(filepath.Join(backups, "20200101T000000Z-prefs.json")); err != nil {
@@ -133,7 +133,7 @@ func TestAttackerManifestCannotRestoreToItsTarget(t *testing.T) {
 	m := fmt.Sprintf(`{"id":"20200101T000000Z-prefs","resource":"prefs","kind":"xml_attributes","target":%q,"file":"20200101T000000Z-prefs.xml","uid":0,"gid":0,"mode":"0644","sha256":"%s","size":%d,"time":"2020-01-01T00:00:00Z"}`,
 		target, sha256Hex(body), len(body))
 	a.Run(t, fmt.Sprintf("cd %s && printf '%%s' '%s' > 20200101T000000Z-prefs.json && printf '%%s' '%s' > 20200101T000000Z-prefs.xml", backups, m, body))
-	b := &Backups{Dir: backups}
+	b := &Dir{Path: backups}
 	if _, _, err := b.Load("20200101T000000Z-prefs"); err == nil {
 		t.Error("Load accepted a backup from a directory another user can write")
 	}
@@ -162,7 +162,7 @@ func TestAttackerSymlinkedParentUnderRootIsNotFollowed(t *testing.T) {
 		}
 	}
 	a.Run(t, "ln -s "+outside+" "+filepath.Join(tree, "var", "lib"))
-	b := &Backups{Dir: filepath.Join(tree, "var", "lib", "plexform", "backups")}
+	b := &Dir{Path: filepath.Join(tree, "var", "lib", "plexform", "backups")}
 	unlock, err := b.Lock(0)
 	if err == nil {
 		unlock()

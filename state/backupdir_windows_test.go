@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"errors"
@@ -108,7 +108,7 @@ func TestWindowsBackupsDirIsMadePrivate(t *testing.T) {
 	if err := windows.SetNamedSecurityInfo(dir, windows.SE_FILE_OBJECT, windows.DACL_SECURITY_INFORMATION|windows.PROTECTED_DACL_SECURITY_INFORMATION, nil, nil, dacl, nil); err != nil {
 		t.Fatal(err)
 	}
-	b := &Backups{Dir: dir}
+	b := &Dir{Path: dir}
 	if err := b.WriteFile("state", []byte("x")); !errors.Is(err, ErrUntrustedDir) {
 		t.Errorf("WriteFile into a dir Everyone may write: %v, want it refused", err)
 	}
@@ -132,7 +132,7 @@ func TestWindowsBackupsDirRefusesALinkOnTheWay(t *testing.T) {
 		// Wine 8 makes a Unix symlink that it does not report as a reparse point.
 		t.Skipf("this system does not show the symlink as one (%v); on Windows it does", err)
 	}
-	b := &Backups{Dir: filepath.Join(base, "link", "backups")}
+	b := &Dir{Path: filepath.Join(base, "link", "backups")}
 	if err := b.WriteFile("state", []byte("x")); !errors.Is(err, ErrUntrustedDir) {
 		t.Errorf("WriteFile through a symlink: %v, want it refused", err)
 	}

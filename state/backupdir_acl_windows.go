@@ -1,6 +1,6 @@
 //go:build windows
 
-package executor
+package state
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ func BenchmarkPruneStores(b *testing.B) {
 				names[i] = fmt.Sprintf("store%d", i)
 			}
 			applyOnce := func() {
-				bk := &Backups{Dir: dir}
+				bk := &Dir{Path: dir}
 				unlock, err := bk.Lock(0)
 				if err != nil {
 					b.Fatal(err)

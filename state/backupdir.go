@@ -1,4 +1,4 @@
-package executor
+package state
 
 import (
 	"crypto/rand"
@@ -46,7 +46,7 @@ func (d *trustedDir) readFile(name string, max int64) ([]byte, error) {
 // (stateFileProblem); one that is not is refused, not believed.
 func (d *trustedDir) readStateFile(name string, max int64) ([]byte, error) {
 	return d.readFileChecked(name, max, func(fi fs.FileInfo) error {
-		if problem := stateFileProblem(fi, d.join(name)); problem != "" {
+		if problem := d.stateFileProblem(fi, d.join(name)); problem != "" {
 			return fmt.Errorf("%s: %w", problem, ErrUntrustedDir)
 		}
 		return nil
@@ -86,7 +86,7 @@ func (d *trustedDir) readFileChecked(name string, max int64, check func(fs.FileI
 }
 
 // create makes a new 0600 file holding data, synced unless sync is false (for records
-// whose loss in a power cut costs nothing, or that are synced later: Backups.Batch). It
+// whose loss in a power cut costs nothing, or that are synced later: Dir.Batch). It
 // fails if the name exists in any form (a file, a symlink, a dangling symlink), so a
 // name guessed and planted in advance is never written through.
 func (d *trustedDir) create(name string, data []byte, sync bool) error {

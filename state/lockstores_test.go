@@ -1,11 +1,12 @@
 //go:build unix
 
-package executor
+package state
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,7 @@ const lockStoresHelper = "PLEXFORM_TEST_LOCKSTORES_HELPER"
 func TestLockStoresAcrossProcesses(t *testing.T) {
 	if spec := os.Getenv(lockStoresHelper); spec != "" {
 		backups, store, _ := strings.Cut(spec, "|")
-		unlock, err := (&Backups{Dir: backups}).Lock(0)
+		unlock, err := (&Dir{Path: backups}).Lock(0)
 		if err != nil {
 			fmt.Println("error:", err)
 			os.Exit(1)
@@ -72,7 +73,7 @@ func TestLockStoresAcrossProcesses(t *testing.T) {
 	}
 
 	// Another backups dir: its own lock is free, but the store is not.
-	b := &Backups{Dir: filepath.Join(dir, "backups-b")}
+	b := &Dir{Path: filepath.Join(dir, "backups-b")}
 	defer b.Close()
 	unlock, err := b.Lock(0)
 	if err != nil {
@@ -131,13 +132,13 @@ func TestLockStoresKeyedTargets(t *testing.T) {
 // never refuse naming no one (the load test met that once in a few hundred refusals).
 func TestBackupsLockRefusalNamesTheHolderInEveryWindow(t *testing.T) {
 	t.Run("pid not written yet", func(t *testing.T) {
-		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 		unlock, err := b.Lock(0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer unlock()
-		lock := filepath.Join(b.Dir, lockName)
+		lock := filepath.Join(b.Path, lockName)
 		if err := os.Truncate(lock, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -145,26 +146,26 @@ func TestBackupsLockRefusalNamesTheHolderInEveryWindow(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 			_ = os.WriteFile(lock, []byte("4242\n"), 0o600)
 		}()
-		other := &Backups{Dir: b.Dir}
+		other := &Dir{Path: b.Path}
 		defer other.Close()
 		if _, err := other.Lock(0); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "another plexform apply (pid 4242) is running") {
 			t.Errorf("lock while the holder's pid is being written: %v, want a refusal naming pid 4242", err)
 		}
 	})
 	t.Run("pid already erased", func(t *testing.T) {
-		b := &Backups{Dir: filepath.Join(t.TempDir(), "backups")}
+		b := &Dir{Path: filepath.Join(t.TempDir(), "backups")}
 		unlock, err := b.Lock(0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Truncate(filepath.Join(b.Dir, lockName), 0); err != nil {
+		if err := os.Truncate(filepath.Join(b.Path, lockName), 0); err != nil {
 			t.Fatal(err)
 		}
 		go func() {
 			time.Sleep(5 * time.Millisecond)
 			unlock()
 		}()
-		other := &Backups{Dir: b.Dir}
+		other := &Dir{Path: b.Path}
 		defer other.Close()
 		unlock2, err := other.Lock(0)
 		if err != nil {
@@ -175,18 +176,18 @@ func TestBackupsLockRefusalNamesTheHolderInEveryWindow(t *testing.T) {
 }
 
 // A run that made the backups dir and changed nothing removes the dir again, lock file
-// and all, before it lets go of the lock (lockAll). A second run that was waiting for
+// and all, before it lets go of the lock (RemoveIfUnused). A second run that was waiting for
 // that lock then holds a lock on a file no one else can open any more, in a directory
 // that is gone: it must notice and take the lock anew, or a third run would make a new
 // dir and lock and run beside it, and its backups would go into the removed dir.
 func TestBackupsLockWaitedForThroughTheDirsRemoval(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "backups")
-	first := &Backups{Dir: dir}
+	first := &Dir{Path: dir}
 	unlock, err := first.Lock(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := &Backups{Dir: dir}
+	second := &Dir{Path: dir}
 	defer second.Close()
 	got := make(chan error, 1)
 	var unlockSecond func()
@@ -195,14 +196,14 @@ func TestBackupsLockWaitedForThroughTheDirsRemoval(t *testing.T) {
 		unlockSecond, err = second.Lock(10 * time.Second)
 		got <- err
 	}()
-	// What lockAll does for a run that made the dir and left nothing in it, once the
-	// second run has opened the lock file and waits on it.
+	// What a run that made the dir and left nothing in it does, once the second run has
+	// opened the lock file and waits on it.
 	waitOpenedTwice(t, filepath.Join(dir, lockName))
-	if err := os.Remove(filepath.Join(dir, lockName)); err != nil {
-		t.Fatal(err)
+	if !first.RemoveIfUnused() {
+		t.Fatal("RemoveIfUnused left a dir that holds only its lock")
 	}
-	if err := os.Remove(dir); err != nil {
-		t.Fatal(err)
+	if _, err := os.Lstat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the dir is still there: %v", err)
 	}
 	unlock()
 	first.Close()
@@ -210,7 +211,7 @@ func TestBackupsLockWaitedForThroughTheDirsRemoval(t *testing.T) {
 		t.Fatalf("the waiting run: %v", err)
 	}
 	defer unlockSecond()
-	third := &Backups{Dir: dir}
+	third := &Dir{Path: dir}
 	defer third.Close()
 	if unlockThird, err := third.Lock(0); !errors.Is(err, ErrLocked) {
 		if err == nil {

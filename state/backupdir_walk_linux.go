@@ -1,4 +1,4 @@
-package executor
+package state
 
 import "golang.org/x/sys/unix"
 
