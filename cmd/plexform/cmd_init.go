@@ -11,11 +11,11 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/plex/redact"
-	"github.com/plexform/plexform/views"
 )
 
 func runInit(env *cliEnv, args []string) int {
@@ -56,10 +56,10 @@ func runInit(env *cliEnv, args []string) int {
 	}
 	next := "plexform plan"
 	if *file != defaultPlanFile {
-		next += " -f " + views.ShellQuote(*file)
+		next += " -f " + shellquote.Quote(*file)
 	}
 	if root != "" {
-		next += " -root " + views.ShellQuote(root)
+		next += " -root " + shellquote.Quote(root)
 	}
 	fmt.Fprintf(env.stdout, "Read it, then run `%s` to see what apply would change.\n", next)
 	return exitOK
