@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -66,16 +65,6 @@ func versionInfo(v, c, d string, read func() (*debug.BuildInfo, bool)) (string, 
 	return v, c, d
 }
 
-// versionJSON is `plexform version -json`.
-type versionJSON struct {
-	Version   string `json:"version"`
-	Commit    string `json:"commit"`
-	BuildDate string `json:"build_date"`
-	GoVersion string `json:"go_version"`
-	OS        string `json:"os"`
-	Arch      string `json:"arch"`
-}
-
 // versionOptions are the flags of `plexform version`.
 type versionOptions struct {
 	asJSON bool
@@ -86,13 +75,9 @@ func (o *versionOptions) flags(fs *cmdFlags) {
 }
 
 func (o *versionOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
-	v := versionJSON{Version: version, Commit: commit, BuildDate: buildDate, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if o.asJSON {
-		if err := views.WriteJSON(env.stdout, v); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
+	v := views.VersionInfo{Version: version, Commit: commit, BuildDate: buildDate, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if err := views.NewVersion(views.KindFor(o.asJSON), streams(env)).Version(v); err != nil {
+		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "plexform %s\ncommit %s\nbuilt %s with %s for %s/%s\n", v.Version, v.Commit, v.BuildDate, v.GoVersion, v.OS, v.Arch)
 	return exitOK
 }
