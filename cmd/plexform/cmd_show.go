@@ -30,21 +30,8 @@ func (o *showOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	ch := saved.Changes()
-	if o.asJSON {
-		if err := views.WriteJSON(env.stdout, views.PlanJSON(ch, saved.Version)); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
+	if err := views.NewShow(views.KindFor(o.asJSON), streams(env)).Saved(saved); err != nil {
+		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "Saved plan made %s from %s for %s.\n\n", saved.CreatedAt.Format("2006-01-02 15:04:05 MST"), saved.PlanFile, hostName(saved))
-	views.PlanHuman(env.stdout, ch, styleFor(env, env.stdout))
 	return exitOK
-}
-
-func hostName(s *plan.Saved) string {
-	if s.Root != "" {
-		return "the host tree " + s.Root
-	}
-	return "this host (" + s.OS + ")"
 }
