@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
@@ -36,33 +34,9 @@ func (o *backupsOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		return fail(env, err)
 	}
 	// A manifest that fails its checks is named, never listed as a backup.
-	skipped := []string{}
-	for _, p := range b.Problems() {
-		skipped = append(skipped, p.Error())
-		if !o.asJSON {
-			warnf(env, "%s\n", p)
-		}
+	if err := views.NewBackups(views.KindFor(o.asJSON), streams(env)).List(b.Path, list, b.Problems()); err != nil {
+		return fail(env, err)
 	}
-	if o.asJSON {
-		if list == nil {
-			list = []*state.Manifest{}
-		}
-		if err := views.WriteJSON(env.stdout, map[string]any{"dir": b.Path, "backups": list, "skipped": skipped}); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
-	}
-	if len(list) == 0 {
-		fmt.Fprintf(env.stdout, "No backups in %s.\n", b.Path)
-		return exitOK
-	}
-	fmt.Fprintf(env.stdout, "Backups in %s:\n\n", b.Path)
-	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tRESOURCE\tPATH\tTIME\tSIZE")
-	for _, m := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", m.ID, m.Resource, m.Target, m.Time.Local().Format("2006-01-02 15:04:05"), m.Size)
-	}
-	tw.Flush()
 	return exitOK
 }
 
