@@ -26,13 +26,6 @@ const (
 	maxPlatform = 64
 )
 
-// reportOut is what report -json prints: a row per host read, and the files that could
-// not be read, each with why.
-type reportOut struct {
-	Hosts  []views.FleetRow `json:"hosts"`
-	Errors []string         `json:"errors"`
-}
-
 // reportOptions are the flags of `plexform report`.
 type reportOptions struct {
 	asJSON bool
@@ -50,25 +43,22 @@ func (o *reportOptions) run(env *cliEnv, _ *cmdFlags, files []string) int {
 		errorf(env, "plexform report needs at least one FILE: the output of `plexform plan -json` on each host\n")
 		return exitError
 	}
-	out := reportOut{Hosts: []views.FleetRow{}, Errors: []string{}}
-	var errs *multierror.Error
+	var (
+		hosts    []views.FleetRow
+		problems []string
+		errs     *multierror.Error
+	)
 	for _, file := range files {
 		row, err := readReportFile(file)
 		if err != nil {
 			errs = multierror.Append(errs, err)
-			out.Errors = append(out.Errors, err.Error())
+			problems = append(problems, err.Error())
 			continue
 		}
-		out.Hosts = append(out.Hosts, row)
+		hosts = append(hosts, row)
 	}
-	sort.SliceStable(out.Hosts, func(i, j int) bool { return out.Hosts[i].Host < out.Hosts[j].Host })
-	var err error
-	if o.asJSON {
-		err = views.WriteJSON(env.stdout, out)
-	} else if len(out.Hosts) > 0 {
-		err = views.FleetTable(env.stdout, out.Hosts)
-	}
-	if err != nil {
+	sort.SliceStable(hosts, func(i, j int) bool { return hosts[i].Host < hosts[j].Host })
+	if err := views.NewReport(views.KindFor(o.asJSON), streams(env)).Fleet(hosts, problems); err != nil {
 		return fail(env, err)
 	}
 	if err := plan.Gather(errs); err != nil {
