@@ -6,7 +6,6 @@ import (
 
 	"github.com/plexform/plexform/doctor"
 	"github.com/plexform/plexform/plex/signin"
-	"github.com/plexform/plexform/views"
 )
 
 // doctorOptions are the flags of `plexform doctor`.
@@ -34,12 +33,8 @@ func (o *doctorOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
 		opts.URL = signin.DefaultURL
 	}
 	rep := doctor.Run(context.Background(), opts, version)
-	if o.asJSON {
-		if err := views.WriteJSON(env.stdout, rep); err != nil {
-			return fail(env, err)
-		}
-	} else {
-		doctor.WriteHuman(env.stdout, rep, root)
+	if err := doctor.NewView(o.asJSON, env.stdout, root).Report(rep); err != nil {
+		return fail(env, err)
 	}
 	if rep.Problems > 0 {
 		return exitError
