@@ -18,14 +18,20 @@ import (
 	"github.com/plexform/plexform/plex/redact"
 )
 
-func runInit(env *cliEnv, args []string) int {
-	fs := newFlags(env, "init", "[-f FILE] [-root DIR]")
-	file := fs.String("f", defaultPlanFile, "write the plan to `FILE` (- for stdout); an existing file is never replaced")
-	rootFlag := fs.String("root", "", "look for Plex inside `DIR` (a mounted disk, a container volume); the plan names paths as that host sees them")
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	root, err := checkRoot(*rootFlag)
+// initOptions are the flags of `plexform init`.
+type initOptions struct {
+	file     string
+	rootFlag string
+}
+
+func (o *initOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "write the plan to `FILE` (- for stdout); an existing file is never replaced")
+	fs.StringVar(&o.rootFlag, "root", "", "look for Plex inside `DIR` (a mounted disk, a container volume); the plan names paths as that host sees them")
+}
+
+// run writes the plan discovery finds for this host, or for the tree under -root.
+func (o *initOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	root, err := checkRoot(o.rootFlag)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -36,27 +42,27 @@ func runInit(env *cliEnv, args []string) int {
 	text, settings, none, svcErr := found.text, found.settings, found.none, found.svcErr
 	// What init writes must be a plan plexform reads; a discovery result it cannot
 	// express is a bug to report, not a file to leave behind.
-	if _, err := plan.Decode(*file, text); err != nil {
+	if _, err := plan.Decode(o.file, text); err != nil {
 		return fail(env, fmt.Errorf("the plan init made does not decode (please report this): %w", err))
 	}
-	if *file == "-" {
+	if o.file == "-" {
 		if _, err := env.stdout.Write(text); err != nil {
 			return fail(env, err)
 		}
 		return exitOK
 	}
-	if err := writeNew(*file, text); err != nil {
+	if err := writeNew(o.file, text); err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", redact.Printable(*file), redact.Printable(settings.Target()), redact.Printable(settings.How))
+	fmt.Fprintf(env.stdout, "Wrote %s for the Plex found at %s (%s).\n", redact.Printable(o.file), redact.Printable(settings.Target()), redact.Printable(settings.How))
 	if none != nil && svcErr != nil && none.Container != "" {
-		warnf(env, "the Docker engine did not confirm the container %s, so its service lines in %s are commented out: read the comment there before applying\n", redact.Printable(none.Container), *file)
+		warnf(env, "the Docker engine did not confirm the container %s, so its service lines in %s are commented out: read the comment there before applying\n", redact.Printable(none.Container), o.file)
 	} else if svcErr != nil {
-		warnf(env, "how Plex is run here was not found, so the plan names no service; read the comment in %s before applying\n", *file)
+		warnf(env, "how Plex is run here was not found, so the plan names no service; read the comment in %s before applying\n", o.file)
 	}
 	next := "plexform plan"
-	if *file != defaultPlanFile {
-		next += " -f " + shellquote.Quote(*file)
+	if o.file != defaultPlanFile {
+		next += " -f " + shellquote.Quote(o.file)
 	}
 	if root != "" {
 		next += " -root " + shellquote.Quote(root)

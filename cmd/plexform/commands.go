@@ -39,9 +39,8 @@ func init() {
 			usage: "[-keep]", options: func() options { return &demoOptions{} }, help: helpDemo},
 		{name: "doctor", summary: "tell what stands between you and your server, without leaking a token",
 			usage: "[-json] [-root DIR] [-url URL] [-online]", options: func() options { return &doctorOptions{} }, help: helpDoctor},
-		// init parses its own flags (runInit).
 		{name: "init", summary: "write a commented plexform.yaml for this host from what discovery finds",
-			raw: runInit, help: helpInit},
+			usage: "[-f FILE] [-root DIR]", noArgs: true, options: func() options { return &initOptions{} }, help: helpInit},
 		{name: "redact", summary: "copy a settings file with its secrets replaced, to post on a forum",
 			usage: "FILE [-o OUT] [-force]", options: func() options { return &redactOptions{} }, help: helpRedact},
 		{name: "report", summary: "merge plan -json outputs of many hosts into one sign-in table",

@@ -40,7 +40,7 @@ type command struct {
 	// no positional arguments.
 	options func() options
 	noArgs  bool
-	// raw runs a command that reads its arguments itself (the hidden ones, init).
+	// raw runs a command that reads its arguments itself (the hidden ones, schedule).
 	raw func(env *cliEnv, args []string) int
 }
 
