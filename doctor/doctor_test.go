@@ -114,3 +114,27 @@ func TestWriteHumanEscapesWhatItShows(t *testing.T) {
 		t.Errorf("escaped name shown %d times, want 4 (root, summary, detail, fix): %q", got, out)
 	}
 }
+
+// TestNewView: -json is the report as one indented JSON document, the same as the one
+// views.WriteJSON prints for every other command; without it, the text WriteHuman prints.
+func TestNewView(t *testing.T) {
+	rep := Report{Version: "test", Checks: []Result{{Name: "settings", Status: StatusOK, Summary: "found"}}}
+	var js, human, want strings.Builder
+	if err := NewView(true, &js, "").Report(rep); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal([]byte(js.String()), &back); err != nil || back.Version != "test" || len(back.Checks) != 1 || back.Checks[0].Summary != "found" {
+		t.Errorf("-json: %v, %+v\n%s", err, back, js.String())
+	}
+	if !strings.HasPrefix(js.String(), "{\n  \"plexform_version\": \"test\",\n") {
+		t.Errorf("-json is not indented as every plexform document is:\n%s", js.String())
+	}
+	if err := NewView(false, &human, "/mnt").Report(rep); err != nil {
+		t.Fatal(err)
+	}
+	WriteHuman(&want, rep, "/mnt")
+	if human.String() != want.String() || !strings.HasPrefix(human.String(), "plexform test doctor (under /mnt)\n") {
+		t.Errorf("human:\n%s\nwant\n%s", human.String(), want.String())
+	}
+}
