@@ -11,8 +11,9 @@ import (
 
 // A command's view is chosen once, from its flags, as Terraform's views.NewApply(viewType)
 // is: the human text, the -json documents, or the Ansible module's one result object
-// (ansible.go). The commands (plan, apply, reset, the module) then run one path and tell
-// the view what happened; they never ask which view it is.
+// (ansible.go). The commands (plan, apply, reset, the module; version, validate, show,
+// backups and report with their views in NAME.go) then run one path and tell the view
+// what happened; they never ask which view it is.
 
 // Kind is the view a command prints: text for a person or -json.
 type Kind int
