@@ -142,6 +142,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, view views.Ap
 		return nil, exitError, false // askYes said why
 	}
 	if err != nil {
+		env.scheduled.failed(err)
 		return nil, reportFailure(view, op.verb, err, op.backups.Path), false
 	}
 	return res, exitOK, true

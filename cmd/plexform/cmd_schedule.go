@@ -15,6 +15,7 @@ import (
 
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/schedule"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -395,6 +396,24 @@ type scheduledRun struct {
 	name, planFile, root string
 	started              time.Time
 	changes              *plan.Changes
+	// err is why the apply failed, when it did: the status file's message.
+	err error
+}
+
+// failed records why the run's apply failed; a nil run records nothing.
+func (s *scheduledRun) failed(err error) {
+	if s != nil {
+		s.err = err
+	}
+}
+
+// waitedForPerson says whether a failed apply failed for want of a person: the link code
+// expired before anyone entered it at plex.tv/link, or plex.tv refused the claim token
+// (a claim token lives 4 minutes: a new one is needed). Anything else (plex.tv or the
+// server not answering, a store that cannot be written) is an ordinary failure whose
+// cause is the message, and the next run tries again.
+func waitedForPerson(err error) bool {
+	return errors.Is(err, signin.ErrPinExpired) || errors.Is(err, signin.ErrRejected)
 }
 
 // saw records the changes the run read (runOperation's Show); a nil run records nothing.
@@ -445,9 +464,9 @@ func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
 			if worst[sc.Verdict] > worst[st.Signin] {
 				st.Signin, st.SigninReason = sc.Verdict, sc.Reason
 			}
-			// Reset and not linked again: the link code expired unentered, the apply
-			// rolled back, or the plan does not re-link.
-			if sc.Verdict == plan.SigninBroken && (code != exitOK || sc.Relink == "") {
+			// Broken and not repairable unattended: the plan does not re-link, or its
+			// re-link waited for a person who did not come.
+			if sc.Verdict == plan.SigninBroken && (sc.Relink == "" || (code != exitOK && waitedForPerson(s.err))) {
 				needsPerson = true
 			}
 		}
@@ -458,6 +477,10 @@ func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
 		st.Message = fmt.Sprintf("sign-in broken (%s) and not repaired unattended: sign the server in again (plexform reset -relink link-code on the server, or its web app)", st.SigninReason)
 	case failure != "":
 		st.Message = failure
+	case s.err != nil && code == exitIncomplete:
+		st.Message = "apply failed and its rollback is incomplete (see the log for what is left): " + s.err.Error()
+	case s.err != nil:
+		st.Message = "failed, nothing changed or rolled back: " + s.err.Error()
 	case code == exitOK && st.Changed:
 		st.Message = "applied"
 	case code == exitOK:
