@@ -163,6 +163,9 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
+	if wroteEnv {
+		job.EnvFile = envFile
+	}
 	files, err := t.sched.Install(t.host, job)
 	if err != nil {
 		if len(files) > 0 {
@@ -377,12 +380,17 @@ func runScheduleRemove(env *cliEnv, args []string) int {
 		for _, f := range removed {
 			fmt.Fprintf(env.stdout, "Removed %s\n", f)
 		}
+		// The environment file goes with the units even when the scheduler failed: a
+		// schedule that is not there keeps no secret.
+		envFile := schedule.EnvFile(t.envDir(env), name)
+		if e := entries[slices.IndexFunc(entries, func(e schedule.Entry) bool { return e.Name == name })]; e.EnvFile != "" {
+			envFile = e.EnvFile // where install wrote it, named in the schedule's files
+		}
+		if rmErr := os.Remove(t.host.Root.Path(envFile)); rmErr == nil {
+			fmt.Fprintf(env.stdout, "Removed %s\n", envFile)
+		}
 		if err != nil {
 			return fail(env, fmt.Errorf("remove schedule %s: %w", name, err))
-		}
-		envFile := schedule.EnvFile(t.envDir(env), name)
-		if err := os.Remove(t.host.Root.Path(envFile)); err == nil {
-			fmt.Fprintf(env.stdout, "Removed %s\n", envFile)
 		}
 		fmt.Fprintf(env.stdout, "Schedule %s removed.\n", name)
 	}
@@ -427,7 +435,7 @@ func (s *scheduledRun) saw(ch *plan.Changes) {
 // run works in (with the schedule's {env:} values) and the function that ends the run
 // with its exit code; ready is false when the run must not start (done then records
 // why).
-func startScheduledRun(env *cliEnv, name, planFile, root string) (*cliEnv, func(code int) int, bool) {
+func startScheduledRun(env *cliEnv, name, envFile, planFile, root string) (*cliEnv, func(code int) int, bool) {
 	run := &scheduledRun{name: name, planFile: planFile, root: root, started: time.Now().UTC()}
 	scoped := *env
 	scoped.scheduled = run
@@ -435,13 +443,19 @@ func startScheduledRun(env *cliEnv, name, planFile, root string) (*cliEnv, func(
 		errorf(env, "-schedule: %s\n", err)
 		return &scoped, func(int) int { return exitError }, false
 	}
-	home, _ := os.UserHomeDir()
-	system := runtime.GOOS != "windows" && os.Geteuid() == 0
-	file := schedule.EnvFile(schedule.EnvDir(runtime.GOOS, system, filepath.ToSlash(home), env.getenv), name)
-	values, err := schedule.ReadEnvFile(file)
-	if err != nil {
-		errorf(env, "%s\n", err)
-		return &scoped, func(int) int { return run.finish(env, exitError, err.Error()) }, false
+	// No -schedule-env: the plan reads no {env:} value, so there is no file to read.
+	var values map[string]string
+	if envFile != "" {
+		var err error
+		if !filepath.IsAbs(envFile) {
+			err = fmt.Errorf("-schedule-env %s: give the absolute path schedule install wrote", envFile)
+		} else {
+			values, err = schedule.ReadEnvFile(fileutil.RootAt(root).Path(envFile))
+		}
+		if err != nil {
+			errorf(env, "%s\n", err)
+			return &scoped, func(int) int { return run.finish(env, exitError, err.Error()) }, false
+		}
 	}
 	scoped.getenv = func(k string) (string, bool) {
 		if v, ok := values[k]; ok {
