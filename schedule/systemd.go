@@ -264,4 +264,3 @@ func (s Systemd) Remove(h *Host, name string) ([]string, error) {
 	_, err := s.systemctl(h, "daemon-reload")
 	return removed, err
 }
-
