@@ -138,6 +138,12 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
+	// A plan whose every resource is for another OS (when:) would run and report "no
+	// changes" forever, as plan -detailed-exitcode exits 4 for it.
+	if len(p.Selected(t.goos)) == 0 {
+		errorf(env, "%s has nothing for %s: every resource's when: leaves this OS out, so each scheduled run would check nothing and report no changes. Schedule a plan written for this OS; nothing was installed\n", *file, t.goos)
+		return exitNothingApplies
+	}
 	if reasons := schedule.ResetReasons(p, t.goos); len(reasons) > 0 && !*force {
 		return fail(env, schedule.ResetRefusal(*file, reasons))
 	}
