@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
@@ -156,10 +157,7 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if _, err := schedule.CalendarOf(*every); err != nil {
 		return fail(env, err)
 	}
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
+	exe, err := scheduledExe(os.Executable, exec.LookPath)
 	if err != nil {
 		return fail(env, fmt.Errorf("find plexform's own path for the schedule: %w", err))
 	}
@@ -194,6 +192,36 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 		fmt.Fprintf(env.stdout, "User timers run only while you are logged in, unless you run: loginctl enable-linger\n")
 	}
 	return exitOK
+}
+
+// scheduledExe is the plexform the schedule runs: the one `plexform` finds on PATH when
+// it is this very program, else this program's own path, never resolved through links.
+// A package manager's stable name links to a versioned file that an upgrade deletes:
+// Homebrew's /opt/homebrew/bin/plexform (or /usr/local/bin) to
+// Cellar/plexform/VERSION/bin/plexform, which `brew cleanup` deletes after an upgrade
+// (brew(1), https://docs.brew.sh/Manpage, "cleanup": "remove ... old versions of
+// installed formulae"); Scoop's shims and apps\plexform\current, a junction to the
+// version's directory, whose old versions `scoop cleanup` deletes
+// (https://github.com/ScoopInstaller/Scoop, libexec/scoop-cleanup.ps1). On Linux
+// os.Executable is already resolved (/proc/self/exe, proc(5)), so the name PATH finds is
+// what keeps the link.
+func scheduledExe(executable func() (string, error), lookPath func(string) (string, error)) (string, error) {
+	self, err := executable()
+	if err != nil {
+		return "", err
+	}
+	onPath, err := lookPath("plexform")
+	if err == nil {
+		onPath, err = filepath.Abs(onPath)
+	}
+	if err == nil {
+		a, errA := os.Stat(onPath)
+		b, errB := os.Stat(self)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return onPath, nil
+		}
+	}
+	return self, nil
 }
 
 // taskUser is the account a Windows task runs as: the user whose hive the plan's
