@@ -307,8 +307,12 @@ func runScheduleStatus(env *cliEnv, args []string) int {
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tEVERY\tSTATE\tNEXT RUN\tLAST RUN\tLAST RESULT\tPLAN")
+	// A status file, a marker's plan path and the scheduler's words are text others may
+	// have written: escaped, so no escape sequence in them reaches the terminal (a tab
+	// would shift the columns, so it goes too).
+	show := func(s string) string { return strings.ReplaceAll(redact.Printable(s), "\t", " ") }
 	for _, s := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, describeEvery(s.Entry.Every), orDash(s.State), orDash(s.Next), orDash(lastRun(s)), lastResult(s), s.Plan)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(s.Name), describeEvery(s.Entry.Every), show(orDash(s.State)), show(orDash(s.Next)), show(orDash(lastRun(s))), show(lastResult(s)), show(s.Plan))
 	}
 	_ = tw.Flush()
 	return exitOK
