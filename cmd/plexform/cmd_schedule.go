@@ -162,6 +162,9 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 		return fail(env, fmt.Errorf("find plexform's own path for the schedule: %w", err))
 	}
 	job := schedule.Job{Name: *name, Plan: abs, Exe: exe, Every: *every, User: taskUser(p)}
+	if err := checkTaskUser(t.goos, job.User, p, *file); err != nil {
+		return fail(env, err)
+	}
 	envFile := schedule.EnvFile(t.envDir(env), *name)
 	wroteEnv, err := schedule.WriteEnvFile(t.host.Root, envFile, schedule.EnvNames(p), env.getenv)
 	if err != nil {
@@ -192,6 +195,41 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 		fmt.Fprintf(env.stdout, "User timers run only while you are logged in, unless you run: loginctl enable-linger\n")
 	}
 	return exitOK
+}
+
+// checkTaskUser refuses a Windows task that runs as another account (the plan's
+// registry store names another user's hive) when the run would look for its files in
+// its own %LOCALAPPDATA%, not the installer's: the environment file install writes
+// (EnvDir) and, with no backups: dir, the backups dir where status reads its result
+// (state.DefaultPath). A task runs with its principal's profile (Task Scheduler,
+// "Principal": https://learn.microsoft.com/windows/win32/taskschd/principal), so its
+// %LOCALAPPDATA% is that user's.
+func checkTaskUser(goos, taskAccount string, p *plan.Plan, file string) error {
+	if goos != "windows" || taskAccount == "" {
+		return nil
+	}
+	me, err := user.Current()
+	if err != nil || sameAccount(taskAccount, me) {
+		return nil
+	}
+	var needs []string
+	if names := schedule.EnvNames(p); len(names) > 0 {
+		needs = append(needs, "its {env:} values ("+strings.Join(names, ", ")+"), which install keeps in your %LOCALAPPDATA%")
+	}
+	if p.Backups.Dir == "" {
+		needs = append(needs, "its result, which it writes to its own %LOCALAPPDATA%\\plexform\\backups where schedule status, run by you, does not look")
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: the task would run as %s (the registry store's user:), not as you (%s), and would not find %s. "+
+		"Run schedule install as %s, or give the values as {file: PATH} and set backups: {dir: ...} in the plan", file, taskAccount, me.Username, strings.Join(needs, ", nor "), taskAccount)
+}
+
+// sameAccount says whether account (a name, DOMAIN\name, or a SID) is u.
+func sameAccount(account string, u *user.User) bool {
+	base := func(s string) string { return s[strings.LastIndex(s, `\`)+1:] }
+	return strings.EqualFold(account, u.Uid) || strings.EqualFold(base(account), base(u.Username))
 }
 
 // scheduledExe is the plexform the schedule runs: the one `plexform` finds on PATH when
