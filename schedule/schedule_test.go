@@ -89,7 +89,7 @@ func TestEveryFormatCarriesItsMarker(t *testing.T) {
 	for format, text := range map[string]string{
 		"service": ServiceUnit(oddJob),
 		"timer":   TimerUnit(oddJob),
-		"plist":   Plist(oddJob, "/var/log/x.log"),
+		"plist":   Plist(oddJob, "/var/log/x.log", 0),
 		"task":    fromUTF16(UTF16(TaskXML(oddJob, time.Now()))),
 		"cron":    cron,
 	} {
