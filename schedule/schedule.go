@@ -38,6 +38,9 @@ type Job struct {
 	// EnvFile is the absolute path of the schedule's environment file (EnvFile), or
 	// empty when its plan reads no {env:} value.
 	EnvFile string
+	// Reset is true for a reset plan installed with -force: each run signs the owner
+	// out. The marker keeps it, so status can say so.
+	Reset bool
 }
 
 // Command is the scheduled command line, the same on every platform: the run writes its
@@ -62,6 +65,8 @@ type Entry struct {
 	Files []string `json:"files"`
 	// EnvFile is the schedule's environment file, when it has one.
 	EnvFile string `json:"env_file,omitempty"`
+	// Reset is true for a reset plan installed with -force.
+	Reset bool `json:"reset,omitempty"`
 	// Next and Last are the scheduler's own words ("Mon 2026-12-07 19:00:00 UTC"); empty
 	// when it does not say or was not asked (under -root).
 	Next  string `json:"next_run,omitempty"`
@@ -199,12 +204,13 @@ type marker struct {
 	Plan  string `json:"plan"`
 	Every string `json:"every"`
 	Env   string `json:"env,omitempty"`
+	Reset bool   `json:"reset,omitempty"`
 }
 
 // Marker is the marker text for a job: "plexform-schedule {json}". Each format puts it
 // in a comment (or a task's Description).
 func Marker(j Job) string {
-	data, _ := json.Marshal(marker{Name: j.Name, Plan: j.Plan, Every: j.Every.String(), Env: j.EnvFile})
+	data, _ := json.Marshal(marker{Name: j.Name, Plan: j.Plan, Every: j.Every.String(), Env: j.EnvFile, Reset: j.Reset})
 	return markerPrefix + string(data)
 }
 
@@ -229,7 +235,7 @@ func findMarker(text string) (Entry, bool) {
 	if err != nil {
 		return Entry{}, false
 	}
-	return Entry{Name: m.Name, Plan: m.Plan, Every: every, EnvFile: m.Env}, true
+	return Entry{Name: m.Name, Plan: m.Plan, Every: every, EnvFile: m.Env, Reset: m.Reset}, true
 }
 
 // Calendar is an interval as fixed times of the day, what systemd's OnCalendar= and cron

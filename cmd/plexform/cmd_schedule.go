@@ -145,7 +145,8 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 		errorf(env, "%s has nothing for %s: every resource's when: leaves this OS out, so each scheduled run would check nothing and report no changes. Schedule a plan written for this OS; nothing was installed\n", *file, t.goos)
 		return exitNothingApplies
 	}
-	if reasons := schedule.ResetReasons(p, t.goos); len(reasons) > 0 && !*force {
+	reasons := schedule.ResetReasons(p, t.goos)
+	if len(reasons) > 0 && !*force {
 		return fail(env, schedule.ResetRefusal(*file, reasons))
 	}
 	if *name == "" {
@@ -165,6 +166,7 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if err := checkTaskUser(t.goos, job.User, p, *file); err != nil {
 		return fail(env, err)
 	}
+	job.Reset = len(reasons) > 0
 	envFile := schedule.EnvFile(t.envDir(env), *name)
 	wroteEnv, err := schedule.WriteEnvFile(t.host.Root, envFile, schedule.EnvNames(p), env.getenv)
 	if err != nil {
@@ -189,6 +191,9 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	}
 	if t.root != "" {
 		fmt.Fprintf(env.stdout, "Under -root nothing was enabled: no scheduler command ran.\n")
+	}
+	if job.Reset {
+		warnf(env, "schedule %s applies a reset plan (-force): every run signs the owner out (%s). schedule status marks it; remove it with: plexform schedule remove %s\n", *name, strings.Join(reasons, "; "), *name)
 	}
 	fmt.Fprintf(env.stdout, "Each run logs to %s. See it with: plexform schedule status\n", logPlace(t, *name))
 	if t.sched.Name() == "systemd" && !t.host.System {
@@ -292,7 +297,11 @@ func logPlace(t *scheduleTarget, name string) string {
 		}
 		return "the journal (journalctl --user -u plexform-" + name + ")"
 	case "launchd":
-		return "Library/Logs/plexform/plexform-" + name + ".log, and its result line to the unified log (log show --predicate 'process == \"logger\"')"
+		dir := "/Library/Logs/plexform"
+		if !t.host.System {
+			dir = t.host.Home + dir
+		}
+		return dir + "/plexform-" + name + ".log, and its result line to the unified log (log show --predicate 'process == \"logger\"')"
 	case "taskscheduler":
 		return "the Application event log (source plexform)"
 	}
@@ -350,10 +359,18 @@ func runScheduleStatus(env *cliEnv, args []string) int {
 	// would shift the columns, so it goes too).
 	show := func(s string) string { return strings.ReplaceAll(redact.Printable(s), "\t", " ") }
 	for _, s := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(s.Name), describeEvery(s.Entry.Every), show(orDash(s.State)), show(orDash(s.Next)), show(orDash(lastRun(s))), show(lastResult(s)), show(s.Plan))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(s.Name), describeEvery(s.Entry.Every), show(orDash(s.State)), show(orDash(s.Next)), show(orDash(lastRun(s))), show(lastResult(s)), show(planColumn(s.Entry)))
 	}
 	_ = tw.Flush()
 	return exitOK
+}
+
+// planColumn is the plan, marked when it is a reset plan installed with -force.
+func planColumn(e schedule.Entry) string {
+	if e.Reset {
+		return e.Plan + " (RESET plan, -force: signs the owner out at every run)"
+	}
+	return e.Plan
 }
 
 func orDash(s string) string {
@@ -385,7 +402,8 @@ func lastResult(s scheduleJSON) string {
 	} else if s.Last.ExitCode == exitOK {
 		r += ", no changes"
 	}
-	if s.Last.Signin != "" {
+	// The message of exit 5 starts with the verdict already.
+	if s.Last.Signin != "" && !strings.HasPrefix(s.Last.Message, "sign-in "+s.Last.Signin) {
 		r += ", sign-in " + s.Last.Signin
 	}
 	if s.Last.ExitCode != exitOK {
