@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/lazyre"
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
-	"github.com/plexform/plexform/views"
 )
 
 // resetAdvice is how doctor tells a user to reset the sign-in: with a plan for this
@@ -187,7 +187,7 @@ func (ownershipCheck) Run(_ context.Context, f *Facts) Result {
 	}
 	acct, known := discover.LookupUser(f.opts.Root, user)
 	r := Result{Summary: fmt.Sprintf("%s is owned by %s, mode %04o; Plex runs as %s", s.Path, describeOwner(f.opts.Root, meta.UID, meta.GID), meta.Mode, user)}
-	fix := "chown " + user + ":" + group + " " + views.ShellQuote(s.Path)
+	fix := "chown " + user + ":" + group + " " + shellquote.Quote(s.Path)
 	switch {
 	case !known && meta.UID == 0 && user != "root":
 		r.Status, r.Fix = StatusProblem, fix
@@ -198,7 +198,7 @@ func (ownershipCheck) Run(_ context.Context, f *Facts) Result {
 	case !canReadWrite(acct, meta.UID, meta.GID, meta.Mode):
 		r.Status, r.Fix = StatusProblem, fix
 		if meta.UID == acct.UID {
-			r.Fix = "chmod u+rw " + views.ShellQuote(s.Path)
+			r.Fix = "chmod u+rw " + shellquote.Quote(s.Path)
 		}
 		r.Details = []string{user + " cannot read and write it, so Plex cannot save its settings (the sign-in is lost at every restart)"}
 	default:
@@ -320,7 +320,7 @@ func size(n int64) string {
 }
 
 func integrityHint(db string) string {
-	cmd := "sqlite3 " + views.ShellQuote(db) + " 'PRAGMA integrity_check'"
+	cmd := "sqlite3 " + shellquote.Quote(db) + " 'PRAGMA integrity_check'"
 	if _, err := exec.LookPath("sqlite3"); err != nil {
 		return "to check it, install sqlite3 and run, with Plex stopped: " + cmd
 	}

@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/stores/fileutil"
-	"github.com/plexform/plexform/views"
 )
 
 // Container is what the engine says of the container that runs Plex; ok is false when
@@ -73,7 +73,7 @@ func (containerAccountCheck) Run(_ context.Context, f *Facts) Result {
 	if uid, err := strconv.Atoi(c.UID); c.UID != "" && (err != nil || uid != meta.UID) {
 		r.Status = StatusProblem
 		r.Details = []string{"Plex in the container runs as uid " + c.UID + " and may not be able to save its settings (the sign-in is lost at every restart)"}
-		r.Fix = "chown " + c.UID + ":" + c.GID + " " + views.ShellQuote(c.Prefs)
+		r.Fix = "chown " + c.UID + ":" + c.GID + " " + shellquote.Quote(c.Prefs)
 	}
 	return r
 }

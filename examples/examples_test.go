@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	_ "github.com/plexform/plexform/kinds" // the kinds its plans name
 	"io"
 	"os"
 	"os/exec"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -115,7 +116,7 @@ func execSim(tb testing.TB) (*simHost, string, func()) {
 	tb.Helper()
 	h := newSimHost(tb)
 	pidFile := filepath.Join(h.dir, "plexsim.pid")
-	start := []string{"sh", "-c", plexsimtest.ShellQuote(h.simArgs("")) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
+	start := []string{"sh", "-c", shellquote.Join(h.simArgs("")) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
 	stop := []string{"sh", "-c", `kill -TERM "$(cat "$0")"`, pidFile}
 	// A stopped server nobody has reaped yet (PID 1 may not) is a zombie: stopped.
 	status := []string{"sh", "-c", `pid=$(cat "$0" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status"`, pidFile}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
@@ -347,7 +348,7 @@ func writeExecScripts(t *testing.T, dir string, simArgs []string, detachServer b
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	q := plexsimtest.ShellQuote([]string{dir})
+	q := shellquote.Join([]string{dir})
 	alive := `alive() { [ -r "/proc/$1/stat" ] && read -r _ _ st _ <"/proc/$1/stat" && [ "$st" != Z ]; }` + "\n" +
 		fmt.Sprintf(`d=$(cat %[1]s/delay 2>/dev/null) || d=0.00$(( $$ %% 5 + 2 ))`, q) + "\n"
 	detachSim, detachStop := "setsid ", ""
@@ -363,7 +364,7 @@ if [ -e %[1]s/%[2]s-hangs ]; then rm -f %[1]s/%[2]s-hangs; sleep 30; fi
 		"start": alive + fault("start") + fmt.Sprintf(`if pid=$(cat %[1]s/pid 2>/dev/null) && alive "$pid"; then exit 0; fi
 ( sleep "$d"; %[3]s%[2]s </dev/null >/dev/null 2>&1 & echo $! >%[1]s/pid.new; mv %[1]s/pid.new %[1]s/pid ) &
 wait
-`, q, plexsimtest.ShellQuote(simArgs), detachSim),
+`, q, shellquote.Join(simArgs), detachSim),
 		"stop": alive + fault("stop") + fmt.Sprintf(`: >%[1]s/stop-began
 [ -e %[1]s/pid ] || exit 0
 %[2]sperl -e 'select(undef, undef, undef, $ARGV[0]); open(my $f, "<", "$ARGV[1]/pid") or exit; my $pid = <$f>; kill("TERM", $pid + 0)' "$d" %[1]s &

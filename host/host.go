@@ -100,7 +100,7 @@ type Service struct {
 }
 
 // DefaultTimeout bounds a service's stop or start when the plan gives no timeout.
-const DefaultTimeout = 60 * time.Second
+const DefaultTimeout = plan.DefaultServiceTimeout
 
 // Timeout is the service's stop/start bound.
 func (s *Service) Timeout() time.Duration {
@@ -152,7 +152,7 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 		if !r.IsStore() {
 			continue
 		}
-		st, kind, found, file, err := openStore(p, r, opts)
+		o, err := openStore(p, r, opts)
 		if err != nil {
 			errs = multierror.Append(errs, at(r, err))
 			continue
@@ -162,11 +162,11 @@ func Open(p *plan.Plan, opts Options) (*Host, error) {
 			errs = multierror.Append(errs, err) // placed in the file already
 			continue
 		}
-		if err := plan.Canonicalize(kind, want); err != nil {
+		if err := plan.Canonicalize(o.Kind, want); err != nil {
 			errs = multierror.Append(errs, at(r, err))
 			continue
 		}
-		s := &Store{Resource: r, Store: st, Kind: kind, Found: found, Want: want, file: file}
+		s := &Store{Resource: r, Store: o.Store, Kind: o.Kind, Found: o.Found, Want: want, file: o.File}
 		if r.Service != "" {
 			if s.Service = byName[r.Service]; s.Service == nil {
 				if !failed[r.Service] {

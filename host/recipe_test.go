@@ -35,7 +35,7 @@ func TestAddingAManagerByTheRecipe(t *testing.T) {
 		return svc
 	}})
 
-	// Nothing else: plan's validation reads the registry through host/managers.go.
+	// Nothing else: plan's validation reads the registry through kinds/service.go.
 	good := "version: 1\nresources:\n  - {name: plex, kind: service, manager: " + recipe.Name + ", dir: /srv/plex}\n"
 	if _, err := plan.Decode("recipe.yaml", []byte(good)); err != nil {
 		t.Errorf("a plan naming the recipe's manager: %v", err)

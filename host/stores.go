@@ -6,43 +6,32 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"strings"
 
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/fileutil"
-	"github.com/plexform/plexform/stores/service"
 )
 
-// openStore returns the store acting for r, its own kind, (for a discovered kind such as
-// plex_preferences) how it was found, and its file on this machine ("" for a key or a
-// domain). The table of kinds (plan.KindOf) says how each kind opens.
-func openStore(p *plan.Plan, r *plan.Resource, opts Options) (stores.Store, string, string, string, error) {
-	kind := r.Kind
-	path, err := p.HostPath(opts.Root, r.Path)
-	if err != nil {
-		return nil, "", "", "", fmt.Errorf("path: %w", err)
-	}
-	t := plan.Target{Path: path, Element: r.Element, Domain: r.Domain, Key: r.Key, User: r.User, Root: opts.Root, GOOS: opts.GOOS}
-	found := ""
-	if plan.KindOf(kind).Discovered {
-		s, looked, err := discover.FindSettings(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv, Path: r.Path})
-		if err != nil {
-			return nil, "", "", "", withLooked(err, looked)
-		}
-		kind, found = s.Kind, s.How
-		t = plan.Target{Path: s.Path, Domain: s.Domain, Key: s.Key, User: s.User, Root: opts.Root, GOOS: opts.GOOS}
-	}
-	k := plan.KindOf(kind)
+// openStore returns the store acting for r: its kind opens it (plan.Kind.Open, in
+// package kinds), and a file whose directory is missing is refused here for every kind.
+func openStore(p *plan.Plan, r *plan.Resource, opts Options) (plan.OpenedStore, error) {
+	k := plan.KindOf(r.Kind)
 	if k == nil || k.Open == nil {
-		return nil, "", "", "", fmt.Errorf("kind %s is not supported by this build of plexform", kind)
+		return plan.OpenedStore{}, fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
 	}
-	if err := checkDir(fileutil.RootAt(opts.Root), t.Path); err != nil {
-		return nil, "", "", "", err
+	o, err := k.Open(r, onHost(p, opts))
+	if err != nil {
+		return plan.OpenedStore{}, err
 	}
-	st, err := k.Open(t)
-	return st, kind, found, t.Path, err
+	if err := checkDir(fileutil.RootAt(opts.Root), o.File); err != nil {
+		return plan.OpenedStore{}, err
+	}
+	return o, nil
+}
+
+// onHost is where a kind opens a resource of p.
+func onHost(p *plan.Plan, opts Options) plan.OnHost {
+	return plan.OnHost{Plan: p, Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv}
 }
 
 // checkDir refuses a store path whose directory does not exist: a missing file is
@@ -88,57 +77,32 @@ func (s *Store) warnUnwritable(ctx context.Context, rc *plan.ResourceChange) {
 }
 
 // openService returns the service acting for r and (for plex_service) how it was found.
+// The kind opens it (plan.Kind.OpenService); what -root allows is decided here.
 func openService(p *plan.Plan, r *plan.Resource, opts Options) (stores.Service, string, error) {
-	dir, err := p.HostPath(opts.Root, r.Dir)
-	if err != nil {
-		return nil, "", fmt.Errorf("dir: %w", err)
+	k := plan.KindOf(r.Kind)
+	if k == nil || k.OpenService == nil {
+		return nil, "", fmt.Errorf("kind %s is not supported by this build of plexform", r.Kind)
 	}
-	cfg := service.Config{Manager: r.Manager, Unit: r.Unit, Dir: dir,
-		Start: r.Start, Stop: r.Stop, Status: r.Status, App: r.App, Container: r.Container}
-	if opts.Root != "" && cfg.Dir != "" {
-		// s6's tools follow symlinks on this machine: hand them the directory the tree's
-		// own host would reach, resolved inside the root.
-		dir, err := fileutil.RootAt(opts.Root).Resolve(cfg.Dir)
-		if err != nil {
-			return nil, "", fmt.Errorf("dir: %w", err)
-		}
-		cfg.Dir = dir
-	}
-	found := ""
-	if plan.KindOf(r.Kind).Discovered {
-		s, looked, err := discover.FindService(discover.Options{Root: opts.Root, GOOS: opts.GOOS, Getenv: opts.Getenv})
-		var none *discover.NoServiceError
-		if errors.As(err, &none) {
-			// The settings can still be diffed: plan shows them and says how to name
-			// the service; apply refuses, as the state cannot be read.
-			return noService{none}, "", nil
-		}
-		if err != nil {
-			return nil, "", withLooked(err, looked)
-		}
-		cfg, found = s.Config, s.How
-	}
-	// The service's timeout is also the grace period a container gets before its engine
-	// kills it.
-	cfg.Timeout = (&Service{Resource: r}).Timeout()
-	if cfg.Manager == "docker" && cfg.DockerHost == "" {
-		cfg.DockerHost = service.DockerHost(opts.Getenv)
-	}
-	svc, err := service.New(cfg)
+	o, err := k.OpenService(r, onHost(p, opts))
 	if err != nil {
 		return nil, "", err
 	}
+	svc := o.Service
+	if o.Manager == "" {
+		// Discovery found no way to run Plex: the service says so when asked.
+		return svc, o.Found, nil
+	}
 	// A service that can tell at once whether it exists (a container) does so now, so
 	// a wrong name stops the plan before anything is stopped.
-	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || plan.DrivenUnderRoot(r.Kind, cfg.Manager)) {
+	if c, ok := svc.(interface{ Check(context.Context) error }); ok && (opts.Root == "" || plan.DrivenUnderRoot(r.Kind, o.Manager)) {
 		if err := c.Check(context.Background()); err != nil {
 			return nil, "", err
 		}
 	}
-	if opts.Root != "" && !plan.DrivenUnderRoot(r.Kind, cfg.Manager) {
+	if opts.Root != "" && !plan.DrivenUnderRoot(r.Kind, o.Manager) {
 		svc = elsewhere{svc, elsewhereError(opts)}
 	}
-	return svc, found, nil
+	return svc, o.Found, nil
 }
 
 // elsewhere is a service of the host under -root, which this machine cannot drive:
@@ -164,35 +128,14 @@ func (e elsewhere) Running(context.Context) (bool, error) { return false, e.err 
 func (e elsewhere) Stop(context.Context) error            { return e.err }
 func (e elsewhere) Start(context.Context) error           { return e.err }
 
-// noService stands for a plex_service that found no way to run Plex: its state reads as
-// an error that says how to name the service, so plan warns and apply refuses.
-type noService struct{ err *discover.NoServiceError }
-
-func (n noService) Describe() string { return "no service manager found" }
-func (n noService) Running(context.Context) (bool, error) {
-	return false, errors.New("no way to run Plex Media Server found (plexform doctor lists where it looked). " + n.err.Hint())
-}
-func (n noService) Stop(ctx context.Context) error  { _, err := n.Running(ctx); return err }
-func (n noService) Start(ctx context.Context) error { _, err := n.Running(ctx); return err }
-
-// withLooked adds the places discovery looked at to its error, so a user sees why
-// nothing (or too much) was found.
-func withLooked(err error, looked []discover.Looked) error {
-	if len(looked) == 0 || strings.Contains(err.Error(), "Looked at:") {
-		return err
-	}
-	lines := make([]string, len(looked))
-	for i, l := range looked {
-		lines[i] = l.Where + ": " + l.What
-	}
-	return fmt.Errorf("%w\nLooked at:\n  %s", err, strings.Join(lines, "\n  "))
-}
-
 // StoreAt opens the store a backup manifest names (its kind and target), for restore.
 // Restore puts back whole snapshots, so the element or other selectors do not matter.
 func StoreAt(kind, target string) (stores.Store, error) {
 	if k := plan.KindOf(kind); k != nil && k.At != nil {
 		return k.At(target)
+	}
+	if len(plan.KindNames()) == 0 {
+		return nil, plan.ErrNoKinds
 	}
 	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", kind, target)
 }

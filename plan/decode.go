@@ -47,7 +47,10 @@ func Load(path string) (*Plan, error) {
 // duplicate name, missing field or dangling reference is reported with its place, all
 // of them at once.
 func Decode(file string, data []byte) (*Plan, error) {
-	d := &decoder{file: file}
+	if len(kindTable) == 0 {
+		return nil, ErrNoKinds
+	}
+	d := &Decoder{file: file}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		at := yamlErrorPos(err)
@@ -146,14 +149,14 @@ func yamlErrorPos(err error) Pos {
 	return Pos{}
 }
 
-type decoder struct {
+type Decoder struct {
 	file string
 	errs *multierror.Error
 }
 
 func pos(n *yaml.Node) Pos { return Pos{Line: n.Line, Column: n.Column} }
 
-func (d *decoder) count() int {
+func (d *Decoder) count() int {
 	if d.errs == nil {
 		return 0
 	}
@@ -165,7 +168,7 @@ func onlyOn(r *Resource, goos string) bool {
 	return len(r.When.OS) == 1 && r.When.OS[0] == goos
 }
 
-func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+func (d *Decoder) errorf(n *yaml.Node, format string, args ...any) {
 	p := Pos{}
 	if n != nil {
 		p = pos(n)
@@ -175,7 +178,7 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 
 // fields walks a mapping node, calling each for every key in order, and reports
 // duplicate keys (YAML allows them silently; a plan must not).
-func (d *decoder) fields(n *yaml.Node, what string, each func(key string, k, v *yaml.Node)) bool {
+func (d *Decoder) fields(n *yaml.Node, what string, each func(key string, k, v *yaml.Node)) bool {
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, "%s must be a mapping (key: value lines), not %s", what, describe(n))
 		return false
@@ -208,7 +211,7 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%s %q", strings.TrimPrefix(n.Tag, "!!"), n.Value)
 }
 
-func (d *decoder) str(n *yaml.Node, what string) string {
+func (d *Decoder) str(n *yaml.Node, what string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		d.errorf(n, "%s must be a string, not %s", what, describe(n))
 		return ""
@@ -222,7 +225,7 @@ func (d *decoder) str(n *yaml.Node, what string) string {
 	return n.Value
 }
 
-func (d *decoder) integer(n *yaml.Node, what string) int {
+func (d *Decoder) integer(n *yaml.Node, what string) int {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 		d.errorf(n, "%s must be a whole number, not %s", what, describe(n))
 		return 0
@@ -234,7 +237,7 @@ func (d *decoder) integer(n *yaml.Node, what string) int {
 	return v
 }
 
-func (d *decoder) strList(n *yaml.Node, what string) []string {
+func (d *Decoder) strList(n *yaml.Node, what string) []string {
 	if n.Kind != yaml.SequenceNode {
 		d.errorf(n, "%s must be a list such as [A, B], not %s", what, describe(n))
 		return nil
@@ -246,7 +249,7 @@ func (d *decoder) strList(n *yaml.Node, what string) []string {
 	return out
 }
 
-func (d *decoder) duration(n *yaml.Node, what string) time.Duration {
+func (d *Decoder) duration(n *yaml.Node, what string) time.Duration {
 	s := d.str(n, what)
 	if s == "" {
 		return 0
@@ -258,7 +261,7 @@ func (d *decoder) duration(n *yaml.Node, what string) time.Duration {
 	return v
 }
 
-func (d *decoder) plan(n *yaml.Node, p *Plan) {
+func (d *Decoder) plan(n *yaml.Node, p *Plan) {
 	var sawVersion, sawResources bool
 	d.fields(n, "the plan", func(key string, k, v *yaml.Node) {
 		switch key {
@@ -321,7 +324,7 @@ var nameRE = lazyre.New(`^[a-z0-9_-]+$`)
 // ValidName reports whether s can name a resource: [a-z0-9_-]+, at most MaxNameLen.
 func ValidName(s string) bool { return len(s) <= MaxNameLen && nameRE.MatchString(s) }
 
-func (d *decoder) resource(n *yaml.Node) *Resource {
+func (d *Decoder) resource(n *yaml.Node) *Resource {
 	r := &Resource{Pos: pos(n), fieldPos: map[string]Pos{}}
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, "a resource must be a mapping with name: and kind:, not %s", describe(n))
@@ -342,6 +345,9 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		d.errorf(n, "this resource has no kind: (known kinds: %s)", strings.Join(KindNames(), ", "))
 		return nil
 	}
+	if spec.NewSpec != nil {
+		r.Spec = spec.NewSpec()
+	}
 	d.fields(n, "resource", func(key string, k, v *yaml.Node) {
 		if !spec.allows(key) {
 			d.errorf(k, "unknown field %q for kind %s%s (allowed: %s)", key, r.Kind, didYouMean(key, spec.allFields()), spec.allowed())
@@ -352,15 +358,18 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 		if r.Name != "" {
 			what = r.Name + "." + key
 		}
-		if r.Kind == KindPlexSignin && d.signinField(r, key, v, what) {
+		f := spec.field(key)
+		if f == nil {
+			// A manager registered after its kind may read a field no kind decodes.
+			d.errorf(k, "field %q of kind %s cannot be read by this build of plexform", key, r.Kind)
 			return
 		}
-		fieldTable[key].decode(d, r, v, what)
+		f.Decode(d, r, v, what)
 	})
 	if r.Name == "" {
 		d.errorf(n, "this %s resource has no name:", r.Kind)
 	}
-	for _, f := range r.missing(spec.Required) {
+	for _, f := range r.Missing(spec.Required) {
 		d.errorf(n, "resource %q (%s) needs %s:", r.Name, r.Kind, f)
 	}
 	if len(spec.OneOf) > 0 {
@@ -385,36 +394,17 @@ func (d *decoder) resource(n *yaml.Node) *Resource {
 			d.errorf(n, "resource %q uses %s:, which %s; add when: {os: [%s]}%s", r.Name, f, o.Why, o.OS, o.Or)
 		}
 	}
-	if r.Kind == KindPlexClaim {
-		if r.URL == "" {
-			r.URL = DefaultServerURL
-		}
-		if r.ExchangeURL == "" {
-			r.ExchangeURL = DefaultExchangeURL
-		}
-		if r.Method == "" {
-			r.Method = "local"
-		}
-		if r.Method == "exchange" && r.Preferences == "" {
-			d.errorf(n, "plex_claim %q with method: exchange needs preferences: (the store resource to write PlexOnlineToken into)", r.Name)
-		}
-	}
-	if r.Kind == KindPlexSignin {
-		d.finishSignin(r)
+	if spec.Finish != nil {
+		spec.Finish(d, r)
 	}
 	if r.IsService() && r.State == "" {
 		r.State = "running"
 	}
-	if m := spec.Manager(r.Manager); m != nil {
-		for _, f := range r.missing(m.Needs) {
-			d.errorf(n, "service %q with manager %s needs %s:", r.Name, m.Name, f)
-		}
-	}
 	return r
 }
 
-// missing returns the fields of fields the resource does not give.
-func (r *Resource) missing(fields []string) []string {
+// Missing returns the fields of fields the resource does not give.
+func (r *Resource) Missing(fields []string) []string {
 	var out []string
 	for _, f := range fields {
 		if _, ok := r.fieldPos[f]; !ok {
@@ -424,7 +414,7 @@ func (r *Resource) missing(fields []string) []string {
 	return out
 }
 
-func (d *decoder) url(n *yaml.Node, what string) string {
+func (d *Decoder) url(n *yaml.Node, what string) string {
 	u := d.str(n, what)
 	if u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		d.errorf(n, "%s must start with http:// or https://", what)
@@ -432,7 +422,7 @@ func (d *decoder) url(n *yaml.Node, what string) string {
 	return strings.TrimSuffix(u, "/")
 }
 
-func (d *decoder) argv(n *yaml.Node, what string) []string {
+func (d *Decoder) argv(n *yaml.Node, what string) []string {
 	argv := d.strList(n, what)
 	if n.Kind == yaml.SequenceNode && len(argv) == 0 {
 		d.errorf(n, "%s must name a command: a list such as [systemctl, start, plexmediaserver]", what)
@@ -442,7 +432,7 @@ func (d *decoder) argv(n *yaml.Node, what string) []string {
 
 // source decodes one `set` value: a plain scalar, or a mapping with exactly one of
 // value/env/file and an optional type.
-func (d *decoder) source(n *yaml.Node, what string) Source {
+func (d *Decoder) source(n *yaml.Node, what string) Source {
 	if n.Kind == yaml.ScalarNode {
 		if n.Tag == "!!null" {
 			d.errorf(n, "%s has no value; to remove it, list it under absent: instead", what)
@@ -477,7 +467,7 @@ func (d *decoder) source(n *yaml.Node, what string) Source {
 	return s
 }
 
-func (d *decoder) verify(n *yaml.Node) *Verify {
+func (d *Decoder) verify(n *yaml.Node) *Verify {
 	c := &Verify{Pos: pos(n)}
 	d.fields(n, "a verify check", func(key string, k, v *yaml.Node) {
 		switch key {
@@ -540,7 +530,7 @@ func (d *decoder) verify(n *yaml.Node) *Verify {
 // validate checks what spans resources: unique names, references, overlaps.
 // checkContent is false when decoding already failed: a resource whose fields were
 // misspelt would otherwise also be told it "states nothing".
-func (d *decoder) validate(p *Plan, checkContent bool) {
+func (d *Decoder) validate(p *Plan, checkContent bool) {
 	byName := map[string]*Resource{}
 	for _, r := range p.Resources {
 		if prev, ok := byName[r.Name]; ok {
@@ -550,28 +540,27 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 		}
 		byName[r.Name] = r
 	}
-	d.validateSignins(p, byName)
-	signins := keptSignedIn(p)
 	for _, r := range p.Resources {
-		if r.Kind == KindPlexSignin {
-			if r.Service != "" && signins[r.Signin.Store] == r {
-				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
-			}
-			continue
+		if k := KindOf(r.Kind); k.Link != nil {
+			k.Link(d, p, r, byName)
 		}
-		if r.Kind == KindPlexClaim {
-			if r.Service != "" { // a missing one is reported where the resource is
-				d.checkRef(p, r, "service", r.Service, byName, (*Resource).IsService, "a service")
+	}
+	kept := map[string]bool{}
+	for _, r := range p.Resources {
+		if k := KindOf(r.Kind); k.Keeps != nil {
+			if store := k.Keeps(r); store != "" {
+				kept[store] = true
 			}
-			if r.Preferences != "" {
-				d.checkRef(p, r, "preferences", r.Preferences, byName, (*Resource).IsStore, "a store")
-			}
-			continue
+		}
+	}
+	for _, r := range p.Resources {
+		if k := KindOf(r.Kind); k.Validate != nil {
+			k.Validate(d, p, r, byName)
 		}
 		if !r.IsStore() {
 			continue
 		}
-		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 && signins[r.Name] == nil {
+		if checkContent && len(r.Absent) == 0 && len(r.Set) == 0 && !kept[r.Name] {
 			d.errs = multierror.Append(d.errs, &Error{File: d.file, Pos: r.Pos,
 				Msg: fmt.Sprintf("resource %q states nothing: give it absent: or set:", r.Name)})
 		}
@@ -590,7 +579,7 @@ func (d *decoder) validate(p *Plan, checkContent bool) {
 }
 
 // checkRef reports a field that names no resource, or one of the wrong sort.
-func (d *decoder) checkRef(p *Plan, r *Resource, field, target string, byName map[string]*Resource, ok func(*Resource) bool, sort string) {
+func (d *Decoder) checkRef(p *Plan, r *Resource, field, target string, byName map[string]*Resource, ok func(*Resource) bool, sort string) {
 	ref, found := byName[target]
 	switch {
 	case !found && field == "service":

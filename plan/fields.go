@@ -4,52 +4,48 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/beevik/etree"
 	"gopkg.in/yaml.v3"
-
-	"github.com/plexform/plexform/stores/registry/regfile"
 )
 
-// fieldType is the shape of a resource field's value, for the schema; the field's
-// decode function is what enforces it.
-type fieldType int
+// FieldType is the shape of a resource field's value, for the schema; the field's
+// Decode is what enforces it.
+type FieldType int
 
+// The shapes of fields.
 const (
-	typeString     fieldType = iota
-	typeName                 // a resource name: [a-z0-9_-]+
-	typeStringList           // [A, B]
-	typeArgv                 // a non-empty list of strings: a command
-	typeDuration             // 30s, 2m
-	typeURL                  // http:// or https://
-	typeEnum                 // one of field.enum()
-	typeSet                  // name: value or name: {value|env|file, type}
-	typeSecret               // {env: VAR} or {file: PATH}, never a literal
-	typeWhen                 // {os: [...]}
-	typeBool                 // true or false
-	typeRelink               // plex_signin's {claim_token: SECRET} or {link_code: true}
+	FieldString     FieldType = iota
+	FieldName                 // a resource name: [a-z0-9_-]+
+	FieldStringList           // [A, B]
+	FieldArgv                 // a non-empty list of strings: a command
+	FieldDuration             // 30s, 2m
+	FieldURL                  // http:// or https://
+	FieldEnum                 // one of Field.Enum()
+	FieldSet                  // name: value or name: {value|env|file, type}
+	FieldSecret               // {env: VAR} or {file: PATH}, never a literal
+	FieldWhen                 // {os: [...]}
+	FieldBool                 // true or false
 )
 
-// field is one resource field: its doc and shape (for the schema) and how it is
-// decoded into a Resource. Kinds name the fields they take (Kind.Fields).
-type field struct {
-	doc    string
-	typ    fieldType
-	enum   func() []string
-	decode func(d *decoder, r *Resource, v *yaml.Node, what string)
+// Field is one resource field: its doc and shape (for the schema) and how it is
+// decoded into a Resource (or its kind's Spec). Kinds name the fields they take
+// (Kind.Fields) and bring their own (Kind.Own).
+type Field struct {
+	Doc  string
+	Type FieldType
+	Enum func() []string
+	// Schema, when set, is the field's JSON Schema in place of the one Type gives
+	// (Doc is added to it).
+	Schema func() map[string]any
+	Decode func(d *Decoder, r *Resource, v *yaml.Node, what string)
 }
 
-// fieldTable holds every resource field of every kind.
-var fieldTable map[string]*field
+// fieldTable holds the shared fields: those every kind has (name, kind, when), a store's
+// (absent, set, sensitive, nonsensitive, service) and a service's (state, timeout).
+var fieldTable map[string]*Field
 
 func init() {
-	str := func(set func(*Resource, string)) func(*decoder, *Resource, *yaml.Node, string) {
-		return func(d *decoder, r *Resource, v *yaml.Node, what string) { set(r, d.str(v, what)) }
-	}
-	hostPath := func(set func(*Resource, string)) func(*decoder, *Resource, *yaml.Node, string) {
-		return func(d *decoder, r *Resource, v *yaml.Node, what string) { set(r, d.hostPath(v, what)) }
-	}
-	fieldTable = map[string]*field{
-		"name": {doc: "unique name of the resource", typ: typeName, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+	fieldTable = map[string]*Field{
+		"name": {Doc: "unique name of the resource", Type: FieldName, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) {
 			switch r.Name = d.str(v, "name"); {
 			case r.Name != "" && !nameRE.MatchString(r.Name):
 				d.errorf(v, "resource name %q may use only a-z, 0-9, _ and -", r.Name)
@@ -57,29 +53,10 @@ func init() {
 				d.errorf(v, "resource name %.20q… is %d characters long; at most %d (it names the resource's backups)", r.Name, len(r.Name), MaxNameLen)
 			}
 		}},
-		"kind": {doc: "what the resource is", typ: typeEnum, enum: KindNames,
-			decode: func(*decoder, *Resource, *yaml.Node, string) {}}, // read first, by resource
-		"when": {doc: "the systems the resource applies to", typ: typeWhen, decode: (*decoder).when},
-		"path": {doc: "the file (relative paths are relative to the plan file)", typ: typeString, decode: hostPath(func(r *Resource, s string) { r.Path = s })},
-		"element": {doc: "etree path of the element whose attributes are meant, such as /Preferences; default: the root element", typ: typeString,
-			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-				if r.Element = d.str(v, what); r.Element != "" {
-					if _, err := etree.CompilePath(r.Element); err != nil {
-						d.errorf(v, "%s %q is not an element path (%v); write it like /Preferences or /Root/Settings[2]", what, r.Element, err)
-					}
-				}
-			}},
-		"domain": {doc: "a defaults domain (macOS only)", typ: typeString, decode: str(func(r *Resource, s string) { r.Domain = s })},
-		"key": {doc: `a registry key such as HKCU\Software\Plex, Inc.\Plex Media Server`, typ: typeString,
-			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-				if r.Key = d.str(v, what); r.Key != "" {
-					if _, err := regfile.ParseKeyPath(r.Key); err != nil {
-						d.errorf(v, "%s: %v", what, err)
-					}
-				}
-			}},
-		"user": {doc: "another account whose registry hive holds the key", typ: typeString, decode: str(func(r *Resource, s string) { r.User = s })},
-		"absent": {doc: "names of values to remove (any case)", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+		"kind": {Doc: "what the resource is", Type: FieldEnum, Enum: KindNames,
+			Decode: func(*Decoder, *Resource, *yaml.Node, string) {}}, // read first, by resource
+		"when": {Doc: "the systems the resource applies to", Type: FieldWhen, Decode: (*Decoder).when},
+		"absent": {Doc: "names of values to remove (any case)", Type: FieldStringList, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) {
 			r.Absent = d.strList(v, what)
 			if v.Kind == yaml.SequenceNode {
 				for _, item := range v.Content {
@@ -87,8 +64,8 @@ func init() {
 				}
 			}
 		}},
-		"sensitive": {doc: "names of values never to print", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Sensitive = d.strList(v, what) }},
-		"nonsensitive": {doc: "personal-data names (ending in Mail, Email, Username) to print after all; never a token", typ: typeStringList, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+		"sensitive": {Doc: "names of values never to print", Type: FieldStringList, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) { r.Sensitive = d.strList(v, what) }},
+		"nonsensitive": {Doc: "personal-data names (ending in Mail, Email, Username) to print after all; never a token", Type: FieldStringList, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) {
 			r.NonSensitive = d.strList(v, what)
 			for i, name := range r.NonSensitive {
 				if IsSecretName(name) {
@@ -96,49 +73,23 @@ func init() {
 				}
 			}
 		}},
-		"service": {doc: "the service resource stopped while this changes", typ: typeName, decode: str(func(r *Resource, s string) { r.Service = s })},
-		"set":     {doc: "values to set: a literal, {env: VAR}, {file: PATH}, or {value: V, type: T} on typed stores", typ: typeSet, decode: (*decoder).set},
-		"manager": {doc: "the service manager", typ: typeEnum, enum: func() []string { return KindOf(KindService).ManagerNames() },
-			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-				if r.Manager = d.str(v, what); r.Manager != "" {
-					if k := KindOf(r.Kind); k.Manager(r.Manager) == nil {
-						d.errorf(v, "unknown manager %q%s (known: %s)", r.Manager, didYouMean(r.Manager, k.ManagerNames()), strings.Join(k.ManagerNames(), ", "))
-					}
-				}
-			}},
-		"unit":      {doc: "systemd unit, snap name, launchd label or Windows service name", typ: typeString, decode: str(func(r *Resource, s string) { r.Unit = s })},
-		"dir":       {doc: "the s6 service directory", typ: typeString, decode: hostPath(func(r *Resource, s string) { r.Dir = s })},
-		"app":       {doc: "the macOS application name", typ: typeString, decode: str(func(r *Resource, s string) { r.App = s })},
-		"container": {doc: "the docker manager's container, by name or id", typ: typeString, decode: str(func(r *Resource, s string) { r.Container = s })},
-		"start":     {doc: "command that starts the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Start = d.argv(v, what) }},
-		"stop":      {doc: "command that stops the service", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Stop = d.argv(v, what) }},
-		"status":    {doc: "command that exits 0 when the service runs", typ: typeArgv, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Status = d.argv(v, what) }},
-		"state": {doc: "the state the service is left in", typ: typeEnum, enum: func() []string { return []string{"running", "stopped"} },
-			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
+		"service": {Doc: "the service resource stopped while this changes", Type: FieldName, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) { r.Service = d.str(v, what) }},
+		"set":     {Doc: "values to set: a literal, {env: VAR}, {file: PATH}, or {value: V, type: T} on typed stores", Type: FieldSet, Decode: (*Decoder).set},
+		"state": {Doc: StateDoc, Type: FieldEnum, Enum: func() []string { return []string{"running", "stopped"} },
+			Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) {
 				if r.State = d.str(v, what); r.State != "running" && r.State != "stopped" {
 					d.errorf(v, "%s must be running or stopped, not %q", what, r.State)
 				}
 			}},
-		"timeout": {doc: "bound on a stop, start or wait, such as 60s", typ: typeDuration, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.Timeout = d.duration(v, what) }},
-		"token": {doc: "the claim token, from {env: VAR} or {file: PATH}", typ: typeSecret, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-			r.Token = d.source(v, what)
-			if r.Token.HasLiteral {
-				d.errorf(v, "%s must come from {env: VAR} or {file: PATH}: a claim token is a secret and expires in minutes, so it never belongs in a plan file", what)
-			}
-		}},
-		"url":          {doc: "the server's URL", typ: typeURL, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.URL = d.url(v, what) }},
-		"exchange_url": {doc: "the claim exchange's base URL", typ: typeURL, decode: func(d *decoder, r *Resource, v *yaml.Node, what string) { r.ExchangeURL = d.url(v, what) }},
-		"method": {doc: "local (through the server) or exchange (through plex.tv, then write the token)", typ: typeEnum, enum: func() []string { return []string{"local", "exchange"} },
-			decode: func(d *decoder, r *Resource, v *yaml.Node, what string) {
-				if r.Method = d.str(v, what); r.Method != "local" && r.Method != "exchange" {
-					d.errorf(v, "%s must be local (claim through the server) or exchange (through plex.tv, then write the token), not %q", what, r.Method)
-				}
-			}},
-		"preferences": {doc: "the store resource the exchanged token is written into", typ: typeName, decode: str(func(r *Resource, s string) { r.Preferences = s })},
+		"timeout": {Doc: "bound on a stop, start or wait, such as 60s", Type: FieldDuration, Decode: func(d *Decoder, r *Resource, v *yaml.Node, what string) { r.Timeout = d.duration(v, what) }},
 	}
 }
 
-func (d *decoder) when(r *Resource, v *yaml.Node, what string) {
+// StateDoc is the doc of the shared state: field; plex_signin's own state: keeps it, so
+// the schema reads the same.
+const StateDoc = "the state the service is left in"
+
+func (d *Decoder) when(r *Resource, v *yaml.Node, what string) {
 	d.fields(v, what, func(key string, k, v *yaml.Node) {
 		if key != "os" {
 			d.errorf(k, "unknown field %q in when (allowed: os)", key)
@@ -153,7 +104,7 @@ func (d *decoder) when(r *Resource, v *yaml.Node, what string) {
 	})
 }
 
-func (d *decoder) set(r *Resource, v *yaml.Node, what string) {
+func (d *Decoder) set(r *Resource, v *yaml.Node, what string) {
 	k := KindOf(r.Kind)
 	d.fields(v, what, func(name string, kn, v *yaml.Node) {
 		src := d.source(v, what+"."+name)

@@ -2,19 +2,17 @@ package plan
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/plexform/plexform/stores"
-	"github.com/plexform/plexform/stores/fileutil"
-	"github.com/plexform/plexform/stores/plist"
-	"github.com/plexform/plexform/stores/registry"
-	"github.com/plexform/plexform/stores/xmlattrs"
 )
 
-// Kinds of resource the plan format knows.
+// Kinds of resource this build's kinds package registers, named here because the host
+// binder, the executor and the commands single them out (a service guards stores, a
+// claim runs after them). A new store kind needs no name here.
 const (
 	KindXMLAttributes  = "xml_attributes"
 	KindPlistKeys      = "plist_keys"
@@ -39,31 +37,28 @@ const (
 	RoleClaim
 )
 
-// How to add to the table:
-//   - a store kind: one Kind entry below (fields, Required/OneOf, OS, Types and
-//     Canonical when typed, Open and At) and its package under stores/; a new field
-//     also needs an entry in fieldTable (fields.go) and a Resource field;
-//   - a service manager: its file in stores/service, which registers it there
-//     (service.Register); host/managers.go hands every registered one to RegisterManager;
-//   - a kind whose package imports plan: Register it from that package's init.
+// Kind is one entry of the registry of kinds: everything the decoder, validate, the
+// schema, the host binder, the backups and `plexform init` need to know about a kind.
 //
-// The decoder, validate's typed-value check, the host binder (host) and
-// `plexform schema` all read this table.
-
-// Kind is one entry of the table of kinds: everything the decoder, validate, the
-// schema and the host binder need to know about a kind. Adding a kind is one entry
-// here plus the package that implements it.
-//
-// The table lives in plan because the plan format is defined by it; it can hold the
-// store constructors because the store packages (stores/...) never import plan. What
-// needs the host (discovery of the plex_* kinds) stays in host, which reads
-// Discovered and ActsAs from here.
+// The registry lives in plan because the plan format is defined by it; the kinds
+// themselves live in package kinds, one file each, and Register themselves from init.
+// plan knows no store driver: what opens a store (Open, At), spells its typed values
+// (Canonical) or checks its text (CheckText) is the kind's. docs/architecture.md, "How
+// to add a store kind", is the recipe.
 type Kind struct {
 	Name string
 	Doc  string // one sentence, for the schema and error messages
 	Role Role
-	// Fields are the fields the kind takes besides name, kind and when (see fieldTable).
+	// Fields are the fields the kind takes besides name, kind and when, in the order
+	// errors list them: each is one of Own or a shared field (absent, set, service...).
 	Fields []string
+	// Own are the fields only this kind reads, or reads in its own sense; they decode
+	// into the kind's Spec (or, for the plex_claim and plex_signin kinds, into the
+	// Resource fields their runtime reads).
+	Own map[string]*Field
+	// NewSpec makes the kind's typed spec, which Own fields fill (Resource.Spec); nil
+	// for a kind whose fields are all shared.
+	NewSpec func() any
 	// Required must be given; exactly one of OneOf must be given.
 	Required []string
 	OneOf    []string
@@ -72,6 +67,19 @@ type Kind struct {
 	OS *OSNeed
 	// FieldOS are fields that work on one OS only (plist_keys' domain:).
 	FieldOS map[string]*OSNeed
+	// Finish runs once a resource's fields are read: defaults, and checks across its
+	// fields (errors at r.Pos).
+	Finish func(d *Decoder, r *Resource)
+	// Link runs over the whole plan before references are checked, for a kind that
+	// ties resources together (plex_signin gives its store its service).
+	Link func(d *Decoder, p *Plan, r *Resource, byName map[string]*Resource)
+	// Validate checks a resource's references to others (Decoder.CheckRef).
+	Validate func(d *Decoder, p *Plan, r *Resource, byName map[string]*Resource)
+	// Keeps names the store resource r keeps in a state of its own (a plex_signin's
+	// store), which then need not state anything itself; "" for none.
+	Keeps func(r *Resource) string
+	// SchemaRules are extra JSON Schema rules of the kind (appended to its allOf).
+	SchemaRules []map[string]any
 	// Types are the type: names set: values may carry; empty means text only.
 	Types []string
 	// Canonical parses a typed value as the store will and spells it as the store
@@ -81,16 +89,26 @@ type Kind struct {
 	// a control character in an XML attribute; nil: any text. validate calls it on
 	// literals, and binding on values from {env:} and {file:}, so apply never meets one.
 	CheckText func(string) error
-	// Open makes the store a resource names (Role store, not Discovered).
-	Open func(Target) (stores.Store, error)
+	// Open opens the store a resource of a store kind names on this host.
+	Open func(r *Resource, on OnHost) (OpenedStore, error)
+	// OpenService opens the service a resource of a service kind names on this host.
+	OpenService func(r *Resource, on OnHost) (OpenedService, error)
 	// At makes the store a backup manifest names by its target, for restore.
 	At func(target string) (stores.Store, error)
-	// Discovered kinds find what acts for them on the host (host, with
-	// plex/discover); ActsAs are the kinds they may turn out to be.
+	// BackupExt is the extension of the store's backup copies, its native format
+	// ("xml"); every concrete store kind has one.
+	BackupExt string
+	// Discovered kinds find what acts for them on the host (with plex/discover);
+	// ActsAs are the kinds they may turn out to be.
 	Discovered bool
 	ActsAs     []string
-	// Managers are the service managers a service kind names in manager:.
-	Managers []*Manager
+	// Managers gives the service managers a service kind names in manager:, asked each
+	// time, so a manager registered after the kind (stores/service's registry is filled
+	// from its packages' init) is known; the fields they read are the kind's too.
+	Managers func() []*Manager
+	// Init is what `plexform init` writes for a resource of this kind with this spec
+	// (as discovery found it), after its name: and kind: lines.
+	Init func(spec any) []InitLine
 }
 
 // OSNeed is an OS a kind or field needs, and why, for the error that asks for when:.
@@ -100,15 +118,52 @@ type OSNeed struct {
 	Or  string // another way, appended to the error: ", or use path: ..."
 }
 
-// Target is what a store kind's Open gets: the resource's fields, host paths already
-// resolved (inside Root when one is given), and where it runs.
-type Target struct {
-	Path, Element, Domain, Key, User string
-	Root, GOOS                       string
+// OnHost is where a kind's Open opens a resource: the plan (whose relative paths are
+// relative to its file), -root, the OS it runs on and its environment.
+type OnHost struct {
+	Plan   *Plan
+	Root   string
+	GOOS   string
+	Getenv func(string) (string, bool)
 }
 
-// Manager is one service manager of the service kind, as stores/service registers it
-// (service.Manager): what validate, the decoder and the schema need to know of it.
+// Path resolves a path the plan names on this host (Plan.HostPath).
+func (on OnHost) Path(path string) (string, error) { return on.Plan.HostPath(on.Root, path) }
+
+// OpenedStore is a store opened for a resource.
+type OpenedStore struct {
+	Store stores.Store
+	// Kind is the store's own kind: the resource's, or what a discovered kind found.
+	Kind string
+	// Found says how a discovered kind found it; "" otherwise.
+	Found string
+	// File is the store's file on this machine (under -root), "" for a key or a domain.
+	File string
+}
+
+// OpenedService is a service opened for a resource.
+type OpenedService struct {
+	Service stores.Service
+	// Manager drives it; "" when a discovered kind found none (the Service then says
+	// so when asked anything).
+	Manager string
+	Found   string
+}
+
+// InitLine is one line `plexform init` writes for a resource: Field: Value (a string
+// or a list of strings), with an optional # Comment; a line with no Field is a comment.
+type InitLine struct {
+	Field   string
+	Value   any
+	Comment string
+}
+
+// DefaultServiceTimeout bounds a service's stop or start when the plan gives no timeout.
+const DefaultServiceTimeout = 60 * time.Second
+
+// Manager is one service manager of the service kind, as plan needs to know it: what
+// validate, the decoder and the schema read. The managers themselves register in
+// stores/service, which plan does not import; kinds/service.go hands them over.
 type Manager struct {
 	Name string
 	Doc  string
@@ -132,106 +187,53 @@ const (
 	NamedInPlan
 )
 
-var storeFields = []string{"absent", "set", "sensitive", "nonsensitive", "service"}
+// StoreFields are the shared fields every store kind takes, after its own.
+var StoreFields = []string{"absent", "set", "sensitive", "nonsensitive", "service"}
 
-var (
-	plistTypes    = []string{"integer", "real", "bool", "date", "data"}
-	registryTypes = []string{"REG_SZ", "REG_EXPAND_SZ", "REG_DWORD", "REG_QWORD", "REG_MULTI_SZ", "REG_BINARY"}
-)
-
-// kindTable is the table of kinds. Register adds to it.
-var kindTable = map[string]*Kind{}
-
-func init() {
-	for _, k := range []*Kind{
-		{
-			Name: KindXMLAttributes, Doc: "attributes of one XML element (Preferences.xml)", Role: RoleStore,
-			Fields: append([]string{"path", "element"}, storeFields...), Required: []string{"path"},
-			Open: func(t Target) (stores.Store, error) {
-				return xmlattrs.New(t.Path, t.Element, xmlattrs.In(fileutil.RootAt(t.Root))), nil
-			},
-			At:        func(target string) (stores.Store, error) { return xmlattrs.New(target, ""), nil },
-			CheckText: xmlattrs.CheckText,
-		},
-		{
-			Name: KindPlistKeys, Doc: "top-level keys of a plist file, or of a defaults domain on macOS", Role: RoleStore,
-			Fields: append([]string{"path", "domain"}, storeFields...), OneOf: []string{"path", "domain"},
-			FieldOS: map[string]*OSNeed{"domain": {OS: "darwin", Why: "works only on macOS (through the defaults command)",
-				Or: ", or use path: with the plist file on other systems"}},
-			Types: plistTypes, Canonical: plist.Canonical,
-			Open: openPlist, At: plistAt,
-		},
-		{
-			Name: KindRegistryValues, Doc: "values of one Windows registry key", Role: RoleStore,
-			Fields: append([]string{"key", "user"}, storeFields...), Required: []string{"key"},
-			OS:    &OSNeed{OS: "windows", Why: "exists only on Windows", Or: " so the plan also runs elsewhere"},
-			Types: registryTypes, Canonical: registry.Canonical,
-			Open: func(t Target) (stores.Store, error) { return registry.New(t.Key, t.User) },
-			At:   func(target string) (stores.Store, error) { return registry.New(target, "") },
-		},
-		{
-			Name: KindService, Doc: "a service that is stopped while the stores it guards change", Role: RoleService,
-			Fields: []string{"manager", "state", "timeout"}, Required: []string{"manager"},
-		},
-		{
-			// path: is optional: it overrides what discovery would find.
-			Name: KindPlexPreferences, Doc: "whichever store holds Plex's settings on this host", Role: RoleStore,
-			Fields: append([]string{"path"}, storeFields...), Discovered: true,
-			ActsAs: []string{KindXMLAttributes, KindPlistKeys, KindRegistryValues},
-			// Checked as Preferences.xml would hold it, on every OS: that is where Plex keeps
-			// its settings on Linux, FreeBSD, NAS boxes and in containers, and one plan
-			// (examples/plex-reset.yaml) is meant to run on all of them.
-			CheckText: xmlattrs.CheckText,
-		},
-		{
-			Name: KindPlexService, Doc: "whichever service manager runs Plex on this host", Role: RoleService,
-			Fields: []string{"state", "timeout"}, Discovered: true,
-		},
-		{
-			Name: KindPlexClaim, Doc: "claims the server for a plex.tv account with a claim token", Role: RoleClaim,
-			Fields:   []string{"token", "url", "service", "method", "exchange_url", "preferences", "timeout"},
-			Required: []string{"token", "service"},
-		},
-	} {
-		Register(k)
+// managers are the kind's service managers, none for a kind that has no Managers.
+func (k *Kind) managers() []*Manager {
+	if k.Managers == nil {
+		return nil
 	}
+	return k.Managers()
 }
 
-// Register adds a kind to the table; a package implementing a kind that cannot be
-// named in the table above (because it imports plan) calls it from init. Fields the
-// service kind's managers read are added to its Fields; a discovered kind takes the
-// types of every kind it acts as.
+// fieldNames are the fields the kind takes besides name, kind and when: its Fields, then
+// those its managers read, in the managers' order.
+func (k *Kind) fieldNames() []string {
+	names := k.Fields
+	for _, m := range k.managers() {
+		for _, f := range m.Fields {
+			if !slices.Contains(names, f) {
+				names = append(slices.Clip(names), f)
+			}
+		}
+	}
+	return names
+}
+
+// kindTable is the registry of kinds. Register adds to it.
+var kindTable = map[string]*Kind{}
+
+// Register adds a kind to the registry; each kind's file in package kinds calls it from
+// init. It panics on a kind registered twice or a field that is neither the kind's own
+// nor shared: both are mistakes of this build, found by any test that imports the kind.
 func Register(k *Kind) {
 	if _, dup := kindTable[k.Name]; dup {
 		panic("plan: kind " + k.Name + " registered twice")
 	}
-	for _, m := range k.Managers {
-		k.addFields(m)
+	for _, f := range k.allFields() {
+		if k.field(f) == nil {
+			panic("plan: kind " + k.Name + " takes field " + f + ", which is neither its own nor a shared field")
+		}
 	}
 	kindTable[k.Name] = k
 }
 
-// RegisterManager adds a manager to the service kind, and the fields it reads to the
-// kind's Fields. The managers live in stores/service, which plan does not import: the
-// bridge above both (host/managers.go) registers each of them here from init.
-func RegisterManager(m *Manager) {
-	k := KindOf(KindService)
-	if k.Manager(m.Name) != nil {
-		panic("plan: manager " + m.Name + " registered twice")
-	}
-	k.Managers = append(k.Managers, m)
-	k.addFields(m)
-}
+// Unregister removes a kind; for tests that register a throw-away kind.
+func Unregister(name string) { delete(kindTable, name) }
 
-func (k *Kind) addFields(m *Manager) {
-	for _, f := range m.Fields {
-		if !slices.Contains(k.Fields, f) {
-			k.Fields = append(k.Fields, f)
-		}
-	}
-}
-
-// KindOf returns the table entry of a kind, or nil when there is none.
+// KindOf returns the registry entry of a kind, or nil when there is none.
 func KindOf(name string) *Kind { return kindTable[name] }
 
 // KindNames lists the known kinds, sorted.
@@ -239,7 +241,7 @@ func KindNames() []string { return sortedKeys(kindTable) }
 
 // Manager returns the kind's manager of that name, or nil.
 func (k *Kind) Manager(name string) *Manager {
-	for _, m := range k.Managers {
+	for _, m := range k.managers() {
 		if m.Name == name {
 			return m
 		}
@@ -249,8 +251,9 @@ func (k *Kind) Manager(name string) *Manager {
 
 // ManagerNames lists the kind's managers, sorted.
 func (k *Kind) ManagerNames() []string {
-	names := make([]string, len(k.Managers))
-	for i, m := range k.Managers {
+	ms := k.managers()
+	names := make([]string, len(ms))
+	for i, m := range ms {
 		names[i] = m.Name
 	}
 	sort.Strings(names)
@@ -265,9 +268,25 @@ func (k *Kind) SetTypes() []string {
 	}
 	var out []string
 	for _, a := range k.ActsAs {
-		out = append(out, KindOf(a).Types...)
+		if ak := KindOf(a); ak != nil {
+			out = append(out, ak.Types...)
+		}
 	}
 	return out
+}
+
+// OnlyOn is the OS a resource of this kind giving these fields must be kept to by
+// when:, or "" when it runs anywhere.
+func (k *Kind) OnlyOn(fields []string) string {
+	if k.OS != nil {
+		return k.OS.OS
+	}
+	for _, f := range fields {
+		if o := k.FieldOS[f]; o != nil {
+			return o.OS
+		}
+	}
+	return ""
 }
 
 // checkText checks a text value against the kind's CheckText, if it has one.
@@ -285,7 +304,7 @@ func (k *Kind) canonicalFor(typ string) func(stores.Value) (stores.Value, error)
 		return k.Canonical
 	}
 	for _, a := range k.ActsAs {
-		if ak := KindOf(a); slices.Contains(ak.Types, typ) {
+		if ak := KindOf(a); ak != nil && slices.Contains(ak.Types, typ) {
 			return ak.Canonical
 		}
 	}
@@ -299,31 +318,15 @@ func (k *Kind) canonicalFor(typ string) func(stores.Value) (stores.Value, error)
 // discovered synopkg...) would stop and start this machine's Plex, not the one the tree
 // belongs to.
 func DrivenUnderRoot(kind, manager string) bool {
-	m := KindOf(KindService).Manager(manager)
+	k := KindOf(KindService)
+	if k == nil {
+		return false
+	}
+	m := k.Manager(manager)
 	if m == nil {
 		return false
 	}
 	return m.UnderRoot == InTree || (m.UnderRoot == NamedInPlan && kind == KindService)
-}
-
-func openPlist(t Target) (stores.Store, error) {
-	if t.Domain == "" {
-		return plist.NewFileIn(fileutil.RootAt(t.Root), t.Path), nil
-	}
-	if !plist.DomainSupported() || t.Root != "" {
-		return nil, fmt.Errorf("domain: works only on macOS itself (through the defaults command), not on %s or under -root; use path: with the plist file, e.g. ~/Library/Preferences/%s.plist", t.GOOS, t.Domain)
-	}
-	return systemDomain(t.Domain)
-}
-
-func plistAt(target string) (stores.Store, error) {
-	if filepath.IsAbs(target) {
-		return plist.NewFile(target), nil
-	}
-	if domain, ok := strings.CutPrefix(target, "defaults domain "); ok && plist.DomainSupported() {
-		return systemDomain(domain)
-	}
-	return nil, fmt.Errorf("this build of plexform cannot restore a %s backup of %s on this OS", KindPlistKeys, target)
 }
 
 // KnownOS are the `when: {os: [...]}` values, spelled as Go's GOOS.
@@ -341,12 +344,36 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// field is the decoder and schema of one field of the kind: its own, or a shared one.
+func (k *Kind) field(name string) *Field {
+	if f := k.Own[name]; f != nil {
+		return f
+	}
+	return fieldTable[name]
+}
+
 func (k *Kind) allows(field string) bool {
-	return slices.Contains(commonFields, field) || slices.Contains(k.Fields, field)
+	return slices.Contains(commonFields, field) || slices.Contains(k.fieldNames(), field)
 }
 
 func (k *Kind) allFields() []string {
-	return append(append([]string{}, commonFields...), k.Fields...)
+	return append(append([]string{}, commonFields...), k.fieldNames()...)
 }
 
 func (k *Kind) allowed() string { return strings.Join(k.allFields(), ", ") }
+
+// ErrNoKinds is what decoding (and whatever else asks the registry) says when no kind is
+// registered: the program forgot to import package kinds, and every plan would otherwise
+// fail with "unknown kind", or a store of a known kind fail to open.
+var ErrNoKinds = fmt.Errorf("no kinds of resource are registered in this program: it must import github.com/plexform/plexform/kinds")
+
+// IsBackupExt reports whether ext is the BackupExt of a registered kind: a backup copy's
+// name may end in it.
+func IsBackupExt(ext string) bool {
+	for _, k := range kindTable {
+		if ext != "" && k.BackupExt == ext {
+			return true
+		}
+	}
+	return false
+}

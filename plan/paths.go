@@ -50,7 +50,7 @@ func RootedPath(root, path string) string {
 // log, a {file:}). An absolute one whose .. climbs above / is refused: under -root it
 // would name a file outside the tree, and on the host it says something other than what
 // it seems to.
-func (d *decoder) hostPath(n *yaml.Node, what string) string {
+func (d *Decoder) hostPath(n *yaml.Node, what string) string {
 	p := d.str(n, what)
 	if climbsAboveRoot(p) {
 		d.errorf(n, "%s %q climbs above / with ..; write the path without .. (every host path stays inside / and -root)", what, p)

@@ -1,6 +1,8 @@
-package plan
+package plan_test
 
 import (
+	_ "github.com/plexform/plexform/kinds"
+	. "github.com/plexform/plexform/plan"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +22,8 @@ func TestClimbsAboveRoot(t *testing.T) {
 		`C:\Plex\..\x`:      false,
 		"/var/lib/plex..x/": false,
 	} {
-		if got := climbsAboveRoot(p); got != want {
-			t.Errorf("climbsAboveRoot(%q) = %v, want %v", p, got, want)
+		if got := ClimbsAboveRoot(p); got != want {
+			t.Errorf("ClimbsAboveRoot(%q) = %v, want %v", p, got, want)
 		}
 	}
 }

@@ -1,5 +1,6 @@
-// Package plan is the plan file (format version 1), its validation, and the diff
-// between what a plan wants and what the host's stores hold.
+// Package plan is the plan file (format version 1), its validation, the registry of
+// kinds of resource (which package kinds fills), and the diff between what a plan wants
+// and what the host's stores hold.
 package plan
 
 import (
@@ -41,20 +42,20 @@ const MaxNameLen = 100
 // Pos is a place in the plan file.
 type Pos struct{ Line, Column int }
 
-// Resource is one entry of `resources:`. Which fields are allowed depends on Kind
-// (see kinds.go); the others stay zero.
+// Resource is one entry of `resources:`: what every resource has (name, kind, place,
+// when:), what the diff and the executor read of a store (absent:, set:, service:...)
+// and of a service (state:, timeout:), and in Spec the fields only its kind has, typed
+// by the kind (kinds.XMLAttributes, kinds.Service...).
 type Resource struct {
 	Name string
 	Kind string
 	Pos  Pos
 	When When
 
+	// Spec is the kind's own fields (Kind.NewSpec), nil for a kind that has none.
+	Spec any
+
 	// Store fields.
-	Path      string // xml_attributes, plist_keys
-	Element   string // xml_attributes
-	Domain    string // plist_keys on macOS
-	Key       string // registry_values
-	User      string // registry_values: another user's hive
 	Absent    []string
 	Set       []*Setting
 	Sensitive []string
@@ -64,33 +65,38 @@ type Resource struct {
 	Service      string // the service resource guarding this store
 
 	// Service fields.
-	Manager string
-	Unit    string
-	Dir     string
-	App     string
-	Start   []string
-	Stop    []string
-	Status  []string
 	State   string // running or stopped
 	Timeout time.Duration
 
-	// Container is the docker manager's container, by name or id.
-	Container string
-
-	// plex_claim fields.
+	// plex_claim fields (kinds/plex_claim.go decodes them; host and executor run them).
 	Token       Source // the claim token: {env: VAR} or {file: PATH}, never a literal
 	URL         string // the server, default DefaultServerURL
 	Method      string // local (POST /myplex/claim) or exchange (plex.tv, then write the token)
 	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
 	Preferences string // exchange: the store resource to write PlexOnlineToken into
 
-	// Signin holds what only a plex_signin states (signin.go).
+	// Signin holds what only a plex_signin states (kinds/plex_signin.go decodes it).
 	Signin *Signin
 
 	// fieldPos remembers where each field stood, for errors found after decoding, and
 	// absentPos where each absent: name did, for warnings about it.
 	fieldPos  map[string]Pos
 	absentPos []Pos
+}
+
+// FieldPos is where a field of the resource stood in the plan file, if it was given.
+func (r *Resource) FieldPos(field string) (Pos, bool) {
+	at, ok := r.fieldPos[field]
+	return at, ok
+}
+
+// SetFieldPos records where a field's value came from, for a value one resource gives
+// another (a plex_signin's service: given to its store).
+func (r *Resource) SetFieldPos(field string, at Pos) {
+	if r.fieldPos == nil {
+		r.fieldPos = map[string]Pos{}
+	}
+	r.fieldPos[field] = at
 }
 
 // Defaults of plex_claim.

@@ -1,6 +1,8 @@
-package plan
+package plan_test
 
 import (
+	_ "github.com/plexform/plexform/kinds"
+	. "github.com/plexform/plexform/plan"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,7 +336,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		names := map[string]bool{}
 		for _, r := range p.Resources {
-			if names[r.Name] || !nameRE.MatchString(r.Name) {
+			if names[r.Name] || !ValidName(r.Name) {
 				t.Fatalf("accepted a bad or duplicate name %q", r.Name)
 			}
 			names[r.Name] = true
@@ -350,8 +352,8 @@ func TestDidYouMean(t *testing.T) {
 		"colour":   "",
 		"sensitve": `, did you mean "sensitive"?`,
 	} {
-		if got := didYouMean(word, known); got != want {
-			t.Errorf("didYouMean(%q) = %q, want %q", word, got, want)
+		if got := DidYouMean(word, known); got != want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

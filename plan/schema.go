@@ -54,12 +54,15 @@ type obj = map[string]any
 //
 // id is its $id, the URL it is published at (SchemaURL).
 func Schema(id string) ([]byte, error) {
+	if len(kindTable) == 0 {
+		return nil, ErrNoKinds
+	}
 	defs := obj{
 		"duration": obj{"type": "string", "pattern": `^([0-9]+(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$`,
 			"description": "a positive duration such as 30s, 2m or 1h30m"},
 		"url":  obj{"type": "string", "pattern": "^https?://"},
 		"name": obj{"type": "string", "pattern": nameRE.String(), "maxLength": MaxNameLen},
-		"when": obj{"type": "object", "additionalProperties": false, "description": fieldTable["when"].doc,
+		"when": obj{"type": "object", "additionalProperties": false, "description": fieldTable["when"].Doc,
 			"properties": obj{"os": obj{"type": "array", "items": obj{"enum": KnownOS}}}},
 		"scalar": obj{"type": []string{"string", "number", "boolean"}},
 		"secret": obj{"type": "object", "additionalProperties": false,
@@ -76,7 +79,7 @@ func Schema(id string) ([]byte, error) {
 		})
 	}
 	defs["resource"] = obj{"type": "object", "required": []string{"name", "kind"},
-		"properties": obj{"kind": obj{"enum": KindNames(), "description": fieldTable["kind"].doc}},
+		"properties": obj{"kind": obj{"enum": KindNames(), "description": fieldTable["kind"].Doc}},
 		"allOf":      dispatch}
 	s := obj{
 		"$schema":              SchemaDialect,
@@ -110,7 +113,9 @@ func Schema(id string) ([]byte, error) {
 func kindSchema(k *Kind) obj {
 	props := obj{}
 	for _, f := range k.allFields() {
-		props[f] = fieldSchema(k, f)
+		if k.field(f) != nil { // one no kind decodes is refused by the decoder too
+			props[f] = fieldSchema(k, f)
+		}
 	}
 	s := obj{"type": "object", "additionalProperties": false, "description": k.Doc, "properties": props,
 		"required": append([]string{"name", "kind"}, k.Required...)}
@@ -138,15 +143,14 @@ func kindSchema(k *Kind) obj {
 			obj{"required": []string{"service"}},
 		}})
 	}
-	for _, m := range k.Managers {
+	for _, m := range k.managers() {
 		if len(m.Needs) > 0 {
 			all = append(all, obj{"if": obj{"properties": obj{"manager": obj{"const": m.Name}}, "required": []string{"manager"}},
 				"then": obj{"required": m.Needs}})
 		}
 	}
-	if k.Name == KindPlexClaim {
-		all = append(all, obj{"if": obj{"properties": obj{"method": obj{"const": "exchange"}}, "required": []string{"method"}},
-			"then": obj{"required": []string{"preferences"}}})
+	for _, rule := range k.SchemaRules {
+		all = append(all, rule)
 	}
 	if len(all) > 0 {
 		s["allOf"] = all
@@ -160,46 +164,41 @@ func onlyOnSchema(goos string) obj {
 		"properties": obj{"os": obj{"const": []string{goos}}}}}}
 }
 
-// fieldSchema is the schema of one field of a kind, from its type in fieldTable.
+// fieldSchema is the schema of one field of a kind, from its Field (own or shared).
 func fieldSchema(k *Kind, name string) obj {
-	f := fieldTable[name]
+	f := k.field(name)
 	var s obj
-	switch f.typ {
-	case typeString:
+	switch f.Type {
+	case FieldString:
 		s = obj{"type": "string"}
-	case typeName:
+	case FieldName:
 		s = obj{"$ref": "#/$defs/name"}
-	case typeStringList:
+	case FieldStringList:
 		s = obj{"type": "array", "items": obj{"type": "string"}}
-	case typeArgv:
+	case FieldArgv:
 		s = obj{"type": "array", "items": obj{"type": "string"}, "minItems": 1}
-	case typeDuration:
+	case FieldDuration:
 		s = obj{"$ref": "#/$defs/duration"}
-	case typeURL:
+	case FieldURL:
 		s = obj{"$ref": "#/$defs/url"}
-	case typeEnum:
-		s = obj{"enum": f.enum()}
-	case typeWhen:
+	case FieldEnum:
+		s = obj{"enum": f.Enum()}
+	case FieldWhen:
 		s = obj{"$ref": "#/$defs/when"}
-	case typeSecret:
+	case FieldSecret:
 		s = obj{"$ref": "#/$defs/secret"}
-	case typeSet:
+	case FieldSet:
 		s = obj{"type": "object", "additionalProperties": valueSchema(k)}
-	case typeBool:
+	case FieldBool:
 		s = obj{"type": "boolean"}
-	case typeRelink:
-		s = obj{"oneOf": []any{
-			obj{"type": "object", "additionalProperties": false, "required": []string{"claim_token"}, "properties": obj{"claim_token": obj{"$ref": "#/$defs/secret"}}},
-			obj{"type": "object", "additionalProperties": false, "required": []string{"link_code"}, "properties": obj{"link_code": obj{"const": true}}},
-		}}
 	}
-	if k.Name == KindPlexSignin && name == "state" {
-		s = obj{"const": SigninWorking}
+	if f.Schema != nil {
+		s = f.Schema()
 	}
 	if name == "kind" {
 		s = obj{"const": k.Name}
 	}
-	s["description"] = f.doc
+	s["description"] = f.Doc
 	return s
 }
 

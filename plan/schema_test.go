@@ -1,8 +1,10 @@
-package plan
+package plan_test
 
 import (
 	"bytes"
 	"encoding/json"
+	_ "github.com/plexform/plexform/kinds"
+	. "github.com/plexform/plexform/plan"
 	"os"
 	"os/exec"
 	"path/filepath"

@@ -1,6 +1,8 @@
-package plan
+package plan_test
 
 import (
+	_ "github.com/plexform/plexform/kinds"
+	. "github.com/plexform/plexform/plan"
 	"strings"
 	"testing"
 
@@ -22,8 +24,8 @@ func TestNearMiss(t *testing.T) {
 		"ManualPortMappings": "",
 	}
 	for word, want := range cases {
-		if got := nearMiss(word, known); got != want {
-			t.Errorf("nearMiss(%q) = %q, want %q", word, got, want)
+		if got := NearMiss(word, known); got != want {
+			t.Errorf("NearMiss(%q) = %q, want %q", word, got, want)
 		}
 	}
 }

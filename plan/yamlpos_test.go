@@ -1,6 +1,8 @@
-package plan
+package plan_test
 
 import (
+	_ "github.com/plexform/plexform/kinds"
+	. "github.com/plexform/plexform/plan"
 	"strings"
 	"testing"
 )
@@ -38,10 +40,10 @@ func TestSyntaxErrorLine(t *testing.T) {
 	}
 }
 
-// TestSyntaxErrorLineBounded: past maxSyntaxSearch the parser's own line stands.
+// TestSyntaxErrorLineBounded: past MaxSyntaxSearch the parser's own line stands.
 func TestSyntaxErrorLineBounded(t *testing.T) {
-	data := "version: 1\nresources:\n  - {name: p\n" + strings.Repeat("# a comment line that pads the file out\n", maxSyntaxSearch/40)
-	if _, ok := syntaxErrorPos([]byte(data)); ok {
+	data := "version: 1\nresources:\n  - {name: p\n" + strings.Repeat("# a comment line that pads the file out\n", MaxSyntaxSearch/40)
+	if _, ok := SyntaxErrorPos([]byte(data)); ok {
 		t.Fatal("searched past the bound")
 	}
 	_, err := Decode("bad.yaml", []byte(data))
@@ -55,7 +57,7 @@ func TestSyntaxErrorLineBounded(t *testing.T) {
 func BenchmarkSyntaxErrorPos(b *testing.B) {
 	data := []byte("version: 1\nresources:\n  - {name: p\n" + strings.Repeat("  - {name: q, kind: xml_attributes, path: /y, absent: [A]}\n", 100))
 	for b.Loop() {
-		if _, ok := syntaxErrorPos(data); !ok {
+		if _, ok := SyntaxErrorPos(data); !ok {
 			b.Fatal("not found")
 		}
 	}
@@ -66,7 +68,7 @@ func BenchmarkSyntaxErrorPos(b *testing.B) {
 func BenchmarkSyntaxErrorPosQuote(b *testing.B) {
 	data := []byte("version: 1\nresources:\n  - {name: \"p\n" + strings.Repeat("  - {name: q, kind: xml_attributes, path: /y, absent: [A]}\n", 100))
 	for b.Loop() {
-		if _, ok := syntaxErrorPos(data); !ok {
+		if _, ok := SyntaxErrorPos(data); !ok {
 			b.Fatal("not found")
 		}
 	}

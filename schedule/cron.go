@@ -9,6 +9,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/plexform/plexform/internal/shellquote"
 )
 
 // Cron schedules with a cron line where no service manager schedules: a file of its own
@@ -75,8 +77,7 @@ const CronPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/
 // cronQuote quotes an argument for sh, and escapes %, which cron turns into a newline
 // (crontab(5)).
 func cronQuote(s string) string {
-	s = "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	return strings.ReplaceAll(s, "%", `\%`)
+	return strings.ReplaceAll(shellquote.Quote(s), "%", `\%`)
 }
 
 func (c Cron) Install(h *Host, j Job) ([]string, error) {

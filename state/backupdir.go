@@ -185,11 +185,3 @@ func (d *trustedDir) exists(name string) (bool, error) {
 	}
 	return err == nil, err
 }
-
-// shellArg quotes a path for a fix command a user can paste into a shell.
-func shellArg(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:\\") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

@@ -60,7 +60,7 @@ func dirACLProblem(path string) (string, error) {
 
 // aclProblem is dirACLProblem's verdict on one security descriptor.
 func aclProblem(sd *windows.SECURITY_DESCRIPTOR, me *windows.SID, path string) string {
-	fix := fmt.Sprintf("fix: remove it (plexform makes a new one), or make it private: icacls %s /inheritance:r /grant:r \"%%USERNAME%%:(OI)(CI)F\"", shellArg(path))
+	fix := fmt.Sprintf("fix: remove it (plexform makes a new one), or make it private: icacls \"%s\" /inheritance:r /grant:r \"%%USERNAME%%:(OI)(CI)F\"", path)
 	owner, _, err := sd.Owner()
 	if err != nil || owner == nil {
 		return fmt.Sprintf("backups dir %s has no owner plexform can read, and backups hold Plex's token; %s", path, fix)

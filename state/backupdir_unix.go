@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/stores/fileutil"
 )
 
@@ -218,7 +219,7 @@ func dirProblem(st *unix.Stat_t, euid int, path string, accounts fileutil.Root) 
 	if int(st.Uid) != euid {
 		return fmt.Sprintf("backups dir %s belongs to %s, not to %s who runs plexform, and backups hold Plex's token; "+
 			"fix: remove it (plexform makes a new one), or if everything in it is yours: chown -R %d %s && chmod 0700 %s",
-			path, accounts.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid), euid, shellArg(path), shellArg(path))
+			path, accounts.DescribeUser(int(st.Uid)), fileutil.DescribeUser(euid), euid, shellquote.Arg(path), shellquote.Arg(path))
 	}
 	if perm&0o077 != 0 {
 		what := "readable"
@@ -226,7 +227,7 @@ func dirProblem(st *unix.Stat_t, euid int, path string, accounts fileutil.Root) 
 			what = "writable"
 		}
 		return fmt.Sprintf("backups dir %s is %s by its group or others (mode %04o), and backups hold Plex's token; "+
-			"fix: chmod 0700 %s (and check that nothing in it was put there by someone else)", path, what, perm, shellArg(path))
+			"fix: chmod 0700 %s (and check that nothing in it was put there by someone else)", path, what, perm, shellquote.Arg(path))
 	}
 	return ""
 }
@@ -357,7 +358,7 @@ func (d *trustedDir) stateFileProblem(fi fs.FileInfo, path string) string {
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return fmt.Sprintf("%s has mode %04o, and plexform writes its state files 0600: someone else may have written it; "+
-			"if you know its content is plexform's: chmod 0600 %s, else move it away", path, uint32(perm), shellArg(path))
+			"if you know its content is plexform's: chmod 0600 %s, else move it away", path, uint32(perm), shellquote.Arg(path))
 	}
 	return ""
 }

@@ -30,26 +30,17 @@ const (
 	idTimeLayout   = "20060102T150405Z"
 )
 
-// copyExtFor is the native format each store kind is backed up in. It is read only
-// through backupExt and isBackupExt.
-var copyExtFor = map[string]string{
-	plan.KindXMLAttributes:  "xml",
-	plan.KindPlistKeys:      "plist",
-	plan.KindRegistryValues: "reg",
-}
-
-// backupExt is the extension of a store kind's backup copies; "" for no store kind.
-func backupExt(kind string) string { return copyExtFor[kind] }
-
-// isBackupExt reports whether ext is the extension of some store kind's backup copies.
-func isBackupExt(ext string) bool {
-	for _, e := range copyExtFor {
-		if e == ext {
-			return true
-		}
+// backupExt is the native format a store kind is backed up in (its BackupExt), ""
+// for a kind that is no concrete store kind.
+func backupExt(kind string) string {
+	if k := plan.KindOf(kind); k != nil && k.Role == plan.RoleStore {
+		return k.BackupExt
 	}
-	return false
+	return ""
 }
+
+// isBackupExt reports whether a backup copy's name may end in ext: a store kind's BackupExt.
+func isBackupExt(ext string) bool { return plan.IsBackupExt(ext) }
 
 // isResourceName is the plan's rule for resource names, [a-z0-9_-]+, written out so
 // that no regexp is compiled at start-up.

@@ -11,10 +11,11 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plexform/plexform/internal/shellquote"
+	"github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/plex/redact"
-	"github.com/plexform/plexform/views"
 )
 
 func runInit(env *cliEnv, args []string) int {
@@ -55,10 +56,10 @@ func runInit(env *cliEnv, args []string) int {
 	}
 	next := "plexform plan"
 	if *file != defaultPlanFile {
-		next += " -f " + views.ShellQuote(*file)
+		next += " -f " + shellquote.Quote(*file)
 	}
 	if root != "" {
-		next += " -root " + views.ShellQuote(root)
+		next += " -root " + shellquote.Quote(root)
 	}
 	fmt.Fprintf(env.stdout, "Read it, then run `%s` to see what apply would change.\n", next)
 	return exitOK
@@ -213,25 +214,21 @@ resources:
   - name: prefs
     kind: %s
 `, s.Kind)
-	// A defaults domain and the registry exist on one OS only; the plan says which.
+	// The kind says what it writes for the store found, and whether what it names (a
+	// defaults domain, the registry) exists on one OS only, which the plan then says.
+	found := s
+	found.Path = hostPath(root, s.Path)
+	spec, err := kinds.FromSettings(found)
+	if err != nil {
+		return nil, err
+	}
+	k := plan.KindOf(s.Kind)
+	lines := k.Init(spec)
 	when := ""
-	switch {
-	case s.Domain != "":
-		when = "    when: {os: [darwin]}\n"
-	case s.Kind == plan.KindRegistryValues:
-		when = "    when: {os: [windows]}\n"
+	if goos := k.OnlyOn(initFields(lines)); goos != "" {
+		when = "    when: {os: [" + goos + "]}\n"
 	}
-	switch {
-	case s.Domain != "":
-		w("    domain: %s\n", q(s.Domain))
-	case s.Kind == plan.KindRegistryValues:
-		w("    key: %s\n", q(s.Key))
-		if s.User != "" {
-			w("    user: %s   # the hive of the account the Plex service runs as\n", q(s.User))
-		}
-	default:
-		w("    path: %s\n", q(hostPath(root, s.Path)))
-	}
+	writeInitLines(&b, lines)
 	if relink == nil {
 		w("    absent: %s\n", absentList)
 	} else {
@@ -261,23 +258,10 @@ resources:
 `, oneLine(firstLine(svcErr.Error())))
 	} else {
 		w("    service: plex              # stopped while prefs changes\n")
-		w("  - name: plex\n    kind: service\n    manager: %s\n", svc.Config.Manager)
+		w("  - name: plex\n    kind: service\n")
 		c := svc.Config
-		switch {
-		case c.Container != "":
-			w("    container: %s\n", q(c.Container))
-			if c.DockerHost != "" {
-				w("    # found on the engine at %s: run plexform with DOCKER_HOST set to it\n", c.DockerHost)
-			}
-		case c.Unit != "":
-			w("    unit: %s\n", q(c.Unit))
-		case c.Dir != "":
-			w("    dir: %s\n", q(hostPath(root, c.Dir)))
-		case len(c.Start) > 0:
-			w("    start: %s\n    stop: %s\n    status: %s   # exit 0 = running\n", qList(c.Start), qList(c.Stop), qList(c.Status))
-		case c.App != "":
-			w("    app: %s\n", q(c.App))
-		}
+		c.Dir = hostPath(root, c.Dir)
+		writeInitLines(&b, plan.KindOf(plan.KindService).Init(kinds.FromService(c)))
 		w("    state: running\n    timeout: 60s\n%s", when)
 		if relink != nil {
 			w("%s", relink.resource(when))
@@ -310,6 +294,36 @@ resources:
 #     timeout: 60s
 `, absentList)
 	return []byte(b.String()), nil
+}
+
+// writeInitLines writes a resource's lines as its kind gives them (plan.Kind.Init).
+func writeInitLines(b *strings.Builder, lines []plan.InitLine) {
+	for _, l := range lines {
+		switch {
+		case l.Field == "":
+			fmt.Fprintf(b, "    # %s\n", l.Comment)
+			continue
+		case l.Comment != "":
+			fmt.Fprintf(b, "    %s: %s   # %s\n", l.Field, initValue(l.Value), l.Comment)
+		default:
+			fmt.Fprintf(b, "    %s: %s\n", l.Field, initValue(l.Value))
+		}
+	}
+}
+
+func initValue(v any) string {
+	if list, ok := v.([]string); ok {
+		return qList(list)
+	}
+	return q(fmt.Sprint(v))
+}
+
+func initFields(lines []plan.InitLine) []string {
+	var fields []string
+	for _, l := range lines {
+		fields = append(fields, l.Field)
+	}
+	return fields
 }
 
 func commentOut(s string) string {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/stores/service"
@@ -66,8 +67,18 @@ func TestInitPlanDecodesForEveryKind(t *testing.T) {
 			}
 			var got []res
 			for _, r := range p.Resources {
-				got = append(got, res{Name: r.Name, Kind: r.Kind, Path: r.Path, Domain: r.Domain, Key: r.Key, User: r.User, Service: r.Service,
-					Manager: r.Manager, Unit: r.Unit, Dir: r.Dir, App: r.App, Container: r.Container, Start: r.Start, Stop: r.Stop, Status: r.Status, State: r.State, OS: r.When.OS})
+				g := res{Name: r.Name, Kind: r.Kind, Service: r.Service, State: r.State, OS: r.When.OS}
+				switch s := r.Spec.(type) {
+				case *kinds.XMLAttributes:
+					g.Path = s.Path
+				case *kinds.PlistKeys:
+					g.Path, g.Domain = s.Path, s.Domain
+				case *kinds.RegistryValues:
+					g.Key, g.User = s.Key, s.User
+				case *kinds.Service:
+					g.Manager, g.Unit, g.Dir, g.App, g.Container, g.Start, g.Stop, g.Status = s.Manager, s.Unit, s.Dir, s.App, s.Container, s.Start, s.Stop, s.Status
+				}
+				got = append(got, g)
 			}
 			if d := cmp.Diff(c.want, got); d != "" {
 				t.Errorf("resources (-want +got):\n%s\n%s", d, text)

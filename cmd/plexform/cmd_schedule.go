@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/plex/signin"
@@ -271,8 +272,8 @@ func scheduledExe(executable func() (string, error), lookPath func(string) (stri
 // registry store names, or the one installing it (whose HKEY_CURRENT_USER it reads).
 func taskUser(p *plan.Plan) string {
 	for _, r := range p.Resources {
-		if r.User != "" {
-			return r.User
+		if s, ok := r.Spec.(*kinds.RegistryValues); ok && s.User != "" {
+			return s.User
 		}
 	}
 	if u, err := user.Current(); err == nil {

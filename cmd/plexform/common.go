@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/plexform/plexform/host"
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/internal/suggest"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
@@ -141,10 +142,10 @@ func checkOut(path string) error {
 func restoreCommand(planFile, root, id string) string {
 	cmd := "plexform restore"
 	if planFile != "" && planFile != defaultPlanFile {
-		cmd += " -f " + views.ShellQuote(planFile)
+		cmd += " -f " + shellquote.Quote(planFile)
 	}
 	if root != "" {
-		cmd += " -root " + views.ShellQuote(root)
+		cmd += " -root " + shellquote.Quote(root)
 	}
 	return cmd + " " + id
 }
@@ -277,4 +278,4 @@ func checkRoot(root string) (string, error) {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // shellQuote quotes a path for a command line a user will paste into a shell.
-var shellQuote = views.ShellQuote
+var shellQuote = shellquote.Quote

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/plexform/plexform/internal/suggest"
+	// The kinds of resource a plan may name register themselves with plan.
+	_ "github.com/plexform/plexform/kinds"
 )
 
 // Exit codes (README "Exit codes").

@@ -20,11 +20,14 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/plexform/plexform/kinds" // the kinds its plans name
+
+	"gopkg.in/yaml.v3"
+
 	"github.com/plexform/plexform/internal/dockertest"
-	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/internal/testtool"
 	"github.com/plexform/plexform/plan"
-	"gopkg.in/yaml.v3"
 )
 
 func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }
@@ -74,7 +77,7 @@ const playbook = `- hosts: all
 // as stopped), stop sends SIGTERM (on which the simulator writes its settings, as PMS
 // does) and waits until it is gone. plexform is the binary that carries the simulator.
 func kitScripts(dir, plexform, prefs, listen string) map[string]string {
-	q := func(s string) string { return plexsimtest.ShellQuote([]string{s}) }
+	q := func(s string) string { return shellquote.Join([]string{s}) }
 	alive := `grep -q '^State:[[:space:]]*[^Z]' /proc/"$pid"/status 2>/dev/null`
 	return map[string]string{
 		"start": "#!/bin/sh\n" + q(plexform) + " __plexsim -prefs " + q(prefs) + " -listen " + listen +

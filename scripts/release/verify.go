@@ -26,6 +26,8 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	// The schema verify compares a release's asset with is made from the kinds.
+	_ "github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 )
 

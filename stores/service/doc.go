@@ -14,7 +14,7 @@
 // Every manager registers itself once, from its own file (Register, in an init): its
 // name, the fields of a service resource it reads and needs, whether it can be driven
 // under -root, and how it opens. New, plan's validation and `plexform schema` (through
-// host/managers.go, as plan imports no store driver) and the error messages read that
+// kinds/service.go, as plan imports no store driver) and the error messages read that
 // registry, so no other list of managers exists.
 //
 // # How to add a manager

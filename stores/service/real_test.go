@@ -6,13 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/plexform/plexform/internal/testtool"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plexform/plexform/internal/shellquote"
+	"github.com/plexform/plexform/internal/testtool"
 
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 )
@@ -142,7 +144,7 @@ func TestExecWithSimulator(t *testing.T) {
 	pidFile := filepath.Join(dir, "pid")
 	// The start command backgrounds the server like an init script would; status treats
 	// a zombie as stopped, since an orphan may wait a while to be reaped.
-	start := []string{"sh", "-c", plexsimtest.ShellQuote(files.args(bin)) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
+	start := []string{"sh", "-c", shellquote.Join(files.args(bin)) + ` >/dev/null 2>&1 & echo $! >"$0"`, pidFile}
 	stop := []string{"sh", "-c", `kill -TERM "$(cat "$0")"`, pidFile}
 	status := []string{"sh", "-c", `pid=$(cat "$0" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status"`, pidFile}
 	svc, err := NewExec(start, stop, status, OSRunner{})

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/bench/fixture"
+	"github.com/plexform/plexform/internal/shellquote"
 )
 
 // config says what to run and how often.
@@ -834,11 +835,7 @@ func supervise(svcDir string, argv []string) (stop func(), err error) {
 	if err := os.MkdirAll(svcDir, 0o755); err != nil {
 		return nil, err
 	}
-	quoted := make([]string, len(argv))
-	for i, a := range argv {
-		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	run := "#!/bin/sh\nexec " + strings.Join(quoted, " ") + " >/dev/null 2>&1\n"
+	run := "#!/bin/sh\nexec " + shellquote.Join(argv) + " >/dev/null 2>&1\n"
 	if err := os.WriteFile(filepath.Join(svcDir, "run"), []byte(run), 0o755); err != nil {
 		return nil, err
 	}

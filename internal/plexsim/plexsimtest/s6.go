@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/internal/testtool"
 )
 
@@ -30,7 +30,7 @@ func Supervise(tb testing.TB, svcDir string, argv []string) {
 	if err := os.MkdirAll(svcDir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	run := "#!/bin/sh\nexec " + ShellQuote(argv) + " 2>&1\n"
+	run := "#!/bin/sh\nexec " + shellquote.Join(argv) + " 2>&1\n"
 	if err := os.WriteFile(filepath.Join(svcDir, "run"), []byte(run), 0o755); err != nil {
 		tb.Fatal(err)
 	}
@@ -61,13 +61,4 @@ func Supervise(tb testing.TB, svcDir string, argv []string) {
 			_ = syscall.Kill(-sup.Process.Pid, syscall.SIGKILL)
 		}
 	})
-}
-
-// ShellQuote quotes argv for a /bin/sh command line.
-func ShellQuote(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(q, " ")
 }

@@ -28,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
 )
@@ -433,12 +434,10 @@ func (f *fixture) failedStart(t *testing.T) {
 // zombie counts as stopped: the program is an orphan once start's shell exits, and
 // whatever reaps orphans here may take its time.
 func (p Program) Daemon() (start, stop, status string) {
-	d := shellQuote(p.Argv[2])
+	d := shellquote.Quote(p.Argv[2])
 	pid := `"$(cat ` + d + `/pid 2>/dev/null)"`
-	start = shellQuote(p.Argv[0]) + " " + shellQuote(p.Argv[1]) + " " + d + " </dev/null >/dev/null 2>&1 &"
+	start = shellquote.Quote(p.Argv[0]) + " " + shellquote.Quote(p.Argv[1]) + " " + d + " </dev/null >/dev/null 2>&1 &"
 	stop = "kill -TERM " + pid
 	status = `pid=` + pid + ` && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null || exit 3`
 	return start, stop, status
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

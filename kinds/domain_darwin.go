@@ -1,4 +1,4 @@
-package plan
+package kinds
 
 import (
 	"github.com/plexform/plexform/stores"

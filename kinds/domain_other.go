@@ -1,6 +1,6 @@
 //go:build !darwin
 
-package plan
+package kinds
 
 import (
 	"fmt"

@@ -1,0 +1,4 @@
+package executor
+
+// Plans in these tests name the kinds package kinds registers.
+import _ "github.com/plexform/plexform/kinds"

@@ -1,0 +1,4 @@
+package schedule
+
+// Plans in these tests name the kinds package kinds registers.
+import _ "github.com/plexform/plexform/kinds"
