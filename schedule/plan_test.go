@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/plexform/plexform/host" // hands stores/service's managers to plan, as the program does
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
