@@ -182,7 +182,7 @@ func TestSystemdInstallListRemove(t *testing.T) {
 	if err != nil || len(removed) != 2 {
 		t.Fatalf("Remove = %v, %v", removed, err)
 	}
-	if wantCalls := []string{"systemctl disable --now plexform-signin.timer", "systemctl reset-failed plexform-signin.service plexform-signin.timer", "systemctl daemon-reload"}; !slices.Equal(rec.calls, wantCalls) {
+	if wantCalls := []string{"systemctl disable --now plexform-signin.timer", "systemctl reset-failed plexform-signin.service", "systemctl reset-failed plexform-signin.timer", "systemctl daemon-reload"}; !slices.Equal(rec.calls, wantCalls) {
 		t.Errorf("Remove ran %q, want %q", rec.calls, wantCalls)
 	}
 	for _, f := range want {

@@ -235,17 +235,22 @@ func (s Systemd) Remove(h *Host, name string) ([]string, error) {
 	}
 	// disable --now stops the timer and drops its timers.target.wants link; a service
 	// that is running its apply is left to finish (stopping it would cut an apply short).
-	// reset-failed drops a failed run's record while the units are still loaded:
-	// systemd keeps a failed unit in memory after its file is gone, listed by
-	// `systemctl --failed` as not-found, and the system stays "degraded"
-	// (systemctl(1), reset-failed). When the manager cannot be reached (a user manager
+	// reset-failed drops a failed run's record: systemd keeps a failed unit in memory
+	// after its file is gone, listed by `systemctl --failed` as not-found, and the
+	// system stays "degraded" (systemctl(1), reset-failed). When the manager cannot be reached (a user manager
 	// with no login session) the files are deleted anyway and the error says what
 	// systemd may still hold.
 	var errs error
 	if _, err := s.systemctl(h, "disable", "--now", timer); err != nil {
 		errs = multierror.Append(errs, err)
-	} else if _, err := s.systemctl(h, "reset-failed", service, timer); err != nil {
-		errs = multierror.Append(errs, err)
+	} else {
+		for _, unit := range []string{service, timer} {
+			// A unit that is neither failed nor in use is unloaded by then ("Unit ... not
+			// loaded."): nothing to reset.
+			if _, err := s.systemctl(h, "reset-failed", unit); err != nil && !strings.Contains(err.Error(), "not loaded") {
+				errs = multierror.Append(errs, err)
+			}
+		}
 	}
 	var removed []string
 	for _, f := range own {
