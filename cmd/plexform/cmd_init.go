@@ -74,6 +74,9 @@ type foundPlan struct {
 	// NoServiceError, when it is one.
 	svcErr error
 	none   *discover.NoServiceError
+	// noOwner: reset's default link code was dropped because the settings name no
+	// plex.tv account that could be checked to be the one entering it.
+	noOwner bool
 }
 
 // discoverPlan finds Plex's settings and the service that runs it (under root when

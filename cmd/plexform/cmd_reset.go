@@ -10,7 +10,9 @@ import (
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/plan"
+	"github.com/plexform/plexform/plex/discover"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/views"
 )
@@ -121,6 +123,10 @@ func (o *resetOptions) makePlan(env *cliEnv, view views.Reset, root, method stri
 					method, oneLine(firstLine(found.svcErr.Error())))
 			}
 			method = relinkNone
+		} else if method == relinkLinkCode && !chosen && !settingsNameAnOwner(found.settings) {
+			// apply refuses a link code nobody can be shown to own (plex_signin's
+			// Check); a default should not lead into that refusal, so it becomes none.
+			method, found.noOwner = relinkNone, true
 		} else {
 			// The plan is init's with the sign-in values reset by a plex_signin that
 			// forces the reset and re-links: apply -f of it (-plan-out) runs the same.
@@ -173,6 +179,9 @@ func (o *resetOptions) end(res *executor.Result, found *foundPlan, root, method 
 	switch {
 	case method != relinkNone && res.Applied && res.Changes.HasChanges():
 		end.Relinked = strings.ReplaceAll(method, "-", "_")
+	case !chosen && method == relinkNone && found.noOwner:
+		end.Advice = signInAdvice(root)
+		end.SignIn = "The server was not re-linked: its settings name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail), so nobody could be shown to be the owner who may complete a link code. To sign in again, " + end.Advice
 	case !chosen && method == relinkNone && found.svcErr == nil:
 		end.Advice = signInAdvice(root)
 		end.SignIn = "The server was not re-linked: there is no terminal to show a link code on (-relink none). To sign in again, " + end.Advice
@@ -324,4 +333,31 @@ func (r *relinkSpec) resource(when string) string {
 		"    force: true                # reset the sign-in whatever its verdict, then re-link\n" +
 		"    relink: " + relink + "\n" +
 		"    url: " + q(r.url) + "\n    plex_tv: " + q(r.plexTV) + "\n    online: true\n" + when
+}
+
+// settingsNameAnOwner reports whether the settings reset will clear name the plex.tv
+// account they were signed in to (PlexOnlineUsername or PlexOnlineMail), the account a
+// link code must come from. Settings that cannot be read count as naming one: the
+// apply then says what is wrong with them.
+func settingsNameAnOwner(s discover.Settings) bool {
+	st, err := host.StoreAt(s.Kind, s.Target())
+	if err != nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	values, err := st.Read(ctx)
+	if err != nil {
+		return true
+	}
+	var was signin.Owner
+	for name, v := range values.Values {
+		switch {
+		case strings.EqualFold(name, "PlexOnlineUsername"):
+			was.Username = v.Text
+		case strings.EqualFold(name, "PlexOnlineMail"):
+			was.Email = v.Text
+		}
+	}
+	return was.Known()
 }

@@ -75,3 +75,45 @@ func TestResetRelinkDefaultsToLinkCodeOnATerminal(t *testing.T) {
 		t.Error("the settings changed though nobody said yes")
 	}
 }
+
+// Settings that name no plex.tv account (no PlexOnlineUsername or PlexOnlineMail) leave
+// nobody a link code could be checked against, and apply refuses such a link code: on a
+// terminal reset's default is then none, not a plan that apply would refuse. Asked
+// for by name, the link code stays (and apply refuses it, saying why).
+func TestResetDefaultLinkCodeNeedsAnOwner(t *testing.T) {
+	root := synologyTree(t)
+	prefs := filepath.Join(root, "volume1", "PlexMediaServer", "AppData", "Plex Media Server", "Preferences.xml")
+	if err := os.WriteFile(prefs, []byte(`<Preferences PlexOnlineToken="tok-SECRET-123456"/>`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args     []string
+		linkCode bool
+	}{
+		{nil, false},
+		{[]string{"-relink", "link-code"}, true},
+	} {
+		master, slave := openPTY(t)
+		if _, err := master.Write([]byte("no\n")); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan []byte)
+		go func() {
+			b, _ := io.ReadAll(master)
+			got <- b
+		}()
+		var stderr bytes.Buffer
+		out := filepath.Join(t.TempDir(), "plan.yaml")
+		e := &cliEnv{stdin: slave, stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }}
+		run(append([]string{"reset", "-root", root, "-plan-out", out}, tc.args...), e)
+		slave.Close()
+		<-got
+		plan, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatalf("reset %v wrote no plan: %v (stderr %q)", tc.args, err, stderr.String())
+		}
+		if has := strings.Contains(string(plan), "link_code: true"); has != tc.linkCode {
+			t.Errorf("reset %v with no owner in the settings: link code in the plan %v, want %v:\n%s", tc.args, has, tc.linkCode, plan)
+		}
+	}
+}
