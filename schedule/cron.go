@@ -60,9 +60,19 @@ func CronEntry(j Job, withUser bool, minute int) (string, error) {
 	for _, a := range j.Command() {
 		args = append(args, cronQuote(a))
 	}
-	cmd := strings.Join(args, " ") + " 2>&1 | logger -t " + UnitBase + j.Name
+	// The run gets its own PATH: cron's is only /usr/bin:/bin, and the service commands
+	// a plan names are looked up by name (synopkg, in /usr/syno/bin).
+	cmd := "PATH=" + cronQuote(CronPath) + " " + strings.Join(args, " ") + " 2>&1 | logger -t " + UnitBase + j.Name
 	return "# " + Marker(j) + "\n" + when + " " + cmd + "\n", nil
 }
+
+// CronPath is the PATH a cron run gets, set on its command alone (a PATH= line in a
+// user's crontab would change every other line of it too). cron runs a line with
+// PATH=/usr/bin:/bin (Debian's and Vixie cron's crontab(5): "PATH is set to
+// /usr/bin:/bin"; cronie's crontab(5) the same), which lacks the sbin directories
+// service tools live in and Synology DSM's /usr/syno/bin and /usr/syno/sbin (synopkg,
+// synosystemctl); /usr/local holds FreeBSD's and QNAP's own.
+const CronPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/syno/sbin:/usr/syno/bin"
 
 // cronQuote quotes an argument for sh, and escapes %, which cron turns into a newline
 // (crontab(5)).

@@ -3,6 +3,7 @@ package schedule
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,36 @@ func TestCronEntryParses(t *testing.T) {
 				t.Errorf("command %q", cl.Command)
 			}
 		}
+	}
+}
+
+// cron runs a line with sh and PATH=/usr/bin:/bin (crontab(5)); the run must still find
+// the tools in the sbin and Synology directories, so its command sets CronPath.
+func TestCronLineSetsPath(t *testing.T) {
+	sh := requireTool(t, "sh", "dash")
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "plexform")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\necho \"$PATH\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := CronEntry(Job{Name: "p", Plan: "/p.yaml", Exe: exe, Every: time.Hour}, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := ParseCronLine(strings.Split(entry, "\n")[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What cron hands sh: \% is %, and the log pipe is left out (logger writes to syslog).
+	command, _, _ := strings.Cut(strings.ReplaceAll(cl.Command, `\%`, "%"), " 2>&1 | logger")
+	cmd := exec.Command(sh, "-c", command)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir, "SHELL=/bin/sh", "LOGNAME=root"}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", command, err)
+	}
+	if got := strings.TrimSpace(string(out)); got != CronPath || !strings.Contains(got, "/usr/sbin") || !strings.Contains(got, "/usr/syno/bin") {
+		t.Errorf("the run's PATH is %q, want %q", got, CronPath)
 	}
 }
 

@@ -15,7 +15,11 @@ import (
 
 // A scheduled run gets the {env:} values of its plan from its own environment file,
 // NAME.env in the schedule directory (EnvDir): written 0600 by `schedule install` from
-// the installer's environment, and read by the run (`apply -schedule NAME`) only when it
+// the installer's environment, named by its absolute path in the scheduled command
+// (`apply -schedule NAME -schedule-env FILE`: the run's environment may not lead to the
+// directory install used, as a systemd user manager sets no XDG_CONFIG_HOME
+// (systemd.exec(5), "Environment Variables in Spawned Processes") and cron sets only
+// HOME, LOGNAME, SHELL and PATH (crontab(5))), and read by the run only when it
 // is a regular file of the running user that no one else can read or write. No unit,
 // plist, task or cron line holds a value, on any platform: a systemd unit and a launchd
 // daemon's plist are world-readable, `launchctl print` and `systemctl show` print a
@@ -104,21 +108,20 @@ func WriteEnvFile(root fileutil.Root, file string, names []string, getenv func(s
 	return true, nil
 }
 
-// ReadEnvFile reads a schedule's environment file, if there is one: only a regular file
-// (no link, no FIFO) of at most 64 KiB, of the running user, that nobody else can read
-// or write. Its values are never quoted in an error.
+// ReadEnvFile reads a schedule's environment file, named in its command line
+// (-schedule-env): only a regular file (no link, no FIFO) of at most 64 KiB, of the
+// running user, that nobody else can read or write. One that is not there is an error
+// naming it: the plan's {env:} values are in it. Its values are never quoted in an
+// error.
 func ReadEnvFile(file string) (map[string]string, error) {
 	// Its own link is refused too: install writes a regular file, and nothing else is
 	// the schedule's.
 	if fi, err := os.Lstat(file); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, fmt.Errorf("%s is not there: it holds the {env:} values of the schedule's plan; run `plexform schedule install` again, with those variables set, to write it", file)
 	} else if err == nil && !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file (%s); `plexform schedule install` writes it, so remove it and run install again", file, fi.Mode().Type())
 	}
 	data, meta, err := fileutil.ReadFile(file, maxEnvFile)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}

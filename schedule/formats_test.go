@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +25,7 @@ func TestPlistParsesWithPlistutil(t *testing.T) {
 	plistutil := requireTool(t, "plistutil", "libplist-utils")
 	dir := t.TempDir()
 	xmlFile, binFile, backFile := filepath.Join(dir, "a.plist"), filepath.Join(dir, "a.bin"), filepath.Join(dir, "b.plist")
-	if err := os.WriteFile(xmlFile, []byte(Plist(oddJob, "/Library/Logs/plexform/plexform-odd.log")), 0o644); err != nil {
+	if err := os.WriteFile(xmlFile, []byte(Plist(oddJob, "/Library/Logs/plexform/plexform-odd.log", 7)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := runTool(plistutil, "-i", xmlFile, "-o", binFile, "-f", "bin"); err != nil {
@@ -38,26 +39,50 @@ func TestPlistParsesWithPlistutil(t *testing.T) {
 		t.Fatalf("plistutil wrote no binary plist")
 	}
 	var job struct {
-		Label                string
-		ProgramArguments     []string
-		StartInterval        int
-		RunAtLoad            bool
-		StandardOutPath      string
-		StandardErrorPath    string
-		ProcessType          string
-		EnvironmentVariables map[string]string
+		Label                 string
+		ProgramArguments      []string
+		StartInterval         int
+		StartCalendarInterval []map[string]int
+		RunAtLoad             bool
+		StandardOutPath       string
+		StandardErrorPath     string
+		ProcessType           string
+		EnvironmentVariables  map[string]string
 	}
 	back, _ := os.ReadFile(backFile)
 	if _, err := plist.Unmarshal(back, &job); err != nil {
 		t.Fatalf("decode plistutil's output: %v", err)
 	}
-	if job.Label != "plexform-odd" || !slices.Equal(job.ProgramArguments, oddJob.Command()) || job.StartInterval != 3600 || job.RunAtLoad ||
+	if job.Label != "plexform-odd" || !slices.Equal(job.ProgramArguments, oddJob.Command()) || job.RunAtLoad ||
 		job.StandardOutPath != "/Library/Logs/plexform/plexform-odd.log" || job.StandardErrorPath != job.StandardOutPath || job.ProcessType != "Background" {
 		t.Errorf("launchd would read %+v", job)
+	}
+	// Hourly from minute 7, on the calendar: a run missed while the Mac slept runs at wake
+	// (StartCalendarInterval); StartInterval's would be missed.
+	if want := []map[string]int{{"Minute": 7}}; job.StartInterval != 0 || !slices.EqualFunc(job.StartCalendarInterval, want, maps.Equal) {
+		t.Errorf("StartInterval %d, StartCalendarInterval %v; want none and %v", job.StartInterval, job.StartCalendarInterval, want)
 	}
 	// Nothing but NO_COLOR in the environment: the plist is world-readable.
 	if len(job.EnvironmentVariables) != 1 || job.EnvironmentVariables["NO_COLOR"] != "1" {
 		t.Errorf("EnvironmentVariables = %v, want only NO_COLOR", job.EnvironmentVariables)
+	}
+}
+
+func TestCalendarTimes(t *testing.T) {
+	for _, tc := range []struct {
+		every  time.Duration
+		minute int
+		want   []CalendarTime
+	}{
+		{15 * time.Minute, 37, []CalendarTime{{-1, 7}, {-1, 22}, {-1, 37}, {-1, 52}}},
+		{time.Hour, 12, []CalendarTime{{-1, 12}}},
+		{6 * time.Hour, 59, []CalendarTime{{0, 59}, {6, 59}, {12, 59}, {18, 59}}},
+		{24 * time.Hour, 3, []CalendarTime{{0, 3}}},
+		{7 * time.Minute, 3, nil},
+	} {
+		if got := CalendarTimes(tc.every, tc.minute); !slices.Equal(got, tc.want) {
+			t.Errorf("CalendarTimes(%s, %d) = %v, want %v", tc.every, tc.minute, got, tc.want)
+		}
 	}
 }
 

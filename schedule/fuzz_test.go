@@ -9,7 +9,7 @@ import (
 // (a crontab, a unit dir): any text gives a valid entry or none, never a panic.
 func FuzzFindMarker(f *testing.F) {
 	f.Add(ServiceUnit(oddJob))
-	f.Add(Plist(oddJob, "/x.log"))
+	f.Add(Plist(oddJob, "/x.log", 0))
 	f.Add(markerPrefix + `{"name":"a","plan":"/p","every":"1h0m0s"} -->`)
 	f.Add(markerPrefix + `{"name":"a","every":"-5h"}`)
 	f.Fuzz(func(t *testing.T, text string) {

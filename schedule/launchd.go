@@ -5,17 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Launchd schedules with a property list: a LaunchDaemon in /Library/LaunchDaemons as
 // root, a LaunchAgent in ~/Library/LaunchAgents otherwise, loaded with `launchctl
 // bootstrap` (launchctl(1): "bootstrap domain-target service-path"; system for daemons,
-// gui/UID for agents). StartInterval runs it every N seconds, and a run missed while
-// the Mac slept runs when it wakes (launchd.plist(5), StartInterval). launchd does not
+// gui/UID for agents). StartCalendarInterval runs it at the calendar times of -every,
+// from a random minute of the hour as cron does, because a run missed while the Mac
+// slept then runs when it wakes (launchd.plist(5), StartCalendarInterval: "Unlike cron
+// which skips job invocations when the computer is asleep, launchd will start the job
+// the next time the computer wakes up. If multiple intervals transpire before the
+// computer is woken, those events will be coalesced into one event upon wake from
+// sleep"). StartInterval would not do: "If the system is asleep during the time of the
+// next scheduled interval firing, that interval will be missed due to shortcomings in
+// kqueue(3)" (launchd.plist(5), StartInterval). launchd does not
 // send a job's output to the unified log: StandardOutPath and StandardErrorPath
 // (launchd.plist(5)) put it in a log file under Library/Logs, and the scheduled run
 // writes its one-line result to the unified log with logger(1) (LogResult). Apple's
@@ -61,8 +70,9 @@ func (Launchd) domain(h *Host) string {
 func Label(name string) string { return UnitBase + name }
 
 // Plist is the job's property list (launchd.plist(5)); the marker is an XML comment,
-// which property list parsers skip.
-func Plist(j Job, logFile string) string {
+// which property list parsers skip. minute (0-59) is where the calendar starts in the
+// hour.
+func Plist(j Job, logFile string, minute int) string {
 	var b strings.Builder
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	b.WriteString(`<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">` + "\n")
@@ -76,7 +86,16 @@ func Plist(j Job, logFile string) string {
 		fmt.Fprintf(&b, "\t\t<string>%s</string>\n", xmlText(a))
 	}
 	b.WriteString("\t</array>\n")
-	fmt.Fprintf(&b, "\t<key>StartInterval</key>\n\t<integer>%d</integer>\n", int(j.Every.Seconds()))
+	b.WriteString("\t<key>StartCalendarInterval</key>\n\t<array>\n")
+	for _, t := range CalendarTimes(j.Every, minute) {
+		b.WriteString("\t\t<dict>\n")
+		if t.Hour >= 0 {
+			fmt.Fprintf(&b, "\t\t\t<key>Hour</key>\n\t\t\t<integer>%d</integer>\n", t.Hour)
+		}
+		fmt.Fprintf(&b, "\t\t\t<key>Minute</key>\n\t\t\t<integer>%d</integer>\n", t.Minute)
+		b.WriteString("\t\t</dict>\n")
+	}
+	b.WriteString("\t</array>\n")
 	b.WriteString("\t<key>RunAtLoad</key>\n\t<false/>\n")
 	str("ProcessType", "Background")
 	str("StandardOutPath", logFile)
@@ -84,6 +103,36 @@ func Plist(j Job, logFile string) string {
 	b.WriteString("\t<key>EnvironmentVariables</key>\n\t<dict>\n\t\t<key>NO_COLOR</key>\n\t\t<string>1</string>\n\t</dict>\n")
 	b.WriteString("</dict>\n</plist>\n")
 	return b.String()
+}
+
+// CalendarTime is one entry of a StartCalendarInterval: minute Minute of hour Hour, or
+// of every hour when Hour is -1 (launchd.plist(5): "Missing arguments are considered to
+// be wildcard").
+type CalendarTime struct{ Hour, Minute int }
+
+// CalendarTimes lists the times of the day a job runs every `every` (which CalendarOf
+// accepts), starting at minute of the hour: every 15 minutes from minute 7 is minutes
+// 7, 22, 37 and 52 of every hour; hourly is minute 7 of every hour; every 6 hours is
+// minute 7 of hours 0, 6, 12 and 18.
+func CalendarTimes(every time.Duration, minute int) []CalendarTime {
+	cal, err := CalendarOf(every)
+	if err != nil {
+		return nil
+	}
+	var out []CalendarTime
+	if cal.Minutes > 0 {
+		for m := minute % cal.Minutes; m < 60; m += cal.Minutes {
+			out = append(out, CalendarTime{Hour: -1, Minute: m})
+		}
+		return out
+	}
+	if cal.Hours == 1 {
+		return []CalendarTime{{Hour: -1, Minute: minute % 60}}
+	}
+	for h := 0; h < 24; h += cal.Hours {
+		out = append(out, CalendarTime{Hour: h, Minute: minute % 60})
+	}
+	return out
 }
 
 func xmlText(s string) string {
@@ -111,7 +160,7 @@ func (l Launchd) Install(h *Host, j Job) ([]string, error) {
 	}
 	d.Close()
 	// launchd refuses a daemon's plist that is writable by anyone but root.
-	if err := writeFile(h, file, []byte(Plist(j, path.Join(logDir, Label(j.Name)+".log"))), 0o644); err != nil {
+	if err := writeFile(h, file, []byte(Plist(j, path.Join(logDir, Label(j.Name)+".log"), rand.IntN(60))), 0o644); err != nil {
 		return nil, err
 	}
 	if _, err := h.run("launchctl", "bootstrap", l.domain(h), file); err != nil {

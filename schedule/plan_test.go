@@ -130,9 +130,10 @@ func TestEnvFile(t *testing.T) {
 	if _, err := ReadEnvFile(file); err == nil {
 		t.Error("ReadEnvFile followed a symlink")
 	}
-	// No file: no values, no error (a plan without {env:}).
-	if got, err := ReadEnvFile(filepath.Join(dir, "none.env")); err != nil || got != nil {
-		t.Errorf("a missing env file: %v, %v", got, err)
+	// No file where the schedule names one: an error naming it (a plan without {env:}
+	// gets no -schedule-env, so nothing is read for it).
+	if got, err := ReadEnvFile(filepath.Join(dir, "none.env")); err == nil || got != nil || !strings.Contains(err.Error(), "none.env is not there") {
+		t.Errorf("a missing env file: %v, %v; want an error naming it", got, err)
 	}
 }
 

@@ -35,12 +35,24 @@ type Job struct {
 	// User is the account a Windows task runs as (the one whose hive holds Plex's
 	// registry values); empty elsewhere.
 	User string
+	// EnvFile is the absolute path of the schedule's environment file (EnvFile), or
+	// empty when its plan reads no {env:} value.
+	EnvFile string
+	// Reset is true for a reset plan installed with -force: each run signs the owner
+	// out. The marker keeps it, so status can say so.
+	Reset bool
 }
 
-// Command is the scheduled command line, the same on every platform: the run finds its
-// environment file and writes its status file by the schedule's name.
+// Command is the scheduled command line, the same on every platform: the run writes its
+// status file by the schedule's name, and reads its environment file from the path
+// install wrote it to, named here because the run's own environment may not lead to it
+// (a systemd user manager or cron sets no XDG_CONFIG_HOME; see envfile.go).
 func (j Job) Command() []string {
-	return []string{j.Exe, "apply", "-auto-approve", "-f", j.Plan, "-schedule", j.Name}
+	cmd := []string{j.Exe, "apply", "-auto-approve", "-f", j.Plan, "-schedule", j.Name}
+	if j.EnvFile != "" {
+		cmd = append(cmd, "-schedule-env", j.EnvFile)
+	}
+	return cmd
 }
 
 // Entry is one installed schedule as the scheduler and its files tell it.
@@ -51,6 +63,10 @@ type Entry struct {
 	Scheduler string        `json:"scheduler"`
 	// Files are what plexform wrote for it (units, plist, task XML copy, cron file).
 	Files []string `json:"files"`
+	// EnvFile is the schedule's environment file, when it has one.
+	EnvFile string `json:"env_file,omitempty"`
+	// Reset is true for a reset plan installed with -force.
+	Reset bool `json:"reset,omitempty"`
 	// Next and Last are the scheduler's own words ("Mon 2026-12-07 19:00:00 UTC"); empty
 	// when it does not say or was not asked (under -root).
 	Next  string `json:"next_run,omitempty"`
@@ -187,12 +203,14 @@ type marker struct {
 	Name  string `json:"name"`
 	Plan  string `json:"plan"`
 	Every string `json:"every"`
+	Env   string `json:"env,omitempty"`
+	Reset bool   `json:"reset,omitempty"`
 }
 
 // Marker is the marker text for a job: "plexform-schedule {json}". Each format puts it
 // in a comment (or a task's Description).
 func Marker(j Job) string {
-	data, _ := json.Marshal(marker{Name: j.Name, Plan: j.Plan, Every: j.Every.String()})
+	data, _ := json.Marshal(marker{Name: j.Name, Plan: j.Plan, Every: j.Every.String(), Env: j.EnvFile, Reset: j.Reset})
 	return markerPrefix + string(data)
 }
 
@@ -217,7 +235,7 @@ func findMarker(text string) (Entry, bool) {
 	if err != nil {
 		return Entry{}, false
 	}
-	return Entry{Name: m.Name, Plan: m.Plan, Every: every}, true
+	return Entry{Name: m.Name, Plan: m.Plan, Every: every, EnvFile: m.Env, Reset: m.Reset}, true
 }
 
 // Calendar is an interval as fixed times of the day, what systemd's OnCalendar= and cron

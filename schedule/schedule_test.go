@@ -89,7 +89,7 @@ func TestEveryFormatCarriesItsMarker(t *testing.T) {
 	for format, text := range map[string]string{
 		"service": ServiceUnit(oddJob),
 		"timer":   TimerUnit(oddJob),
-		"plist":   Plist(oddJob, "/var/log/x.log"),
+		"plist":   Plist(oddJob, "/var/log/x.log", 0),
 		"task":    fromUTF16(UTF16(TaskXML(oddJob, time.Now()))),
 		"cron":    cron,
 	} {
@@ -182,7 +182,7 @@ func TestSystemdInstallListRemove(t *testing.T) {
 	if err != nil || len(removed) != 2 {
 		t.Fatalf("Remove = %v, %v", removed, err)
 	}
-	if wantCalls := []string{"systemctl disable --now plexform-signin.timer", "systemctl daemon-reload"}; !slices.Equal(rec.calls, wantCalls) {
+	if wantCalls := []string{"systemctl disable --now plexform-signin.timer", "systemctl reset-failed plexform-signin.service", "systemctl reset-failed plexform-signin.timer", "systemctl daemon-reload"}; !slices.Equal(rec.calls, wantCalls) {
 		t.Errorf("Remove ran %q, want %q", rec.calls, wantCalls)
 	}
 	for _, f := range want {
@@ -206,6 +206,44 @@ func TestSystemdUserUnits(t *testing.T) {
 	}
 	if len(rec.calls) == 0 || !strings.HasPrefix(rec.calls[0], "systemctl --user ") {
 		t.Errorf("calls %q, want systemctl --user", rec.calls)
+	}
+}
+
+// With no user manager to reach (su, sudo -u, no login session) install writes nothing
+// and says how to get one; remove deletes the files anyway and says systemd was not
+// told; list says the state is unknown instead of leaving it blank. The real
+// "Failed to connect to bus" is TestScheduleUnderSystemd's (internal/systemdtest).
+func TestSystemdUserManagerUnreachable(t *testing.T) {
+	h, rec, _ := treeHost(t, false)
+	noBus := func(name string, args ...string) ([]byte, error) {
+		rec.calls = append(rec.calls, name+" "+strings.Join(args, " "))
+		return nil, errors.New("systemctl: exit status 1: Failed to connect to bus: No medium found")
+	}
+	h.Run = noBus
+	job := Job{Name: "s", Plan: "/p.yaml", Exe: "/x", Every: time.Hour}
+	files, err := Systemd{}.Install(h, job)
+	if err == nil || len(files) != 0 || !strings.Contains(err.Error(), "loginctl enable-linger") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Errorf("Install with no user bus = %v, %v; want a refusal naming loginctl enable-linger", files, err)
+	}
+	if names := listDir(h, "/home/alice/.config/systemd/user"); len(names) != 0 {
+		t.Errorf("the refused install wrote %v", names)
+	}
+	// Installed while the bus was there; then it is gone.
+	h.Run = rec.run
+	if _, err := (Systemd{}).Install(h, job); err != nil {
+		t.Fatal(err)
+	}
+	h.Run = noBus
+	list, err := Systemd{}.List(h)
+	if err != nil || len(list) != 1 || !strings.HasPrefix(list[0].State, "unknown (") || !strings.Contains(list[0].State, "Failed to connect to bus") {
+		t.Errorf("List with no user bus = %+v, %v; want state unknown with the cause", list, err)
+	}
+	removed, err := Systemd{}.Remove(h, "s")
+	if len(removed) != 2 || err == nil || !strings.Contains(err.Error(), "systemd was not told") {
+		t.Errorf("Remove with no user bus = %v, %v; want both files removed and the error", removed, err)
+	}
+	if names := listDir(h, "/home/alice/.config/systemd/user"); len(names) != 0 {
+		t.Errorf("Remove left %v", names)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/hashicorp/go-multierror"
 )
 
 // Systemd schedules with a service and a timer unit, plexform-NAME.service and
@@ -131,6 +133,9 @@ func (s Systemd) Install(h *Host, j Job) ([]string, error) {
 			}
 		}
 	}
+	if err := s.checkBus(h); err != nil {
+		return nil, err
+	}
 	files := []string{path.Join(dir, service), path.Join(dir, timer)}
 	if err := writeFile(h, files[0], []byte(ServiceUnit(j)), 0o644); err != nil {
 		return nil, err
@@ -153,6 +158,30 @@ func (s Systemd) Install(h *Host, j Job) ([]string, error) {
 	return files, nil
 }
 
+// checkBus asks the user's manager for its version before anything is written: a user
+// unit is only loaded by a running user manager, which a shell without a login session
+// (su, sudo -u, ssh without pam_systemd, a container's exec) cannot reach ("Failed to
+// connect to bus"). The system manager is always there when systemd is PID 1.
+func (s Systemd) checkBus(h *Host) error {
+	if h.System {
+		return nil
+	}
+	if _, err := s.systemctl(h, "show", "-p", "Version"); err != nil {
+		return fmt.Errorf("cannot reach your systemd user manager, so a user timer cannot be enabled; nothing was written. "+
+			"Run schedule install from a login session of this user (a desktop or ssh login, not su or sudo -u), "+
+			"and run `loginctl enable-linger %s` once so the timer runs while you are logged out; or install as root for a system timer: %w", userName(), err)
+	}
+	return nil
+}
+
+// userName names the running user for advice; "USER" when it is not known.
+func userName() string {
+	if u, ok := os.LookupEnv("USER"); ok && u != "" {
+		return u
+	}
+	return "USER"
+}
+
 func (s Systemd) List(h *Host) ([]Entry, error) {
 	dir := s.dir(h)
 	var out []Entry
@@ -167,7 +196,11 @@ func (s Systemd) List(h *Host) ([]Entry, error) {
 		service, timer := unitNames(e.Name)
 		e.Scheduler = s.Name()
 		e.Files = []string{path.Join(dir, service), path.Join(dir, timer)}
-		if props, err := s.systemctl(h, "show", timer, "-p", "ActiveState", "-p", "NextElapseUSecRealtime", "-p", "LastTriggerUSec"); err == nil {
+		props, err := s.systemctl(h, "show", timer, "-p", "ActiveState", "-p", "NextElapseUSecRealtime", "-p", "LastTriggerUSec")
+		if err != nil {
+			// The files are there but the manager cannot say whether the timer runs.
+			e.State = "unknown (" + oneLine(err.Error()) + ")"
+		} else {
 			for _, line := range strings.Split(string(props), "\n") {
 				k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
 				if v == "n/a" {
@@ -202,15 +235,36 @@ func (s Systemd) Remove(h *Host, name string) ([]string, error) {
 	}
 	// disable --now stops the timer and drops its timers.target.wants link; a service
 	// that is running its apply is left to finish (stopping it would cut an apply short).
+	// reset-failed drops a failed run's record: systemd keeps a failed unit in memory
+	// after its file is gone, listed by `systemctl --failed` as not-found, and the
+	// system stays "degraded" (systemctl(1), reset-failed). When the manager cannot be reached (a user manager
+	// with no login session) the files are deleted anyway and the error says what
+	// systemd may still hold.
+	var errs error
 	if _, err := s.systemctl(h, "disable", "--now", timer); err != nil {
-		return nil, err
+		errs = multierror.Append(errs, err)
+	} else {
+		for _, unit := range []string{service, timer} {
+			// A unit that is neither failed nor in use is unloaded by then ("Unit ... not
+			// loaded."): nothing to reset.
+			if _, err := s.systemctl(h, "reset-failed", unit); err != nil && !strings.Contains(err.Error(), "not loaded") {
+				errs = multierror.Append(errs, err)
+			}
+		}
 	}
 	var removed []string
 	for _, f := range own {
 		if err := os.Remove(h.Root.Path(f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return removed, fmt.Errorf("remove %s: %w", f, err)
+			return removed, multierror.Append(errs, fmt.Errorf("remove %s: %w", f, err))
 		}
 		removed = append(removed, f)
+	}
+	if errs != nil {
+		reload := "systemctl daemon-reload"
+		if !h.System {
+			reload = "systemctl --user daemon-reload"
+		}
+		return removed, fmt.Errorf("the unit files are deleted, but systemd was not told: it may run %s until it reloads (%s, or the next boot or login): %w", timer, reload, errs)
 	}
 	_, err := s.systemctl(h, "daemon-reload")
 	return removed, err

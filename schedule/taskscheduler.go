@@ -139,7 +139,8 @@ func fromUTF16(b []byte) string {
 }
 
 func (t TaskScheduler) Install(h *Host, j Job) ([]string, error) {
-	// The first run is the next whole interval from now, as a timer's calendar would.
+	// The first run is at the next whole minute; the trigger's Repetition then repeats
+	// it every interval from there (its random delay spreads a fleet).
 	start := time.Now().Truncate(time.Minute).Add(time.Minute)
 	data := UTF16(TaskXML(j, start))
 	if h.Run == nil {

@@ -24,6 +24,8 @@ type applyOptions struct {
 	lockWait    time.Duration
 	// schedule is -schedule NAME: this run is that schedule's (schedule install sets it).
 	schedule string
+	// scheduleEnv is -schedule-env FILE: the schedule's environment file.
+	scheduleEnv string
 }
 
 func (o *applyOptions) flags(fs *cmdFlags) {
@@ -32,7 +34,8 @@ func (o *applyOptions) flags(fs *cmdFlags) {
 	fs.BoolVar(&o.asJSON, "json", false, "print events and the result as JSON lines")
 	fs.StringVar(&o.rootFlag, "root", "", "resolve every absolute host path inside `DIR`")
 	fs.DurationVar(&o.lockWait, "lock-timeout", 0, "wait this long for another apply to finish")
-	fs.StringVar(&o.schedule, "schedule", "", "this run is schedule `NAME`'s (schedule install sets it): read its {env:} values, record its result")
+	fs.StringVar(&o.schedule, "schedule", "", "this run is schedule `NAME`'s (schedule install sets it): record its result")
+	fs.StringVar(&o.scheduleEnv, "schedule-env", "", "with -schedule: read the plan's {env:} values from `FILE` (schedule install sets it)")
 }
 
 // run makes the host match the plan file, or exactly a saved plan.
@@ -45,10 +48,13 @@ func (o *applyOptions) run(env *cliEnv, fs *cmdFlags, positional []string) (code
 	if err != nil {
 		return failUnchanged(env, err)
 	}
+	if o.scheduleEnv != "" && o.schedule == "" {
+		return failUnchanged(env, fmt.Errorf("-schedule-env is for a scheduled run: give -schedule NAME too"))
+	}
 	if o.schedule != "" {
 		var done func(int) int
 		var ready bool
-		if env, done, ready = startScheduledRun(env, o.schedule, o.file, root); !ready {
+		if env, done, ready = startScheduledRun(env, o.schedule, o.scheduleEnv, o.file, root); !ready {
 			return done(exitError)
 		}
 		defer func() { code = done(code) }()
@@ -142,6 +148,7 @@ func runOperation(ctx context.Context, settle func(), env *cliEnv, view views.Ap
 		return nil, exitError, false // askYes said why
 	}
 	if err != nil {
+		env.scheduled.failed(err)
 		return nil, reportFailure(view, op.verb, err, op.backups.Path), false
 	}
 	return res, exitOK, true

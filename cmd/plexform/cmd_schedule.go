@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"github.com/plexform/plexform/kinds"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
+	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/schedule"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
@@ -138,7 +140,14 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	if reasons := schedule.ResetReasons(p, t.goos); len(reasons) > 0 && !*force {
+	// A plan whose every resource is for another OS (when:) would run and report "no
+	// changes" forever, as plan -detailed-exitcode exits 4 for it.
+	if len(p.Selected(t.goos)) == 0 {
+		errorf(env, "%s has nothing for %s: every resource's when: leaves this OS out, so each scheduled run would check nothing and report no changes. Schedule a plan written for this OS; nothing was installed\n", *file, t.goos)
+		return exitNothingApplies
+	}
+	reasons := schedule.ResetReasons(p, t.goos)
+	if len(reasons) > 0 && !*force {
 		return fail(env, schedule.ResetRefusal(*file, reasons))
 	}
 	if *name == "" {
@@ -150,18 +159,22 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if _, err := schedule.CalendarOf(*every); err != nil {
 		return fail(env, err)
 	}
-	exe, err := os.Executable()
-	if err == nil {
-		exe, err = filepath.EvalSymlinks(exe)
-	}
+	exe, err := scheduledExe(os.Executable, exec.LookPath)
 	if err != nil {
 		return fail(env, fmt.Errorf("find plexform's own path for the schedule: %w", err))
 	}
 	job := schedule.Job{Name: *name, Plan: abs, Exe: exe, Every: *every, User: taskUser(p)}
+	if err := checkTaskUser(t.goos, job.User, p, *file); err != nil {
+		return fail(env, err)
+	}
+	job.Reset = len(reasons) > 0
 	envFile := schedule.EnvFile(t.envDir(env), *name)
 	wroteEnv, err := schedule.WriteEnvFile(t.host.Root, envFile, schedule.EnvNames(p), env.getenv)
 	if err != nil {
 		return fail(env, err)
+	}
+	if wroteEnv {
+		job.EnvFile = envFile
 	}
 	files, err := t.sched.Install(t.host, job)
 	if err != nil {
@@ -180,11 +193,79 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 	if t.root != "" {
 		fmt.Fprintf(env.stdout, "Under -root nothing was enabled: no scheduler command ran.\n")
 	}
+	if job.Reset {
+		warnf(env, "schedule %s applies a reset plan (-force): every run signs the owner out (%s). schedule status marks it; remove it with: plexform schedule remove %s\n", *name, strings.Join(reasons, "; "), *name)
+	}
 	fmt.Fprintf(env.stdout, "Each run logs to %s. See it with: plexform schedule status\n", logPlace(t, *name))
 	if t.sched.Name() == "systemd" && !t.host.System {
 		fmt.Fprintf(env.stdout, "User timers run only while you are logged in, unless you run: loginctl enable-linger\n")
 	}
 	return exitOK
+}
+
+// checkTaskUser refuses a Windows task that runs as another account (the plan's
+// registry store names another user's hive) when the run would look for its files in
+// its own %LOCALAPPDATA%, not the installer's: the environment file install writes
+// (EnvDir) and, with no backups: dir, the backups dir where status reads its result
+// (state.DefaultPath). A task runs with its principal's profile (Task Scheduler,
+// "Principal": https://learn.microsoft.com/windows/win32/taskschd/principal), so its
+// %LOCALAPPDATA% is that user's.
+func checkTaskUser(goos, taskAccount string, p *plan.Plan, file string) error {
+	if goos != "windows" || taskAccount == "" {
+		return nil
+	}
+	me, err := user.Current()
+	if err != nil || sameAccount(taskAccount, me) {
+		return nil
+	}
+	var needs []string
+	if names := schedule.EnvNames(p); len(names) > 0 {
+		needs = append(needs, "its {env:} values ("+strings.Join(names, ", ")+"), which install keeps in your %LOCALAPPDATA%")
+	}
+	if p.Backups.Dir == "" {
+		needs = append(needs, "its result, which it writes to its own %LOCALAPPDATA%\\plexform\\backups where schedule status, run by you, does not look")
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: the task would run as %s (the registry store's user:), not as you (%s), and would not find %s. "+
+		"Run schedule install as %s, or give the values as {file: PATH} and set backups: {dir: ...} in the plan", file, taskAccount, me.Username, strings.Join(needs, ", nor "), taskAccount)
+}
+
+// sameAccount says whether account (a name, DOMAIN\name, or a SID) is u.
+func sameAccount(account string, u *user.User) bool {
+	base := func(s string) string { return s[strings.LastIndex(s, `\`)+1:] }
+	return strings.EqualFold(account, u.Uid) || strings.EqualFold(base(account), base(u.Username))
+}
+
+// scheduledExe is the plexform the schedule runs: the one `plexform` finds on PATH when
+// it is this very program, else this program's own path, never resolved through links.
+// A package manager's stable name links to a versioned file that an upgrade deletes:
+// Homebrew's /opt/homebrew/bin/plexform (or /usr/local/bin) to
+// Cellar/plexform/VERSION/bin/plexform, which `brew cleanup` deletes after an upgrade
+// (brew(1), https://docs.brew.sh/Manpage, "cleanup": "remove ... old versions of
+// installed formulae"); Scoop's shims and apps\plexform\current, a junction to the
+// version's directory, whose old versions `scoop cleanup` deletes
+// (https://github.com/ScoopInstaller/Scoop, libexec/scoop-cleanup.ps1). On Linux
+// os.Executable is already resolved (/proc/self/exe, proc(5)), so the name PATH finds is
+// what keeps the link.
+func scheduledExe(executable func() (string, error), lookPath func(string) (string, error)) (string, error) {
+	self, err := executable()
+	if err != nil {
+		return "", err
+	}
+	onPath, err := lookPath("plexform")
+	if err == nil {
+		onPath, err = filepath.Abs(onPath)
+	}
+	if err == nil {
+		a, errA := os.Stat(onPath)
+		b, errB := os.Stat(self)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return onPath, nil
+		}
+	}
+	return self, nil
 }
 
 // taskUser is the account a Windows task runs as: the user whose hive the plan's
@@ -217,7 +298,11 @@ func logPlace(t *scheduleTarget, name string) string {
 		}
 		return "the journal (journalctl --user -u plexform-" + name + ")"
 	case "launchd":
-		return "Library/Logs/plexform/plexform-" + name + ".log, and its result line to the unified log (log show --predicate 'process == \"logger\"')"
+		dir := "/Library/Logs/plexform"
+		if !t.host.System {
+			dir = t.host.Home + dir
+		}
+		return dir + "/plexform-" + name + ".log, and its result line to the unified log (log show --predicate 'process == \"logger\"')"
 	case "taskscheduler":
 		return "the Application event log (source plexform)"
 	}
@@ -270,11 +355,23 @@ func runScheduleStatus(env *cliEnv, args []string) int {
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tEVERY\tSTATE\tNEXT RUN\tLAST RUN\tLAST RESULT\tPLAN")
+	// A status file, a marker's plan path and the scheduler's words are text others may
+	// have written: escaped, so no escape sequence in them reaches the terminal (a tab
+	// would shift the columns, so it goes too).
+	show := func(s string) string { return strings.ReplaceAll(redact.Printable(s), "\t", " ") }
 	for _, s := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, describeEvery(s.Entry.Every), orDash(s.State), orDash(s.Next), orDash(lastRun(s)), lastResult(s), s.Plan)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(s.Name), describeEvery(s.Entry.Every), show(orDash(s.State)), show(orDash(s.Next)), show(orDash(lastRun(s))), show(lastResult(s)), show(planColumn(s.Entry)))
 	}
 	_ = tw.Flush()
 	return exitOK
+}
+
+// planColumn is the plan, marked when it is a reset plan installed with -force.
+func planColumn(e schedule.Entry) string {
+	if e.Reset {
+		return e.Plan + " (RESET plan, -force: signs the owner out at every run)"
+	}
+	return e.Plan
 }
 
 func orDash(s string) string {
@@ -306,7 +403,8 @@ func lastResult(s scheduleJSON) string {
 	} else if s.Last.ExitCode == exitOK {
 		r += ", no changes"
 	}
-	if s.Last.Signin != "" {
+	// The message of exit 5 starts with the verdict already.
+	if s.Last.Signin != "" && !strings.HasPrefix(s.Last.Message, "sign-in "+s.Last.Signin) {
 		r += ", sign-in " + s.Last.Signin
 	}
 	if s.Last.ExitCode != exitOK {
@@ -377,12 +475,17 @@ func runScheduleRemove(env *cliEnv, args []string) int {
 		for _, f := range removed {
 			fmt.Fprintf(env.stdout, "Removed %s\n", f)
 		}
+		// The environment file goes with the units even when the scheduler failed: a
+		// schedule that is not there keeps no secret.
+		envFile := schedule.EnvFile(t.envDir(env), name)
+		if e := entries[slices.IndexFunc(entries, func(e schedule.Entry) bool { return e.Name == name })]; e.EnvFile != "" {
+			envFile = e.EnvFile // where install wrote it, named in the schedule's files
+		}
+		if rmErr := os.Remove(t.host.Root.Path(envFile)); rmErr == nil {
+			fmt.Fprintf(env.stdout, "Removed %s\n", envFile)
+		}
 		if err != nil {
 			return fail(env, fmt.Errorf("remove schedule %s: %w", name, err))
-		}
-		envFile := schedule.EnvFile(t.envDir(env), name)
-		if err := os.Remove(t.host.Root.Path(envFile)); err == nil {
-			fmt.Fprintf(env.stdout, "Removed %s\n", envFile)
 		}
 		fmt.Fprintf(env.stdout, "Schedule %s removed.\n", name)
 	}
@@ -396,6 +499,24 @@ type scheduledRun struct {
 	name, planFile, root string
 	started              time.Time
 	changes              *plan.Changes
+	// err is why the apply failed, when it did: the status file's message.
+	err error
+}
+
+// failed records why the run's apply failed; a nil run records nothing.
+func (s *scheduledRun) failed(err error) {
+	if s != nil {
+		s.err = err
+	}
+}
+
+// waitedForPerson says whether a failed apply failed for want of a person: the link code
+// expired before anyone entered it at plex.tv/link, or plex.tv refused the claim token
+// (a claim token lives 4 minutes: a new one is needed). Anything else (plex.tv or the
+// server not answering, a store that cannot be written) is an ordinary failure whose
+// cause is the message, and the next run tries again.
+func waitedForPerson(err error) bool {
+	return errors.Is(err, signin.ErrPinExpired) || errors.Is(err, signin.ErrRejected)
 }
 
 // saw records the changes the run read (runOperation's Show); a nil run records nothing.
@@ -409,7 +530,7 @@ func (s *scheduledRun) saw(ch *plan.Changes) {
 // run works in (with the schedule's {env:} values) and the function that ends the run
 // with its exit code; ready is false when the run must not start (done then records
 // why).
-func startScheduledRun(env *cliEnv, name, planFile, root string) (*cliEnv, func(code int) int, bool) {
+func startScheduledRun(env *cliEnv, name, envFile, planFile, root string) (*cliEnv, func(code int) int, bool) {
 	run := &scheduledRun{name: name, planFile: planFile, root: root, started: time.Now().UTC()}
 	scoped := *env
 	scoped.scheduled = run
@@ -417,13 +538,19 @@ func startScheduledRun(env *cliEnv, name, planFile, root string) (*cliEnv, func(
 		errorf(env, "-schedule: %s\n", err)
 		return &scoped, func(int) int { return exitError }, false
 	}
-	home, _ := os.UserHomeDir()
-	system := runtime.GOOS != "windows" && os.Geteuid() == 0
-	file := schedule.EnvFile(schedule.EnvDir(runtime.GOOS, system, filepath.ToSlash(home), env.getenv), name)
-	values, err := schedule.ReadEnvFile(file)
-	if err != nil {
-		errorf(env, "%s\n", err)
-		return &scoped, func(int) int { return run.finish(env, exitError, err.Error()) }, false
+	// No -schedule-env: the plan reads no {env:} value, so there is no file to read.
+	var values map[string]string
+	if envFile != "" {
+		var err error
+		if !filepath.IsAbs(envFile) {
+			err = fmt.Errorf("-schedule-env %s: give the absolute path schedule install wrote", envFile)
+		} else {
+			values, err = schedule.ReadEnvFile(fileutil.RootAt(root).Path(envFile))
+		}
+		if err != nil {
+			errorf(env, "%s\n", err)
+			return &scoped, func(int) int { return run.finish(env, exitError, err.Error()) }, false
+		}
 	}
 	scoped.getenv = func(k string) (string, bool) {
 		if v, ok := values[k]; ok {
@@ -446,9 +573,9 @@ func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
 			if worst[sc.Verdict] > worst[st.Signin] {
 				st.Signin, st.SigninReason = sc.Verdict, sc.Reason
 			}
-			// Reset and not linked again: the link code expired unentered, the apply
-			// rolled back, or the plan does not re-link.
-			if sc.Verdict == plan.SigninBroken && (code != exitOK || sc.Relink == "") {
+			// Broken and not repairable unattended: the plan does not re-link, or its
+			// re-link waited for a person who did not come.
+			if sc.Verdict == plan.SigninBroken && (sc.Relink == "" || (code != exitOK && waitedForPerson(s.err))) {
 				needsPerson = true
 			}
 		}
@@ -459,6 +586,10 @@ func (s *scheduledRun) finish(env *cliEnv, code int, failure string) int {
 		st.Message = fmt.Sprintf("sign-in broken (%s) and not repaired unattended: sign the server in again (plexform reset -relink link-code on the server, or its web app)", st.SigninReason)
 	case failure != "":
 		st.Message = failure
+	case s.err != nil && code == exitIncomplete:
+		st.Message = "apply failed and its rollback is incomplete (see the log for what is left): " + s.err.Error()
+	case s.err != nil:
+		st.Message = "failed, nothing changed or rolled back: " + s.err.Error()
 	case code == exitOK && st.Changed:
 		st.Message = "applied"
 	case code == exitOK:

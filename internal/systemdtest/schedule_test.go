@@ -3,6 +3,8 @@
 package systemdtest_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -11,7 +13,9 @@ import (
 // 1, as an owner without CI does on a Debian box: a reset plan is refused without -force;
 // with it, plexform-NAME.timer is enabled and active, schedule status names it,
 // starting its service applies the plan, the journal holds the run's output without a
-// token, e-mail or user name, and remove leaves no plexform unit anywhere.
+// token, e-mail or user name, and remove leaves no plexform unit anywhere: not even a
+// failed run's unit, which systemd would keep as not-found failed with the system
+// degraded. Then a user with no user manager to reach (userWithoutBus).
 func TestScheduleUnderSystemd(t *testing.T) {
 	m := boot(t)
 	m.install(t)
@@ -71,9 +75,26 @@ func TestScheduleUnderSystemd(t *testing.T) {
 		t.Errorf("the status file's mode is %s, want 600", mode)
 	}
 
+	// A failed run (its plan is gone) leaves the service failed; remove must not leave
+	// it behind as "not-found failed" with the system degraded.
+	m.exec(t, "mv", example, example+".off")
+	if _, _, code := m.run(nil, "systemctl", "start", "plexform-reset.service"); code == 0 {
+		t.Errorf("the run of a missing plan succeeded")
+	}
+	m.exec(t, "mv", example+".off", example)
+	if got, _, _ := m.run(nil, "systemctl", "is-failed", "plexform-reset.service"); strings.TrimSpace(got) != "failed" {
+		t.Errorf("after the failed run plexform-reset.service is %q, want failed", strings.TrimSpace(got))
+	}
+
 	out, errOut, code = m.plexform("schedule", "remove", "reset")
 	if code != 0 {
 		t.Fatalf("schedule remove exited %d:\n%s%s", code, out, errOut)
+	}
+	if failed := m.output(t, "systemctl", "--failed", "--no-legend", "--no-pager"); failed != "" {
+		t.Errorf("after remove systemctl --failed lists:\n%s", failed)
+	}
+	if state, _, _ := m.run(nil, "systemctl", "is-system-running"); strings.TrimSpace(state) != "running" {
+		t.Errorf("after remove the system is %q, want running", strings.TrimSpace(state))
 	}
 	mustContain(t, "remove", out, "Removed /etc/systemd/system/plexform-reset.timer", "Removed /etc/systemd/system/plexform-reset.service")
 	if left := m.output(t, "sh", "-c", "find / -xdev -name 'plexform*' \\( -path '*/systemd/*' -o -path '*/cron*' \\) 2>/dev/null || true"); left != "" {
@@ -84,4 +105,49 @@ func TestScheduleUnderSystemd(t *testing.T) {
 	}
 	out, _, _ = m.plexform("schedule", "status")
 	mustContain(t, "status after remove", out, "No plexform schedules on this host (systemd).")
+
+	userWithoutBus(t, m)
+}
+
+// userWithoutBus: a user with no login session (su, sudo -u, a container's exec) has no
+// user manager to reach. install refuses before writing anything and says how to get
+// one; with units there (written under -root and copied), status says why their state
+// is unknown, and remove deletes them anyway and says systemd was not told.
+func userWithoutBus(t *testing.T, m *machine) {
+	m.exec(t, "useradd", "--create-home", "--shell", "/bin/sh", "alice")
+	data, err := os.ReadFile(filepath.Join(m.e.Repo, "examples", "plex-signin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plan = "/home/alice/plex-signin.yaml"
+	m.write(t, plan, string(data), "alice:alice", "644")
+	// No XDG_RUNTIME_DIR and no DBUS_SESSION_BUS_ADDRESS: what such a shell has.
+	alice := func(args ...string) (string, string, int) {
+		return m.run(nil, append([]string{"runuser", "-u", "alice", "--", "env", "-i", "HOME=/home/alice", "USER=alice", "PATH=/usr/local/bin:/usr/bin:/bin", "NO_COLOR=1", "plexform"}, args...)...)
+	}
+	const unitDir = "/home/alice/.config/systemd/user"
+	out, errOut, code := alice("schedule", "install", "-f", plan, "-every", "1h")
+	if code != 1 {
+		t.Fatalf("install as alice with no user bus exited %d:\n%s%s", code, out, errOut)
+	}
+	mustContain(t, "install with no user bus", errOut, "cannot reach your systemd user manager", "nothing was written", "loginctl enable-linger alice")
+	if left := m.output(t, "sh", "-c", "ls "+unitDir+" 2>/dev/null || true"); left != "" {
+		t.Errorf("the refused install wrote %s", left)
+	}
+
+	m.exec(t, "runuser", "-u", "alice", "--", "mkdir", "/home/alice/tree")
+	if out, errOut, code := alice("schedule", "install", "-f", plan, "-every", "1h", "-scheduler", "systemd", "-root", "/home/alice/tree"); code != 0 {
+		t.Fatalf("install -root as alice exited %d:\n%s%s", code, out, errOut)
+	}
+	m.exec(t, "runuser", "-u", "alice", "--", "sh", "-c", "mkdir -p "+unitDir+" && cp /home/alice/tree"+unitDir+"/plexform-* "+unitDir+"/")
+	out, errOut, _ = alice("schedule", "status")
+	mustContain(t, "status with no user bus", out+errOut, "plex-signin", "unknown (", "Failed to connect to bus")
+	out, errOut, code = alice("schedule", "remove", "plex-signin")
+	if code != 1 {
+		t.Errorf("remove with no user bus exited %d, want 1 (systemd was not told)", code)
+	}
+	mustContain(t, "remove with no user bus", out+errOut, "Removed "+unitDir+"/plexform-plex-signin.timer", "Removed "+unitDir+"/plexform-plex-signin.service", "systemd was not told")
+	if left := m.output(t, "sh", "-c", "ls "+unitDir); left != "" {
+		t.Errorf("remove with no user bus left %s", left)
+	}
 }
