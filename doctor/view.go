@@ -1,8 +1,9 @@
 package doctor
 
 import (
-	"encoding/json"
 	"io"
+
+	"github.com/plexform/plexform/internal/jsonout"
 )
 
 // View is doctor's view, chosen once from -json as the views package's are
@@ -34,9 +35,5 @@ func (v humanView) Report(rep Report) error {
 
 type jsonView struct{ w io.Writer }
 
-// Report prints rep indented as every plexform -json document is (views.WriteJSON).
-func (v jsonView) Report(rep Report) error {
-	enc := json.NewEncoder(v.w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
-}
+// Report prints rep indented as every plexform -json document is.
+func (v jsonView) Report(rep Report) error { return jsonout.Write(v.w, rep) }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/plexform/plexform/internal/jsonout"
 	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/plex/redact"
 	"github.com/plexform/plexform/stores"
@@ -303,8 +304,4 @@ func WriteJSONLine(w io.Writer, v any) error {
 }
 
 // WriteJSON prints one JSON document.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+func WriteJSON(w io.Writer, v any) error { return jsonout.Write(w, v) }

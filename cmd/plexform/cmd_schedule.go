@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/plexform/plexform/kinds"
@@ -21,7 +20,6 @@ import (
 	"github.com/plexform/plexform/schedule"
 	"github.com/plexform/plexform/state"
 	"github.com/plexform/plexform/stores/fileutil"
-	"github.com/plexform/plexform/views"
 )
 
 // scheduleUsage and helpSchedule are schedule's usage line and help (commands.go).
@@ -183,7 +181,7 @@ func runScheduleInstall(env *cliEnv, args []string) int {
 		}
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.stdout, "Installed schedule %s (%s): plexform apply -auto-approve -f %s, %s.\n", *name, t.sched.Name(), shellQuote(abs), describeEvery(*every))
+	fmt.Fprintf(env.stdout, "Installed schedule %s (%s): plexform apply -auto-approve -f %s, %s.\n", *name, t.sched.Name(), shellQuote(abs), schedule.DescribeEvery(*every))
 	for _, f := range files {
 		fmt.Fprintf(env.stdout, "  wrote %s\n", f)
 	}
@@ -282,13 +280,6 @@ func taskUser(p *plan.Plan) string {
 	return ""
 }
 
-func describeEvery(d time.Duration) string {
-	if cal, err := schedule.CalendarOf(d); err == nil {
-		return cal.String()
-	}
-	return "every " + d.String()
-}
-
 // logPlace says where a schedule's runs log, for the install message.
 func logPlace(t *scheduleTarget, name string) string {
 	switch t.sched.Name() {
@@ -309,16 +300,6 @@ func logPlace(t *scheduleTarget, name string) string {
 	return "syslog (tag plexform-" + name + ")"
 }
 
-// scheduleJSON is one schedule in `schedule status -json`.
-type scheduleJSON struct {
-	schedule.Entry
-	Every string           `json:"every"`
-	Last  *schedule.Status `json:"last_result"`
-	// Problem says why the last result could not be read (a damaged or foreign status
-	// file, a plan that no longer decodes); empty otherwise.
-	Problem string `json:"problem,omitempty"`
-}
-
 func runScheduleStatus(env *cliEnv, args []string) int {
 	fs := newFlags(env, "schedule status", "[-json]")
 	asJSON := fs.Bool("json", false, "print one JSON document")
@@ -326,6 +307,7 @@ func runScheduleStatus(env *cliEnv, args []string) int {
 	if !parseNoArgs(env, fs, args) {
 		return exitError
 	}
+	view := schedule.NewStatusView(*asJSON, env.stdout)
 	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
 	if err != nil {
 		return fail(env, err)
@@ -334,83 +316,19 @@ func runScheduleStatus(env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("list %s schedules: %w", t.sched.Name(), err))
 	}
-	out := make([]scheduleJSON, 0, len(entries))
+	rows := make([]schedule.Row, 0, len(entries))
 	for _, e := range entries {
-		s := scheduleJSON{Entry: e, Every: e.Every.String()}
-		s.Last, err = lastStatus(e, t.root)
+		r := schedule.Row{Entry: e, Every: e.Every.String()}
+		r.Last, err = lastStatus(e, t.root)
 		if err != nil {
-			s.Problem = err.Error()
+			r.Problem = err.Error()
 		}
-		out = append(out, s)
+		rows = append(rows, r)
 	}
-	if *asJSON {
-		if err := views.WriteJSON(env.stdout, map[string]any{"format_version": "1.0", "scheduler": t.sched.Name(), "schedules": out}); err != nil {
-			return fail(env, err)
-		}
-		return exitOK
+	if err := view.List(t.sched.Name(), rows); err != nil {
+		return fail(env, err)
 	}
-	if len(out) == 0 {
-		fmt.Fprintf(env.stdout, "No plexform schedules on this host (%s). Add one with: plexform schedule install -f PLAN -every 1h\n", t.sched.Name())
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tEVERY\tSTATE\tNEXT RUN\tLAST RUN\tLAST RESULT\tPLAN")
-	// A status file, a marker's plan path and the scheduler's words are text others may
-	// have written: escaped, so no escape sequence in them reaches the terminal (a tab
-	// would shift the columns, so it goes too).
-	show := func(s string) string { return strings.ReplaceAll(redact.Printable(s), "\t", " ") }
-	for _, s := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(s.Name), describeEvery(s.Entry.Every), show(orDash(s.State)), show(orDash(s.Next)), show(orDash(lastRun(s))), show(lastResult(s)), show(planColumn(s.Entry)))
-	}
-	_ = tw.Flush()
 	return exitOK
-}
-
-// planColumn is the plan, marked when it is a reset plan installed with -force.
-func planColumn(e schedule.Entry) string {
-	if e.Reset {
-		return e.Plan + " (RESET plan, -force: signs the owner out at every run)"
-	}
-	return e.Plan
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func lastRun(s scheduleJSON) string {
-	if s.Last != nil {
-		return s.Last.Finished.Local().Format("2006-01-02 15:04:05 MST")
-	}
-	return s.Entry.Last
-}
-
-// lastResult is the status column: exit code, changed, sign-in verdict, or why it is
-// not known.
-func lastResult(s scheduleJSON) string {
-	switch {
-	case s.Problem != "":
-		return "unreadable: " + oneLine(s.Problem)
-	case s.Last == nil:
-		return "no run yet"
-	}
-	r := fmt.Sprintf("exit %d", s.Last.ExitCode)
-	if s.Last.Changed {
-		r += ", changed"
-	} else if s.Last.ExitCode == exitOK {
-		r += ", no changes"
-	}
-	// The message of exit 5 starts with the verdict already.
-	if s.Last.Signin != "" && !strings.HasPrefix(s.Last.Message, "sign-in "+s.Last.Signin) {
-		r += ", sign-in " + s.Last.Signin
-	}
-	if s.Last.ExitCode != exitOK {
-		r += ": " + s.Last.Message
-	}
-	return r
 }
 
 // lastStatus reads a schedule's status file from its plan's backups dir; nil and no
