@@ -108,3 +108,23 @@ func TestDiscoveredKindChecksTypedValuesOfWhatItActsAs(t *testing.T) {
 		t.Fatalf("a REG_DWORD 42 on plex_preferences: %v", err)
 	}
 }
+
+// TestManagersCannotNameAResourceField: stores/service refuses a manager's field spelled
+// as one the plan already gives a service resource another meaning; its list must
+// hold every such field of plan's, or a manager could register one and have its field
+// decoded as the shared one (service.ResourceFields lives below plan, so it cannot
+// read plan's list itself). And every field Config carries by name is the service
+// kind's own.
+func TestManagersCannotNameAResourceField(t *testing.T) {
+	k := plan.KindOf(plan.KindService)
+	for _, f := range slices.Concat([]string{"name", "kind", "when"}, k.Fields, plan.StoreFields) {
+		if !slices.Contains(service.ResourceFields, f) {
+			t.Errorf("service.ResourceFields lacks %s, a field a plan resource has with a meaning of its own", f)
+		}
+	}
+	for _, f := range service.SharedFields {
+		if k.Own[f] == nil {
+			t.Errorf("service.SharedFields names %s, which the service kind does not decode itself", f)
+		}
+	}
+}

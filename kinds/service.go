@@ -2,6 +2,8 @@ package kinds
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +25,11 @@ type Service struct {
 	Start     []string // exec's commands
 	Stop      []string
 	Status    []string
+	// Own are the fields a manager reads that are its own (service.Config.Own).
+	Own map[string]string
+	// ownAt is where the plan gives each of Own, for the error when the manager it
+	// names does not read that field.
+	ownAt map[string]*yaml.Node
 	// foundOn is the Docker engine discovery found the container on (FromService),
 	// which init names in a comment.
 	foundOn string
@@ -57,10 +64,32 @@ func init() {
 			"stop":      argv("command that stops the service", func(s *Service) *[]string { return &s.Stop }),
 			"status":    argv("command that exits 0 when the service runs", func(s *Service) *[]string { return &s.Status }),
 		},
+		ManagerField: func(name string) *plan.Field {
+			readBy := service.OwnField(name)
+			if len(readBy) == 0 {
+				return nil
+			}
+			return &plan.Field{Doc: "read by the " + strings.Join(readBy, ", ") + " manager", Type: plan.FieldString,
+				Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) {
+					s := spec(r)
+					if s.Own == nil {
+						s.Own, s.ownAt = map[string]string{}, map[string]*yaml.Node{}
+					}
+					s.Own[name], s.ownAt[name] = d.Str(v, what), v
+				}}
+		},
 		Finish: func(d *plan.Decoder, r *plan.Resource) {
 			if m := plan.KindOf(r.Kind).Manager(spec(r).Manager); m != nil {
 				for _, f := range r.Missing(m.Needs) {
 					d.ErrorAt(r.Pos, "service %q with manager %s needs %s:", r.Name, m.Name, f)
+				}
+				// A manager's own field is another manager's typo or leftover: say so
+				// rather than drop it.
+				for _, f := range slices.Sorted(maps.Keys(spec(r).ownAt)) {
+					if !slices.Contains(m.Fields, f) {
+						d.Errorf(spec(r).ownAt[f], "service %q with manager %s: %s: is read only by the %s manager; remove it or change manager:",
+							r.Name, m.Name, f, strings.Join(service.OwnField(f), ", "))
+					}
 				}
 			}
 		},
@@ -78,7 +107,7 @@ func init() {
 				}
 			}
 			cfg := service.Config{Manager: s.Manager, Unit: s.Unit, Dir: dir,
-				Start: s.Start, Stop: s.Stop, Status: s.Status, App: s.App, Container: s.Container}
+				Start: s.Start, Stop: s.Stop, Status: s.Status, App: s.App, Container: s.Container, Own: maps.Clone(s.Own)}
 			return newService(cfg, r, on, "")
 		},
 		Init: func(spec any) []plan.InitLine { return spec.(*Service).initLines() },
@@ -98,14 +127,13 @@ func serviceManagers() []*plan.Manager {
 }
 
 // newService opens a service of either service kind with its config: the resource's
-// timeout is also the grace period a container gets before its engine kills it.
+// timeout is also the grace period a container gets before its engine kills it, and
+// the host's environment is the one the manager reads (DOCKER_HOST).
 func newService(cfg service.Config, r *plan.Resource, on plan.OnHost, found string) (plan.OpenedService, error) {
 	if cfg.Timeout = r.Timeout; cfg.Timeout <= 0 {
 		cfg.Timeout = plan.DefaultServiceTimeout
 	}
-	if cfg.Manager == "docker" && cfg.DockerHost == "" {
-		cfg.DockerHost = service.DockerHost(on.Getenv)
-	}
+	cfg.Getenv = on.Getenv
 	svc, err := service.New(cfg)
 	if err != nil {
 		return plan.OpenedService{}, err
@@ -117,7 +145,7 @@ func newService(cfg service.Config, r *plan.Resource, on plan.OnHost, found stri
 // given in c: what `plexform init` writes with the service kind's Init.
 func FromService(c service.Config) *Service {
 	return &Service{Manager: c.Manager, Unit: c.Unit, Dir: c.Dir, App: c.App, Container: c.Container,
-		Start: c.Start, Stop: c.Stop, Status: c.Status, foundOn: c.DockerHost}
+		Start: c.Start, Stop: c.Stop, Status: c.Status, Own: maps.Clone(c.Own), foundOn: c.DockerHost}
 }
 
 // initLines are its manager and the fields that manager reads.
@@ -144,6 +172,8 @@ func (s *Service) initLines() []plan.InitLine {
 			line.Value = s.Stop
 		case "status":
 			line.Value, line.Comment = s.Status, "exit 0 = running"
+		default:
+			line.Value = s.Own[f]
 		}
 		if empty(line.Value) {
 			continue

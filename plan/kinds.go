@@ -106,6 +106,10 @@ type Kind struct {
 	// time, so a manager registered after the kind (stores/service's registry is filled
 	// from its packages' init) is known; the fields they read are the kind's too.
 	Managers func() []*Manager
+	// ManagerField is the decoder and schema of a field one of its Managers reads that
+	// is neither the kind's own nor shared (a manager's field of its own), asked each
+	// time like Managers; nil for a name no manager reads.
+	ManagerField func(name string) *Field
 	// Init is what `plexform init` writes for a resource of this kind with this spec
 	// (as discovery found it), after its name: and kind: lines.
 	Init func(spec any) []InitLine
@@ -349,7 +353,10 @@ func (k *Kind) field(name string) *Field {
 	if f := k.Own[name]; f != nil {
 		return f
 	}
-	return fieldTable[name]
+	if f := fieldTable[name]; f != nil || k.ManagerField == nil {
+		return f
+	}
+	return k.ManagerField(name)
 }
 
 func (k *Kind) allows(field string) bool {

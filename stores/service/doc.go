@@ -23,11 +23,16 @@
 //     stores.Service (Describe; Running, true only when up, false only when down, a
 //     *TransitionError in between; Stop and Start, which may return before the move is
 //     done), and an init that calls Register(Manager{Name, Doc, Fields, Needs,
-//     UnderRoot, Open}). Fields are the service resource's fields it reads (unit, dir,
-//     app, container, start, stop, status); Open refuses a Config without one of Needs
-//     with an error naming the field (TestEveryManagerOpensWithWhatItNeeds checks it).
-//     Run commands through cfg.Runner, so a plan's secrets never reach them (childenv)
-//     and a command past the timeout is killed with its children.
+//     UnderRoot, Open}). Fields are the service resource's fields it reads: the shared
+//     ones (SharedFields: unit, dir, app, container, start, stop, status) and any of its
+//     own, such as script, which the service kind decodes as a plain string, hands to
+//     Open in cfg.Own, writes back in `plexform init` and offers in the schema; a plan
+//     giving it to another manager is an error at its line. Register refuses a field
+//     spelled as one a resource already has (ResourceFields: timeout, state, set...).
+//     Open refuses a Config without one of Needs with an error naming the field
+//     (TestEveryManagerOpensWithWhatItNeeds checks it). Run commands through
+//     cfg.Runner, so a plan's secrets never reach them (childenv) and a command past
+//     the timeout is killed with its children; read the environment through cfg.Getenv.
 //  2. Write its conformance run beside it, NAME_conformance_test.go in package
 //     service_test: TestConformanceNAME calls servicetest.Run with a Harness whose New
 //     makes a stopped service of the manager that runs the suite's Program, against the
@@ -41,9 +46,9 @@
 //     docs/plexform.schema.json (plan's TestSchemaFileIsCurrent fails until then), and
 //     name the manager in README's list of managers.
 //
-// Nothing else changes: New finds it, plan accepts `manager: NAME` and asks for its
-// Needs, and the schema offers it. host's TestAddingAManagerByTheRecipe keeps this
-// recipe honest: the manager in servicetest/recipe was written by these steps alone.
-// A manager that needs a field no manager reads yet also needs that field in plan
-// (fieldTable and Resource) and in host's openService.
+// Nothing else changes: New finds it, plan accepts `manager: NAME` and its fields and
+// asks for its Needs, and the schema offers it. host's TestAddingAManagerByTheRecipe
+// keeps this recipe honest: the manager in servicetest/recipe, which reads a field of
+// its own (script), was written by these steps alone, runs servicetest, and a plan
+// naming it validates and applies.
 package service

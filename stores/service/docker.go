@@ -43,7 +43,11 @@ func init() {
 			}
 			host := cfg.DockerHost
 			if host == "" {
-				host = DockerHost(os.LookupEnv)
+				getenv := cfg.Getenv
+				if getenv == nil {
+					getenv = os.LookupEnv
+				}
+				host = DockerHost(getenv)
 			}
 			return NewDocker(cfg.Container, host, cfg.Timeout)
 		}})

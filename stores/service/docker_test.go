@@ -258,3 +258,16 @@ func TestEngineAnswers(t *testing.T) {
 		t.Errorf("List of an oversized answer = %v", err)
 	}
 }
+
+// TestDockerReadsDockerHostFromConfigsEnvironment: with no DockerHost in the config, the
+// docker manager asks the environment the config carries (the plan's host's, which
+// the service kind hands over) for DOCKER_HOST, not this process's.
+func TestDockerReadsDockerHostFromConfigsEnvironment(t *testing.T) {
+	getenv := func(name string) (string, bool) { return "ssh://me@nas", name == "DOCKER_HOST" }
+	if _, err := New(Config{Manager: "docker", Container: "plex", Getenv: getenv}); !errors.Is(err, ErrEngine) {
+		t.Errorf("docker with DOCKER_HOST=ssh://me@nas in its config's environment: %v; want an ErrEngine", err)
+	}
+	if _, err := New(Config{Manager: "docker", Container: "plex", DockerHost: "tcp://127.0.0.1:2375", Getenv: getenv}); err != nil {
+		t.Errorf("docker with DockerHost given: %v; its environment's DOCKER_HOST must not matter", err)
+	}
+}

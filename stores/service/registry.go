@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +22,9 @@ type Manager struct {
 	Doc string
 	// Fields are the fields of the service resource it reads, spelled as the plan
 	// spells them (unit, dir, start...); Needs are those that must be given. Open
-	// refuses a Config that lacks one of Needs, naming the field.
+	// refuses a Config that lacks one of Needs, naming the field. A field that is not
+	// one of SharedFields is the manager's own: a plain string the service kind
+	// decodes and hands over in Config.Own. None may be one of ResourceFields.
 	Fields, Needs []string
 	// UnderRoot says whether it can be driven when the plan acts on a tree under -root.
 	UnderRoot UnderRoot
@@ -45,14 +48,28 @@ const (
 	NamedInPlan
 )
 
+// SharedFields are the service resource's fields that Config carries by name, with
+// the meaning Config gives them: any manager may read them.
+var SharedFields = []string{"unit", "dir", "app", "container", "start", "stop", "status"}
+
+// ResourceFields are the fields a plan resource has that are no manager's: every
+// resource's (name, kind, when), a service's own (manager, state, timeout) and a
+// store's (absent, set, sensitive, nonsensitive, service). A manager's field of that
+// name would mean two things in one plan, so Register refuses it.
+var ResourceFields = []string{"name", "kind", "when", "manager", "state", "timeout", "absent", "set", "sensitive", "nonsensitive", "service"}
+
+// fieldName is how a field is spelled in a plan: lower case, digits and _.
+var fieldName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
 var managers = struct {
 	sync.RWMutex
 	byName map[string]Manager
 }{byName: map[string]Manager{}}
 
 // Register adds a manager to the registry. It panics on a second manager of the same
-// name, an empty name, no Open, or a Need that is not among its Fields: all are
-// mistakes in the program, found by any test of this package.
+// name, an empty name, no Open, a field named as no plan spells one or as one of
+// ResourceFields, or a Need that is not among its Fields: all are mistakes in the
+// program, found by any test that links the manager in.
 func Register(m Manager) {
 	managers.Lock()
 	defer managers.Unlock()
@@ -61,6 +78,14 @@ func Register(m Manager) {
 		panic("service: Register needs a Name and an Open")
 	case managers.byName[m.Name].Name != "":
 		panic("service: manager " + m.Name + " registered twice")
+	}
+	for _, f := range m.Fields {
+		switch {
+		case !fieldName.MatchString(f):
+			panic(fmt.Sprintf("service: manager %s reads field %q, which is not spelled as a plan's fields are (a-z, 0-9, _, starting with a letter)", m.Name, f))
+		case slices.Contains(ResourceFields, f):
+			panic("service: manager " + m.Name + " reads field " + f + ", which every service resource already has with a meaning of its own (" + strings.Join(ResourceFields, ", ") + "); name the manager's field otherwise")
+		}
 	}
 	for _, need := range m.Needs {
 		if !slices.Contains(m.Fields, need) {
@@ -88,6 +113,21 @@ func Registered() []Manager {
 	}
 	slices.SortFunc(out, func(a, b Manager) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// OwnField names the registered managers that read name as a field of their own (one
+// of their Fields that is not one of SharedFields); none for a shared field or a field
+// no manager reads.
+func OwnField(name string) (readBy []string) {
+	if slices.Contains(SharedFields, name) {
+		return nil
+	}
+	for _, m := range Registered() {
+		if slices.Contains(m.Fields, name) {
+			readBy = append(readBy, m.Name)
+		}
+	}
+	return readBy
 }
 
 // Managers lists the names of the registered managers, sorted, for error messages.

@@ -1,8 +1,10 @@
 package service
 
 import (
+	"fmt"
 	"github.com/plexform/plexform/stores"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -118,5 +120,32 @@ func TestEveryManagerRunsTheConformanceSuite(t *testing.T) {
 		if !strings.Contains(string(data), "servicetest.Run(") || !strings.Contains(string(data), `Manager: "`+m.Name+`"`) {
 			t.Errorf("manager %s: %s does not open it (Manager: %q) and run servicetest.Run", m.Name, file, m.Name)
 		}
+	}
+}
+
+// TestRegisterRefusesAFieldOfAnotherMeaning: a manager's field of its own may not be
+// spelled as one a service resource already has (timeout:, state:, a store's set:...),
+// which would mean two things in one plan, nor as no plan spells a field.
+func TestRegisterRefusesAFieldOfAnotherMeaning(t *testing.T) {
+	open := func(Config) (stores.Service, error) { return nil, nil }
+	for _, f := range append(slices.Clone(ResourceFields), "Script", "my-script", "", "9lives") {
+		func() {
+			defer func() {
+				msg := fmt.Sprint(recover())
+				if !strings.Contains(msg, "throwaway-field") || !strings.Contains(msg, f) {
+					t.Errorf("Register of a manager reading field %q: %s; want a panic naming the manager and the field", f, msg)
+				}
+			}()
+			Register(Manager{Name: "throwaway-field", Fields: []string{f}, Open: open})
+		}()
+	}
+	if _, ok := Lookup("throwaway-field"); ok {
+		t.Error("a refused manager was registered")
+	}
+	if got := OwnField("unit"); got != nil {
+		t.Errorf("OwnField(unit) = %v; unit is a shared field", got)
+	}
+	if got := OwnField("nobody-reads-this"); got != nil {
+		t.Errorf("OwnField of a field no manager reads = %v", got)
 	}
 }

@@ -28,6 +28,13 @@ type Config struct {
 	// Timeout the grace period the engine gives the container before it kills it.
 	Container, DockerHost string
 	Timeout               time.Duration
+	// Own holds the fields of its own a manager reads (those of its Fields that are not
+	// SharedFields), by name as the plan spells them, each a plain string; a field the
+	// plan leaves out is absent.
+	Own map[string]string
+	// Getenv is the environment plexform runs with, as the plan's host sees it (the
+	// docker manager's DOCKER_HOST); nil means this process's.
+	Getenv func(string) (string, bool)
 	// Runner runs the manager's commands; nil means the real ones (OSRunner).
 	Runner Runner
 }

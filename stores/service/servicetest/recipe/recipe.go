@@ -5,9 +5,9 @@
 // file to stores/service; a real manager is a file there. Nothing but that test imports
 // it.
 //
-// It drives a directory holding a control script, ctl, the way SysV init scripts are
-// driven: `ctl start`, `ctl stop`, and `ctl status`, which exits 0 when the program
-// runs and 3 when it does not (Linux Standard Base Core 5.0, "Init Script Actions",
+// It drives a directory holding a control script (ctl, or the one script: names), the
+// way SysV init scripts are driven: `ctl start`, `ctl stop`, and `ctl status`, which
+// exits 0 when the program runs and 3 when it does not (Linux Standard Base Core 5.0, "Init Script Actions",
 // refspecs.linuxfoundation.org/LSB_5.0.0/LSB-Core-generic/LSB-Core-generic/iniscrptact.html).
 package recipe
 
@@ -27,29 +27,40 @@ const Name = "recipe-ctl"
 // notRunning is LSB's status exit code for "program is not running".
 const notRunning = 3
 
+// DefaultScript is the control script in dir when the plan names no script:.
+const DefaultScript = "ctl"
+
 // Step 1 of the recipe: the manager registers itself, once, with everything plexform
-// needs to know about it.
+// needs to know about it. dir is a field every manager may read; script is its own, which
+// the service kind decodes as a plain string and hands over in cfg.Own.
 func init() {
 	service.Register(service.Manager{Name: Name, Doc: "a directory whose ctl script starts, stops and reports the service (the recipe's example)",
-		Fields: []string{"dir"}, Needs: []string{"dir"}, UnderRoot: service.InTree,
+		Fields: []string{"dir", "script"}, Needs: []string{"dir"}, UnderRoot: service.InTree,
 		Open: func(cfg service.Config) (stores.Service, error) {
 			if cfg.Dir == "" {
-				return nil, fmt.Errorf("service manager %s needs a directory holding ctl (dir)", cfg.Manager)
+				return nil, fmt.Errorf("service manager %s needs a directory holding its control script (dir)", cfg.Manager)
 			}
-			return &Ctl{Dir: cfg.Dir, run: cfg.Runner}, nil
+			script := cfg.Own["script"]
+			switch {
+			case script == "":
+				script = DefaultScript
+			case script != filepath.Base(script) || script == "." || script == "..":
+				return nil, fmt.Errorf("service manager %s: script %q must name a file in dir, not a path", cfg.Manager, script)
+			}
+			return &Ctl{Dir: cfg.Dir, Script: script, run: cfg.Runner}, nil
 		}})
 }
 
-// Ctl is a service driven by dir/ctl.
+// Ctl is a service driven by the control script Dir/Script.
 type Ctl struct {
-	Dir string
-	run service.Runner
+	Dir, Script string
+	run         service.Runner
 }
 
-func (c *Ctl) Describe() string { return Name + " " + c.Dir }
+func (c *Ctl) Describe() string { return Name + " " + filepath.Join(c.Dir, c.Script) }
 
 func (c *Ctl) ctl(ctx context.Context, verb string) error {
-	_, err := c.run.Run(ctx, []string{filepath.Join(c.Dir, "ctl"), verb})
+	_, err := c.run.Run(ctx, []string{filepath.Join(c.Dir, c.Script), verb})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, c.Describe(), err)
 	}
