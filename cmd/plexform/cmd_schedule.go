@@ -43,25 +43,12 @@ Example:
 // it unattended (nobody entered the link code, or the plan does not re-link).
 const exitSigninNeedsPerson = 5
 
-func runSchedule(env *cliEnv, args []string) int {
-	if len(args) == 0 || isHelpFlag(args[0]) {
-		fs := newFlags(env, "schedule", scheduleUsage)
-		fs.Usage()
-		if len(args) == 0 {
-			return exitError
-		}
-		return exitOK
-	}
-	switch args[0] {
-	case "install":
-		return runScheduleInstall(env, args[1:])
-	case "status":
-		return runScheduleStatus(env, args[1:])
-	case "remove":
-		return runScheduleRemove(env, args[1:])
-	}
-	errorf(env, "plexform schedule has no subcommand %q; use install, status or remove\nRun `plexform help schedule` for their flags.\n", args[0])
-	return exitError
+// scheduleSubcommands are schedule's subcommands, each an options struct and its run as
+// the table's commands are (command.subcommands).
+var scheduleSubcommands = []command{
+	{name: "schedule install", usage: "-f PLAN -every DURATION [-name NAME] [-force]", noArgs: true, options: func() options { return &scheduleInstallOptions{} }},
+	{name: "schedule status", usage: "[-json]", noArgs: true, options: func() options { return &scheduleStatusOptions{} }},
+	{name: "schedule remove", usage: "[NAME]", options: func() options { return &scheduleRemoveOptions{} }},
 }
 
 // scheduleTarget is the scheduler and host the schedule subcommands work on: this
@@ -74,10 +61,13 @@ type scheduleTarget struct {
 	root  string
 }
 
-func addTargetFlags(fs *cmdFlags) (schedFlag, rootFlag *string) {
-	schedFlag = fs.String("scheduler", "", "use this scheduler: "+strings.Join(schedule.Names, ", ")+" (default: this host's)")
-	rootFlag = fs.String("root", "", "write into the tree at `DIR` instead of this host, and run no scheduler command")
-	return
+// scheduleTargetFlags are the flags every schedule subcommand has: which scheduler,
+// and a tree to write into instead of this host.
+type scheduleTargetFlags struct{ scheduler, root string }
+
+func (o *scheduleTargetFlags) flags(fs *cmdFlags) {
+	fs.StringVar(&o.scheduler, "scheduler", "", "use this scheduler: "+strings.Join(schedule.Names, ", ")+" (default: this host's)")
+	fs.StringVar(&o.root, "root", "", "write into the tree at `DIR` instead of this host, and run no scheduler command")
 }
 
 func newScheduleTarget(env *cliEnv, schedFlag, rootFlag string) (*scheduleTarget, error) {
@@ -114,17 +104,25 @@ func (t *scheduleTarget) envDir(env *cliEnv) string {
 	return schedule.EnvDir(t.goos, t.host.System, t.host.Home, env.getenv)
 }
 
-func runScheduleInstall(env *cliEnv, args []string) int {
-	fs := newFlags(env, "schedule install", "-f PLAN -every DURATION [-name NAME] [-force]")
-	file := fs.String("f", defaultPlanFile, "plan file to apply on the schedule")
-	every := fs.Duration("every", time.Hour, "how often: a divisor of an hour (5m, 15m, 30m) or of a day (1h, 6h, 24h)")
-	name := fs.String("name", "", "the schedule's name (default: the plan file's name)")
-	force := fs.Bool("force", false, "schedule a reset plan anyway (it signs the owner out at every run)")
-	schedFlag, rootFlag := addTargetFlags(fs)
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+// scheduleInstallOptions are schedule install's flags.
+type scheduleInstallOptions struct {
+	scheduleTargetFlags
+	file, name string
+	every      time.Duration
+	force      bool
+}
+
+func (o *scheduleInstallOptions) flags(fs *cmdFlags) {
+	fs.StringVar(&o.file, "f", defaultPlanFile, "plan file to apply on the schedule")
+	fs.DurationVar(&o.every, "every", time.Hour, "how often: a divisor of an hour (5m, 15m, 30m) or of a day (1h, 6h, 24h)")
+	fs.StringVar(&o.name, "name", "", "the schedule's name (default: the plan file's name)")
+	fs.BoolVar(&o.force, "force", false, "schedule a reset plan anyway (it signs the owner out at every run)")
+	o.scheduleTargetFlags.flags(fs)
+}
+
+func (o *scheduleInstallOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	file, every, name, force := &o.file, &o.every, &o.name, &o.force
+	t, err := newScheduleTarget(env, o.scheduler, o.root)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -300,15 +298,20 @@ func logPlace(t *scheduleTarget, name string) string {
 	return "syslog (tag plexform-" + name + ")"
 }
 
-func runScheduleStatus(env *cliEnv, args []string) int {
-	fs := newFlags(env, "schedule status", "[-json]")
-	asJSON := fs.Bool("json", false, "print one JSON document")
-	schedFlag, rootFlag := addTargetFlags(fs)
-	if !parseNoArgs(env, fs, args) {
-		return exitError
-	}
-	view := schedule.NewStatusView(*asJSON, env.stdout)
-	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+// scheduleStatusOptions are schedule status's flags.
+type scheduleStatusOptions struct {
+	scheduleTargetFlags
+	asJSON bool
+}
+
+func (o *scheduleStatusOptions) flags(fs *cmdFlags) {
+	fs.BoolVar(&o.asJSON, "json", false, "print one JSON document")
+	o.scheduleTargetFlags.flags(fs)
+}
+
+func (o *scheduleStatusOptions) run(env *cliEnv, _ *cmdFlags, _ []string) int {
+	view := schedule.NewStatusView(o.asJSON, env.stdout)
+	t, err := newScheduleTarget(env, o.scheduler, o.root)
 	if err != nil {
 		return fail(env, err)
 	}
@@ -349,18 +352,15 @@ func lastStatus(e schedule.Entry, root string) (*schedule.Status, error) {
 	return st, err
 }
 
-func runScheduleRemove(env *cliEnv, args []string) int {
-	fs := newFlags(env, "schedule remove", "[NAME]")
-	schedFlag, rootFlag := addTargetFlags(fs)
-	positional, ok := parse(fs, args)
-	if !ok {
-		return exitError
-	}
+// scheduleRemoveOptions are schedule remove's flags.
+type scheduleRemoveOptions struct{ scheduleTargetFlags }
+
+func (o *scheduleRemoveOptions) run(env *cliEnv, fs *cmdFlags, positional []string) int {
 	if len(positional) > 1 {
 		fs.Usage()
 		return exitError
 	}
-	t, err := newScheduleTarget(env, *schedFlag, *rootFlag)
+	t, err := newScheduleTarget(env, o.scheduler, o.root)
 	if err != nil {
 		return fail(env, err)
 	}

@@ -47,9 +47,8 @@ func init() {
 			usage: "[-json] FILE...", options: func() options { return &reportOptions{} }, help: helpReport},
 		{name: "reset", summary: "reset Plex's sign-in on this host in one step: discover, show, ask, apply (no plan file)",
 			usage: "[-auto-approve] [-json] [-relink link-code|claim-token|none] [-root DIR] [-plan-out FILE] [-server URL] [-plex-tv URL] [-lock-timeout D]", noArgs: true, options: func() options { return &resetOptions{} }, help: helpReset},
-		// schedule has subcommands, each parsing its own flags (runSchedule).
 		{name: "schedule", summary: "install, list or remove a periodic apply with the platform's scheduler (no CI needed)",
-			usage: scheduleUsage, raw: runSchedule, help: helpSchedule},
+			usage: scheduleUsage, subcommands: scheduleSubcommands, help: helpSchedule},
 		{name: "version", summary: "print plexform's version, commit, build date and platform",
 			usage: "[-json]", noArgs: true, options: func() options { return &versionOptions{} }, help: helpVersion},
 

@@ -16,8 +16,19 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			t.Errorf("command %s is in the table twice", c.name)
 		}
 		seen[c.name] = true
-		if (c.options == nil) == (c.raw == nil) {
-			t.Errorf("command %s: want either options or raw", c.name)
+		ways := 0
+		for _, has := range []bool{c.options != nil, c.raw != nil, c.subcommands != nil} {
+			if has {
+				ways++
+			}
+		}
+		if ways != 1 {
+			t.Errorf("command %s: want one of options, subcommands or raw", c.name)
+		}
+		for _, sub := range c.subcommands {
+			if sub.options == nil || sub.raw != nil || !strings.HasPrefix(sub.name, c.name+" ") {
+				t.Errorf("subcommand %q of %s: want options and a name starting %q", sub.name, c.name, c.name+" ")
+			}
 		}
 		if c.hidden() {
 			if c.help != "" || c.options != nil {

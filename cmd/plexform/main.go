@@ -40,7 +40,10 @@ type command struct {
 	// no positional arguments.
 	options func() options
 	noArgs  bool
-	// raw runs a command that reads its arguments itself (the hidden ones, schedule).
+	// subcommands, when given, are the command's own commands ("schedule install"), each
+	// an options struct and its run; the first argument picks one.
+	subcommands []command
+	// raw runs a command that reads its arguments itself (the hidden ones).
 	raw func(env *cliEnv, args []string) int
 }
 
@@ -59,6 +62,9 @@ func (c *command) exec(env *cliEnv, args []string) int {
 	if c.raw != nil {
 		return c.raw(env, args)
 	}
+	if c.subcommands != nil {
+		return c.dispatch(env, args)
+	}
 	fs := newFlags(env, c.name, c.usage)
 	o := c.options()
 	o.flags(fs)
@@ -73,6 +79,29 @@ func (c *command) exec(env *cliEnv, args []string) int {
 		return exitError
 	}
 	return o.run(env, fs, positional)
+}
+
+// dispatch runs the subcommand the first argument names; with none, or -h, it prints
+// the command's usage.
+func (c *command) dispatch(env *cliEnv, args []string) int {
+	if len(args) == 0 || isHelpFlag(args[0]) {
+		newFlags(env, c.name, c.usage).Usage()
+		if len(args) == 0 {
+			return exitError
+		}
+		return exitOK
+	}
+	names := make([]string, len(c.subcommands))
+	for i := range c.subcommands {
+		sub := &c.subcommands[i]
+		names[i] = strings.TrimPrefix(sub.name, c.name+" ")
+		if names[i] == args[0] {
+			return sub.exec(env, args[1:])
+		}
+	}
+	last := len(names) - 1
+	errorf(env, "plexform %s has no subcommand %q; use %s or %s\nRun `plexform help %s` for their flags.\n", c.name, args[0], strings.Join(names[:last], ", "), names[last], c.name)
+	return exitError
 }
 
 // lookup finds a command by name, hidden ones included.
