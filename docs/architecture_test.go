@@ -20,7 +20,7 @@ import (
 const module = "github.com/plexform/plexform"
 
 // floorRow is a row of the table: "| 3 | `views`, `doctor` | what they own |".
-var floorRow = regexp.MustCompile("^\\|\\s*([0-9]+)\\s*\\|([^|]*)\\|")
+var floorRow = regexp.MustCompile(`^\|\s*([0-9]+)\s*\|([^|]*)\|`)
 
 // floors reads architecture.md's floors table: package pattern -> floor. A pattern ending
 // in "/..." covers the folder and everything under it.
