@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,33 +38,17 @@ func synologyTree(t *testing.T) string {
 // The plan -plan-out writes says which; the person answers "no", so nothing changes.
 func TestResetRelinkDefaultsToLinkCodeOnATerminal(t *testing.T) {
 	root := synologyTree(t)
-	master, slave := openPTY(t)
-	if _, err := master.Write([]byte("no\n")); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan []byte)
-	go func() {
-		b, _ := io.ReadAll(master)
-		got <- b
-	}()
-	var stderr bytes.Buffer
-	onTTY := filepath.Join(t.TempDir(), "tty.yaml")
-	e := &cliEnv{stdin: slave, stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }}
-	run([]string{"reset", "-root", root, "-plan-out", onTTY}, e)
-	slave.Close()
-	<-got
-	plan, err := os.ReadFile(onTTY)
+	plan, err := resetOnATerminal(t, root)
 	if err != nil {
-		t.Fatalf("reset on a terminal wrote no plan: %v (stderr %q)", err, stderr.String())
+		t.Fatalf("reset on a terminal wrote no plan: %v", err)
 	}
 	if !strings.Contains(string(plan), "relink: {link_code: true}") || !strings.Contains(string(plan), "force: true") {
 		t.Errorf("on a terminal the plan re-links with no link code:\n%s", plan)
 	}
 
 	offTTY := filepath.Join(t.TempDir(), "off.yaml")
-	var stdout bytes.Buffer
-	stderr.Reset()
-	run([]string{"reset", "-root", root, "-plan-out", offTTY}, &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: e.getenv})
+	var stdout, stderr bytes.Buffer
+	run([]string{"reset", "-root", root, "-plan-out", offTTY}, &cliEnv{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }})
 	plan, err = os.ReadFile(offTTY)
 	if err != nil {
 		t.Fatalf("reset off a terminal wrote no plan: %v (stderr %q)", err, stderr.String())
@@ -93,27 +78,38 @@ func TestResetDefaultLinkCodeNeedsAnOwner(t *testing.T) {
 		{nil, false},
 		{[]string{"-relink", "link-code"}, true},
 	} {
-		master, slave := openPTY(t)
-		if _, err := master.Write([]byte("no\n")); err != nil {
-			t.Fatal(err)
-		}
-		got := make(chan []byte)
-		go func() {
-			b, _ := io.ReadAll(master)
-			got <- b
-		}()
-		var stderr bytes.Buffer
-		out := filepath.Join(t.TempDir(), "plan.yaml")
-		e := &cliEnv{stdin: slave, stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }}
-		run(append([]string{"reset", "-root", root, "-plan-out", out}, tc.args...), e)
-		slave.Close()
-		<-got
-		plan, err := os.ReadFile(out)
+		plan, err := resetOnATerminal(t, root, tc.args...)
 		if err != nil {
-			t.Fatalf("reset %v wrote no plan: %v (stderr %q)", tc.args, err, stderr.String())
+			t.Fatalf("reset %v wrote no plan: %v", tc.args, err)
 		}
 		if has := strings.Contains(string(plan), "link_code: true"); has != tc.linkCode {
 			t.Errorf("reset %v with no owner in the settings: link code in the plan %v, want %v:\n%s", tc.args, has, tc.linkCode, plan)
 		}
 	}
+}
+
+// resetOnATerminal runs reset -plan-out with stdin and stdout on a pty, where a person
+// answers "no", and returns the plan it wrote; the error says why there is none.
+func resetOnATerminal(t *testing.T, root string, args ...string) ([]byte, error) {
+	t.Helper()
+	master, slave := openPTY(t)
+	if _, err := master.Write([]byte("no\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(master)
+		got <- b
+	}()
+	var stderr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "plan.yaml")
+	e := &cliEnv{stdin: slave, stdout: slave, stderr: &stderr, getenv: func(string) (string, bool) { return "", false }}
+	run(append([]string{"reset", "-root", root, "-plan-out", out}, args...), e)
+	slave.Close()
+	<-got
+	plan, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("%w (stderr %q)", err, stderr.String())
+	}
+	return plan, nil
 }
