@@ -15,7 +15,7 @@ const tokenName = "PlexOnlineToken"
 // openClaim binds a plex_claim (its runtime is signin.Claim): its service, the stores it
 // touches and, for method exchange, the store its token is written to.
 func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*signin.Claim, error) {
-	token, err := h.claimToken(r.Token)
+	token, err := h.claimToken(r.Claim.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -24,15 +24,15 @@ func (h *Host) openClaim(r *plan.Resource, services map[string]*Service) (*signi
 		return nil, fmt.Errorf("its service %q does not apply to %s (check its when:)", r.Service, h.Options.GOOS)
 	}
 	c := &signin.Claim{Resource: r, Server: &signin.Server{URL: r.URL, Timeout: r.Timeout}, Token: token, Touches: slices.Clone(svc.guards)}
-	if r.Method != "exchange" {
+	if r.Claim.Method != "exchange" {
 		return c, nil
 	}
-	prefs := h.Store(r.Preferences)
+	prefs := h.Store(r.Claim.Preferences)
 	if prefs == nil {
-		return nil, fmt.Errorf("its preferences %q do not apply to %s (check its when:)", r.Preferences, h.Options.GOOS)
+		return nil, fmt.Errorf("its preferences %q do not apply to %s (check its when:)", r.Claim.Preferences, h.Options.GOOS)
 	}
 	c.Prefs, c.Touches = prefs.Store, append(c.Touches, prefs.Resource.Name)
-	c.Exchange = &signin.Exchange{BaseURL: r.ExchangeURL, Timeout: r.Timeout}
+	c.Exchange = &signin.Exchange{BaseURL: r.Claim.ExchangeURL, Timeout: r.Timeout}
 	// The token from the exchange is the desired PlexOnlineToken, whatever else the plan
 	// says of it (a reset-and-claim plan lists it under absent:).
 	want := prefs.Want[:0:0]
@@ -83,7 +83,7 @@ func (h *Host) ResolveDeferred(ctx context.Context) (resolved bool, err error) {
 			return resolved, err
 		}
 		resolved = true
-		prefs := h.Store(c.Resource.Preferences)
+		prefs := h.Store(c.Resource.Claim.Preferences)
 		for i := range prefs.Want {
 			if prefs.Want[i].Deferred {
 				prefs.Want[i].Value.Text = token

@@ -68,14 +68,14 @@ type Resource struct {
 	State   string // running or stopped
 	Timeout time.Duration
 
-	// plex_claim fields (kinds/plex_claim.go decodes them; host and executor run them).
-	Token       Source // the claim token: {env: VAR} or {file: PATH}, never a literal
-	URL         string // the server, default DefaultServerURL
-	Method      string // local (POST /myplex/claim) or exchange (plex.tv, then write the token)
-	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
-	Preferences string // exchange: the store resource to write PlexOnlineToken into
+	// URL is the server a plex_claim or plex_signin asks, default DefaultServerURL.
+	URL string
 
-	// Signin holds what only a plex_signin states (kinds/plex_signin.go decodes it).
+	// Claim holds what only a plex_claim states, Signin what only a plex_signin states
+	// (kinds/plex_claim.go and kinds/plex_signin.go decode them; plex/signin runs them).
+	// They are plan's types rather than the kinds' because plex/signin, below kinds,
+	// reads them.
+	Claim  *Claim
 	Signin *Signin
 
 	// fieldPos remembers where each field stood, for errors found after decoding, and
@@ -97,6 +97,14 @@ func (r *Resource) SetFieldPos(field string, at Pos) {
 		r.fieldPos = map[string]Pos{}
 	}
 	r.fieldPos[field] = at
+}
+
+// Claim is a plex_claim's own fields.
+type Claim struct {
+	Token       Source // the claim token: {env: VAR} or {file: PATH}, never a literal
+	Method      string // local (POST /myplex/claim) or exchange (plex.tv, then write the token)
+	ExchangeURL string // the claim exchange's base URL, default DefaultExchangeURL
+	Preferences string // exchange: the store resource to write PlexOnlineToken into
 }
 
 // Defaults of plex_claim.

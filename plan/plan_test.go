@@ -192,7 +192,7 @@ resources:
 		t.Fatal(err)
 	}
 	c := p.Resource("claim")
-	if c.URL != DefaultServerURL || c.Method != "local" || c.ExchangeURL != DefaultExchangeURL || c.Token.File != "/run/secrets/plex_claim" {
+	if c.URL != DefaultServerURL || c.Claim == nil || c.Claim.Method != "local" || c.Claim.ExchangeURL != DefaultExchangeURL || c.Claim.Token.File != "/run/secrets/plex_claim" {
 		t.Errorf("claim defaults: %+v", c)
 	}
 	if !p.Resource("plex").IsService() || p.Resource("plex").State != "running" || !p.Resource("prefs").IsStore() || c.IsStore() || c.IsService() {

@@ -37,7 +37,9 @@ func EnvNames(p *plan.Plan) []string {
 		for _, s := range r.Set {
 			add(&s.Source)
 		}
-		add(&r.Token)
+		if r.Claim != nil {
+			add(&r.Claim.Token)
+		}
 		if r.Signin != nil {
 			add(r.Signin.Relink.ClaimToken)
 		}

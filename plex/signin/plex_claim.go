@@ -59,7 +59,7 @@ const decideIdentityTimeout = 3 * time.Second
 // it); never again for a token that already signed it in. It reads the store changes
 // as the sign-ins' decisions left them.
 func (c *Claim) Decide(ctx context.Context, ch *plan.Changes, used UsedClaims) *plan.ClaimChange {
-	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: Redacted(c.Server.URL), Method: c.Resource.Method, Claim: true}
+	cc := &plan.ClaimChange{Address: c.Resource.Name, URL: Redacted(c.Server.URL), Method: c.Resource.Claim.Method, Claim: true}
 	c.decision = cc
 	if c.spent(used) {
 		cc.Claim, cc.Reason = false, "this claim token already signed the server in (a new token claims again)"
