@@ -20,8 +20,10 @@ func init() {
 					d.Errorf(v, "%s must come from {env: VAR} or {file: PATH}: a claim token is a secret and expires in minutes, so it never belongs in a plan file", what)
 				}
 			}},
-			"url":          serverURLField,
-			"exchange_url": {Doc: "the claim exchange's base URL", Type: plan.FieldURL, Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) { claimOf(r).ExchangeURL = d.URL(v, what) }},
+			"url": serverURLField,
+			"exchange_url": {Doc: "the claim exchange's base URL", Type: plan.FieldURL, Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) {
+				claimOf(r).ExchangeURL = d.URL(v, what)
+			}},
 			"method": {Doc: "local (through the server) or exchange (through plex.tv, then write the token)", Type: plan.FieldEnum, Enum: func() []string { return []string{"local", "exchange"} },
 				Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) {
 					if claimOf(r).Method = d.Str(v, what); claimOf(r).Method != "local" && claimOf(r).Method != "exchange" {
@@ -29,7 +31,9 @@ func init() {
 					}
 				}},
 			"preferences": {Doc: "the store resource the exchanged token is written into", Type: plan.FieldName,
-				Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) { claimOf(r).Preferences = d.Str(v, what) }},
+				Decode: func(d *plan.Decoder, r *plan.Resource, v *yaml.Node, what string) {
+					claimOf(r).Preferences = d.Str(v, what)
+				}},
 		},
 		Finish: func(d *plan.Decoder, r *plan.Resource) {
 			if r.URL == "" {
