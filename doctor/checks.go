@@ -97,9 +97,6 @@ func claimedAttr(id signin.Identity) string {
 	return "0"
 }
 
-// signInValues are the settings that hold the sign-in.
-var signInValues = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
-
 type valuesCheck struct{}
 
 func (valuesCheck) Name() string { return "sign-in values" }
@@ -117,7 +114,7 @@ func (valuesCheck) Run(ctx context.Context, f *Facts) Result {
 	}
 	var present, absent []string
 	token, hasToken := "", false
-	for _, want := range signInValues {
+	for _, want := range plan.SignInValues {
 		name, v, ok := lookupFold(state.Values, want)
 		if !ok {
 			absent = append(absent, want)

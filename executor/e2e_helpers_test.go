@@ -14,6 +14,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -169,7 +170,7 @@ resources:
     timeout: 30s
 verify:
   - http: {url: "http://%s/identity", status: 200, timeout: %s}
-`, h.backups, h.prefs, strings.Join(signInNames, ", "), set, serviceYAML, h.listen, o.verifyTimeout)
+`, h.backups, h.prefs, strings.Join(plan.SignInValues, ", "), set, serviceYAML, h.listen, o.verifyTimeout)
 }
 
 func (s *supervisedSim) planYAML(o planOpts) string {
@@ -202,7 +203,7 @@ func (h *simHost) apply(tb testing.TB, yaml string, obs executor.Observer) (*exe
 // careful hand edit would: each ` Name="value"` and nothing else.
 func withoutSignIn(tb testing.TB, prefs string) string {
 	tb.Helper()
-	for _, name := range signInNames {
+	for _, name := range plan.SignInValues {
 		start := strings.Index(prefs, " "+name+`="`)
 		if start < 0 {
 			tb.Fatalf("%s is not in the file", name)

@@ -23,8 +23,6 @@ import (
 // never print it.
 const simToken = "tok-e2e-secret-5Jq9"
 
-var signInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
-
 // waitLimit bounds every wait, only so that a broken test ends; never a speed assertion.
 const waitLimit = time.Minute
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/plan"
 )
 
 var (
@@ -92,7 +93,7 @@ resources:
   - {name: plex, kind: service, manager: s6, dir: %q, timeout: 30s}
 verify:
   - http: {url: %q, status: 200, timeout: 2s}
-`, sim.backups, sim.prefs, strings.Join(signInNames, ", "), other, sim.svcDir, verifyURL))
+`, sim.backups, sim.prefs, strings.Join(plan.SignInValues, ", "), other, sim.svcDir, verifyURL))
 
 			marker := filepath.Join(t.TempDir(), "paused")
 			cmd := exec.Command(bin, "apply", "-auto-approve", "-f", planFile)

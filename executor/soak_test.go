@@ -20,6 +20,7 @@ import (
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
 	"github.com/plexform/plexform/internal/shellquote"
 	"github.com/plexform/plexform/internal/testtool"
+	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores"
 	"github.com/plexform/plexform/stores/service"
 )
@@ -316,7 +317,7 @@ resources:
   - {name: plex, kind: service, %s, state: running, timeout: %s}
 verify:
   - http: {url: "http://%s/identity", status: 200, timeout: %s}
-`, h.sim.backups, h.sim.prefs, strings.Join(signInNames, ", "), h.other, svcYAML, timeout, h.sim.listen, timeout))
+`, h.sim.backups, h.sim.prefs, strings.Join(plan.SignInValues, ", "), h.other, svcYAML, timeout, h.sim.listen, timeout))
 	}
 	h.faultPlan, h.calmPlan = plan(soakServiceTimeout), plan(waitLimit)
 

@@ -25,6 +25,7 @@ import (
 
 	"github.com/plexform/plexform/executor"
 	"github.com/plexform/plexform/internal/plexsim/plexsimtest"
+	"github.com/plexform/plexform/plan"
 	"github.com/plexform/plexform/stores/service"
 )
 
@@ -108,7 +109,7 @@ resources:
     timeout: 30s
 verify:
   - http: {url: "http://%s/identity", status: 200, timeout: %s}
-`, w.backups, plexKey, strings.Join(signInNames, ", "), set, w.Listen, verifyTimeout)
+`, w.backups, plexKey, strings.Join(plan.SignInValues, ", "), set, w.Listen, verifyTimeout)
 }
 
 func (w *wineApp) apply(t *testing.T, yaml string, obs executor.Observer) (*executor.Result, error) {
@@ -148,7 +149,7 @@ func TestWineWindowsAppResetWhileRunning(t *testing.T) {
 	// Had plexform written before the app was down, the app would have put the sign-in
 	// back on its way down.
 	after := plexsimtest.ReadPlexKey(t)
-	for _, name := range signInNames {
+	for _, name := range plan.SignInValues {
 		delete(before, name)
 	}
 	if d := plexsimtest.KeyDiff(after, before); len(d) != 0 {

@@ -76,7 +76,7 @@ func (st *Store) keepSignIn(rc *plan.ResourceChange) {
 	}
 	kept := rc.Values[:0]
 	for _, v := range rc.Values {
-		if !signin.IsSignInValue(v.StoreName) {
+		if !plan.IsSignInValue(v.StoreName) {
 			kept = append(kept, v)
 		}
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/plexform/plexform/plan"
-	"github.com/plexform/plexform/plex/signin"
 	"github.com/plexform/plexform/stores"
 )
 
@@ -170,7 +169,7 @@ func TestSigninWorkingStoreDiffKeepsTheSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range rc.Values {
-		if signin.IsSignInValue(v.StoreName) {
+		if plan.IsSignInValue(v.StoreName) {
 			t.Errorf("the store's own diff plans %s %s for a working sign-in", v.Action, v.StoreName)
 		}
 	}

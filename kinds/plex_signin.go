@@ -2,7 +2,6 @@ package kinds
 
 import (
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -146,7 +145,7 @@ func linkSignin(d *plan.Decoder, p *plan.Plan, r *plan.Resource, byName map[stri
 		}
 	}
 	for _, a := range st.Absent {
-		if slices.ContainsFunc(plan.SignInValues, func(v string) bool { return strings.EqualFold(v, a) }) {
+		if plan.IsSignInValue(a) {
 			absentAt, _ := st.FieldPos("absent")
 			d.ErrorAt(absentAt, "store %q lists %s under absent:, but plex_signin %q keeps it signed in and resets the sign-in only when it is broken; drop the sign-in values from absent:", st.Name, a, r.Name)
 			break

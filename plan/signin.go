@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // KindPlexSignin is a kind whose desired state is a working sign-in: the server's
@@ -12,6 +13,12 @@ const KindPlexSignin = "plex_signin"
 
 // SignInValues are the values PMS keeps its sign-in in; a plex_signin resets them all.
 var SignInValues = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
+
+// IsSignInValue reports whether a store's value name is one of the sign-in values, in
+// any case (a store's spelling may differ from Plex's).
+func IsSignInValue(name string) bool {
+	return slices.ContainsFunc(SignInValues, func(v string) bool { return strings.EqualFold(v, name) })
+}
 
 // DefaultPlexTV is plex.tv, asked about tokens and for link codes.
 const DefaultPlexTV = "https://plex.tv"

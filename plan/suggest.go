@@ -18,9 +18,6 @@ func didYouMean(word string, known []string) string {
 	return ", did you mean \"" + best + "\"?"
 }
 
-// SignInNames are the values that hold Plex Media Server's sign-in.
-var SignInNames = []string{"PlexOnlineToken", "PlexOnlineMail", "PlexOnlineUsername", "PlexOnlineHome"}
-
 // nearMiss returns the name of known that word is most likely a typo of: a small edit
 // away ignoring case (one edit for short names, two for longer ones), but not the same
 // name in another case, which is a match. "" when there is none.
@@ -60,7 +57,7 @@ func (w Warning) String() string { return (&Error{File: w.File, Pos: w.Pos, Msg:
 // name, but is a typo away from one of them: `absent: [PlexOnlineTokne]` would
 // otherwise plan "nothing to remove" and leave the token in place.
 func (r *Resource) nearMisses(have []string) []Warning {
-	known := append(slices.Clone(have), SignInNames...)
+	known := append(slices.Clone(have), SignInValues...)
 	where := "one of Plex's sign-in names"
 	if have != nil {
 		where = "in the store"

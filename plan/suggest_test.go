@@ -10,7 +10,7 @@ import (
 )
 
 func TestNearMiss(t *testing.T) {
-	known := append([]string{"FriendlyName", "LogVerbose", "Foo"}, SignInNames...)
+	known := append([]string{"FriendlyName", "LogVerbose", "Foo"}, SignInValues...)
 	cases := map[string]string{
 		"PlexOnlineTokne":    "PlexOnlineToken", // a swap
 		"plexonlinetoken":    "",                // the same name in another case is a match

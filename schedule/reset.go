@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/plexform/plexform/plan"
@@ -22,7 +21,7 @@ func ResetReasons(p *plan.Plan, goos string) []string {
 		case r.IsStore():
 			var removed []string
 			for _, a := range r.Absent {
-				if slices.ContainsFunc(plan.SignInValues, func(v string) bool { return strings.EqualFold(v, a) }) {
+				if plan.IsSignInValue(a) {
 					removed = append(removed, a)
 				}
 			}

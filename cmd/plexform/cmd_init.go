@@ -184,7 +184,7 @@ func qList(list []string) string {
 // initPlan writes the plan: the concrete store and service found, then the portable
 // plex_* resources as a comment.
 func initPlan(root string, s discover.Settings, svc discover.Service, svcErr error, relink *relinkSpec) ([]byte, error) {
-	absentList := "[" + strings.Join(signInNames, ", ") + "]"
+	absentList := "[" + strings.Join(plan.SignInValues, ", ") + "]"
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	// Editors with yaml-language-server check the file against this version's schema.

@@ -23,9 +23,6 @@ import (
 
 const defaultPlanFile = "plexform.yaml"
 
-// signInNames are the settings that hold a server's sign-in, as init writes them.
-var signInNames = plan.SignInValues
-
 // cmdFlags is a command's flag set. Every command makes it with newFlags and parses
 // with parse, so a wrong flag is reported one way everywhere (flagError), and its help
 // is the command's (helpText).

@@ -118,11 +118,6 @@ func (s *Signin) claimTokenNote() string {
 	return ""
 }
 
-// IsSignInValue reports whether a store's value name is one of the sign-in values.
-func IsSignInValue(name string) bool {
-	return slices.ContainsFunc(plan.SignInValues, func(v string) bool { return strings.EqualFold(v, name) })
-}
-
 // Stored is what a store holds of the server's sign-in: its PlexOnlineToken and its
 // ProcessedMachineIdentifier, the X-Plex-Client-Identifier plex.tv knows the server by
 // (the one Plex's Docker images send for it), and the account it names. Each is "" when
