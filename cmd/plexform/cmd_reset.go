@@ -350,14 +350,5 @@ func settingsNameAnOwner(s discover.Settings) bool {
 	if err != nil {
 		return true
 	}
-	var was signin.Owner
-	for name, v := range values.Values {
-		switch {
-		case strings.EqualFold(name, "PlexOnlineUsername"):
-			was.Username = v.Text
-		case strings.EqualFold(name, "PlexOnlineMail"):
-			was.Email = v.Text
-		}
-	}
-	return was.Known()
+	return signin.OwnerIn(values.Values).Known()
 }

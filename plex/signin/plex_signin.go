@@ -216,17 +216,31 @@ func PreviousOwnerIn(rc *plan.ResourceChange) Owner {
 		return was
 	}
 	for _, v := range rc.Values {
-		if v.Action != plan.Remove || v.Before == nil {
-			continue
-		}
-		switch {
-		case strings.EqualFold(v.StoreName, "PlexOnlineUsername"):
-			was.Username = v.Before.Text
-		case strings.EqualFold(v.StoreName, "PlexOnlineMail"):
-			was.Email = v.Before.Text
+		if v.Action == plan.Remove && v.Before != nil {
+			was.take(v.StoreName, v.Before.Text)
 		}
 	}
 	return was
+}
+
+// OwnerIn is the plex.tv account a store's values name (PlexOnlineUsername,
+// PlexOnlineMail), before anything resets them.
+func OwnerIn(values map[string]stores.Value) Owner {
+	var o Owner
+	for name, v := range values {
+		o.take(name, v.Text)
+	}
+	return o
+}
+
+// take notes a value that names the account, in whatever case the store spells it.
+func (o *Owner) take(name, text string) {
+	switch {
+	case strings.EqualFold(name, "PlexOnlineUsername"):
+		o.Username = text
+	case strings.EqualFold(name, "PlexOnlineMail"):
+		o.Email = text
+	}
 }
 
 // Observe gives the verdict on the stored sign-in: what the server says of its token
