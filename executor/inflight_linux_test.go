@@ -101,25 +101,8 @@ resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken], service: plex}
   - {name: plex, kind: service, manager: exec, start: [touch, `+up+`], stop: [rm, -f, `+up+`], status: [test, -f, `+up+`]}
 `)
-	b := &state.Dir{Path: backups}
-	defer b.Close()
+	b, _ := killedAfterWrite(t, h, backups, prefs)
 	ctx := context.Background()
-	snap, err := h.Stores[0].Store.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := b.Save("prefs", "xml_attributes", prefs, "", "test", snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(prefs, []byte("<Preferences/>\n"), 0o600); err != nil { // what the killed run wrote
-		t.Fatal(err)
-	}
-	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
-		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
-	if err := j.save(stepWritten, true); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := Recover(ctx, RecoverOperation{Host: h, Options: Options{Backups: b}}); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plexform/plexform/host"
 	"github.com/plexform/plexform/state"
 )
 
@@ -58,27 +59,10 @@ func TestRecoverNamesAStoreItCouldNotRestore(t *testing.T) {
 resources:
   - {name: prefs, kind: xml_attributes, path: `+prefs+`, absent: [PlexOnlineToken]}
 `)
-	b := &state.Dir{Path: backups}
-	defer b.Close()
+	b, m := killedAfterWrite(t, h, backups, prefs)
 	ctx := context.Background()
-	snap, err := h.Stores[0].Store.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := b.Save("prefs", "xml_attributes", prefs, "", "test", snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(prefs, []byte("<Preferences/>\n"), 0o600); err != nil { // what the killed run wrote
-		t.Fatal(err)
-	}
 	h.Stores[0].Store = failingRestore{h.Stores[0].Store}
-	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
-		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
-	if err := j.save(stepWritten, true); err != nil {
-		t.Fatal(err)
-	}
-	_, err = Recover(ctx, RecoverOperation{Host: h, Options: Options{Backups: b}})
+	_, err := Recover(ctx, RecoverOperation{Host: h, Options: Options{Backups: b}})
 	f, ok := IsFailure(err)
 	if !ok || f.RolledBack {
 		t.Fatalf("Recover = %v, want an incomplete recover", err)
@@ -87,4 +71,30 @@ resources:
 	if len(f.Left) != 2 || f.Left[0] != want {
 		t.Errorf("left: %q, want %q first, then the journal", f.Left, want)
 	}
+}
+
+// killedAfterWrite leaves what an apply killed after its write leaves: the first store's
+// backup in backups, the store rewritten, and the journal at "written". The dir is
+// closed when the test ends.
+func killedAfterWrite(t *testing.T, h *host.Host, backups, prefs string) (*state.Dir, *state.Manifest) {
+	t.Helper()
+	b := &state.Dir{Path: backups}
+	t.Cleanup(func() { b.Close() })
+	snap, err := h.Stores[0].Store.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := b.Save("prefs", "xml_attributes", prefs, "", "test", snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(prefs, []byte("<Preferences/>\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := &journal{backups: b, j: state.Journal{Format: state.JournalFormat, PID: 1, Started: time.Now().UTC(), Step: stepWritten,
+		Stores: []state.JournalStore{{Resource: "prefs", Target: prefs, Backup: m.ID, Written: true}}}}
+	if err := j.save(stepWritten, true); err != nil {
+		t.Fatal(err)
+	}
+	return b, m
 }
