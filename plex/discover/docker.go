@@ -302,18 +302,25 @@ type ContainerFacts struct {
 	Claim string
 }
 
-// InspectContainer reads what doctor reports of one container on the engine o names.
-func InspectContainer(o Options, name string, host string) (ContainerFacts, error) {
+// inspect asks the engine at host (DOCKER_HOST or the default socket when empty) about
+// one container, within discovery's time, and says which engine it asked.
+func inspect(o Options, host, name string) (service.ContainerInfo, string, error) {
 	if host == "" {
 		host = service.DockerHost(o.Getenv)
 	}
 	eng, err := service.NewEngine(host)
 	if err != nil {
-		return ContainerFacts{}, err
+		return service.ContainerInfo{}, host, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), discoveryTimeout)
 	defer cancel()
 	info, err := eng.Inspect(ctx, name)
+	return info, host, err
+}
+
+// InspectContainer reads what doctor reports of one container on the engine o names.
+func InspectContainer(o Options, name string, host string) (ContainerFacts, error) {
+	info, _, err := inspect(o, host, name)
 	if err != nil {
 		return ContainerFacts{}, err
 	}
@@ -342,14 +349,7 @@ func InspectContainer(o Options, name string, host string) (ContainerFacts, erro
 // it for a tree whose layout names its container (unRAID's appdata), where discovery
 // itself does not ask the engine.
 func ContainerService(o Options, name, prefs string) (Service, error) {
-	host := service.DockerHost(o.Getenv)
-	eng, err := service.NewEngine(host)
-	if err != nil {
-		return Service{}, err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), discoveryTimeout)
-	defer cancel()
-	info, err := eng.Inspect(ctx, name)
+	info, host, err := inspect(o, "", name)
 	if err != nil {
 		return Service{}, err
 	}
